@@ -1,0 +1,123 @@
+import { summarize } from '../domain/statistics';
+import type { CanaryVerdict, GroupSummary, KpiDef, ParameterChange } from '../domain/types';
+import { ValidationError } from '../config/errors';
+import { parseCard } from '../adapters/card-store';
+import { guard, type Deps } from './deps';
+
+export type CanaryGroups = Record<string, { control: GroupSummary; canary: GroupSummary }>;
+
+/** Relative prediction error of one change set: mean over predicted KPIs of |real − predicted| / max(|predicted|, 1 %). */
+export function predictionError(changes: ParameterChange[], verdict: CanaryVerdict): { value: number; perKpi: Record<string, { predicted: number; measured: number; error: number }> } | null {
+  const predicted: Record<string, number> = {};
+  for (const c of changes) for (const [k, v] of Object.entries(c.expectedImpact)) predicted[k] = (predicted[k] ?? 0) + v;
+  const perKpi: Record<string, { predicted: number; measured: number; error: number }> = {};
+  for (const [kpi, p] of Object.entries(predicted)) {
+    const ev = verdict.kpis.find((k) => k.kpi === kpi);
+    if (!ev || ev.classification === 'NoData' || !Number.isFinite(ev.relDiff)) continue;
+    perKpi[kpi] = { predicted: p, measured: ev.relDiff, error: Math.min(10, Math.abs(ev.relDiff - p) / Math.max(Math.abs(p), 0.01)) };
+  }
+  const errors = Object.values(perKpi).map((x) => x.error);
+  if (errors.length === 0) return null;
+  return { value: errors.reduce((a, b) => a + b, 0) / errors.length, perKpi };
+}
+
+export function createCanaryActivities(deps: Deps) {
+  const now = () => (deps.now ? deps.now() : new Date());
+
+  return {
+    /** Writes the canary overlay (the candidate card for `trafficPercentage` of slots) and reloads (3.1). */
+    async deployCanary(input: { channel: string; cycleId: string; canaryId: string; versionId: string; trafficPercentage: number }): Promise<{ startedAt: string }> {
+      return guard(async () => {
+        const existing = deps.state.getCanary(input.canaryId);
+        const store = deps.cards(input.channel);
+        const version = deps.history.getVersion(input.channel, input.versionId);
+        if (!version) throw new ValidationError('canary', [`versionId: no version ${input.versionId} in history`]);
+        const { card } = parseCard(version.yaml, `history ${input.versionId}`);
+        const startedAt = existing?.started_at ?? now().toISOString();
+        await store.writeOverlay({
+          canary_id: input.canaryId,
+          channel: input.channel,
+          traffic_percentage: input.trafficPercentage,
+          started_at: startedAt,
+          card_sha: version.meta.sha256,
+          card,
+        });
+        if (!existing) {
+          deps.state.upsertCanary({
+            canary_id: input.canaryId, channel: input.channel, cycle_id: input.cycleId, started_at: startedAt,
+            status: 'running', traffic_percentage: input.trafficPercentage, checks: [],
+          });
+        }
+        deps.logger.info({ channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, traffic: input.trafficPercentage }, 'canary deployed');
+        return { startedAt };
+      });
+    },
+
+    /** Summaries of both groups per KPI since the canary started (3.2). */
+    async measureCanary(input: { channel: string; canaryId: string; since: string; kpis: KpiDef[] }): Promise<CanaryGroups> {
+      const to = new Date(now().getTime() + 1).toISOString();
+      const out: CanaryGroups = {};
+      for (const k of input.kpis) {
+        const q = { channel: input.channel, metricType: k.name, from: input.since, to };
+        const control = deps.metrics.window({ ...q, group: 'control' }).map((p) => p.value);
+        const canary = deps.metrics.window({ ...q, group: 'canary', canaryId: input.canaryId }).map((p) => p.value);
+        out[k.name] = { control: summarize(control), canary: summarize(canary) };
+      }
+      return out;
+    },
+
+    async recordCanaryCheck(input: { canaryId: string; checkIndex: number; verdict: CanaryVerdict }): Promise<void> {
+      deps.state.appendCanaryCheck(input.canaryId, { ...input.verdict, checkIndex: input.checkIndex });
+    },
+
+    /**
+     * Promotes the candidate: the live card is replaced atomically by the version's exact bytes and
+     * reloaded, then the overlay goes. Refuses (and the canary rolls back) if the live card was
+     * edited by hand during the canary, so a manual edit is never overwritten (10.5).
+     */
+    async promoteCanary(input: { channel: string; canaryId: string; versionId: string; parentSha: string; verdict: CanaryVerdict | null; decidedBy: string }): Promise<{ promoted: boolean; sha256: string; reason?: string }> {
+      return guard(async () => {
+        const store = deps.cards(input.channel);
+        const version = deps.history.getVersion(input.channel, input.versionId);
+        if (!version) throw new ValidationError('promotion', [`versionId: no version ${input.versionId} in history`]);
+        const live = store.load();
+        if (live.sha256 !== version.meta.sha256) {
+          if (live.sha256 !== input.parentSha) {
+            return { promoted: false, sha256: live.sha256, reason: `the live card changed during the canary (sha ${live.sha256.slice(0, 12)}, expected ${input.parentSha.slice(0, 12)})` };
+          }
+          const written = await store.write(version.yaml);
+          if (written.sha256 !== version.meta.sha256) throw new Error(`promoted card hash ${written.sha256} does not match version ${version.meta.sha256}`);
+        }
+        await store.removeOverlay();
+        const at = now().toISOString();
+        deps.history.updateDeployment(input.channel, input.versionId, { status: 'promoted', updated_at: at, verdict: input.verdict ?? undefined, note: `decided by ${input.decidedBy}` });
+        if (version.meta.parent) {
+          const parent = deps.history.getVersion(input.channel, version.meta.parent);
+          if (parent) deps.history.updateDeployment(input.channel, version.meta.parent, { ...parent.meta.deployment, status: 'superseded', updated_at: at });
+        }
+        const c = deps.state.getCanary(input.canaryId);
+        if (c) deps.state.upsertCanary({ ...c, status: 'promoted', finished_at: at, verdict: input.verdict, decided_by: input.decidedBy });
+        return { promoted: true, sha256: version.meta.sha256 };
+      });
+    },
+
+    /** Removes the overlay: the planner is back on the untouched live card at once (3.5). */
+    async rollbackCanary(input: { channel: string; canaryId: string; versionId: string; verdict: CanaryVerdict | null; decidedBy: string; reason: string }): Promise<void> {
+      await deps.cards(input.channel).removeOverlay();
+      const at = now().toISOString();
+      deps.history.updateDeployment(input.channel, input.versionId, { status: 'rolled_back', updated_at: at, verdict: input.verdict ?? undefined, note: `${input.decidedBy}: ${input.reason}` });
+      const c = deps.state.getCanary(input.canaryId);
+      if (c) deps.state.upsertCanary({ ...c, status: 'rolled_back', finished_at: at, verdict: input.verdict, decided_by: input.decidedBy });
+    },
+
+    /** Writes autopilot_pred_vs_real_error for the cycle (4.1, 8.1) and returns it. */
+    async recordPredictionError(input: { channel: string; cycleId: string; changes: ParameterChange[]; verdict: CanaryVerdict }): Promise<number | null> {
+      const e = predictionError(input.changes, input.verdict);
+      if (!e) return null;
+      deps.metrics.insert([
+        { timestamp: now().toISOString(), metric_type: 'autopilot_pred_vs_real_error', value: e.value, context: { channel: input.channel, cycle_id: input.cycleId, per_kpi: e.perKpi } },
+      ]);
+      return e.value;
+    },
+  };
+}

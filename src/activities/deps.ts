@@ -1,0 +1,34 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { AutopilotConfig } from '../config/schema';
+import { ValidationError } from '../config/errors';
+import type { CardStore } from '../adapters/card-store';
+import type { HistoryStore } from '../adapters/history';
+import type { MetricsStore } from '../adapters/metrics-store';
+import type { SqliteStateStore } from '../adapters/state-store';
+import type { Alerter } from '../adapters/alerts';
+import type { Logger } from '../observability/logger';
+
+/** Everything the activities touch, built once by the worker (or a test). */
+export interface Deps {
+  /** The live config: re-read when the file changes, so `emergency_pause` needs no restart (9.1). */
+  config: () => AutopilotConfig;
+  metrics: MetricsStore;
+  state: SqliteStateStore;
+  cards: (channel: string) => CardStore;
+  history: HistoryStore;
+  alerts: Alerter;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Runs `fn`; bad input becomes a non-retryable failure that names the fields (never a crash loop). */
+export async function guard<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      throw ApplicationFailure.create({ type: 'ValidationError', message: err.message, nonRetryable: true, details: [err.problems] });
+    }
+    throw err;
+  }
+}

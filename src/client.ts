@@ -1,0 +1,85 @@
+import { Client, Connection, ScheduleOverlapPolicy, type WorkflowHandle } from '@temporalio/client';
+import type { AutopilotConfig } from './config/schema';
+import {
+  SA_CHANNEL,
+  canaryDecisionSignal,
+  canaryStatusQuery,
+  cycleStatusQuery,
+  cycleWorkflowId,
+  dailyScheduleId,
+  emergencyStopSignal,
+  type CanaryStatus,
+  type CycleInput,
+  type CycleResult,
+  type OperatorDecision,
+} from './workflows/messages';
+import type { autopilotCycle } from './workflows';
+
+export async function connectClient(address: string, namespace: string): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace });
+}
+
+/**
+ * Creates or updates the daily schedule for a channel (1.1): `autopilot-daily/<channel>` at the
+ * configured UTC time, overlap SKIP, a one-hour catch-up window (not the default year).
+ */
+export async function ensureDailySchedule(client: Client, config: AutopilotConfig, channel: string): Promise<'created' | 'updated'> {
+  const scheduleId = dailyScheduleId(channel);
+  const spec = { calendars: [{ hour: config.autopilot.schedule.hour, minute: config.autopilot.schedule.minute }] };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'autopilotCycle',
+    workflowId: cycleWorkflowId(channel, 'scheduled'),
+    taskQueue: config.temporal.task_queue,
+    args: [{ channel, trigger: 'schedule' } satisfies CycleInput],
+    typedSearchAttributes: [{ key: SA_CHANNEL, value: channel }],
+  };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' as const };
+  const handle = client.schedule.getHandle(scheduleId);
+  try {
+    await handle.describe();
+  } catch {
+    await client.schedule.create({ scheduleId, spec, action, policies, memo: { channel } });
+    return 'created';
+  }
+  await handle.update((prev) => ({ ...prev, spec, action, policies }));
+  return 'updated';
+}
+
+/** Starts a cycle now (manual trigger, demo, tests). */
+export async function startCycle(client: Client, taskQueue: string, input: Omit<CycleInput, 'trigger'> & { trigger?: CycleInput['trigger'] }, suffix?: string): Promise<WorkflowHandle<typeof autopilotCycle>> {
+  const workflowId = cycleWorkflowId(input.channel, suffix ?? `manual-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  return client.workflow.start('autopilotCycle', {
+    taskQueue,
+    workflowId,
+    args: [{ trigger: 'manual', ...input }],
+    typedSearchAttributes: [{ key: SA_CHANNEL, value: input.channel }],
+  }) as Promise<WorkflowHandle<typeof autopilotCycle>>;
+}
+
+export async function cycleResult(client: Client, workflowId: string): Promise<CycleResult> {
+  return client.workflow.getHandle(workflowId).result();
+}
+
+export async function canaryStatus(client: Client, canaryId: string): Promise<CanaryStatus> {
+  return client.workflow.getHandle(canaryId).query(canaryStatusQuery);
+}
+
+export async function cycleStatus(client: Client, cycleId: string) {
+  return client.workflow.getHandle(cycleId).query(cycleStatusQuery);
+}
+
+export async function decideCanary(client: Client, canaryId: string, d: OperatorDecision): Promise<void> {
+  await client.workflow.getHandle(canaryId).signal(canaryDecisionSignal, d);
+}
+
+export async function stopCanary(client: Client, canaryId: string, by: string, reason: string): Promise<void> {
+  await client.workflow.getHandle(canaryId).signal(emergencyStopSignal, { by, reason });
+}
+
+/** Link to a workflow run in the Temporal Web UI. */
+export function uiLink(uiUrl: string, namespace: string, workflowId: string, runId?: string): string {
+  const base = `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${encodeURIComponent(runId)}` : base;
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve, dirname } from 'node:path';
+import YAML from 'yaml';
+import { AutopilotConfigSchema, type AutopilotConfig } from './schema';
+import { ValidationError, parseOrThrow } from './errors';
+
+/** Environment variables that override the file (12-factor style deployment). */
+const ENV_OVERRIDES: Array<[string, (c: Record<string, any>, v: string) => void]> = [
+  ['TEMPORAL_ADDRESS', (c, v) => ((c.temporal ??= {}).address = v)],
+  ['TEMPORAL_NAMESPACE', (c, v) => ((c.temporal ??= {}).namespace = v)],
+  ['TEMPORAL_TASK_QUEUE', (c, v) => ((c.temporal ??= {}).task_queue = v)],
+  ['TEMPORAL_UI_URL', (c, v) => ((c.temporal ??= {}).ui_url = v)],
+  ['VVTV_DATA_DIR', (c, v) => (c.data_dir = v)],
+  ['VVTV_METRICS_PORT', (c, v) => (c.metrics_port = Number(v))],
+];
+
+export interface LoadedConfig {
+  config: AutopilotConfig;
+  /** Absolute path of the file it came from. */
+  path: string;
+}
+
+/** Parses config text (YAML) with env overrides; errors name the field and what was expected. */
+export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = {}): AutopilotConfig {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (err) {
+    throw new ValidationError(source, [`YAML syntax: ${(err as Error).message}`]);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError(source, ['(root): expected a mapping']);
+  const obj = raw as Record<string, any>;
+  for (const [name, apply] of ENV_OVERRIDES) if (env[name]) apply(obj, env[name] as string);
+  return parseOrThrow(AutopilotConfigSchema, obj, source);
+}
+
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new ValidationError(abs, [`cannot read the file: ${(err as Error).message}`]);
+  }
+  const config = parseConfig(text, abs, env);
+  // A relative data_dir is relative to the directory the process runs in (the project root).
+  config.data_dir = resolve(config.data_dir);
+  return { config, path: abs };
+}
+
+/** Resolves a store path against the data dir and substitutes `{channel}`. */
+export function storePath(config: AutopilotConfig, p: string, channel?: string): string {
+  const withChannel = channel ? p.replaceAll('{channel}', channel) : p;
+  return isAbsolute(withChannel) ? withChannel : resolve(config.data_dir, withChannel);
+}
+
+export function defaultConfigPath(): string {
+  return process.env.VVTV_CONFIG ?? resolve(dirname(__dirname), '..', 'config', 'autopilot.yaml');
+}

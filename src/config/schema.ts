@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+/** Days of the week as Temporal schedule calendars name them. */
+export const DayOfWeek = z.enum(['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']);
+
+const hour = z.number().int().min(0).max(23);
+const minute = z.number().int().min(0).max(59);
+const positive = z.number().positive();
+const fraction = z.number().gt(0).lt(1);
+
+export const ParameterSpecSchema = z
+  .strictObject({
+    /** Name used in proposals, bounds and history (e.g. `temperature`). */
+    name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a snake_case name'),
+    /** Dotted path in the Business Logic Card (e.g. `selection.temperature`). */
+    card_path: z.string().regex(/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$/, 'expected a dotted card path such as selection.temperature'),
+    type: z.enum(['float', 'int']),
+    /** Limits that no history, triage or override may move (2.4). */
+    hard_min: z.number(),
+    hard_max: z.number(),
+    /** Largest change the autopilot may make in one day (2.5). */
+    max_daily_delta: positive,
+    /** Sliding bounds the first time the parameter is seen (2.1). Defaults to the hard limits. */
+    initial_min: z.number().optional(),
+    initial_max: z.number().optional(),
+    /** Step the rule-based proposer takes when it moves this parameter. */
+    step: positive,
+  })
+  .refine((p) => p.hard_min < p.hard_max, { message: 'hard_min must be below hard_max', path: ['hard_max'] })
+  .refine((p) => p.step <= p.max_daily_delta, { message: 'step must not exceed max_daily_delta', path: ['step'] })
+  .refine((p) => (p.initial_min ?? p.hard_min) >= p.hard_min && (p.initial_max ?? p.hard_max) <= p.hard_max, {
+    message: 'initial bounds must lie within the hard limits',
+    path: ['initial_min'],
+  });
+
+export const KpiSpecSchema = z.strictObject({
+  /** business_metrics.metric_type */
+  name: z.string().min(1),
+  goal: z.enum(['maximize', 'minimize']),
+  /** primary KPIs decide Proceed; guardrails can only veto. */
+  role: z.enum(['primary', 'guardrail']),
+  weight: positive.default(1),
+  /**
+   * Relative worsening tolerated before the KPI counts as Degraded (guardrails): 0.3 means the
+   * canary rolls back only when it is significantly more than 30 % worse than control.
+   */
+  tolerance: z.number().min(0).max(1).default(0),
+  /** Target band: analysis proposes corrections when the 24 h level leaves it. */
+  target_min: z.number().optional(),
+  target_max: z.number().optional(),
+});
+
+export const AutopilotConfigSchema = z.strictObject({
+  channels: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase channel id')).min(1),
+  data_dir: z.string().min(1).default('.data'),
+  autopilot: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** 9.1: flipping this to true pauses every channel within 30 s, without a restart. */
+    emergency_pause: z.boolean().default(false),
+    schedule: z.strictObject({ hour: hour.default(3), minute: minute.default(0) }).prefault({}),
+    analysis_window_hours: positive.default(24),
+    /** 8.3: any operation but the canary wait times out after this and alerts. */
+    operation_timeout_minutes: positive.default(10),
+    max_changes_per_cycle: z.number().int().min(1).max(10).default(1),
+    min_samples_for_analysis: z.number().int().min(3).default(30),
+  }),
+  canary: z.strictObject({
+    traffic_percentage: z.number().gt(0).max(0.5, 'expected a number in (0, 0.5]').default(0.2),
+    duration_minutes: positive.default(60),
+    check_interval_minutes: positive.default(1),
+    confidence_level: fraction.default(0.95),
+    min_samples_per_group: z.number().int().min(2).default(30),
+    /** Relative margin within which a primary KPI counts as "neutral" (non-inferior). */
+    non_inferiority_margin: z.number().min(0).max(0.5).default(0.02),
+    /** 3.4/3.5: how long an Inconclusive canary waits for an operator before rolling back. */
+    inconclusive_decision_window_minutes: z.number().min(0).default(30),
+  }),
+  sliding_bounds: z.strictObject({
+    stability_days: z.number().int().min(1).default(7),
+    max_weekly_expansion: z.number().min(0).max(0.05, 'expected at most 0.05 (5% a week, requirement 2.2)').default(0.05),
+    rollback_threshold: z.number().int().min(1).default(3),
+    contraction_factor: fraction.default(0.25),
+    min_width_fraction: fraction.default(0.1),
+  }).prefault({}),
+  drift_monitoring: z.strictObject({
+    window_days: z.number().int().min(1).default(14),
+    error_p50_target: fraction.default(0.2),
+    error_threshold: fraction.default(0.3),
+    consecutive_days: z.number().int().min(1).default(3),
+    rollback_rate_target: fraction.default(0.05),
+    rollback_rate_pause_threshold: fraction.default(0.1),
+    pause_hours: positive.default(48),
+    max_pause_days: positive.default(7),
+  }).prefault({}),
+  incident_triage: z.strictObject({
+    schedule: z.strictObject({ day_of_week: DayOfWeek.default('SUNDAY'), hour: hour.default(2), minute: minute.default(0) }).prefault({}),
+    window_days: z.number().int().min(1).default(7),
+    pattern_threshold: z.number().int().min(1).default(3),
+  }).prefault({}),
+  parameters: z.array(ParameterSpecSchema).min(1),
+  kpis: z.array(KpiSpecSchema).min(1).refine((k) => k.some((x) => x.role === 'primary'), 'expected at least one primary KPI'),
+  stores: z.strictObject({
+    /** Relative paths resolve against data_dir. */
+    metrics_db: z.string().default('metrics.sqlite'),
+    state_db: z.string().default('state.sqlite'),
+    /** `{channel}` is replaced by the channel id. */
+    card_path: z.string().default('cards/{channel}/business_logic.yaml'),
+    history_dir: z.string().default('history'),
+    /** Run after every card or overlay write (10.4); `{card}` and `{channel}` are substituted. */
+    reload_command: z.string().optional(),
+  }).prefault({}),
+  temporal: z.strictObject({
+    address: z.string().default('localhost:7233'),
+    namespace: z.string().default('default'),
+    task_queue: z.string().default('vvtv-autopilot'),
+    ui_url: z.string().default('http://localhost:8233'),
+  }).prefault({}),
+  simulator: z.strictObject({
+    enabled: z.boolean().default(true),
+    seed: z.number().int().default(42),
+    catalog_size: z.number().int().min(10).default(400),
+    candidates_per_slot: z.number().int().min(1).default(60),
+    /** Simulated planning slots per real second. */
+    slots_per_second: positive.default(5),
+    noise: z.number().min(0).default(0.05),
+    /** A region of a parameter where viewers suffer (engagement drops, curator works harder). */
+    harmful_region: z
+      .strictObject({ parameter: z.string(), above: z.number().optional(), below: z.number().optional(), severity: positive.default(0.3) })
+      .optional(),
+  }).prefault({}),
+  metrics_port: z.number().int().min(0).max(65535).default(9464),
+});
+
+export type AutopilotConfig = z.infer<typeof AutopilotConfigSchema>;
+export type ParameterSpec = z.infer<typeof ParameterSpecSchema>;
+export type KpiSpec = z.infer<typeof KpiSpecSchema>;

@@ -1,0 +1,166 @@
+/**
+ * The VVTV stand-in: plays slot after slot with the live card (or, on canary slots, the
+ * overlay card) and writes the planner's and curator's business metrics to a sink.
+ */
+import { selectionParams, type Card } from '../config/card';
+import { hashString } from '../adapters/selection';
+import type { Group } from '../domain/types';
+import { Curator } from './curator';
+import { DEFAULT_AGE_TARGET } from './metrics';
+import type { CardSnapshot, CardSource, MetricRow, MetricSink, SimulatorOptions } from './types';
+import { World } from './world';
+
+export const TICK_MS = 200;
+/** A tick never catches up more than this much wall time (after a stall or a sleep). */
+const MAX_CATCH_UP_S = 5;
+const BACKFILL_BATCH_SLOTS = 1000;
+const DEFAULT_SLOTS_PER_HOUR = 3600 * 5;
+
+/**
+ * Whether `slot` plays the canary: hash(`${channel}:${slot}`) mod 10000 below
+ * traffic_percentage · 10000. Stable, so a slot's group never depends on timing.
+ */
+export function isCanarySlot(channel: string, slot: number, trafficPercentage: number): boolean {
+  return hashString(`${channel}:${slot}`) % 10000 < trafficPercentage * 10000;
+}
+
+export interface BackfillResult {
+  slots: number;
+  rows: number;
+  firstSlot: number;
+}
+
+export class Simulator {
+  readonly channel: string;
+  readonly slotsPerHour: number;
+  private readonly world: World;
+  private readonly curator: Curator;
+  private readonly source: CardSource;
+  private readonly sink: MetricSink;
+  private readonly onError?: (err: unknown) => void;
+  private readonly drift: number;
+  private slot: number;
+  private driftOrigin: number | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(options: SimulatorOptions) {
+    this.channel = options.channel;
+    this.slotsPerHour = options.slotsPerHour ?? DEFAULT_SLOTS_PER_HOUR;
+    this.source = options.source;
+    this.sink = options.sink;
+    this.onError = options.onError;
+    this.drift = options.drift ?? 0;
+    this.slot = options.startSlot ?? 0;
+    this.curator = new Curator(options.curator);
+    this.world = new World({
+      channel: options.channel,
+      seed: options.seed,
+      catalogSize: options.catalogSize ?? 400,
+      candidatesPerSlot: options.candidatesPerSlot ?? 60,
+      noise: options.noise ?? 0.05,
+      drift: this.drift,
+      harmfulRegion: options.harmfulRegion,
+      ageTarget: options.ageTarget ?? DEFAULT_AGE_TARGET,
+      minCuration: options.curator?.minCuration,
+    });
+  }
+
+  /** The number of the next slot to run. */
+  get nextSlot(): number {
+    return this.slot;
+  }
+
+  get running(): boolean {
+    return this.timer !== null;
+  }
+
+  /** Runs `count` consecutive slots stamped `at`, writes them in one insert and returns them. */
+  runSlots(count: number, at: Date): MetricRow[] {
+    const snapshot = this.source();
+    const rows: MetricRow[] = [];
+    for (let i = 0; i < count; i++) rows.push(...this.playSlot(snapshot, at, this.slotsPerHour));
+    if (rows.length > 0) this.sink.insert(rows);
+    return rows;
+  }
+
+  /**
+   * Writes history for [from, to): floor(hours · slotsPerHour) control slots of the live card
+   * with evenly spread timestamps, inserted in batches.
+   */
+  backfill(from: Date, to: Date, slotsPerHour: number): BackfillResult {
+    const span = to.getTime() - from.getTime();
+    const slots = span > 0 ? Math.floor((span / 3_600_000) * slotsPerHour + 1e-9) : 0;
+    const live: CardSnapshot = { ...this.source(), overlay: null };
+    const firstSlot = this.slot;
+    let rows = 0;
+    for (let start = 0; start < slots; start += BACKFILL_BATCH_SLOTS) {
+      const batch: MetricRow[] = [];
+      for (let i = start; i < Math.min(slots, start + BACKFILL_BATCH_SLOTS); i++) {
+        batch.push(...this.playSlot(live, new Date(from.getTime() + Math.floor((i * span) / slots)), slotsPerHour));
+      }
+      this.sink.insert(batch);
+      rows += batch.length;
+    }
+    return { slots, rows, firstSlot };
+  }
+
+  /** Runs slotsPerSecond slots a second of wall time, in ticks of 200 ms, until stop(). */
+  start(slotsPerSecond: number): void {
+    this.stop();
+    let last = Date.now();
+    let owed = 0;
+    this.timer = setInterval(() => {
+      try {
+        const now = Date.now();
+        owed += (slotsPerSecond * Math.min(MAX_CATCH_UP_S * 1000, now - last)) / 1000;
+        last = now;
+        const count = Math.floor(owed);
+        owed -= count;
+        if (count > 0) this.runSlots(count, new Date(now));
+      } catch (err) {
+        this.reportError(err);
+      }
+    }, TICK_MS);
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private playSlot(snapshot: CardSnapshot, at: Date, slotsPerHour: number): MetricRow[] {
+    const slot = this.slot++;
+    const { overlay } = snapshot;
+    const canary = overlay !== null && isCanarySlot(this.channel, slot, overlay.traffic_percentage);
+    const group: Group = canary ? 'canary' : 'control';
+    const card: Card = canary ? overlay.card : snapshot.card;
+    const { values } = this.world.runSlot({
+      slot,
+      group,
+      params: selectionParams(card),
+      driftHours: this.driftHours(at),
+      curator: this.curator,
+      slotsPerHour,
+    });
+    const context: MetricRow['context'] = canary
+      ? { channel: this.channel, group, canary_id: overlay.canary_id, card_sha: overlay.card_sha, slot }
+      : { channel: this.channel, group, card_sha: snapshot.cardSha, slot };
+    const timestamp = at.toISOString();
+    return Object.entries(values).map(([metric_type, value]) => ({ timestamp, metric_type, value, context }));
+  }
+
+  /** Hours since the first slot this simulator ran (the drift clock). */
+  private driftHours(at: Date): number {
+    if (this.drift === 0) return 0;
+    this.driftOrigin ??= at.getTime();
+    return (at.getTime() - this.driftOrigin) / 3_600_000;
+  }
+
+  private reportError(err: unknown): void {
+    try {
+      this.onError?.(err);
+    } catch {
+      // An error handler that throws must not take the timer down with it.
+    }
+  }
+}

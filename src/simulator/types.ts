@@ -1,0 +1,97 @@
+import type { Card } from '../config/card';
+import type { Group } from '../domain/types';
+
+/** The metric names the simulator writes (VVTV's business_metrics.metric_type values). */
+export const METRIC_TYPES = [
+  'selection_entropy',
+  'novelty_temporal_kld',
+  'curator_apply_budget_used_pct',
+  'engagement_proxy',
+] as const;
+export type SimMetricType = (typeof METRIC_TYPES)[number];
+
+/** One business_metrics row as the simulator writes it. */
+export interface MetricRow {
+  /** ISO 8601 */
+  timestamp: string;
+  metric_type: string;
+  value: number;
+  context: {
+    channel: string;
+    group: Group;
+    canary_id?: string;
+    card_sha: string;
+    slot: number;
+  };
+}
+
+export interface MetricSink {
+  insert(rows: MetricRow[]): void;
+}
+
+export interface CanaryOverlay {
+  canary_id: string;
+  /** Share of slots that play the overlay card, in (0, 1). */
+  traffic_percentage: number;
+  card: Card;
+  card_sha: string;
+}
+
+/** What the planner currently plays: the live card and, during a canary, the overlay. */
+export interface CardSnapshot {
+  card: Card;
+  cardSha: string;
+  overlay: CanaryOverlay | null;
+}
+
+/** Re-read by the simulator once per tick (the caller reads the card files). */
+export type CardSource = () => CardSnapshot;
+
+export type TunedParameter = 'temperature' | 'top_k' | 'plan_selection_bias' | 'epsilon';
+
+/**
+ * A region of one parameter where viewers suffer: while the slot's value lies above `above`
+ * and below `below` (either bound may be absent), engagement is multiplied by (1 − severity)
+ * and the curator wants (1 + severity) times as many corrections.
+ */
+export interface HarmfulRegion {
+  parameter: TunedParameter;
+  above?: number;
+  below?: number;
+  severity: number;
+}
+
+/** The curator's token bucket, per group. */
+export interface CuratorConfig {
+  /**
+   * Bucket size and refill, in corrections per simulated hour. When absent the curator gets
+   * 2 corrections per slot (VVTV's 120 tokens an hour at one slot a minute) at any slot rate.
+   */
+  capacityPerHour?: number;
+  refillPerHour?: number;
+  /** Items below this curation score are corrected. */
+  minCuration?: number;
+}
+
+export interface SimulatorOptions {
+  channel: string;
+  seed: number | string;
+  catalogSize?: number;
+  candidatesPerSlot?: number;
+  /** Standard deviation of the engagement noise; other metrics get it scaled to their range. */
+  noise?: number;
+  /** Slow change of the catalog's engagement and trending scores per simulated hour. */
+  drift?: number;
+  harmfulRegion?: HarmfulRegion;
+  /** Target age histogram (0-12 h, 12-24 h, > 24 h) of novelty_temporal_kld. */
+  ageTarget?: [number, number, number];
+  curator?: CuratorConfig;
+  /** Simulated slots per hour: the curator's allowance and the drift clock. Default 3600 · 5. */
+  slotsPerHour?: number;
+  /** The slot number the next run starts at, so that a restart continues. */
+  startSlot?: number;
+  source: CardSource;
+  sink: MetricSink;
+  /** Errors inside the timer are reported here, never thrown. */
+  onError?: (err: unknown) => void;
+}

@@ -1,0 +1,116 @@
+/**
+ * The synthetic world behind one channel: a catalog, a per-slot draw of candidates, the
+ * reference selection, and the audience's and curator's reaction. Deterministic for
+ * (seed, channel, slot, params, drift clock); only the curator's bucket carries state.
+ *
+ * Time inside the catalog is frozen: every slot sees the catalog at CATALOG_EPOCH, so the
+ * age mix is stationary (fresh content keeps arriving at the same rate). Only `drift` moves
+ * the world, by the slot's real timestamp.
+ */
+import { probit, sample } from 'simple-statistics';
+import type { SelectionParams } from '../config/card';
+import { createRng, hashString, selectPlans, type Candidate } from '../adapters/selection';
+import type { Group } from '../domain/types';
+import { generateCatalog } from './catalog';
+import type { Curator } from './curator';
+import { correctionsWanted } from './curator';
+import { DEFAULT_AGE_TARGET, engagementProxy, inHarmfulRegion, kindEntropyBits, noveltyKld } from './metrics';
+import type { HarmfulRegion, SimMetricType } from './types';
+
+export const CATALOG_EPOCH = new Date('2025-01-01T00:00:00.000Z');
+
+/** How the noise sd (given on the engagement scale) is scaled for each metric, and its range. */
+const METRIC_SHAPE: Record<SimMetricType, { noiseScale: number; min: number; max: number }> = {
+  engagement_proxy: { noiseScale: 1, min: 0, max: Infinity },
+  selection_entropy: { noiseScale: 2, min: 0, max: Infinity },
+  novelty_temporal_kld: { noiseScale: 1, min: 0, max: Infinity },
+  curator_apply_budget_used_pct: { noiseScale: 100, min: 0, max: 100 },
+};
+
+export interface WorldOptions {
+  channel: string;
+  seed: number | string;
+  catalogSize: number;
+  candidatesPerSlot: number;
+  noise: number;
+  drift: number;
+  harmfulRegion?: HarmfulRegion;
+  ageTarget: [number, number, number];
+  minCuration?: number;
+}
+
+export interface SlotContext {
+  slot: number;
+  group: Group;
+  params: SelectionParams;
+  /** Hours since the drift origin (0 without drift). */
+  driftHours: number;
+  curator: Curator;
+  slotsPerHour: number;
+}
+
+export interface SlotOutcome {
+  order: Candidate[];
+  harmful: boolean;
+  values: Record<SimMetricType, number>;
+}
+
+export class World {
+  readonly catalog: readonly Candidate[];
+  private readonly ageHours: Map<string, number>;
+  private readonly driftSign: Map<string, number>;
+
+  constructor(private readonly options: WorldOptions) {
+    this.catalog = generateCatalog({ seed: `${options.seed}:${options.channel}`, size: options.catalogSize, now: CATALOG_EPOCH });
+    this.ageHours = new Map(this.catalog.map((c) => [c.plan_id, (CATALOG_EPOCH.getTime() - Date.parse(c.created_at)) / 3_600_000]));
+    this.driftSign = new Map(
+      [...new Set(this.catalog.map((c) => c.kind))].map((k) => [k, hashString(`${options.seed}:${k}:drift`) % 2 === 0 ? 1 : -1]),
+    );
+  }
+
+  /** The candidates slot `slot` draws from the catalog (drift applied). */
+  candidatesFor(slot: number, driftHours: number): Candidate[] {
+    const rng = createRng(`${this.options.seed}:${this.options.channel}:draw:${slot}`);
+    const drawn = sample(this.catalog as Candidate[], Math.min(this.options.candidatesPerSlot, this.catalog.length), rng.next);
+    const shift = this.options.drift * driftHours;
+    if (shift === 0) return drawn;
+    return drawn.map((c) => {
+      const d = shift * (this.driftSign.get(c.kind) ?? 1);
+      return { ...c, engagement_score: Math.min(1, Math.max(0, c.engagement_score + d)), trending_score: c.trending_score + d };
+    });
+  }
+
+  /** Runs one slot: draw, select, and measure what viewers and the curator made of it. */
+  runSlot(ctx: SlotContext): SlotOutcome {
+    const { channel, noise, harmfulRegion, ageTarget } = this.options;
+    const candidates = this.candidatesFor(ctx.slot, ctx.driftHours);
+    const byId = new Map(candidates.map((c) => [c.plan_id, c]));
+    const { order } = selectPlans(candidates, ctx.params, { seed: `${channel}:${ctx.slot}`, now: CATALOG_EPOCH });
+    const selected = order.map((id) => byId.get(id) as Candidate);
+
+    const harmful = inHarmfulRegion(harmfulRegion, ctx.params);
+    const harm = harmful && harmfulRegion ? harmfulRegion.severity : 0;
+    const entropy = kindEntropyBits(selected.map((c) => c.kind));
+    const engagement = engagementProxy(selected.map((c) => c.engagement_score), entropy) * Math.max(0, 1 - harm);
+    const kld = noveltyKld(selected.map((c) => this.ageHours.get(c.plan_id) ?? 0), ageTarget ?? DEFAULT_AGE_TARGET);
+    const wanted = correctionsWanted(selected, this.options.minCuration) * (1 + harm);
+    const curator = ctx.curator.slot(ctx.group, wanted, ctx.slotsPerHour);
+
+    const rng = createRng(`${this.options.seed}:${channel}:noise:${ctx.slot}`);
+    const noisy = (metric: SimMetricType, value: number): number => {
+      const shape = METRIC_SHAPE[metric];
+      const v = value + noise * shape.noiseScale * probit(rng.next());
+      return Math.min(shape.max, Math.max(shape.min, v));
+    };
+    return {
+      order: selected,
+      harmful,
+      values: {
+        selection_entropy: noisy('selection_entropy', entropy),
+        novelty_temporal_kld: noisy('novelty_temporal_kld', kld),
+        curator_apply_budget_used_pct: noisy('curator_apply_budget_used_pct', curator.usedPct),
+        engagement_proxy: noisy('engagement_proxy', engagement),
+      },
+    };
+  }
+}

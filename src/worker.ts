@@ -1,0 +1,50 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type Deps } from './activities';
+import { defaultConfigPath } from './config/load';
+import { logger } from './observability/logger';
+import { openRuntime, workflowsPath } from './runtime';
+
+export interface StartWorkerOptions {
+  deps: Deps;
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** A pre-built bundle (tests bundle once per file); otherwise workflowsPath is bundled. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+/** Registers the workflows and the activities (closed over `deps`) on the task queue. */
+export async function createWorker(opts: StartWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities: createActivities(opts.deps),
+    shutdownGraceTime: '5s',
+  });
+}
+
+/** `npm run worker`: a standalone worker process (scale-out = more of these on the task queue). */
+async function main(): Promise<void> {
+  const rt = openRuntime(defaultConfigPath());
+  const c = rt.live.get();
+  const connection = await NativeConnection.connect({ address: c.temporal.address });
+  const worker = await createWorker({ deps: rt.deps, connection, namespace: c.temporal.namespace, taskQueue: c.temporal.task_queue });
+  logger.info({ address: c.temporal.address, taskQueue: c.temporal.task_queue }, 'worker started');
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await worker.run();
+  await connection.close();
+  rt.close();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    logger.fatal({ err }, 'worker failed');
+    process.exit(1);
+  });
+}

@@ -1,0 +1,184 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ParentClosePolicy,
+  TimeoutFailure,
+  executeChild,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, CycleSettings } from '../activities';
+import { validateChange } from '../domain/bounds';
+import { proposeChanges } from '../domain/proposer';
+import type { BoundsDecision, ParameterChange, WindowAnalysis } from '../domain/types';
+import type { CycleOutcome } from '../adapters/state-store';
+import { canaryWorkflow } from './canary';
+import {
+  SA_CHANNEL,
+  SA_OUTCOME,
+  canaryWorkflowId,
+  cycleStatusQuery,
+  type CanaryResult,
+  type CycleInput,
+  type CycleResult,
+} from './messages';
+
+/** Turns operator-requested values into changes; unknown parameters are reported, not thrown. */
+function requested(input: CycleInput, settings: CycleSettings, current: Record<string, number>): { changes: ParameterChange[]; errors: string[] } {
+  const changes: ParameterChange[] = [];
+  const errors: string[] = [];
+  for (const r of input.changes ?? []) {
+    const p = settings.params.find((x) => x.name === r.parameter);
+    if (!p) {
+      errors.push(`changes.${r.parameter}: expected one of ${settings.params.map((x) => x.name).join(', ')}`);
+      continue;
+    }
+    changes.push({
+      parameter: p.name, cardPath: p.card_path, oldValue: current[p.name], newValue: r.value, changeType: 'Optimization',
+      rule: 'operator_requested', rationale: input.reason ?? 'requested by an operator', expectedImpact: {}, confidence: 1,
+    });
+  }
+  return { changes, errors };
+}
+
+/**
+ * The daily cycle (1.1-1.5): analyse the last 24 h → propose → check bounds → store the candidate
+ * version → canary child workflow → promote or roll back → record everything with its evidence.
+ */
+export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
+  const cycleId = workflowInfo().workflowId;
+  const { channel } = input;
+  upsertSearchAttributes([{ key: SA_CHANNEL, value: channel }]);
+  const boot = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', scheduleToCloseTimeout: '10 minutes', retry: { nonRetryableErrorTypes: ['ValidationError'] } });
+
+  let phase = 'starting';
+  let changes: ParameterChange[] = [];
+  let canaryId: string | null = null;
+  setHandler(cycleStatusQuery, () => ({ phase, canaryId, changes }));
+
+  const settings = await boot.beginCycle({ cycleId, channel, trigger: input.trigger });
+  const acts = proxyActivities<Activities>({
+    startToCloseTimeout: settings.operationTimeoutMs,
+    scheduleToCloseTimeout: settings.operationTimeoutMs,
+    retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['ValidationError'] },
+  });
+  const report: Record<string, unknown> = { trigger: input.trigger, paused: settings.paused };
+  let versionId: string | undefined;
+
+  const decide = (kind: string, summary: string, payload: unknown) => acts.recordDecision({ channel, cycle_id: cycleId, kind, summary, payload });
+  const end = async (outcome: CycleOutcome, message: string, extra: Partial<CycleResult> = {}): Promise<CycleResult> => {
+    phase = 'finished';
+    upsertSearchAttributes([{ key: SA_OUTCOME, value: outcome }]);
+    await acts.finishCycle({ cycleId, channel, outcome, versionId, canaryId: canaryId ?? undefined, report: { ...report, message } });
+    log.info('cycle finished', { cycleId, outcome, message });
+    return { cycleId, channel, outcome, versionId, changes, message, ...extra };
+  };
+
+  try {
+    phase = 'reading_card';
+    const card = await acts.readCard({ channel });
+    report.card = card;
+
+    phase = 'analysing';
+    const analysis: WindowAnalysis = await acts.analyzeWindow({ channel, windowHours: settings.windowHours, minSamples: settings.minSamples, kpis: settings.kpis });
+    report.analysis = analysis;
+    await decide('analysis', analysis.usable ? 'window analysed' : 'window analysed: data not usable', analysis);
+
+    if (settings.paused.paused) {
+      // 9.2: keep monitoring (the analysis above is recorded) but change nothing.
+      return await end('skipped_paused', `paused: ${settings.paused.reason}`);
+    }
+
+    phase = 'proposing';
+    const { bounds, reference } = await acts.loadBounds({ channel, params: settings.params, current: card.values });
+    let proposals: ParameterChange[];
+    if (input.changes?.length) {
+      const r = requested(input, settings, card.values);
+      if (r.errors.length) {
+        report.errors = r.errors;
+        await decide('proposal', 'operator request refused', { errors: r.errors });
+        return await end('invalid_input', r.errors.join('; '));
+      }
+      proposals = r.changes;
+    } else {
+      if (!analysis.usable) {
+        const bad = analysis.kpis.filter((k) => !k.usable).map((k) => `${k.kpi}: ${k.flags.join(', ')}`);
+        await acts.raiseAlert({ severity: 'warning', channel, cycleId, name: 'bad_metrics_data', summary: `no proposal: metrics not usable (${bad.join('; ')})`, details: { analysis } });
+        return await end('skipped_bad_data', `metrics not usable: ${bad.join('; ')}`);
+      }
+      proposals = proposeChanges({ analysis, kpis: settings.kpis, params: settings.params, current: card.values, bounds, maxChanges: settings.maxChanges });
+    }
+    report.proposals = proposals;
+    await decide('proposal', proposals.length ? `${proposals.length} change(s) proposed` : 'no change proposed', proposals);
+    if (proposals.length === 0) return await end('no_change', 'every KPI is within its target band');
+
+    phase = 'checking_bounds';
+    const decisions: BoundsDecision[] = proposals.map((c) =>
+      validateChange(c, settings.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!, { referenceValue: reference[c.parameter] }),
+    );
+    report.bounds = decisions;
+    await decide('bounds', decisions.every((d) => d.approved) ? 'all changes within bounds' : 'some changes rejected by bounds', decisions);
+    changes = proposals.filter((_, i) => decisions[i].approved);
+    if (changes.length === 0) {
+      const why = decisions.flatMap((d) => d.rejections.map((r) => r.message));
+      await acts.raiseAlert({ severity: 'warning', channel, cycleId, name: 'bounds_violation', summary: `proposal rejected by bounds: ${why.join('; ')}`, details: { decisions } });
+      return await end('rejected_by_bounds', why.join('; '));
+    }
+
+    phase = 'storing_version';
+    const version = await acts.prepareVersion({ channel, cycleId, parentVersionId: card.versionId, changes });
+    versionId = version.versionId;
+
+    phase = 'canary';
+    canaryId = canaryWorkflowId(channel, cycleId);
+    const t = input.canary ?? {};
+    const result: CanaryResult = await executeChild(canaryWorkflow, {
+      workflowId: canaryId,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      args: [
+        {
+          channel, cycleId, canaryId, versionId, parentSha: card.sha256, changes, kpis: settings.kpis,
+          trafficPercentage: settings.canary.trafficPercentage,
+          durationMs: t.durationMs ?? settings.canary.durationMs,
+          checkIntervalMs: t.checkIntervalMs ?? settings.canary.checkIntervalMs,
+          inconclusiveWindowMs: t.inconclusiveWindowMs ?? settings.canary.inconclusiveWindowMs,
+          confidenceLevel: settings.canary.confidenceLevel,
+          nonInferiorityMargin: settings.canary.nonInferiorityMargin,
+          minSamplesPerGroup: settings.canary.minSamplesPerGroup,
+          operationTimeoutMs: settings.operationTimeoutMs,
+        },
+      ],
+    });
+    report.canary = result;
+    await decide('canary_verdict', `canary ${result.outcome} (${result.decision}, decided by ${result.decidedBy})`, result);
+
+    let predictionError: number | undefined;
+    if (result.verdict) {
+      predictionError = (await acts.recordPredictionError({ channel, cycleId, changes, verdict: result.verdict })) ?? undefined;
+      report.predictionError = predictionError;
+    }
+    if (result.outcome === 'rolled_back') {
+      await acts.raiseAlert({ severity: 'warning', channel, cycleId, name: 'canary_rolled_back', summary: `canary rolled back: ${result.verdict?.reason ?? result.decidedBy}`, details: { result } });
+      return await end('rolled_back', result.verdict?.reason ?? result.decidedBy, { verdict: result.verdict ?? undefined, predictionError });
+    }
+    return await end('promoted', result.verdict?.reason ?? result.decidedBy, { verdict: result.verdict ?? undefined, predictionError });
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (cause instanceof ApplicationFailure && cause.type === 'ValidationError') {
+      // 10.3: the card (or input) is invalid: nothing was deployed; the current card stays.
+      await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: 'invalid_card', summary: cause.message, details: { problems: cause.details } });
+      report.error = cause.message;
+      return await end(phase === 'reading_card' ? 'invalid_card' : 'invalid_input', cause.message);
+    }
+    const timedOut = cause instanceof TimeoutFailure;
+    const message = `${timedOut ? 'operation timed out' : 'cycle failed'} during ${phase}: ${(cause as Error)?.message ?? String(err)}`;
+    // 8.3 / 8.5: timeouts and failures alert as critical.
+    await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: timedOut ? 'operation_timeout' : 'cycle_failed', summary: message });
+    await acts.finishCycle({ cycleId, channel, outcome: 'failed', versionId, canaryId: canaryId ?? undefined, report, error: message });
+    upsertSearchAttributes([{ key: SA_OUTCOME, value: 'failed' }]);
+    throw err;
+  }
+}

@@ -1,0 +1,3 @@
+// The workflowsPath entry: every workflow the worker registers.
+export { autopilotCycle } from './cycle';
+export { canaryWorkflow } from './canary';

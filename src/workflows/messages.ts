@@ -1,0 +1,109 @@
+/**
+ * Signals, queries and workflow input/output types shared by workflows, the CLI and tests.
+ * Imported by workflow code: no Node imports.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CanaryDecision, CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
+
+export const TASK_QUEUE_DEFAULT = 'vvtv-autopilot';
+
+export const SA_CHANNEL = defineSearchAttributeKey('VvtvChannel', SearchAttributeType.KEYWORD);
+export const SA_OUTCOME = defineSearchAttributeKey('VvtvOutcome', SearchAttributeType.KEYWORD);
+
+export const cycleWorkflowId = (channel: string, suffix: string) => `autopilot-cycle/${channel}/${suffix}`;
+export const canaryWorkflowId = (channel: string, cycleId: string) => `canary/${channel}/${cycleId.replace(/^autopilot-cycle\//, '')}`;
+export const dailyScheduleId = (channel: string) => `autopilot-daily/${channel}`;
+
+/** Durations a test or demo may shorten; the config's values apply otherwise. */
+export interface CanaryTiming {
+  durationMs?: number;
+  checkIntervalMs?: number;
+  inconclusiveWindowMs?: number;
+}
+
+/** An operator-specified change (force-deploy, tests): it still goes through bounds and the canary. */
+export interface RequestedChange {
+  parameter: string;
+  value: number;
+}
+
+export interface CycleInput {
+  channel: string;
+  trigger: 'schedule' | 'manual';
+  /** Overrides of the canary's timing (demo, tests). */
+  canary?: CanaryTiming;
+  /** Skip the proposer and test exactly these changes. */
+  changes?: RequestedChange[];
+  reason?: string;
+}
+
+export interface CycleResult {
+  cycleId: string;
+  channel: string;
+  outcome: string;
+  versionId?: string;
+  verdict?: CanaryVerdict;
+  changes: ParameterChange[];
+  predictionError?: number;
+  message: string;
+}
+
+export interface CanaryInput {
+  channel: string;
+  cycleId: string;
+  canaryId: string;
+  versionId: string;
+  /** SHA256 of the live card the candidate was built from: promotion refuses if it changed. */
+  parentSha: string;
+  changes: ParameterChange[];
+  kpis: KpiDef[];
+  trafficPercentage: number;
+  durationMs: number;
+  checkIntervalMs: number;
+  inconclusiveWindowMs: number;
+  confidenceLevel: number;
+  nonInferiorityMargin: number;
+  minSamplesPerGroup: number;
+  operationTimeoutMs: number;
+}
+
+export type CanaryPhase = 'deploying' | 'monitoring' | 'awaiting_operator' | 'promoting' | 'rolling_back' | 'promoted' | 'rolled_back';
+
+export interface CanaryResult {
+  canaryId: string;
+  outcome: 'promoted' | 'rolled_back';
+  decision: CanaryDecision;
+  /** `judge`, `operator:<name>`, `emergency:<name>`, `inconclusive_timeout`, `cancelled`. */
+  decidedBy: string;
+  verdict: CanaryVerdict | null;
+  checks: number;
+  promotedSha?: string;
+}
+
+export interface CanaryStatus {
+  canaryId: string;
+  phase: CanaryPhase;
+  checksDone: number;
+  totalChecks: number;
+  lastVerdict: CanaryVerdict | null;
+  startedAt: string | null;
+}
+
+export interface OperatorDecision {
+  decision: 'proceed' | 'rollback';
+  by: string;
+  reason: string;
+}
+
+export interface EmergencyStop {
+  by: string;
+  reason: string;
+}
+
+/** An operator decides an Inconclusive (or any running) canary (3.4). */
+export const canaryDecisionSignal = defineSignal<[OperatorDecision]>('canaryDecision');
+/** Roll the canary back now (emergency pause, 9.1). */
+export const emergencyStopSignal = defineSignal<[EmergencyStop]>('emergencyStop');
+export const canaryStatusQuery = defineQuery<CanaryStatus>('canaryStatus');
+export const cycleStatusQuery = defineQuery<{ phase: string; canaryId: string | null; changes: ParameterChange[] }>('cycleStatus');

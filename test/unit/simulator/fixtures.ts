@@ -1,0 +1,52 @@
+import { mean } from 'simple-statistics';
+import type { Card } from '../../../src/config/card';
+import { Simulator, type CanaryOverlay, type MetricRow, type SimulatorOptions } from '../../../src/simulator';
+
+export function card(over: { temperature?: number; top_k?: number; plan_selection_bias?: number; epsilon?: number } = {}): Card {
+  return {
+    policy_version: 'test',
+    env: 'test',
+    knobs: { plan_selection_bias: over.plan_selection_bias ?? 0 },
+    selection: { method: 'gumbel_top_k', temperature: over.temperature ?? 0.5, top_k: over.top_k ?? 8, seed_strategy: 'per_slot' },
+    exploration: { epsilon: over.epsilon ?? 0.04 },
+  };
+}
+
+export interface MemorySink {
+  rows: MetricRow[];
+  inserts: number;
+  insert(rows: MetricRow[]): void;
+}
+
+export function memorySink(): MemorySink {
+  const sink: MemorySink = {
+    rows: [],
+    inserts: 0,
+    insert(rows) {
+      sink.inserts += 1;
+      for (const r of rows) sink.rows.push(r);
+    },
+  };
+  return sink;
+}
+
+/** A simulator on a fixed card (and optional overlay) writing to an in-memory sink. */
+export function simulate(
+  live: Card,
+  over: Partial<Omit<SimulatorOptions, 'source' | 'sink'>> & { overlay?: CanaryOverlay | null } = {},
+): { sim: Simulator; sink: MemorySink } {
+  const sink = memorySink();
+  const { overlay = null, ...options } = over;
+  const sim = new Simulator({ channel: 'main', seed: 42, ...options, source: () => ({ card: live, cardSha: 'live-sha', overlay }), sink });
+  return { sim, sink };
+}
+
+export function values(rows: MetricRow[], metric: string, group?: 'control' | 'canary'): number[] {
+  return rows.filter((r) => r.metric_type === metric && (group === undefined || r.context.group === group)).map((r) => r.value);
+}
+
+/** Mean of one metric over `slots` slots of a fixed card. */
+export function meanOf(metric: string, live: Card, slots: number, over: Parameters<typeof simulate>[1] = {}): number {
+  const { sim } = simulate(live, over);
+  return mean(values(sim.runSlots(slots, new Date('2025-06-01T00:00:00Z')), metric));
+}
