@@ -129,6 +129,27 @@ export const AutopilotConfigSchema = z.strictObject({
       .optional(),
   }).prefault({}),
   metrics_port: z.number().int().min(0).max(65535).default(9464),
+  /** The golden set gate run before every canary (6.x). */
+  golden: z.strictObject({
+    /** A golden set YAML file or a directory of them; relative paths resolve against the working directory. Default: the shipped config/golden. */
+    path: z.string().min(1).optional(),
+    /** 6.4: hard limit for one run of the whole set. */
+    timeout_minutes: positive.default(5),
+    /** Worker threads; default min(2, CPUs). */
+    pool_size: z.number().int().min(1).max(64).optional(),
+    /** Cache results by (set hash, parameters hash, engine version) under <data_dir>/golden-cache. */
+    cache: z.boolean().default(true),
+    /** sha256 (hex) of the operator token that authorises a bypass; without it no bypass is possible. */
+    bypass_token_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits').optional(),
+    /** Runs the cases on this command instead of the reference selection (JSON on stdin, JSON on stdout). */
+    external_engine: z.strictObject({
+      command: z.string().min(1),
+      /** Engine version for the cache key; without it external results are never cached. */
+      version: z.string().min(1).optional(),
+      /** Cases per invocation. */
+      batch_size: z.number().int().min(1).default(500),
+    }).optional(),
+  }).prefault({}),
 });
 
 export type AutopilotConfig = z.infer<typeof AutopilotConfigSchema>;

@@ -1,2 +1,2 @@
 export { SqliteStateStore } from './sqlite-state-store';
-export type { CycleRecord, CycleStatus, CycleOutcome, CanaryRecord, DecisionRecord, BoundsAdjustment } from './sqlite-state-store';
+export type { CycleRecord, CycleStatus, CycleOutcome, CanaryRecord, CanaryCheck, DecisionRecord, BoundsAdjustment } from './sqlite-state-store';

@@ -38,10 +38,13 @@ export interface CanaryRecord {
   finished_at?: string | null;
   status: 'running' | 'promoted' | 'rolled_back';
   traffic_percentage: number;
-  checks: CanaryVerdict[];
+  /** Every interim and final check, in order, each with its index. */
+  checks: CanaryCheck[];
   verdict?: CanaryVerdict | null;
   decided_by?: string | null;
 }
+
+export type CanaryCheck = CanaryVerdict & { checkIndex: number };
 
 export interface DecisionRecord {
   id?: number;
@@ -159,10 +162,10 @@ export class SqliteStateStore {
   }
 
   /** Appends one interim verdict to a running canary (idempotent on check index). */
-  appendCanaryCheck(canaryId: string, check: CanaryVerdict & { checkIndex: number }): void {
+  appendCanaryCheck(canaryId: string, check: CanaryCheck): void {
     const c = this.getCanary(canaryId);
     if (!c) return;
-    const checks = (c.checks as Array<CanaryVerdict & { checkIndex?: number }>).filter((x) => x.checkIndex !== check.checkIndex);
+    const checks = c.checks.filter((x) => x.checkIndex !== check.checkIndex);
     checks.push(check);
     this.db.prepare('UPDATE canaries SET checks = ? WHERE canary_id = ?').run(json(checks), canaryId);
   }

@@ -1,0 +1,195 @@
+/**
+ * `npm start`: the whole autopilot on one machine — Temporal dev server (SQLite under the data
+ * dir, Web UI), the worker, the built-in VVTV simulator, the daily schedules — then one demo
+ * cycle with a short canary whose verdict is printed with its Web UI link. Ctrl-C stops it all.
+ */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import pino from 'pino';
+import { Connection, Client } from '@temporalio/client';
+import { defaultConfigPath, storePath } from './config/load';
+import { ValidationError } from './config/errors';
+import { isListening, startDevServer, type DevServer } from './devserver';
+import { ensureDailySchedule, startCycle, uiLink, canaryStatus, cycleStatus } from './client';
+import { createWorker } from './worker';
+import { openRuntime, cardSource } from './runtime';
+import { Simulator } from './simulator';
+import type { HarmfulRegion } from './simulator/types';
+import { canaryWorkflowId, type CycleResult } from './workflows/messages';
+import { logger } from './observability/logger';
+import { startMetricsServer } from './observability/metrics';
+
+const ROOT = resolve(__dirname, '..');
+const say = (msg: string) => process.stdout.write(`${msg}\n`);
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      config: { type: 'string', default: defaultConfigPath() },
+      demo: { type: 'boolean', default: true },
+      'no-demo': { type: 'boolean', default: false },
+      'canary-seconds': { type: 'string', default: process.env.VVTV_DEMO_CANARY_SECONDS ?? '90' },
+      'check-seconds': { type: 'string', default: process.env.VVTV_DEMO_CHECK_SECONDS ?? '15' },
+      'exit-after-demo': { type: 'boolean', default: false },
+    },
+  });
+  // Our structured log goes to a file (data dir); the console gets the readable progress lines.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const boot = openRuntime(args.config!);
+  const dataDir = boot.live.get().data_dir;
+  boot.close();
+  mkdirSync(dataDir, { recursive: true });
+  const fileLog = pino({ name: 'vvtv-autopilot', level: process.env.LOG_LEVEL ?? 'info', redact: ['token', '*.token', 'authorization', '*.authorization'] }, pino.destination({ dest: join(dataDir, 'autopilot.log'), sync: false }));
+  const rt = openRuntime(args.config!, { logger: fileLog });
+  const config = rt.live.get();
+  say(`• config ${args.config}; data dir ${config.data_dir}; log ${join(dataDir, 'autopilot.log')}`);
+  const channels = config.channels;
+
+  // 1. Temporal: use the configured server if one answers there, else start the dev server.
+  let server: DevServer | null = null;
+  let uiUrl = config.temporal.ui_url;
+  let address = config.temporal.address;
+  const [host, portText] = address.split(':');
+  if (await isListening(Number(portText), host === 'localhost' ? '127.0.0.1' : host)) {
+    say(`• Temporal: using the server already listening at ${address}`);
+  } else if (process.env.TEMPORAL_ADDRESS) {
+    throw new Error(`TEMPORAL_ADDRESS=${address} does not answer`);
+  } else {
+    say('• Temporal: starting the dev server (SQLite under the data dir)…');
+    const port = Number(portText) || 7233;
+    server = await startDevServer({
+      dbFile: join(config.data_dir, 'temporal.sqlite'),
+      port,
+      uiPort: port + 1000,
+      logFile: join(config.data_dir, 'temporal-server.log'),
+      readyTimeoutMs: 120_000,
+    });
+    address = server.address;
+    uiUrl = server.uiUrl ?? uiUrl;
+    say(`  ready at ${address}; Web UI ${uiUrl}`);
+  }
+
+  // 2. Cards: a channel without a card starts from the example card.
+  for (const ch of channels) {
+    const store = rt.deps.cards(ch);
+    if (!store.exists()) {
+      mkdirSync(dirname(store.path), { recursive: true });
+      copyFileSync(join(ROOT, 'config', 'business_logic.example.yaml'), store.path);
+      say(`• ${ch}: card created from the example at ${store.path}`);
+    }
+  }
+
+  // 3. Simulator (the VVTV planner stand-in), with 24 h of history when the store is empty.
+  const sims: Simulator[] = [];
+  if (config.simulator.enabled) {
+    for (const ch of channels) {
+      const s = config.simulator;
+      const sim = new Simulator({
+        channel: ch,
+        seed: `${s.seed}:${ch}`,
+        catalogSize: s.catalog_size,
+        candidatesPerSlot: s.candidates_per_slot,
+        noise: s.noise,
+        harmfulRegion: s.harmful_region as HarmfulRegion | undefined,
+        slotsPerHour: 3600 * s.slots_per_second,
+        source: cardSource(rt.deps.cards(ch)),
+        sink: rt.deps.metrics,
+        onError: (err) => fileLog.error({ err, channel: ch }, 'simulator tick failed'),
+      });
+      if (rt.deps.metrics.count(ch) === 0) {
+        const to = new Date();
+        const r = sim.backfill(new Date(to.getTime() - 24 * 3_600_000), to, 600);
+        say(`• ${ch}: backfilled 24 h of simulated metrics (${r.rows} rows)`);
+      }
+      sim.start(s.slots_per_second);
+      sims.push(sim);
+    }
+    say(`• simulator: ${config.simulator.slots_per_second} slots/s per channel, ${Math.round(config.canary.traffic_percentage * 100)} % canary share during canaries`);
+  }
+
+  // 4. Worker + schedules + metrics endpoint.
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createWorker({ deps: rt.deps, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.task_queue });
+  const running = worker.run();
+  const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
+  for (const ch of channels) {
+    const r = await ensureDailySchedule(client, config, ch);
+    say(`• ${ch}: daily schedule ${r} (${String(config.autopilot.schedule.hour).padStart(2, '0')}:${String(config.autopilot.schedule.minute).padStart(2, '0')} UTC, overlap SKIP)`);
+  }
+  const metricsServer = await startMetricsServer(config.metrics_port, rt.deps).catch((err) => {
+    say(`• metrics endpoint not started: ${(err as Error).message}`);
+    return null;
+  });
+  if (metricsServer) say(`• Prometheus metrics on http://127.0.0.1:${config.metrics_port}/metrics`);
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('\n• shutting down…');
+    sims.forEach((s) => s.stop());
+    worker.shutdown();
+    await running.catch(() => undefined);
+    metricsServer?.close();
+    await connection.close();
+    await client.connection.close();
+    rt.close();
+    if (server) await server.stop();
+    say('• stopped cleanly');
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+
+  // 5. One demo cycle now, with a short canary.
+  if (args.demo && !args['no-demo']) {
+    const ch = channels[0];
+    const durationMs = Number(args['canary-seconds']) * 1000;
+    const checkIntervalMs = Number(args['check-seconds']) * 1000;
+    const handle = await startCycle(client, config.temporal.task_queue, { channel: ch, canary: { durationMs, checkIntervalMs, inconclusiveWindowMs: 0 }, reason: 'npm start demo' });
+    say(`\n▶ demo cycle ${handle.workflowId}\n  ${uiLink(uiUrl, config.temporal.namespace, handle.workflowId)}`);
+    const progress = setInterval(async () => {
+      try {
+        const st = await cycleStatus(client, handle.workflowId);
+        let line = `  … ${st.phase}`;
+        if (st.phase === 'canary' && st.canaryId) {
+          const c = await canaryStatus(client, st.canaryId).catch(() => null);
+          if (c) line += ` (${c.phase}, check ${c.checksDone}/${c.totalChecks}${c.lastVerdict ? `, last: ${c.lastVerdict.decision}/${c.lastVerdict.rule}` : ''})`;
+        }
+        say(line);
+      } catch {
+        /* the workflow may be between tasks */
+      }
+    }, 5000);
+    const result: CycleResult = await handle.result().finally(() => clearInterval(progress));
+    printResult(result, uiUrl, config.temporal.namespace, handle.workflowId);
+    if (args['exit-after-demo']) return shutdown();
+  }
+  say(`\nThe autopilot is running. Web UI: ${uiUrl}   (Ctrl-C to stop)`);
+  await running;
+}
+
+function printResult(r: CycleResult, uiUrl: string, namespace: string, workflowId: string): void {
+  say(`\n■ outcome: ${r.outcome}${r.verdict ? '' : ` — ${r.message}`}`);
+  for (const c of r.changes) say(`  change: ${c.parameter} ${c.oldValue} → ${c.newValue} (${c.rule})`);
+  if (r.verdict) {
+    say(`  verdict: ${r.verdict.decision} by rule ${r.verdict.rule} (${r.verdict.method}, ${r.verdict.confidenceLevel * 100}% confidence)`);
+    say(`  reason: ${r.message.split(';')[0]}`);
+    for (const k of r.verdict.kpis) {
+      const ci = k.relCI.map((x) => (x === null || !Number.isFinite(x) ? '∞' : `${(x * 100).toFixed(1)}%`)).join(' .. ');
+      say(`    ${k.kpi.padEnd(30)} ${k.role.padEnd(9)} control ${k.control.mean.toFixed(4)} (n=${k.control.n})  canary ${k.canary.mean.toFixed(4)} (n=${k.canary.n})  Δ ${(k.relDiff * 100).toFixed(2)}% [${ci}]  p=${k.pValue.toPrecision(3)} → ${k.classification}`);
+    }
+  }
+  if (r.predictionError !== undefined) say(`  autopilot_pred_vs_real_error: ${r.predictionError.toFixed(3)}`);
+  if (r.versionId) say(`  version: ${r.versionId}`);
+  say(`  run: ${uiLink(uiUrl, namespace, workflowId)}`);
+  if (r.verdict) say(`  canary: ${uiLink(uiUrl, namespace, canaryWorkflowId(r.channel, r.cycleId))}`);
+}
+
+main().catch((err) => {
+  if (err instanceof ValidationError) process.stderr.write(`${err.message}\n`);
+  else logger.fatal({ err }, 'autopilot failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+import { createServer, type Server } from 'node:http';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Deps } from '../activities';
+
+/**
+ * Prometheus metrics, computed from the state store at scrape time so that every worker and the
+ * store agree (no counters lost on restart).
+ */
+export function createRegistry(deps: Pick<Deps, 'config' | 'state' | 'metrics'>): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vvtv_autopilot_process_' });
+  const DAY = 86_400_000;
+  const cycles = (channel: string, days: number) => deps.state.listCycles(channel, 10_000).filter((c) => Date.parse(c.started_at) >= Date.now() - days * DAY);
+
+  new Gauge({
+    name: 'vvtv_autopilot_cycles_30d',
+    help: 'Cycles started in the last 30 days, by outcome',
+    labelNames: ['channel', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ch of deps.config().channels) {
+        const counts: Record<string, number> = {};
+        for (const c of cycles(ch, 30)) counts[c.outcome ?? c.status] = (counts[c.outcome ?? c.status] ?? 0) + 1;
+        for (const [outcome, n] of Object.entries(counts)) this.set({ channel: ch, outcome }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'vvtv_autopilot_deployment_success_ratio_30d',
+    help: 'Promoted / (promoted + rolled back) over 30 days (target > 0.9, 8.2)',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ch of deps.config().channels) {
+        const cs = cycles(ch, 30);
+        const promoted = cs.filter((c) => c.outcome === 'promoted').length;
+        const rolled = cs.filter((c) => c.outcome === 'rolled_back').length;
+        if (promoted + rolled > 0) this.set({ channel: ch }, promoted / (promoted + rolled));
+      }
+    },
+  });
+  new Gauge({
+    name: 'vvtv_autopilot_rollback_ratio_14d',
+    help: 'Rolled back / deployments over 14 days (target < 0.05, 4.3)',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ch of deps.config().channels) {
+        const cs = cycles(ch, 14).filter((c) => c.outcome === 'promoted' || c.outcome === 'rolled_back');
+        if (cs.length) this.set({ channel: ch }, cs.filter((c) => c.outcome === 'rolled_back').length / cs.length);
+      }
+    },
+  });
+  new Gauge({
+    name: 'vvtv_autopilot_pred_vs_real_error_last',
+    help: 'Last recorded autopilot_pred_vs_real_error (4.1, 8.1)',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ch of deps.config().channels) {
+        const c = cycles(ch, 30).find((x) => typeof x.report.predictionError === 'number');
+        if (c) this.set({ channel: ch }, c.report.predictionError as number);
+      }
+    },
+  });
+  new Gauge({
+    name: 'vvtv_autopilot_canary_running',
+    help: '1 while a canary runs for the channel',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ch of deps.config().channels) this.set({ channel: ch }, deps.state.listCanaries(ch, 5).some((c) => c.status === 'running') ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'vvtv_autopilot_bounds',
+    help: 'Current sliding bounds per parameter',
+    labelNames: ['channel', 'parameter', 'edge'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ch of deps.config().channels)
+        for (const b of deps.state.getBounds(ch)) {
+          this.set({ channel: ch, parameter: b.parameter, edge: 'min' }, b.min);
+          this.set({ channel: ch, parameter: b.parameter, edge: 'max' }, b.max);
+        }
+    },
+  });
+  return registry;
+}
+
+/** Serves GET /metrics (and /healthz) on the port. */
+export function startMetricsServer(port: number, deps: Pick<Deps, 'config' | 'state' | 'metrics'>): Promise<Server> {
+  const registry = createRegistry(deps);
+  const server = createServer(async (req, res) => {
+    if (req.url === '/metrics') {
+      try {
+        res.setHeader('Content-Type', registry.contentType);
+        res.end(await registry.metrics());
+      } catch (err) {
+        res.statusCode = 500;
+        res.end(String(err));
+      }
+    } else if (req.url === '/healthz') {
+      res.end('ok');
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  return new Promise((resolveP, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolveP(server));
+  });
+}

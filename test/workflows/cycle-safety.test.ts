@@ -1,0 +1,96 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Harness } from '../support/harness';
+import { startCycle, canaryStatus } from '../../src/client';
+import { canaryWorkflowId } from '../../src/workflows/messages';
+
+const BROKEN_CARD = readFileSync(`${__dirname}/../../config/business_logic.example.yaml`, 'utf8').replace('temperature: 0.5 ', 'temperature: "hot"');
+
+async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('cycle safety on a real Temporal server', () => {
+  describe('an invalid card', () => {
+    const h = new Harness({ slotsPerSecond: 100 });
+    beforeAll(() => h.start());
+    afterAll(() => h.close());
+
+    it('is refused with the field named; nothing is written and operators are alerted (10.1, 10.3)', async () => {
+      expect(BROKEN_CARD).toContain('temperature: "hot"');
+      writeFileSync(h.cards.path, BROKEN_CARD); // a bad manual edit
+      const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel })).result();
+      expect(r.outcome).toBe('invalid_card');
+      expect(r.message).toContain('selection.temperature');
+      expect(readFileSync(h.cards.path, 'utf8')).toBe(BROKEN_CARD);
+      expect(h.cards.readOverlay()).toBeNull();
+      expect(h.rt.deps.history.list(h.channel).total).toBe(0);
+      const alerts = h.rt.deps.state.listDecisions(h.channel, { cycleId: r.cycleId }).filter((d) => d.kind === 'alert');
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0].payload).toMatchObject({ severity: 'critical', name: 'invalid_card' });
+      expect(h.rt.deps.state.getCycle(r.cycleId)).toMatchObject({ status: 'completed', outcome: 'invalid_card' });
+    });
+
+    it('an operator-requested value outside the hard limits is rejected by bounds and never deployed (2.4)', async () => {
+      writeFileSync(h.cards.path, readFileSync(`${__dirname}/../../config/business_logic.example.yaml`));
+      const before = readFileSync(h.cards.path);
+      const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'temperature', value: 2.5 }] })).result();
+      expect(r.outcome).toBe('rejected_by_bounds');
+      expect(r.message).toMatch(/outside the hard limits \[0\.1, 2\]/);
+      expect(r.message).toMatch(/limit is 0\.1/);
+      expect(readFileSync(h.cards.path).equals(before)).toBe(true);
+      expect(h.cards.readOverlay()).toBeNull();
+    });
+
+    it('an unknown parameter in a request is refused by name (bad input never crashes the worker)', async () => {
+      const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'volume', value: 11 }] })).result();
+      expect(r.outcome).toBe('invalid_input');
+      expect(r.message).toContain('changes.volume: expected one of temperature, top_k, plan_selection_bias, epsilon');
+    });
+  });
+
+  describe('a worker restart in the middle of a canary', () => {
+    const h = new Harness({ slotsPerSecond: 300 });
+    beforeAll(() => h.start());
+    afterAll(() => h.close());
+
+    it('does not lose the cycle: it finishes once (durable timers)', async () => {
+      h.startSimulator();
+      const handle = await startCycle(h.client, h.taskQueue, {
+        channel: h.channel,
+        canary: { durationMs: 12_000, checkIntervalMs: 3_000, inconclusiveWindowMs: 0 },
+      });
+      const canaryId = canaryWorkflowId(h.channel, handle.workflowId);
+      await waitFor(async () => (await canaryStatus(h.client, canaryId)).checksDone >= 1);
+      await h.stopWorker();
+      const overlayWhileDown = h.cards.readOverlay();
+      expect(overlayWhileDown?.canary_id).toBe(canaryId); // the canary keeps running in the planner
+      await new Promise((r) => setTimeout(r, 3_000));
+      await h.startWorker();
+      const r = await handle.result();
+
+      expect(['promoted', 'rolled_back']).toContain(r.outcome);
+      const cycles = h.rt.deps.state.listCycles(h.channel);
+      expect(cycles).toHaveLength(1);
+      expect(cycles[0]).toMatchObject({ status: 'completed', outcome: r.outcome });
+      const versions = h.rt.deps.history.list(h.channel).items.filter((v) => v.cycle_id === handle.workflowId);
+      expect(versions).toHaveLength(1);
+      const canary = h.rt.deps.state.getCanary(canaryId)!;
+      const idx = canary.checks.map((c) => c.checkIndex);
+      expect(new Set(idx).size).toBe(idx.length);
+      expect(canary.status).toBe(r.outcome === 'promoted' ? 'promoted' : 'rolled_back');
+      expect(h.cards.readOverlay()).toBeNull();
+      const desc = await h.client.workflow.getHandle(handle.workflowId).describe();
+      expect(desc.status.name).toBe('COMPLETED');
+    });
+  });
+});
