@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_VERSION=1.5.1
-TOOLS_DIR="${VVTV_TOOLS_DIR:-$PWD/.tools}"
+# User-level by default, so every clone on this machine shares one build of the CLI.
+TOOLS_DIR="${VVTV_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vvtv-autopilot/tools}"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 

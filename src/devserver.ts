@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 
 /** Search attributes the autopilot writes so the Web UI can filter runs. */
@@ -34,8 +35,13 @@ export function temporalCli(): string {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (dir && existsSync(`${dir}/temporal`)) return `${dir}/temporal`;
   }
-  const local = resolve(__dirname, '..', '.tools', 'bin', 'temporal');
-  if (existsSync(local)) return local;
+  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  const candidates = [
+    process.env.VVTV_TOOLS_DIR && join(process.env.VVTV_TOOLS_DIR, 'bin', 'temporal'),
+    join(cache, 'vvtv-autopilot', 'tools', 'bin', 'temporal'),
+    resolve(__dirname, '..', '.tools', 'bin', 'temporal'),
+  ];
+  for (const c of candidates) if (c && existsSync(c)) return c;
   throw new Error('Temporal CLI not found: run `npm run setup` (or set TEMPORAL_CLI)');
 }
 

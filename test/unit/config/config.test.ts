@@ -1,0 +1,83 @@
+import { mkdtempSync, readFileSync, writeFileSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { parseConfig, loadConfig } from '../../../src/config/load';
+import { ValidationError } from '../../../src/config/errors';
+import { LiveConfig } from '../../../src/config/live';
+
+const DEFAULT = readFileSync(join(__dirname, '../../../config/autopilot.yaml'), 'utf8');
+const withPatch = (patch: (raw: any) => void) => {
+  const raw = YAML.parse(DEFAULT);
+  patch(raw);
+  return YAML.stringify(raw);
+};
+const problems = (text: string): string[] => {
+  try {
+    parseConfig(text, 'autopilot.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValidationError);
+    return (err as ValidationError).problems;
+  }
+  throw new Error('expected a ValidationError');
+};
+
+describe('autopilot config (1.1, 1.5, 10.1)', () => {
+  it('loads the shipped default with the requirement numbers in force', () => {
+    const c = parseConfig(DEFAULT, 'default');
+    expect(c.autopilot.schedule).toEqual({ hour: 3, minute: 0 });
+    expect(c.canary).toMatchObject({ traffic_percentage: 0.2, duration_minutes: 60, confidence_level: 0.95 });
+    expect(c.parameters.find((p) => p.name === 'temperature')).toMatchObject({ hard_min: 0.1, hard_max: 2.0 });
+    expect(c.parameters.find((p) => p.name === 'plan_selection_bias')?.max_daily_delta).toBe(0.05);
+    expect(c.incident_triage.schedule).toEqual({ day_of_week: 'SUNDAY', hour: 2, minute: 0 });
+  });
+
+  it('names the field and what was expected for a bad value', () => {
+    expect(problems(withPatch((r) => (r.canary.traffic_percentage = 0.8)))).toEqual(['canary.traffic_percentage: expected a number in (0, 0.5]']);
+    expect(problems(withPatch((r) => (r.parameters[0].hard_min = 'low')))[0]).toMatch(/^parameters\[0\]\.hard_min: /);
+    expect(problems(withPatch((r) => (r.sliding_bounds.max_weekly_expansion = 0.2)))).toEqual([
+      'sliding_bounds.max_weekly_expansion: expected at most 0.05 (5% a week, requirement 2.2)',
+    ]);
+  });
+
+  it('refuses unknown keys so that typos do not pass silently', () => {
+    expect(problems(withPatch((r) => (r.canary.trafic_percentage = 0.2)))[0]).toMatch(/^canary: .*trafic_percentage/);
+  });
+
+  it('refuses a parameter whose hard limits are inverted and a KPI list without a primary', () => {
+    expect(problems(withPatch((r) => ((r.parameters[0].hard_min = 3), (r.parameters[0].initial_min = undefined), (r.parameters[0].initial_max = undefined))))).toContain(
+      'parameters[0].hard_max: hard_min must be below hard_max',
+    );
+    expect(problems(withPatch((r) => r.kpis.forEach((k: any) => (k.role = 'guardrail'))))).toEqual(['kpis: expected at least one primary KPI']);
+  });
+
+  it('applies environment overrides for the Temporal connection', () => {
+    const c = parseConfig(DEFAULT, 'x', { TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'vvtv', VVTV_DATA_DIR: '/var/lib/vvtv' });
+    expect(c.temporal.address).toBe('temporal:7233');
+    expect(c.temporal.namespace).toBe('vvtv');
+    expect(c.data_dir).toBe('/var/lib/vvtv');
+  });
+
+  it('reports a YAML syntax error and an unreadable file as ValidationError', () => {
+    expect(problems('channels: [main\n')[0]).toMatch(/^YAML syntax/);
+    expect(() => loadConfig('/nonexistent/autopilot.yaml')).toThrow(/cannot read the file/);
+  });
+});
+
+describe('live config (9.1)', () => {
+  it('picks up emergency_pause without a restart and keeps the last good config when the file breaks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vvtv-cfg-'));
+    const path = join(dir, 'autopilot.yaml');
+    writeFileSync(path, DEFAULT);
+    const live = new LiveConfig(path, undefined, {});
+    expect(live.get().autopilot.emergency_pause).toBe(false);
+
+    writeFileSync(path, withPatch((r) => (r.autopilot.emergency_pause = true)));
+    utimesSync(path, new Date(), new Date(Date.now() + 5_000));
+    expect(live.get().autopilot.emergency_pause).toBe(true);
+
+    writeFileSync(path, 'canary: [broken');
+    utimesSync(path, new Date(), new Date(Date.now() + 10_000));
+    expect(live.get().autopilot.emergency_pause).toBe(true); // last good config still in force
+  });
+});

@@ -1,0 +1,91 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteMetricsStore } from '../../../src/adapters/metrics-store';
+import { SqliteStateStore } from '../../../src/adapters/state-store';
+import type { CanaryVerdict } from '../../../src/domain/types';
+import { createRegistry } from '../../../src/observability/metrics';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'vvtv-store-'));
+
+describe('metrics store (VVTV business_metrics schema)', () => {
+  it('creates exactly VVTV’s table and filters by channel, group and canary id', () => {
+    const path = join(tmp(), 'metrics.sqlite');
+    const m = new SqliteMetricsStore(path);
+    m.insert([
+      { timestamp: '2026-11-25T10:00:00.000Z', metric_type: 'selection_entropy', value: 1.5, context: { channel: 'a', group: 'control' } },
+      { timestamp: '2026-11-25T10:00:01.000Z', metric_type: 'selection_entropy', value: 2.5, context: { channel: 'a', group: 'canary', canary_id: 'k1' } },
+      { timestamp: '2026-11-25T10:00:02.000Z', metric_type: 'selection_entropy', value: 9.9, context: { channel: 'b', group: 'control' } },
+      { timestamp: '2026-11-25T11:30:00.000Z', metric_type: 'selection_entropy', value: 3.5, context: { channel: 'a', group: 'control' } },
+    ]);
+    const q = { channel: 'a', metricType: 'selection_entropy', from: '2026-11-25T00:00:00Z', to: '2026-11-26T00:00:00Z' };
+    expect(m.window(q).map((p) => p.value)).toEqual([1.5, 2.5, 3.5]);
+    expect(m.window({ ...q, group: 'control' }).map((p) => p.value)).toEqual([1.5, 3.5]);
+    expect(m.window({ ...q, group: 'canary', canaryId: 'k1' }).map((p) => p.value)).toEqual([2.5]);
+    expect(m.window({ ...q, group: 'canary', canaryId: 'other' })).toEqual([]);
+    expect(m.hourly(q)).toEqual([
+      { hour: '2026-11-25T10', n: 2, sum: 4, sumSquares: 1.5 ** 2 + 2.5 ** 2, nonFinite: 0 },
+      { hour: '2026-11-25T11', n: 1, sum: 3.5, sumSquares: 3.5 ** 2, nonFinite: 0 },
+    ]);
+    expect(m.count('a')).toBe(3);
+    m.close();
+    const cols = new Database(path).prepare('PRAGMA table_info(business_metrics)').all() as Array<{ name: string; type: string; notnull: number }>;
+    expect(cols.map((c) => `${c.name}:${c.type}`)).toEqual(['id:INTEGER', 'timestamp:TEXT', 'metric_type:TEXT', 'value:REAL', 'context:TEXT', 'created_at:TEXT']);
+  });
+
+  it('counts infinite values apart so the analysis can flag them', () => {
+    const m = new SqliteMetricsStore(join(tmp(), 'm.sqlite'));
+    m.insert([
+      { timestamp: '2026-11-25T10:00:00.000Z', metric_type: 'k', value: Infinity, context: { channel: 'a' } },
+      { timestamp: '2026-11-25T10:00:01.000Z', metric_type: 'k', value: 2, context: { channel: 'a' } },
+    ]);
+    expect(m.hourly({ channel: 'a', metricType: 'k', from: '2026-11-25', to: '2026-11-26' })).toEqual([{ hour: '2026-11-25T10', n: 1, sum: 2, sumSquares: 4, nonFinite: 1 }]);
+  });
+});
+
+describe('state store', () => {
+  it('keeps cycles, canary checks (idempotent per index), decisions and bounds with their adjustments', () => {
+    const path = join(tmp(), 'state.sqlite');
+    const s = new SqliteStateStore(path);
+    s.upsertCycle({ cycle_id: 'c1', channel: 'a', started_at: '2026-11-25T03:00:00Z', status: 'running', report: { trigger: 'schedule' } });
+    s.upsertCycle({ cycle_id: 'c1', channel: 'a', started_at: '2026-11-25T03:00:00Z', status: 'completed', outcome: 'promoted', report: { x: 1 } });
+    expect(s.getCycle('c1')).toMatchObject({ status: 'completed', outcome: 'promoted', report: { x: 1 } });
+
+    s.upsertCanary({ canary_id: 'k1', channel: 'a', cycle_id: 'c1', started_at: '2026-11-25T03:01:00Z', status: 'running', traffic_percentage: 0.2, checks: [] });
+    const v: CanaryVerdict = { decision: 'Inconclusive', rule: 'continue_monitoring', reason: '', confidenceLevel: 0.95, nonInferiorityMargin: 0.02, kpis: [], final: false, method: 'confidence_sequence' };
+    s.appendCanaryCheck('k1', { ...v, checkIndex: 1 });
+    s.appendCanaryCheck('k1', { ...v, checkIndex: 1 }); // a retried activity
+    s.appendCanaryCheck('k1', { ...v, checkIndex: 2 });
+    expect(s.getCanary('k1')!.checks.map((c) => c.checkIndex)).toEqual([1, 2]);
+
+    s.recordDecision({ channel: 'a', cycle_id: 'c1', at: '2026-11-25T03:00:01Z', kind: 'analysis', summary: 's', payload: { n: 3 } });
+    expect(s.listDecisions('a', { cycleId: 'c1' })[0]).toMatchObject({ kind: 'analysis', payload: { n: 3 } });
+
+    s.saveBounds('a', [{ parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' }], [
+      { channel: 'a', parameter: 'temperature', at: 't', kind: 'init', old_min: null, old_max: null, new_min: 0.3, new_max: 1.5, rationale: 'initial' },
+    ]);
+    s.close();
+    const again = new SqliteStateStore(path); // migrations run once; data survives a reopen
+    expect(again.getBounds('a')).toEqual([{ parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' }]);
+    expect(again.listBoundsAdjustments('a')).toHaveLength(1);
+    again.close();
+  });
+});
+
+describe('Prometheus metrics', () => {
+  it('reports the 30-day deployment success ratio and the 14-day rollback ratio from the state store (8.2, 4.3)', async () => {
+    const state = new SqliteStateStore(join(tmp(), 's.sqlite'));
+    const now = Date.now();
+    const outcomes = ['promoted', 'promoted', 'promoted', 'rolled_back'] as const;
+    outcomes.forEach((o, i) =>
+      state.upsertCycle({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - i * 3_600_000).toISOString(), status: 'completed', outcome: o, report: { predictionError: 0.1 * (i + 1) } }),
+    );
+    const reg = createRegistry({ config: () => ({ channels: ['main'] }) as never, state, metrics: null as never });
+    const text = await reg.metrics();
+    expect(text).toContain('vvtv_autopilot_deployment_success_ratio_30d{channel="main"} 0.75');
+    expect(text).toContain('vvtv_autopilot_rollback_ratio_14d{channel="main"} 0.25');
+    expect(text).toContain('vvtv_autopilot_cycles_30d{channel="main",outcome="promoted"} 3');
+    expect(text).toContain('vvtv_autopilot_pred_vs_real_error_last{channel="main"} 0.1');
+  });
+});
