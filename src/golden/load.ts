@@ -1,0 +1,53 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { ValidationError, parseOrThrow } from '../config/errors';
+import { sha256Of } from './cache';
+import { GoldenSetSchema, type GoldenSet } from './model';
+
+/** The golden set shipped with the autopilot (config/golden). */
+export function defaultGoldenPath(): string {
+  return resolve(__dirname, '..', '..', 'config', 'golden');
+}
+
+export function parseGoldenSet(text: string, source: string): GoldenSet {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (err) {
+    throw new ValidationError(source, [`YAML syntax: ${(err as Error).message}`]);
+  }
+  return parseOrThrow(GoldenSetSchema, raw, source);
+}
+
+/**
+ * A golden set file, or every `*.yaml`/`*.yml` file of a directory (sorted by name; files ending
+ * in `.proposed.yaml` are regenerated expectations awaiting review and are skipped).
+ */
+export function loadGoldenSets(path: string): GoldenSet[] {
+  const abs = resolve(path);
+  let files: string[];
+  try {
+    files = statSync(abs).isDirectory()
+      ? readdirSync(abs)
+          .filter((f) => /\.ya?ml$/.test(f) && !/\.proposed\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => join(abs, f))
+      : [abs];
+  } catch (err) {
+    throw new ValidationError(abs, [`cannot read the golden set: ${(err as Error).message}`]);
+  }
+  if (files.length === 0) throw new ValidationError(abs, ['no golden set files (*.yaml) found']);
+  const sets = files.map((f) => parseGoldenSet(readFileSync(f, 'utf8'), f));
+  const names = new Set<string>();
+  for (const s of sets) {
+    if (names.has(s.name)) throw new ValidationError(abs, [`name: two golden set files are both named ${s.name}`]);
+    names.add(s.name);
+  }
+  return sets;
+}
+
+/** SHA256 of the sets' canonical content: comments and formatting do not change it. */
+export function goldenSetHash(sets: GoldenSet[]): string {
+  return sha256Of(sets);
+}
