@@ -34,6 +34,14 @@ export function createCanaryActivities(deps: Deps) {
         if (!version) throw new ValidationError('canary', [`versionId: no version ${input.versionId} in history`]);
         const { card } = parseCard(version.yaml, `history ${input.versionId}`);
         const startedAt = existing?.started_at ?? now().toISOString();
+        if (existing && existing.status !== 'running') throw new ValidationError('canary', [`canaryId: ${input.canaryId} is already ${existing.status}`]);
+        // The record exists before the overlay does, so a rollback always finds it.
+        if (!existing) {
+          deps.state.upsertCanary({
+            canary_id: input.canaryId, channel: input.channel, cycle_id: input.cycleId, started_at: startedAt,
+            status: 'running', traffic_percentage: input.trafficPercentage, checks: [],
+          });
+        }
         await store.writeOverlay({
           canary_id: input.canaryId,
           channel: input.channel,
@@ -42,11 +50,10 @@ export function createCanaryActivities(deps: Deps) {
           card_sha: version.meta.sha256,
           card,
         });
-        if (!existing) {
-          deps.state.upsertCanary({
-            canary_id: input.canaryId, channel: input.channel, cycle_id: input.cycleId, started_at: startedAt,
-            status: 'running', traffic_percentage: input.trafficPercentage, checks: [],
-          });
+        // A late attempt (timed out, then finished) must not resurrect a canary already rolled back.
+        if (deps.state.getCanary(input.canaryId)?.status !== 'running') {
+          await store.removeOverlay();
+          throw new ValidationError('canary', [`canaryId: ${input.canaryId} was closed while it was being deployed`]);
         }
         deps.logger.info({ channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, traffic: input.trafficPercentage }, 'canary deployed');
         return { startedAt };

@@ -21,7 +21,7 @@ export interface PoolRunOptions {
   /** Hard limit for the whole run; the threads are terminated when it passes. */
   timeoutMs: number;
   /** Called after each finished task (drive activity heartbeats from it). */
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: (done: number, total: number, taskIndex: number) => void;
   signal?: AbortSignal;
 }
 
@@ -96,7 +96,7 @@ export class WorkerPool<TIn, TOut> {
           if (!msg.ok) return finish(new Error(`golden worker task ${msg.id} failed: ${msg.error}`));
           results[msg.id] = msg.value;
           done++;
-          opts.onProgress?.(done, total);
+          opts.onProgress?.(done, total, msg.id);
           if (done === total) return finish(null);
           feed(w);
         };

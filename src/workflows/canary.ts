@@ -104,11 +104,13 @@ export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> 
     if (verdict.decision === 'Inconclusive') return await finish('Inconclusive', 'inconclusive_timeout', `${verdict.reason}; no operator decision in time`, verdict);
     return await finish(verdict.decision, 'judge', verdict.reason, verdict);
   } catch (err) {
-    if (isCancellation(err)) {
-      // The cycle was cancelled or terminated-with-cancel: never leave an overlay behind.
+    // Cancelled, timed out or failed: never leave an overlay behind (the live card is untouched).
+    if (status.phase !== 'promoted' && status.phase !== 'rolled_back') {
+      const reason = isCancellation(err) ? `workflow ${workflowInfo().workflowId} cancelled` : `canary failed: ${(err as Error).message}`;
       await CancellationScope.nonCancellable(() =>
-        acts.rollbackCanary({ channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, verdict: status.lastVerdict, decidedBy: 'cancelled', reason: `workflow ${workflowInfo().workflowId} cancelled` }),
-      );
+        acts.rollbackCanary({ channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, verdict: status.lastVerdict, decidedBy: isCancellation(err) ? 'cancelled' : 'failure', reason }),
+      ).catch((e) => log.error('rollback after a canary failure failed too', { error: String(e) }));
+      status.phase = 'rolled_back';
     }
     throw err;
   }

@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
   TimeoutFailure,
@@ -25,6 +24,19 @@ import {
   type CycleInput,
   type CycleResult,
 } from './messages';
+
+/** The failure and its causes, outermost first (activity → child workflow → timeout …). */
+function chain(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e: unknown = err; e && out.length < 10; e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
+}
+
+/** The innermost ApplicationFailure if there is one, else the innermost cause. */
+function rootCause(err: unknown): unknown {
+  const all = chain(err);
+  return all.find((e) => e instanceof ApplicationFailure) ?? all[all.length - 1];
+}
 
 /** Turns operator-requested values into changes; unknown parameters are reported, not thrown. */
 function requested(input: CycleInput, settings: CycleSettings, current: Record<string, number>): { changes: ParameterChange[]; errors: string[] } {
@@ -166,14 +178,14 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
     }
     return await end('promoted', result.verdict?.reason ?? result.decidedBy, { verdict: result.verdict ?? undefined, predictionError });
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const cause = rootCause(err);
     if (cause instanceof ApplicationFailure && cause.type === 'ValidationError') {
       // 10.3: the card (or input) is invalid: nothing was deployed; the current card stays.
       await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: 'invalid_card', summary: cause.message, details: { problems: cause.details } });
       report.error = cause.message;
       return await end(phase === 'reading_card' ? 'invalid_card' : 'invalid_input', cause.message);
     }
-    const timedOut = cause instanceof TimeoutFailure;
+    const timedOut = chain(err).some((e) => e instanceof TimeoutFailure);
     const message = `${timedOut ? 'operation timed out' : 'cycle failed'} during ${phase}: ${(cause as Error)?.message ?? String(err)}`;
     // 8.3 / 8.5: timeouts and failures alert as critical.
     await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: timedOut ? 'operation_timeout' : 'cycle_failed', summary: message });

@@ -94,3 +94,28 @@ describe('cycle safety on a real Temporal server', () => {
     });
   });
 });
+
+describe('an operation that exceeds the configured timeout (8.3)', () => {
+  // The planner's reload hook hangs while a canary overlay exists: deploying the canary times out.
+  const h = new Harness({
+    patchConfig: (raw) => {
+      raw.autopilot.operation_timeout_minutes = 0.02; // 1.2 s
+      raw.stores.reload_command = 'ls "$(dirname "{card}")" | grep -q canary && sleep 4; true';
+    },
+  });
+  beforeAll(() => h.start());
+  afterAll(() => h.close());
+
+  it('times out, alerts as critical, removes the overlay and leaves the card untouched', async () => {
+    const before = readFileSync(h.cards.path);
+    const handle = await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'temperature', value: 0.6 }], canary: { durationMs: 5_000, checkIntervalMs: 1_000 } });
+    await expect(handle.result()).rejects.toThrow();
+    const cycle = h.rt.deps.state.getCycle(handle.workflowId)!;
+    expect(cycle).toMatchObject({ status: 'failed', outcome: 'failed' });
+    expect(cycle.error).toMatch(/operation timed out during canary/);
+    const alerts = h.rt.deps.state.listDecisions(h.channel, { cycleId: handle.workflowId }).filter((d) => d.kind === 'alert');
+    expect(alerts.map((a) => (a.payload as { name: string }).name)).toContain('operation_timeout');
+    await waitFor(async () => h.cards.readOverlay() === null, 10_000);
+    expect(readFileSync(h.cards.path).equals(before)).toBe(true);
+  });
+});
