@@ -37,8 +37,16 @@ export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> 
   let emergency: EmergencyStop | null = null;
   let operator: OperatorDecision | null = null;
   setHandler(canaryStatusQuery, () => status);
-  setHandler(emergencyStopSignal, (s) => void (emergency ??= s));
-  setHandler(canaryDecisionSignal, (d) => void (operator ??= d));
+  // Signal payloads are operator input: a malformed one is logged and ignored, never fatal.
+  setHandler(emergencyStopSignal, (s) => {
+    if (typeof s?.by !== 'string' || typeof s?.reason !== 'string') return log.warn('emergencyStop ignored: expected {by, reason} strings', { payload: s });
+    emergency ??= s;
+  });
+  setHandler(canaryDecisionSignal, (d) => {
+    if ((d?.decision !== 'proceed' && d?.decision !== 'rollback') || typeof d?.by !== 'string' || !d?.reason)
+      return log.warn('canaryDecision ignored: expected {decision: proceed|rollback, by, reason}', { payload: d });
+    operator ??= d;
+  });
 
   const finish = async (decision: CanaryDecision, decidedBy: string, reason: string, verdict: CanaryVerdict | null): Promise<CanaryResult> => {
     if (decision === 'Proceed') {

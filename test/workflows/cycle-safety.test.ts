@@ -119,3 +119,32 @@ describe('an operation that exceeds the configured timeout (8.3)', () => {
     expect(readFileSync(h.cards.path).equals(before)).toBe(true);
   });
 });
+
+describe('an Inconclusive canary (3.4, 3.5)', () => {
+  const h = new Harness(); // the simulator is not started: no canary data arrives, the judge says insufficient_data
+  beforeAll(() => h.start());
+  afterAll(() => h.close());
+
+  it('waits for an operator, who promotes it; the decision is recorded with who made it', async () => {
+    const handle = await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'epsilon', value: 0.06 }], canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 60_000 } });
+    const canaryId = canaryWorkflowId(h.channel, handle.workflowId);
+    await waitFor(async () => (await canaryStatus(h.client, canaryId)).phase === 'awaiting_operator');
+    await h.client.workflow.getHandle(canaryId).signal('canaryDecision', { decision: 'maybe', by: 'x', reason: 'bad payload' });
+    expect((await canaryStatus(h.client, canaryId)).phase).toBe('awaiting_operator'); // ignored, not fatal
+    const { decideCanary } = await import('../../src/client');
+    await decideCanary(h.client, canaryId, { decision: 'proceed', by: 'alice', reason: 'looked at the dashboards' });
+    const r = await handle.result();
+    expect(r.outcome).toBe('promoted');
+    expect(r.verdict?.rule).toBe('insufficient_data');
+    expect(h.cards.load().card.exploration.epsilon).toBe(0.06);
+    expect(h.rt.deps.state.getCanary(canaryId)).toMatchObject({ status: 'promoted', decided_by: 'operator:alice' });
+  });
+
+  it('rolls back by itself when no operator decides within the window', async () => {
+    const before = readFileSync(h.cards.path);
+    const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'epsilon', value: 0.05 }] /* within 0.02 of the value 24 h ago (0.04) */, canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 1_000 } })).result();
+    expect(r.outcome).toBe('rolled_back');
+    expect(readFileSync(h.cards.path).equals(before)).toBe(true);
+    expect(h.rt.deps.state.getCanary(canaryWorkflowId(h.channel, r.cycleId))).toMatchObject({ status: 'rolled_back', decided_by: 'inconclusive_timeout' });
+  });
+});
