@@ -6,7 +6,8 @@
  *   npx tsx bench/canary-stats.ts [--runs=2000] [--seed=20240601] [--minutes=60]
  *     [--slots-per-second=1] [--canary-share=0.2] [--mean=100] [--sd=20]
  *     [--guardrail-mean=100] [--guardrail-sd=5] [--margin=0.02] [--confidence=0.95]
- *     [--min-samples=30] [--tau=<DEFAULT_CS_TUNING.tau>]
+ *     [--min-samples=30] [--tau=<DEFAULT_CS_TUNING.tau>] [--interim-share=<DEFAULT_INTERIM_SHARE>]
+ *     [--proceed-share=0.5]
  * Every flag can also be given as an environment variable: CANARY_BENCH_RUNS=500, ...
  *
  * Model: slots arrive as a Poisson process (slots-per-second × 60 per minute), each slot goes
@@ -29,13 +30,21 @@
  * which a guardrail as noisy as the primary cannot do within the hour, so such a canary simply
  * runs to the final check (try --guardrail-sd=20).
  *
- * Choice of DEFAULT_CS_TUNING.tau (standardized mixing sd): scanned 0.1–0.4 at this traffic.
- * 0.1 misses the time target (25.6 min at 2×MDE); ≥ 0.2 pushes A/A false decisions to about 5 %;
- * 0.15 keeps them at 4.2–4.4 % with a mean stop at ~22.5 min at 2×MDE (CS tightest near
- * n_eff ≈ 10/τ² ≈ 440, i.e. ~45 min). Power at the single-test MDE does not depend on tau: it is
- * capped near 71 % by Holm over two KPIs (see holmMde).
+ * The fixed-horizon comparator is the same judge called once, at the end, with no interim
+ * spending (interimShare 0): Welch, one-sided, the Proceed family (primary) and the Rollback
+ * family (all KPIs, Holm) at alpha/2 each.
+ *
+ * Tuning (see canary-judge.ts for the error control). Scanned with 2000 runs:
+ *   interimShare 0.5, tau 0.15: A/A 4.1 %, power at MDE 76.4 %, stop at 2×MDE 22.4 min
+ *   interimShare 0.4, tau 0.15: A/A 4.1 %, power 77.1 %, stop 23.3 min      ← default
+ *   interimShare 0.5, tau 0.12: A/A 4.1 %, power 77.2 %, stop 23.6 min
+ *   interimShare 0.5, tau 0.2:  A/A 4.0 %, power 75.3 %, stop 21.7 min
+ * With a strict Ville charge for the interim looks (no computed crossing probability) no
+ * setting met both power ≥ 75 % and a stop ≤ 24 min (0.2/0.15: 77 %, 26.2 min). The previous
+ * judge (Holm over all KPIs, two-sided) had power 71.7 % at the MDE: the primary was tested at
+ * alpha/2. Rates carry a 95 % Wilson interval (`…CI`): with 2000 runs ±1 % around 5 %.
  */
-import { judgeCanary, type JudgeInput } from '../src/domain/canary-judge';
+import { DEFAULT_INTERIM_SHARE, judgeCanary, type JudgeInput } from '../src/domain/canary-judge';
 import { DEFAULT_CS_TUNING } from '../src/domain/statistics';
 import type { CanaryVerdict, GroupSummary, KpiDef } from '../src/domain/types';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
@@ -66,6 +75,8 @@ const opts = {
   confidence: option('confidence', 0.95),
   minSamples: option('min-samples', 30),
   tau: option('tau', DEFAULT_CS_TUNING.tau),
+  interimShare: option('interim-share', DEFAULT_INTERIM_SHARE),
+  proceedShare: option('proceed-share', 0.5),
 };
 
 // ---------------------------------------------------------------- seeded randomness
@@ -139,11 +150,11 @@ interface RunOutcome {
   naiveFalse?: boolean;
 }
 
-function input(groups: JudgeInput['groups'], isFinalCheck: boolean): JudgeInput {
+function input(groups: JudgeInput['groups'], isFinalCheck: boolean, peeks = true): JudgeInput {
   return {
     kpis: KPIS, groups, isFinalCheck,
     confidenceLevel: opts.confidence, nonInferiorityMargin: opts.margin, minSamplesPerGroup: opts.minSamples,
-    csTuning: { tau: opts.tau },
+    csTuning: { tau: opts.tau }, interimShare: peeks ? opts.interimShare : 0, proceedShare: opts.proceedShare,
   };
 }
 
@@ -173,7 +184,7 @@ function simulateRun(seed: number, effect: number, naive: boolean): RunOutcome {
       guardrail: { control: acc.guardrail.control.summary(), canary: acc.guardrail.canary.summary() },
     };
     const last = minute === opts.minutes;
-    if (naive && !naiveFalse) naiveFalse = isFalseUnderNull(judgeCanary(input(groups, true)));
+    if (naive && !naiveFalse) naiveFalse = isFalseUnderNull(judgeCanary(input(groups, true, false)));
     if (judge === undefined) {
       const v = judgeCanary(input(groups, last));
       if (v.final) {
@@ -182,7 +193,7 @@ function simulateRun(seed: number, effect: number, naive: boolean): RunOutcome {
       }
     }
     if (last) {
-      const fixed = judgeCanary(input(groups, true));
+      const fixed = judgeCanary(input(groups, true, false));
       return { judge: judge ?? fixed, judgeMinute, fixed, ...(naive ? { naiveFalse } : {}) };
     }
   }
@@ -194,8 +205,10 @@ function simulateRun(seed: number, effect: number, naive: boolean): RunOutcome {
 interface Stats {
   /** A/A: the false-decision rate defined above. A/B: Rollback rate (the canary is better). */
   falseDecisionRate: number;
+  falseDecisionRateCI: [number, number];
   /** Proceed by primary_improved (under A/A: the false-improvement share). */
   power: number;
+  powerCI: [number, number];
   proceedNonInferior: number;
   rollback: number;
   inconclusive: number;
@@ -211,7 +224,9 @@ function stats(verdicts: CanaryVerdict[], minutes: number[], nullTrue: boolean):
   for (const v of verdicts) byRule[`${v.method}:${v.rule}`] = (byRule[`${v.method}:${v.rule}`] ?? 0) + 1;
   return {
     falseDecisionRate: share(nullTrue ? isFalseUnderNull : (v) => v.decision === 'Rollback'),
+    falseDecisionRateCI: wilson(share(nullTrue ? isFalseUnderNull : (v) => v.decision === 'Rollback'), n),
     power: share((v) => v.decision === 'Proceed' && v.rule === 'primary_improved'),
+    powerCI: wilson(share((v) => v.decision === 'Proceed' && v.rule === 'primary_improved'), n),
     proceedNonInferior: share((v) => v.rule === 'primary_non_inferior'),
     rollback: share((v) => v.decision === 'Rollback'),
     inconclusive: share((v) => v.decision === 'Inconclusive'),
@@ -222,6 +237,15 @@ function stats(verdicts: CanaryVerdict[], minutes: number[], nullTrue: boolean):
 }
 
 const round = (x: number, d = 4): number => Number(x.toFixed(d));
+
+/** 95 % Wilson score interval of a proportion. */
+function wilson(p: number, n: number): [number, number] {
+  const z = 1.959964;
+  const den = 1 + (z * z) / n;
+  const center = (p + (z * z) / (2 * n)) / den;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / den;
+  return [round(Math.max(0, center - half)), round(Math.min(1, center + half))];
+}
 
 function scenario(name: string, effect: number, seedBase: number) {
   const outcomes: RunOutcome[] = [];
@@ -251,11 +275,6 @@ function main(): void {
   const aa = scenario('aa', 0, opts.seed);
   const atMde = scenario('mde', m.mde, opts.seed + 1_000_003);
   const at2Mde = scenario('twoMde', 2 * m.mde, opts.seed + 2_000_006);
-  // Holm over K KPIs tests the primary at alpha/K when nothing else is significant, so the
-  // single-test MDE above is out of reach of any Holm-corrected judge at 80 % power; this is
-  // the effect with 80 % power at alpha/K, for reference (no target attached).
-  const mHolm = mde(alpha / KPIS.length, 0.8);
-  const atHolmMde = scenario('holmMde', mHolm.mde, opts.seed + 3_000_009);
   const targets = (s: 'judge' | 'fixedHorizon') => ({
     falseDecisionsAtMost5pct: aa[s].falseDecisionRate <= 0.05,
     powerAtMdeAtLeast75pct: atMde[s].power >= 0.75,
@@ -268,8 +287,7 @@ function main(): void {
       expectedN: { control: m.nControl, canary: m.nCanary }, welchDf: round(m.df, 1),
       note: 'analytic, single fixed-horizon Welch test at the expected sample sizes',
     },
-    holmMde: { absolute: round(mHolm.mde, 6), relative: round(mHolm.mde / opts.mean, 6), alphaPerKpi: round(alpha / KPIS.length, 6), power: 0.8 },
-    scenarios: { aa, mde: atMde, twoMde: at2Mde, holmMde: atHolmMde },
+    scenarios: { aa, mde: atMde, twoMde: at2Mde },
     targets: { judge: targets('judge'), fixedHorizon: targets('fixedHorizon') },
     runtimeMs: Math.round(performance.now() - started),
   };

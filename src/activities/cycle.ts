@@ -1,11 +1,11 @@
 import { analyzeWindow as analyze, type HourAggregate } from '../domain/analysis';
 import { completeBounds } from '../domain/bounds';
 import type { KpiDef, ParamDef, ParameterBounds, ParameterChange, WindowAnalysis } from '../domain/types';
-import { applyToCardYaml } from '../adapters/card-store';
+import { applyToCardYaml, parseCard } from '../adapters/card-store';
 import type { Alert } from '../adapters/alerts';
 import type { CycleOutcome, DecisionRecord } from '../adapters/state-store';
 import type { DeploymentStatus } from '../adapters/history';
-import { getPath } from '../config/card';
+import { getPath, selectionParams, type SelectionParams } from '../config/card';
 import { ValidationError } from '../config/errors';
 import { guard, type Deps } from './deps';
 
@@ -169,10 +169,15 @@ export function createCycleActivities(deps: Deps) {
     async prepareVersion(input: { channel: string; cycleId: string; parentVersionId: string; changes: ParameterChange[] }): Promise<{
       versionId: string;
       sha256: string;
+      /** The candidate's selection parameters (what the golden set runs with). */
+      params: SelectionParams;
     }> {
       return guard(() => {
         const existing = deps.history.list(input.channel, { limit: 50 }).items.find((v) => v.cycle_id === input.cycleId);
-        if (existing) return { versionId: existing.version_id, sha256: existing.sha256 };
+        if (existing) {
+          const stored = deps.history.getVersion(input.channel, existing.version_id)!;
+          return { versionId: existing.version_id, sha256: existing.sha256, params: selectionParams(parseCard(stored.yaml, 'history').card) };
+        }
         const store = deps.cards(input.channel);
         const current = store.load();
         const next = applyToCardYaml(current.yaml, input.changes.map((c) => ({ cardPath: c.cardPath, value: c.newValue })), `${store.path} (proposed)`);
@@ -184,8 +189,13 @@ export function createCycleActivities(deps: Deps) {
           cycle_id: input.cycleId,
           deployment: { status: 'canary', updated_at: now().toISOString() },
         });
-        return { versionId: meta.version_id, sha256: meta.sha256 };
+        return { versionId: meta.version_id, sha256: meta.sha256, params: selectionParams(next.card) };
       });
+    },
+
+    /** Marks a candidate version that never reached the canary (golden set failed). */
+    async rejectVersion(input: { channel: string; versionId: string; note: string }): Promise<void> {
+      deps.history.updateDeployment(input.channel, input.versionId, { status: 'rejected', updated_at: now().toISOString(), note: input.note });
     },
 
     /** Appends one decision with its evidence to the audit log (8.4) and the structured log. */

@@ -1,16 +1,22 @@
 import { createCycleActivities } from './cycle';
 import { createCanaryActivities } from './canary';
+import { createGoldenActivities } from './golden';
+import { createRollbackActivities } from './rollback';
 import type { Deps } from './deps';
 
 export type { Deps } from './deps';
 export type { CycleSettings, CurrentCard } from './cycle';
 export type { CanaryGroups } from './canary';
 export { predictionError } from './canary';
+export type { GoldenGateResult, RunGoldenSetInput, GoldenBypass } from './golden';
+export type { RollbackInput, RollbackResult, RollbackTimings } from './rollback';
 
 /** All activities, closed over their dependencies (STYLE §1). Workflows import only the type. */
 export const createActivities = (deps: Deps) => ({
   ...createCycleActivities(deps),
   ...createCanaryActivities(deps),
+  ...createGoldenActivities(deps),
+  ...createRollbackActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -81,6 +81,10 @@ export const AutopilotConfigSchema = z.strictObject({
     rollback_threshold: z.number().int().min(1).default(3),
     contraction_factor: fraction.default(0.25),
     min_width_fraction: fraction.default(0.1),
+    /** 2.3: after a rollback, the same direction of the same parameter waits base · 2^(k−1) hours (k-th rollback in a row). */
+    backoff_base_hours: positive.default(24),
+    /** Ceiling of that wait. */
+    backoff_max_days: positive.default(7),
   }).prefault({}),
   drift_monitoring: z.strictObject({
     window_days: z.number().int().min(1).default(14),
@@ -91,6 +95,36 @@ export const AutopilotConfigSchema = z.strictObject({
     rollback_rate_pause_threshold: fraction.default(0.1),
     pause_hours: positive.default(48),
     max_pause_days: positive.default(7),
+    /** 4.4: the rollback-rate pause looks at this many days. */
+    rate_window_days: z.number().int().min(1).default(7),
+    /** The pause rule needs at least this many deployments in its window. */
+    rollback_rate_min_deployments: z.number().int().min(1).default(1),
+    /** 4.5: this many failed cycles in a row pause with exponential backoff. */
+    failure_threshold: z.number().int().min(1).default(3),
+    /** First backoff pause; defaults to pause_hours. Level n pauses base × 2^n, capped at max_pause_days. */
+    backoff_base_hours: positive.optional(),
+    /** 4.2: step scale in drift mode (only corrections ship). */
+    drift_step_scale: z.number().gt(0).max(1).default(0.5),
+    /** Step scales over successive successful cycles after a safety pause (gradual recovery). */
+    recovery_step_scales: z.array(z.number().gt(0).max(1)).default([0.25, 0.5, 1]),
+    /** 9.5: bounds overrides expire after this long unless the operator says otherwise. */
+    override_default_hours: positive.default(24),
+    /** Multiplies every governor duration (day length, pauses, overrides): 1 in production, tiny in demos and tests. */
+    time_scale: positive.default(1),
+  }).prefault({}),
+  /** 8.5: where alerts go besides the log. */
+  alerts: z.strictObject({
+    /** The same alert name (per channel) within this window is suppressed and counted. */
+    dedup_window_minutes: z.number().min(0).default(10),
+    /** Slack-style JSON webhook ({"text": …}). */
+    webhook_url: z.url().optional(),
+    /** Alertmanager base URL; alerts go to POST <url>/api/v2/alerts. */
+    alertmanager_url: z.url().optional(),
+    /** Alerts below this severity stay in the log. */
+    min_severity: z.enum(['info', 'warning', 'critical']).default('info'),
+    timeout_ms: positive.default(5000),
+    /** endsAt = startsAt + this, so Alertmanager resolves one-shot alerts on its own. */
+    alertmanager_ttl_minutes: positive.default(60),
   }).prefault({}),
   incident_triage: z.strictObject({
     schedule: z.strictObject({ day_of_week: DayOfWeek.default('SUNDAY'), hour: hour.default(2), minute: minute.default(0) }).prefault({}),

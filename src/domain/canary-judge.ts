@@ -1,27 +1,56 @@
 /**
  * The canary judge: per-KPI evidence, then one decision with a stable rule name.
  *
- * Final check (fixed horizon): Welch per KPI at confidenceLevel, Holm across the KPIs with data.
- * Interim checks: the always-valid normal-mixture confidence sequence (statistics.ts) at
- * 1 - alpha/K per KPI (Bonferroni over all K configured KPIs, so the level does not move as
- * KPIs gain data), so checking every minute does not inflate false decisions.
+ * Error control (alpha = 1 − confidenceLevel). The judge makes two kinds of claim, and each is
+ * its own family of ONE-SIDED tests with its own share of alpha:
+ *   - Proceed family, "the primaries improved": better-direction tests over the PRIMARY KPIs
+ *     only, Holm within the family, share alphaP. Guardrails can never make this claim, so they
+ *     take nothing from it: with one primary the claim is tested at the whole alphaP, i.e. the
+ *     improvement tail of a two-sided test at the full alpha (the test the MDE is defined by).
+ *     Before this restructuring, Holm over all KPIs tested the primary at alpha/K.
+ *   - Rollback family, "some KPI got worse": worse-direction tests over EVERY KPI with data
+ *     (primaries and guardrails), Holm within the family, share alphaH.
+ * alphaP + alphaH = alpha (alpha/2 each by default: the two tails of a two-sided test), so by a
+ * union bound P(any false claim | no effect) ≤ alpha, counting every Rollback and every Proceed
+ * that claims an improvement. A guardrail's better tail is never tested (it could not make
+ * either claim). Non-inferiority ("neutral", 3.4) is an intersection-union test on the
+ * confidenceLevel interval and needs no correction.
+ *
+ * Interim and final looks share each family's alpha (a union bound again):
+ *   - Interim checks use the always-valid normal-mixture confidence sequence (statistics.ts),
+ *     Bonferroni within the family. A two-sided mixture boundary at level 2a is crossed on one
+ *     given side with probability ≤ ≈ a (the other half of the mixture is negligible there), so
+ *     the family's one-sided nominal level interimShare·alphaF becomes two-sided sequences at
+ *     2·interimShare·alphaP/P for the primaries (P = configured primaries) and at
+ *     2·interimShare·alphaH/K for the Rollback claim (K = every configured KPI, so levels do not
+ *     move as KPIs gain data). Guardrails' non-inferiority for an early Proceed uses a sequence
+ *     at confidenceLevel (intersection-union, like the final NI test).
+ *   - The final check charges the interim looks what they really spent: the crossing
+ *     probability of each KPI's sequence over the information the canary gathered, computed for
+ *     continuous monitoring (sequential.ts; an upper bound for any schedule of looks, far below
+ *     Ville's nominal bound over a finite canary), summed over the family. The final Welch
+ *     tests (t distribution) run Holm at finalAlpha = alphaF − interimSpent.
+ * interimShare (0.4) and tau (0.15) were chosen with bench/canary-stats.ts: false decisions
+ * under A/A ~4 %, power at the MDE ~77 %, mean stop at 2×MDE ~23 of 60 minutes.
  *
  * Rules, in order:
- *   primary_degraded / guardrail_degraded  any KPI significantly worse         → Rollback
+ *   primary_degraded / guardrail_degraded  Rollback family rejects for a KPI     → Rollback
+ *     (a guardrail with `tolerance` only when its whole interval lies beyond −tolerance)
  *   insufficient_data   ≥ half the KPIs, or any primary, lack data             → Inconclusive
  *   final check:
  *     primary_improved      every primary Improved|NonInferior, ≥ 1 Improved  → Proceed
  *     primary_non_inferior  every primary NonInferior                         → Proceed (3.4)
  *     no_confident_result   otherwise                                         → Inconclusive
  *   interim check:
- *     primary_improved      every primary's CS wholly better and every guardrail's CS lower
+ *     primary_improved      every primary's sequence wholly better and every guardrail's lower
  *                           bound above -margin (non-inferiority already shown) → Proceed
  *     continue_monitoring   otherwise                             → Inconclusive, final=false
  * Degradation is checked before missing data: a KPI that is significantly worse rolls back
  * even when another KPI has no data yet.
  */
-import type { CanaryDecision, CanaryVerdict, GroupSummary, KpiClassification, KpiDef, KpiEvidence } from './types';
-import { confidenceSequence, DEFAULT_CS_TUNING, holm, welch, type CsTuning, type Interval } from './statistics';
+import type { CanaryDecision, CanaryVerdict, ErrorControl, ErrorFamily, GroupSummary, KpiClassification, KpiDef, KpiEvidence } from './types';
+import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from './statistics';
+import { crossingProbability } from './sequential';
 
 export interface JudgeInput {
   kpis: KpiDef[];
@@ -34,7 +63,14 @@ export interface JudgeInput {
   isFinalCheck: boolean;
   /** Interim confidence-sequence tuning; DEFAULT_CS_TUNING when absent. */
   csTuning?: CsTuning;
+  /** Share of alpha given to the Proceed family (the Rollback family gets the rest); 0.5 by default. */
+  proceedShare?: number;
+  /** Share of each family's alpha spent by the interim sequence; the final test gets the rest. */
+  interimShare?: number;
 }
+
+/** Default share of each family's alpha spent at interim checks (see the header and bench/canary-stats.ts). */
+export const DEFAULT_INTERIM_SHARE = 0.4;
 
 const EMPTY: GroupSummary = { n: 0, mean: 0, sd: 0 };
 
@@ -47,20 +83,64 @@ function goalSigned(ci: Interval, sign: 1 | -1): Interval {
 }
 
 /**
- * One KPI's class. A KPI's `tolerance` (guardrails) widens both tests: it is Degraded only when
- * significantly worse AND the whole interval lies beyond −tolerance, and it is NonInferior when
- * the interval's worse end stays above −max(margin, tolerance).
+ * One KPI's class. `better`/`worse`: its family rejected in that direction. A KPI's `tolerance`
+ * (guardrails) widens both tests: it is Degraded only when significantly worse AND the whole
+ * interval `worseCI` lies beyond −tolerance, and it is NonInferior when the interval's worse end
+ * stays above −max(margin, tolerance).
  */
-function classify(sign: 1 | -1, diffCIExcludesZero: boolean, diff: number, relCI: Interval, margin: number, tolerance = 0): KpiClassification {
-  const [lo, hi] = goalSigned(relCI, sign);
-  if (diffCIExcludesZero && sign * diff < 0 && (tolerance === 0 || hi < -tolerance)) return 'Degraded';
-  if (diffCIExcludesZero && sign * diff > 0) return 'Improved';
-  return lo > -Math.max(margin, tolerance) ? 'NonInferior' : 'Inconclusive';
+function classify(sign: 1 | -1, better: boolean, worse: boolean, relCI: Interval, worseCI: Interval, margin: number, tolerance = 0): KpiClassification {
+  if (worse && (tolerance === 0 || goalSigned(worseCI, sign)[1] < -tolerance)) return 'Degraded';
+  if (better) return 'Improved';
+  return goalSigned(relCI, sign)[0] > -Math.max(margin, tolerance) ? 'NonInferior' : 'Inconclusive';
 }
 
 function hasData(input: JudgeInput, k: KpiDef): boolean {
   const g = input.groups[k.name];
   return g !== undefined && g.control.n >= input.minSamplesPerGroup && g.canary.n >= input.minSamplesPerGroup;
+}
+
+/**
+ * Information (1/se² in pooled-sd units) of one KPI now, and when both groups first reached the
+ * minimum sample size (assuming both grew in proportion): the span the interim looks covered.
+ */
+function informationSpan(g: { control: GroupSummary; canary: GroupSummary }, minSamples: number): { i0: number; i1: number } {
+  const pooled = Math.hypot(g.control.sd, g.canary.sd) / Math.SQRT2;
+  const r1 = g.control.sd / pooled;
+  const r2 = g.canary.sd / pooled;
+  const i1 = 1 / ((r1 * r1) / g.control.n + (r2 * r2) / g.canary.n);
+  const i0 = i1 * Math.min(1, Math.max(2, minSamples) / Math.min(g.control.n, g.canary.n));
+  return { i0, i1 };
+}
+
+/**
+ * The two families' levels for this check (see the header). At the final check each family's
+ * interim spending is the computed crossing probability of its sequences (sequential.ts) over
+ * the information the canary gathered, summed over the family's KPIs (Bonferroni), and the
+ * final Holm test gets what is left.
+ */
+export function errorControl(input: JudgeInput, withData: KpiDef[]): ErrorControl {
+  const alpha = 1 - input.confidenceLevel;
+  const share = Math.min(1, Math.max(0, input.proceedShare ?? 0.5));
+  const interim = Math.min(1, Math.max(0, input.interimShare ?? DEFAULT_INTERIM_SHARE));
+  const tau = (input.csTuning ?? DEFAULT_CS_TUNING).tau;
+  const alphaP = alpha * share;
+  const alphaH = alpha - alphaP;
+  const levelP = (2 * alphaP * interim) / Math.max(1, input.kpis.filter((k) => k.role === 'primary').length);
+  const levelH = (2 * alphaH * interim) / Math.max(1, input.kpis.length);
+  const primaries = withData.filter((k) => k.role === 'primary');
+  const spent = (kpis: KpiDef[], level: number): number => {
+    if (!input.isFinalCheck || level <= 0) return 0;
+    return kpis.reduce((sum, k) => {
+      const g = input.groups[k.name]!;
+      const flat = !(g.control.sd > 0 || g.canary.sd > 0);
+      return sum + (flat ? level / 2 : crossingProbability({ ...informationSpan(g, input.minSamplesPerGroup), tau, alpha: level }));
+    }, 0);
+  };
+  const family = (a: number, kpis: KpiDef[], level: number): ErrorFamily => {
+    const interimSpent = spent(kpis, level);
+    return { alpha: a, finalAlpha: Math.max(0, a - interimSpent), interimSpent, kpis: kpis.map((k) => k.name), interimLevel: 1 - level };
+  };
+  return { alpha, interimShare: interim, proceed: family(alphaP, primaries, levelP), harm: family(alphaH, withData, levelH) };
 }
 
 function noDataEvidence(input: JudgeInput, k: KpiDef): KpiEvidence {
@@ -78,40 +158,76 @@ function noDataEvidence(input: JudgeInput, k: KpiDef): KpiEvidence {
   };
 }
 
-function finalEvidence(input: JudgeInput, withData: KpiDef[]): Map<string, KpiEvidence> {
-  const alpha = 1 - input.confidenceLevel;
+/**
+ * adjustedP on the scale of alpha (reject ⟺ adjustedP < alpha): the smaller of the two
+ * family-adjusted one-sided p-values, each divided by the level it is compared with.
+ */
+function combinedAdjusted(alpha: number, adjB: number, levelB: number, adjW: number, levelW: number): number {
+  const b = levelB > 0 ? (adjB * alpha) / levelB : Infinity;
+  const w = levelW > 0 ? (adjW * alpha) / levelW : Infinity;
+  return Math.min(1, b, w);
+}
+
+function finalEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl): Map<string, KpiEvidence> {
   const tests = withData.map((k) => {
     const g = input.groups[k.name]!;
-    return { k, g, w: welch(g.control, g.canary, input.confidenceLevel) };
+    const w = welch(g.control, g.canary, input.confidenceLevel);
+    const p = oneSidedP(w);
+    const sign = goalSign(k);
+    return { k, g, w, sign, pBetter: sign === 1 ? p.upper : p.lower, pWorse: sign === 1 ? p.lower : p.upper };
   });
-  const adjusted = holm(tests.map((x) => x.w.pValue));
+  const primaryIdx = tests.map((t, i) => (t.k.role === 'primary' ? i : -1)).filter((i) => i >= 0);
+  const adjB = new Array<number>(tests.length).fill(1);
+  holm(primaryIdx.map((i) => tests[i]!.pBetter)).forEach((p, j) => (adjB[primaryIdx[j]!] = p));
+  const adjW = holm(tests.map((t) => t.pWorse));
+  const alpha = ec.alpha;
   const out = new Map<string, KpiEvidence>();
-  tests.forEach(({ k, g, w }, i) => {
-    const adjustedP = adjusted[i]!;
+  tests.forEach(({ k, g, w, sign, pBetter, pWorse }, i) => {
+    // A guardrail cannot claim an improvement; its "Improved" is descriptive (CI wholly better).
+    const better = k.role === 'primary' ? adjB[i]! < ec.proceed.finalAlpha : w.pValue < alpha && sign * w.diff > 0;
+    const worse = adjW[i]! < ec.harm.finalAlpha;
     out.set(k.name, {
       kpi: k.name, goal: k.goal, role: k.role, control: g.control, canary: g.canary,
       diff: w.diff, relDiff: w.relDiff, relCI: w.relCI, diffCI: w.ci, intervalLevel: input.confidenceLevel,
-      t: w.t, df: w.df, pValue: w.pValue, adjustedP,
-      classification: classify(goalSign(k), adjustedP < alpha, w.diff, w.relCI, input.nonInferiorityMargin, k.tolerance),
+      t: w.t, df: w.df, pValue: w.pValue, adjustedP: combinedAdjusted(alpha, adjB[i]!, ec.proceed.finalAlpha, adjW[i]!, ec.harm.finalAlpha),
+      pBetter, pWorse, adjustedPBetter: adjB[i]!, adjustedPWorse: adjW[i]!,
+      classification: classify(sign, better, worse, w.relCI, w.relCI, input.nonInferiorityMargin, k.tolerance),
       flags: w.flags,
     });
   });
   return out;
 }
 
-function interimEvidence(input: JudgeInput, withData: KpiDef[], tuning: CsTuning): Map<string, KpiEvidence> {
-  const perKpiAlpha = (1 - input.confidenceLevel) / Math.max(1, input.kpis.length);
+function interimEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl, tuning: CsTuning): Map<string, KpiEvidence> {
+  const nPrimaries = Math.max(1, input.kpis.filter((k) => k.role === 'primary').length);
+  const nKpis = Math.max(1, input.kpis.length);
+  const levelP = 1 - ec.proceed.interimLevel;
+  const levelH = 1 - ec.harm.interimLevel;
+  const levelNI = 1 - input.confidenceLevel;
   const out = new Map<string, KpiEvidence>();
   for (const k of withData) {
     const g = input.groups[k.name]!;
-    const cs = confidenceSequence(g.control, g.canary, perKpiAlpha, tuning);
+    const sign = goalSign(k);
+    const primary = k.role === 'primary';
+    const seq = (level: number) => confidenceSequence(g.control, g.canary, level, tuning);
+    const harm = seq(levelH);
+    // Primaries: the Proceed family's sequence. Guardrails: the non-inferiority sequence at
+    // confidenceLevel (an intersection-union condition for stopping early, like the final NI test).
+    const cs = primary ? seq(levelP) : seq(levelNI);
     const w = welch(g.control, g.canary, input.confidenceLevel);
-    const excludesZero = cs.ci[0] > 0 || cs.ci[1] < 0;
+    const half = Math.min(1, cs.pValue / 2); // Λ does not depend on the level: one p for every sequence
+    const pBetter = sign * cs.diff > 0 ? half : 1;
+    const pWorse = sign * cs.diff < 0 ? half : 1;
+    const adjB = primary ? Math.min(1, pBetter * nPrimaries) : 1;
+    const adjW = Math.min(1, pWorse * nKpis);
+    const better = goalSigned(cs.ci, sign)[0] > 0;
     out.set(k.name, {
       kpi: k.name, goal: k.goal, role: k.role, control: g.control, canary: g.canary,
-      diff: cs.diff, relDiff: cs.relDiff, relCI: cs.relCI, diffCI: cs.ci, intervalLevel: 1 - perKpiAlpha,
-      t: w.t, df: w.df, pValue: cs.pValue, adjustedP: Math.min(1, cs.pValue * input.kpis.length),
-      classification: classify(goalSign(k), excludesZero, cs.diff, cs.relCI, input.nonInferiorityMargin, k.tolerance),
+      diff: cs.diff, relDiff: cs.relDiff, relCI: cs.relCI, diffCI: cs.ci, intervalLevel: 1 - (primary ? levelP : levelNI),
+      t: w.t, df: w.df, pValue: cs.pValue,
+      adjustedP: combinedAdjusted(ec.alpha, adjB, ec.proceed.alpha * ec.interimShare, adjW, ec.harm.alpha * ec.interimShare),
+      pBetter, pWorse, adjustedPBetter: adjB, adjustedPWorse: adjW, harmRelCI: harm.relCI,
+      classification: classify(sign, better, goalSigned(harm.ci, sign)[1] < 0, cs.relCI, harm.relCI, input.nonInferiorityMargin, k.tolerance),
       flags: cs.flags,
     });
   }
@@ -127,28 +243,31 @@ function describe(e: KpiEvidence): string {
   const sign = e.goal === 'maximize' ? 1 : -1;
   const [lo, hi] = goalSigned(e.relCI, sign);
   const level = e.intervalLevel !== undefined ? `${num(e.intervalLevel * 100)}% ` : '';
+  const directional = e.adjustedPBetter !== undefined ? `, adjusted one-sided p better=${num(e.adjustedPBetter)} worse=${num(e.adjustedPWorse ?? 1)}` : '';
   return `${e.role} ${e.kpi} (${e.goal}): control ${num(e.control.mean)} (n=${e.control.n}) vs canary ` +
     `${num(e.canary.mean)} (n=${e.canary.n}), better-signed change ${pct(sign * e.relDiff)} ` +
-    `[${level}interval ${pct(lo)}..${pct(hi)}], p=${num(e.pValue)}, adjusted p=${num(e.adjustedP)} → ${e.classification}`;
+    `[${level}interval ${pct(lo)}..${pct(hi)}], p=${num(e.pValue)}${directional} → ${e.classification}`;
 }
 
 // ---------------------------------------------------------------- decision
 
 export function judgeCanary(input: JudgeInput): CanaryVerdict {
   const tuning = input.csTuning ?? DEFAULT_CS_TUNING;
-  const alpha = 1 - input.confidenceLevel;
   const margin = input.nonInferiorityMargin;
   const withData = input.kpis.filter((k) => hasData(input, k));
-  const computed = input.isFinalCheck ? finalEvidence(input, withData) : interimEvidence(input, withData, tuning);
+  const ec = errorControl(input, withData);
+  const final = input.isFinalCheck;
+  const computed = final ? finalEvidence(input, withData, ec) : interimEvidence(input, withData, ec, tuning);
   const kpis = input.kpis.map((k) => computed.get(k.name) ?? noDataEvidence(input, k));
 
   const primaries = kpis.filter((e) => e.role === 'primary');
   const guardrails = kpis.filter((e) => e.role === 'guardrail');
   const noData = kpis.filter((e) => e.classification === 'NoData');
-  const final = input.isFinalCheck;
   const test = final
-    ? `Welch t at ${num(input.confidenceLevel * 100)}% with Holm over ${withData.length} KPI(s)`
-    : `always-valid confidence sequence at ${num((1 - alpha / Math.max(1, input.kpis.length)) * 100)}% per KPI (Bonferroni over ${input.kpis.length}, tau=${tuning.tau})`;
+    ? `Welch t, one-sided: improvement Holm over ${ec.proceed.kpis.length} primary KPI(s) at ${num(ec.proceed.alpha)}, ` +
+      `worsening Holm over ${ec.harm.kpis.length} KPI(s) at ${num(ec.harm.alpha)}`
+    : `always-valid confidence sequence (tau=${tuning.tau}): primaries at ${num(ec.proceed.interimLevel * 100)}%, ` +
+      `worsening at ${num(ec.harm.interimLevel * 100)}% per KPI (Bonferroni within each family)`;
 
   const verdict = (decision: CanaryDecision, rule: string, why: string, isFinal: boolean, cited: KpiEvidence[]): CanaryVerdict => ({
     decision, rule,
@@ -158,6 +277,7 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
     kpis, final: isFinal,
     method: final ? 'welch_fixed_horizon' : 'confidence_sequence',
     ...(final ? {} : { csTau: tuning.tau }),
+    errorControl: ec,
   });
 
   const degraded = kpis.filter((e) => e.classification === 'Degraded');

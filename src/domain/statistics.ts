@@ -164,6 +164,15 @@ export function welch(control: GroupSummary, canary: GroupSummary, confidence: n
   return { ...base, se, t, df, pValue, ci, relSe, relDf, relCI: around(m.relDiff, qr * relSe) };
 }
 
+/**
+ * One-sided p-values of a Welch result: `upper` = P(T ≥ t) (evidence that canary > control),
+ * `lower` = P(T ≤ t). Both are 1 when the test is degenerate (flags: no error estimate).
+ */
+export function oneSidedP(w: WelchResult): { upper: number; lower: number } {
+  if (w.flags.some((f) => f !== 'zero_control_mean') || !(w.df > 0) || !Number.isFinite(w.t)) return { upper: 1, lower: 1 };
+  return { upper: Math.min(1, tCdf(-w.t, w.df)), lower: Math.min(1, tCdf(w.t, w.df)) };
+}
+
 // ---------------------------------------------------------------- confidence sequence
 
 /**

@@ -48,6 +48,30 @@ export interface KpiAnalysis {
   position: 'below' | 'within' | 'above' | 'unknown';
   flags: DataFlag[];
   usable: boolean;
+  /** Sen's rank-based interval of slopePerHour at `confidence` (±Infinity: too few hours). */
+  slopeCI?: [number, number];
+  /** Interval of the level: t interval over the hourly means. */
+  levelCI?: [number, number];
+  /** Hours of the window with data. */
+  hoursCovered?: number;
+  /** Level of slopeCI, levelCI and vsPreviousDays.relCI. */
+  confidence?: number;
+  /** The window against the same hours of up to 7 earlier days; null without earlier data. */
+  vsPreviousDays?: SeasonalComparison | null;
+}
+
+/** The window's hourly means against the same UTC hours of earlier days (paired by hour). */
+export interface SeasonalComparison {
+  /** Earlier days that contributed at least one matched hour. */
+  days: number;
+  matchedHours: number;
+  /** Mean over matched hours of the window's hourly means, and of the earlier days' means. */
+  windowMean: number;
+  baselineMean: number;
+  /** (windowMean − baselineMean) / |baselineMean| */
+  relChange: number;
+  /** t interval of the paired hourly differences, relative to |baselineMean|. */
+  relCI: [number, number];
 }
 
 export interface WindowAnalysis {
@@ -76,6 +100,18 @@ export interface ParameterChange {
   expectedImpact: Record<string, number>;
   /** 0..1 */
   confidence: number;
+  /** Standard deviation of each expectedImpact (the model's predictive uncertainty). */
+  expectedImpactSd?: Record<string, number>;
+  /** The optimizer's numbers behind the choice. */
+  prediction?: {
+    /** Predicted change of the objective (weighted, goal-signed relative KPI changes) and its sd. */
+    objectiveGain: number;
+    objectiveSd: number;
+    /** Predicted probability that the canary lets the change through. */
+    pProceed: number;
+    /** Total (decayed, locality-weighted) weight of the experiments behind it; 0 = prior only. */
+    evidence: number;
+  };
 }
 
 // ---------------------------------------------------------------- bounds
@@ -86,9 +122,26 @@ export interface ParameterBounds {
   max: number;
   hardMin: number;
   hardMax: number;
+  /** Rollbacks involving this parameter since the last contraction or expansion (2.3). */
   rollbackCount: number;
-  /** ISO time of the last change to min/max (expansion or contraction). */
+  /**
+   * ISO time of the last change to this parameter's bounds state: min/max (expansion or
+   * contraction) or a rollback. Stability (2.2) is measured from it.
+   */
   updatedAt: string;
+}
+
+/** One recorded change of a parameter's sliding range, with its rationale (2.1-2.3). */
+export interface BoundsAdjustmentRecord {
+  channel: string;
+  parameter: string;
+  at: string;
+  kind: 'init' | 'expand' | 'contract' | 'override' | 'manual';
+  old_min: number | null;
+  old_max: number | null;
+  new_min: number;
+  new_max: number;
+  rationale: string;
 }
 
 export type BoundsRule = 'hard_limit' | 'sliding_bounds' | 'daily_delta' | 'integer' | 'no_change' | 'non_finite';
@@ -130,10 +183,11 @@ export interface KpiEvidence {
   /** (canary.mean - control.mean) / |control.mean| */
   relDiff: number;
   /**
-   * Interval of relDiff. Final check: Welch/delta-method CI at confidenceLevel (non-inferiority
-   * of all primaries is an intersection-union test, so it needs no multiplicity correction).
-   * Interim check: the always-valid confidence sequence at 1 - alpha/K (Bonferroni over the K
-   * KPIs). ±Infinity (null in JSON) when unbounded; `flags` says why.
+   * Interval of relDiff. Final check: Welch/delta-method CI at confidenceLevel (it decides
+   * non-inferiority, an intersection-union test that needs no multiplicity correction). Interim
+   * check: the always-valid confidence sequence that decides the KPI's better side (primaries:
+   * the Proceed family's level; guardrails: confidenceLevel, for non-inferiority); harmRelCI is
+   * the Rollback family's. ±Infinity (null in JSON) when unbounded; `flags` says why.
    */
   relCI: [number, number];
   /** Welch's t and df (also reported at interim checks, where they decide nothing). */
@@ -141,7 +195,11 @@ export interface KpiEvidence {
   df: number;
   /** Final: Welch two-sided p. Interim: always-valid mixture p-value min(1, 1/Λ). */
   pValue: number;
-  /** Final: Holm across the KPIs with data. Interim: Bonferroni (K × p), matching the CS level. */
+  /**
+   * On the scale of alpha (significant ⟺ adjustedP < 1 − confidenceLevel): the smaller of
+   * adjustedPBetter and adjustedPWorse, each divided by the level its family tests it at and
+   * multiplied by alpha. See canary-judge.ts for the two families.
+   */
   adjustedP: number;
   classification: KpiClassification;
   /** Interval of diff on the same basis as relCI. */
@@ -150,6 +208,40 @@ export interface KpiEvidence {
   intervalLevel?: number;
   /** Statistical caveats: too_few_samples, zero_variance, zero_control_mean, non_finite. */
   flags?: string[];
+  /** One-sided p that the canary is better (final: Welch t; interim: always-valid, see the judge). */
+  pBetter?: number;
+  /** One-sided p that the canary is worse. */
+  pWorse?: number;
+  /** pBetter adjusted within the Proceed family (Holm over the primaries); 1 for guardrails. */
+  adjustedPBetter?: number;
+  /** pWorse adjusted within the Rollback family (Holm over every KPI with data). */
+  adjustedPWorse?: number;
+  /** Interim checks: the Rollback family's interval of relDiff (it decides Degraded). */
+  harmRelCI?: [number, number];
+}
+
+/** How the judge spends alpha (1 − confidenceLevel): two directional families, see canary-judge.ts. */
+export interface ErrorControl {
+  alpha: number;
+  /** Share of each family's alpha that sets the interim sequences' nominal (Ville) level. */
+  interimShare: number;
+  /** "The primaries improved": one-sided, better direction, Holm over the primaries. */
+  proceed: ErrorFamily;
+  /** "Something got worse": one-sided, worse direction, Holm over every KPI with data. */
+  harm: ErrorFamily;
+}
+
+export interface ErrorFamily {
+  /** The family's whole share of alpha (interim + final). */
+  alpha: number;
+  /** Level of the final (fixed-horizon) Holm test: alpha − interimSpent. */
+  finalAlpha: number;
+  /** Final check: what the interim sequences spent (their computed crossing probability). */
+  interimSpent: number;
+  /** KPIs in the family at this check. */
+  kpis: string[];
+  /** Coverage of each KPI's two-sided interim confidence sequence. */
+  interimLevel: number;
 }
 
 export type CanaryDecision = 'Proceed' | 'Rollback' | 'Inconclusive';
@@ -168,4 +260,6 @@ export interface CanaryVerdict {
   method: 'welch_fixed_horizon' | 'confidence_sequence';
   /** Mixing sd (standardized effect) of the confidence sequence, on interim verdicts. */
   csTau?: number;
+  /** The two error families and their levels. */
+  errorControl?: ErrorControl;
 }

@@ -27,21 +27,26 @@ export function pinExpectations(set: GoldenSet, base: SelectionParams = set.base
  * candidate lists written once as anchors (`&pool1`) and referred to by alias.
  */
 export function renderGoldenSetYaml(set: GoldenSet, header = ''): string {
-  const doc = new YAML.Document(stripDefaults(set), { aliasDuplicateObjects: true, anchorPrefix: 'pool' });
+  const doc = new YAML.Document(stripDefaults(set), { aliasDuplicateObjects: false });
+  const FLOW_KEYS = new Set(['config_overrides', 'base_params', 'generate', 'expected_order', 'tags', 'kinds', 'signal_range']);
+  const pools = new Map<string, YAML.YAMLSeq>();
   YAML.visit(doc, {
-    Seq(key, node) {
-      if (key === 'expected_order' || key === 'tags' || key === 'signal_range' || key === 'kinds') node.flow = true;
-    },
-    Map(_key, node, path) {
-      const parent = path[path.length - 1];
-      const grand = path[path.length - 2];
-      const inCandidates = YAML.isSeq(parent) && YAML.isPair(grand) && YAML.isScalar(grand.key) && grand.key.value === 'candidates';
-      const inChecks = YAML.isSeq(parent) && YAML.isPair(grand) && YAML.isScalar(grand.key) && grand.key.value === 'checks';
-      if (inCandidates || inChecks) node.flow = true;
-    },
-    Pair(_key, node) {
-      if (YAML.isScalar(node.key) && ['config_overrides', 'base_params', 'generate'].includes(String(node.key.value)) && YAML.isMap(node.value)) {
-        node.value.flow = true;
+    Pair(_key, pair) {
+      if (!YAML.isScalar(pair.key)) return;
+      const name = String(pair.key.value);
+      if (FLOW_KEYS.has(name) && YAML.isCollection(pair.value)) pair.value.flow = true;
+      if ((name === 'candidates' || name === 'checks') && YAML.isSeq(pair.value)) {
+        for (const item of pair.value.items) if (YAML.isMap(item)) item.flow = true;
+      }
+      if (name === 'candidates' && YAML.isSeq(pair.value) && pair.value.items.length > 0) {
+        const key = canonicalJson(pair.value.toJSON());
+        const first = pools.get(key);
+        if (first) {
+          pair.value = doc.createAlias(first, first.anchor);
+        } else {
+          pair.value.anchor = `pool${pools.size + 1}`;
+          pools.set(key, pair.value);
+        }
       }
     },
   });
@@ -61,13 +66,5 @@ function stripDefaults(set: GoldenSet): unknown {
     }
     return out;
   };
-  // Equal candidate lists become one object, so YAML writes them once (anchor) and aliases the rest.
-  const pools = new Map<string, unknown>();
-  const intern = (c: Record<string, unknown>) => {
-    if (!Array.isArray(c.candidates)) return c;
-    const key = canonicalJson(c.candidates);
-    if (!pools.has(key)) pools.set(key, c.candidates);
-    return { ...c, candidates: pools.get(key) };
-  };
-  return { ...set, cases: set.cases.map(clean).map(intern), invariants: set.invariants.map(clean).map(intern) };
+  return { ...set, cases: set.cases.map(clean), invariants: set.invariants.map(clean) };
 }

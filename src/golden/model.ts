@@ -126,6 +126,8 @@ export type ResolvedCase =
       name: string;
       seed: string | number;
       candidates: Candidate[];
+      /** Set while the candidates are not yet generated (see resolve.ts `materialize`). */
+      generate?: GenerateSpec;
       overrides: SelectionOverrides;
       /** base_params ⊕ overrides: what the expectation was generated with. */
       params: SelectionParams;
@@ -133,7 +135,17 @@ export type ResolvedCase =
       expected: string[];
       description: string;
     }
-  | { kind: 'invariant'; name: string; seed: string | number; candidates: Candidate[]; overrides: SelectionOverrides; now: string; checks: Check[]; description: string };
+  | {
+      kind: 'invariant';
+      name: string;
+      seed: string | number;
+      candidates: Candidate[];
+      generate?: GenerateSpec;
+      overrides: SelectionOverrides;
+      now: string;
+      checks: Check[];
+      description: string;
+    };
 
 export type Order = string[];
 

@@ -128,7 +128,14 @@ export class WorkerPool<TIn, TOut> {
   }
 
   private ensure(n: number): Worker[] {
-    while (this.workers.length < n) this.workers.push(spawn(this.script));
+    while (this.workers.length < n) {
+      const w = spawn(this.script);
+      // A thread that dies while idle is dropped, so the next run starts a fresh one.
+      w.once('exit', () => {
+        this.workers = this.workers.filter((x) => x !== w);
+      });
+      this.workers.push(w);
+    }
     return this.workers.slice(0, n);
   }
 }

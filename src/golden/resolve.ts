@@ -1,4 +1,5 @@
 import { createRng, type Candidate } from '../adapters/selection';
+import { canonicalJson } from '../config/card';
 import { applyOverrides, type GenerateSpec, GoldenSet, InvariantCase, PinnedCase, ResolvedCase } from './model';
 
 const HOUR_MS = 3_600_000;
@@ -30,17 +31,39 @@ export function generateCandidates(spec: GenerateSpec, now: string): Candidate[]
   return out;
 }
 
-function candidatesOf(c: PinnedCase | InvariantCase, now: string): Candidate[] {
-  return c.candidates ?? generateCandidates(c.generate!, now);
+const memo = new Map<string, Candidate[]>();
+
+/** generateCandidates, remembered per (spec, clock): replicated cases share one list. */
+export function generatedCandidates(spec: GenerateSpec, now: string): Candidate[] {
+  const key = `${now}|${canonicalJson(spec)}`;
+  let list = memo.get(key);
+  if (!list) {
+    if (memo.size >= 32) memo.clear();
+    list = generateCandidates(spec, now);
+    memo.set(key, list);
+  }
+  return list;
 }
 
-/** Every case of the set with its candidates materialised, pinned cases first. */
-export function resolveCases(set: GoldenSet): ResolvedCase[] {
+/** The case with its generated candidates filled in (a no-op for listed candidates). */
+export function materialize<C extends ResolvedCase>(c: C): C {
+  if (!c.generate) return c;
+  const { generate, ...rest } = c;
+  return { ...rest, candidates: generatedCandidates(generate, c.now) } as C;
+}
+
+/**
+ * Every case of the set, pinned cases first. With `lazy`, generated candidate lists stay a
+ * `generate` spec until `materialize` (a worker thread makes them instead of receiving them).
+ */
+export function resolveCases(set: GoldenSet, opts: { lazy?: boolean } = {}): ResolvedCase[] {
+  const source = (c: PinnedCase | InvariantCase): { candidates: Candidate[]; generate?: GenerateSpec } =>
+    c.candidates ? { candidates: c.candidates } : opts.lazy ? { candidates: [], generate: c.generate! } : { candidates: generatedCandidates(c.generate!, set.now) };
   const pinned: ResolvedCase[] = set.cases.map((c) => ({
     kind: 'pinned',
     name: c.name,
     seed: c.seed,
-    candidates: candidatesOf(c, set.now),
+    ...source(c),
     overrides: c.config_overrides,
     params: applyOverrides(set.base_params, c.config_overrides),
     now: set.now,
@@ -51,7 +74,7 @@ export function resolveCases(set: GoldenSet): ResolvedCase[] {
     kind: 'invariant',
     name: c.name,
     seed: c.seed,
-    candidates: candidatesOf(c, set.now),
+    ...source(c),
     overrides: c.config_overrides,
     now: set.now,
     checks: c.checks,

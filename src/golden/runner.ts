@@ -8,7 +8,7 @@ import type { CheckFailure } from './invariants';
 import { goldenSetHash } from './load';
 import type { GoldenSet, ResolvedCase } from './model';
 import { GoldenAbortedError, GoldenTimeoutError, WorkerPool, defaultPoolSize } from './pool';
-import { resolveCases } from './resolve';
+import { materialize, resolveCases } from './resolve';
 import type { ChunkTask } from './thread';
 
 /** One failed check with everything needed to see why (6.3). */
@@ -25,7 +25,7 @@ export interface GoldenRunResult {
   passed: boolean;
   /** Cases run. */
   total: number;
-  /** Cases with at least one failed check. */
+  /** Cases with at least one failed check (all of them after a timeout). */
   failed: number;
   /** Every failed check (a timeout is one failure of kind `run`). */
   failures: FailureAnalysis[];
@@ -78,22 +78,32 @@ export async function runGolden(sets: GoldenSet | GoldenSet[], proposed: Selecti
     if (hit) return { ...hit, cacheHit: true, durationMs: elapsed() };
   }
 
-  const cases = list.flatMap((s) => resolveCases(s).map((c) => ({ ...c, name: list.length > 1 ? `${s.name}/${c.name}` : c.name })));
+  // Generated candidate lists stay specs here: the threads (or the external batches) make them.
+  const cases = list.flatMap((s) => resolveCases(s, { lazy: true }).map((c) => ({ ...c, name: list.length > 1 ? `${s.name}/${c.name}` : c.name })));
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const remaining = Math.max(1, timeoutMs - (performance.now() - started)); // the limit covers hashing and loading too
   const base = { setHash, paramsHash, engine, cacheHit: false };
   let results: CaseResult[];
   try {
     results =
       engineSpec.kind === 'reference'
-        ? await runOnPool(cases, proposed, timeoutMs, opts)
-        : await runExternal(cases, proposed, engineSpec, timeoutMs, opts);
+        ? await runOnPool(cases, proposed, remaining, opts)
+        : await runExternal(cases, proposed, engineSpec, remaining, opts);
   } catch (err) {
     if (!(err instanceof GoldenTimeoutError)) throw err;
+    const unit = engineSpec.kind === 'reference' ? 'chunks' : 'cases';
     const failure: FailureAnalysis = {
-      case: '(whole set)', kind: 'run', description: '', check: 'timeout', message: err.message, seed: '', params: proposed,
+      case: '(whole set)',
+      kind: 'run',
+      description: '',
+      check: 'timeout',
+      message: `golden set run exceeded its ${timeoutMs} ms limit (${err.done} of ${err.total} ${unit} done)`,
+      seed: '',
+      params: proposed,
     };
+    // A run cut short proves nothing: every case counts as failed.
     return {
-      ...base, status: 'timed_out', passed: false, total: cases.length, failed: cases.length - err.done, failures: [failure],
+      ...base, status: 'timed_out', passed: false, total: cases.length, failed: cases.length, failures: [failure],
       summary: summarize(cases, []), durationMs: elapsed(),
     };
   }
@@ -157,7 +167,7 @@ async function runExternal(
   const deadline = Date.now() + timeoutMs;
   const results: CaseResult[] = [];
   for (let i = 0; i < cases.length; i += engine.batchSize) {
-    const batch = cases.slice(i, i + engine.batchSize);
+    const batch = cases.slice(i, i + engine.batchSize).map(materialize);
     const plans = batch.map((c) => planCase(c, proposed));
     const probes: ExternalProbe[] = plans.flatMap((p, j) => p.probes.map((pr) => ({ ...pr, now: batch[j].now })));
     const remaining = deadline - Date.now();
@@ -214,7 +224,7 @@ function estimateCost(c: ResolvedCase): number {
       else if (ch.type === 'hd_missing_not_first' || ch.type === 'greedy_tie_break') runs += 1;
     }
   }
-  return runs * (c.candidates.length + 20);
+  return runs * ((c.generate?.count ?? c.candidates.length) + 20);
 }
 
 let refVersion: string | null = null;

@@ -7,6 +7,7 @@ import { selectPlans } from '../adapters/selection';
 import type { SelectionParams } from '../config/card';
 import { answerProbes, judgeCase, planCase, type CaseResult } from './evaluate';
 import type { ResolvedCase } from './model';
+import { materialize } from './resolve';
 
 export interface ChunkTask {
   cases: ResolvedCase[];
@@ -14,7 +15,8 @@ export interface ChunkTask {
 }
 
 export function evaluateChunk(task: ChunkTask): CaseResult[] {
-  return task.cases.map((c) => {
+  return task.cases.map((lazy) => {
+    const c = materialize(lazy);
     const plan = planCase(c, task.proposed);
     return judgeCase(c, plan, answerProbes(plan.probes, c.now, selectPlans));
   });

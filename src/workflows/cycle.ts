@@ -144,6 +144,25 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
     const version = await acts.prepareVersion({ channel, cycleId, parentVersionId: card.versionId, changes });
     versionId = version.versionId;
 
+    phase = 'golden';
+    // 6.1-6.4: the golden set runs under the proposed parameters before any traffic sees them.
+    const gateActs = proxyActivities<Activities>({
+      startToCloseTimeout: settings.operationTimeoutMs,
+      scheduleToCloseTimeout: settings.operationTimeoutMs,
+      heartbeatTimeout: '30 seconds',
+      retry: { maximumAttempts: 2, nonRetryableErrorTypes: ['ValidationError'] },
+    });
+    const gate = await gateActs.runGoldenSet({ channel, cycleId, params: version.params, bypass: input.bypassGolden });
+    report.golden = { ...gate, failures: gate.failures.slice(0, 5) };
+    await decide('golden_gate', gate.bypassed ? `golden set bypassed by ${input.bypassGolden?.by}` : gate.passed ? `golden set passed (${gate.total} checks)` : `golden set failed: ${gate.failed} of ${gate.total}`, report.golden);
+    if (!gate.passed) {
+      // 6.3: the deployment is aborted; the analysis is stored with the decision.
+      await acts.rejectVersion({ channel, versionId, note: `golden set ${gate.status}: ${gate.failed} failure(s)` });
+      const first = gate.failures[0];
+      await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: 'golden_failed', summary: `golden set ${gate.status}: ${gate.failed} of ${gate.total} failed${first ? ` (first: ${first.case} / ${first.check})` : ''}`, details: { failures: gate.failures.slice(0, 5) } });
+      return await end('golden_failed', `golden set ${gate.status}: ${gate.failed} of ${gate.total} checks failed`);
+    }
+
     phase = 'canary';
     canaryId = canaryWorkflowId(channel, cycleId);
     const t = input.canary ?? {};

@@ -1,3 +1,4 @@
 // The workflowsPath entry: every workflow the worker registers.
 export { autopilotCycle } from './cycle';
 export { canaryWorkflow } from './canary';
+export { autopilotGovernor } from './governor';

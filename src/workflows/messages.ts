@@ -36,6 +36,11 @@ export interface CycleInput {
   /** Skip the proposer and test exactly these changes. */
   changes?: RequestedChange[];
   reason?: string;
+  /**
+   * Emergency deployment without the golden set (9.2): authorised by the operator token the CLI
+   * deposits for this cycle id (never part of the input, so never in history). Audited, alerted.
+   */
+  bypassGolden?: { by: string; reason: string };
 }
 
 export interface CycleResult {

@@ -1,25 +1,6 @@
-import type { Logger } from '../../observability/logger';
-
-export type Severity = 'info' | 'warning' | 'critical';
-
-export interface Alert {
-  severity: Severity;
-  channel: string;
-  /** Stable name, e.g. `cycle_timeout`, `invalid_card`, `canary_rolled_back`. */
-  name: string;
-  summary: string;
-  details?: Record<string, unknown>;
-}
-
-export interface Alerter {
-  raise(alert: Alert): Promise<void>;
-}
-
-/** Alerts into the structured log (always on). Other sinks wrap this one. */
-export class LogAlerter implements Alerter {
-  constructor(private readonly log: Logger) {}
-  async raise(alert: Alert): Promise<void> {
-    const level = alert.severity === 'critical' ? 'error' : alert.severity === 'warning' ? 'warn' : 'info';
-    this.log[level]({ alert }, `alert: ${alert.name}`);
-  }
-}
+export type { Alert, Alerter, AlertContext, AlertSink, Severity } from './types';
+export { SEVERITY_RANK } from './types';
+export { LogAlerter } from './log-alerter';
+export { AlertRouter, type AlertRouterOptions, type AlertStats } from './router';
+export { WebhookSink, AlertmanagerSink, webhookBody, alertmanagerAlert, SERVICE, type HttpSinkOptions } from './sinks';
+export { createAlerter, sinksFromConfig } from './from-config';

@@ -61,12 +61,32 @@ export interface BoundsAdjustment {
   channel: string;
   parameter: string;
   at: string;
-  kind: 'init' | 'expand' | 'contract' | 'override' | 'manual';
+  kind: 'init' | 'expand' | 'contract' | 'override' | 'manual' | 'triage';
   old_min: number | null;
   old_max: number | null;
   new_min: number;
   new_max: number;
   rationale: string;
+}
+
+/** A row of triage_reports: one weekly triage report per (channel, week_start). */
+export interface TriageReportRecord {
+  id: number;
+  channel: string;
+  week_start: string;
+  created_at: string;
+  report: unknown;
+}
+
+/** A row of drift_events: the rule (`kind`), its numbers, the action taken, and when it was resolved. */
+export interface DriftEventRecord {
+  id?: number;
+  channel: string;
+  at: string;
+  kind: string;
+  numbers: unknown;
+  action: string;
+  resolved_at?: string | null;
 }
 
 const MIGRATIONS: string[] = [
@@ -224,6 +244,71 @@ export class SqliteStateStore {
 
   listBoundsAdjustments(channel: string, limit = 100): BoundsAdjustment[] {
     return this.db.prepare('SELECT * FROM bounds_adjustments WHERE channel = ? ORDER BY id DESC LIMIT ?').all(channel, limit) as BoundsAdjustment[];
+  }
+
+  // ------------------------------------------------------------ drift events (4.1-4.5)
+  /**
+   * Stores one drift event with its numbers and action; idempotent on (channel, at, kind), so an
+   * activity retry never stores it twice. Returns the row id.
+   */
+  recordDriftEvent(e: DriftEventRecord): number {
+    const existing = this.db
+      .prepare('SELECT id FROM drift_events WHERE channel = ? AND at = ? AND kind = ?')
+      .get(e.channel, e.at, e.kind) as { id: number } | undefined;
+    if (existing) return existing.id;
+    const r = this.db
+      .prepare('INSERT INTO drift_events (channel, at, kind, numbers, action, resolved_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(e.channel, e.at, e.kind, json(e.numbers), e.action, e.resolved_at ?? null);
+    return Number(r.lastInsertRowid);
+  }
+
+  /** Marks the event (channel, kind, at) resolved; false when no such unresolved event exists. */
+  resolveDriftEvent(channel: string, kind: string, at: string, resolvedAt: string): boolean {
+    const r = this.db
+      .prepare('UPDATE drift_events SET resolved_at = ? WHERE channel = ? AND kind = ? AND at = ? AND resolved_at IS NULL')
+      .run(resolvedAt, channel, kind, at);
+    return r.changes > 0;
+  }
+
+  listDriftEvents(channel: string, opts: { limit?: number; unresolvedOnly?: boolean } = {}): DriftEventRecord[] {
+    const where = opts.unresolvedOnly ? 'AND resolved_at IS NULL' : '';
+    return (this.db.prepare(`SELECT * FROM drift_events WHERE channel = ? ${where} ORDER BY id DESC LIMIT ?`).all(channel, opts.limit ?? 100) as any[]).map(
+      (r) => ({ ...r, numbers: JSON.parse(r.numbers) }),
+    );
+  }
+
+  // ------------------------------------------------------------ weekly triage (7.x)
+  /** Cycles started in [from, to), oldest first. */
+  listCyclesBetween(channel: string, from: string, to: string): CycleRecord[] {
+    return (this.db.prepare('SELECT * FROM cycles WHERE channel = ? AND started_at >= ? AND started_at < ? ORDER BY started_at').all(channel, from, to) as any[]).map(
+      (row) => ({ ...row, report: JSON.parse(row.report) }),
+    );
+  }
+
+  /** Decisions recorded in [from, to), oldest first; only one kind when given (e.g. `alert`). */
+  listDecisionsBetween(channel: string, from: string, to: string, kind?: string): DecisionRecord[] {
+    const rows = kind
+      ? this.db.prepare('SELECT * FROM decisions WHERE channel = ? AND at >= ? AND at < ? AND kind = ? ORDER BY id').all(channel, from, to, kind)
+      : this.db.prepare('SELECT * FROM decisions WHERE channel = ? AND at >= ? AND at < ? ORDER BY id').all(channel, from, to);
+    return (rows as any[]).map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
+  }
+
+  /** Stores the week's report; a re-run for the same week replaces it (idempotent). Returns the row id. */
+  saveTriageReport(channel: string, weekStart: string, createdAt: string, report: unknown): number {
+    const existing = this.db.prepare('SELECT id FROM triage_reports WHERE channel = ? AND week_start = ?').get(channel, weekStart) as { id: number } | undefined;
+    if (existing) {
+      this.db.prepare('UPDATE triage_reports SET created_at = ?, report = ? WHERE id = ?').run(createdAt, json(report), existing.id);
+      return existing.id;
+    }
+    const r = this.db.prepare('INSERT INTO triage_reports (channel, week_start, created_at, report) VALUES (?, ?, ?, ?)').run(channel, weekStart, createdAt, json(report));
+    return Number(r.lastInsertRowid);
+  }
+
+  /** Newest week first. */
+  listTriageReports(channel: string, limit = 10): TriageReportRecord[] {
+    return (this.db.prepare('SELECT * FROM triage_reports WHERE channel = ? ORDER BY week_start DESC, id DESC LIMIT ?').all(channel, limit) as any[]).map(
+      (r) => ({ ...r, report: JSON.parse(r.report) }),
+    );
   }
 
   close(): void {

@@ -1,0 +1,121 @@
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { CycleOutcome } from '../adapters/state-store';
+import type { Alert } from '../adapters/alerts';
+import { ValidationError } from '../config/errors';
+import type { DriftEvent, ReportedOutcome } from '../domain/drift';
+import type { GovernorAlert } from '../domain/governor-state';
+import { governorSettings } from '../governor/settings';
+import { SA_CHANNEL } from '../workflows/messages';
+import {
+  SA_STATE, governorWorkflowId, mayRunUpdate, registerCanaryUpdate, reportOutcomeUpdate,
+  type MayRunAnswer, type OutcomeAnswer, type OutcomeReport, type RegisterCanaryAnswer,
+} from '../workflows/governor-messages';
+import type { autopilotGovernor } from '../workflows/governor';
+import { guard, type Deps } from './deps';
+
+/** Every outcome the state store knows can be reported to the governor (checked at compile time). */
+type Assert<T extends true> = T;
+export type OutcomesMatch = Assert<CycleOutcome extends ReportedOutcome ? (ReportedOutcome extends CycleOutcome ? true : false) : false>;
+
+export interface GovernorDeps extends Deps {
+  /** The governor is reached through the client (update-with-start), so these run on any worker. */
+  client: Client;
+}
+
+/**
+ * Activities on both sides of the governor: the cycle asks it (may I run, my canary, my outcome)
+ * through update-with-start, which starts the channel's governor when it is missing; the governor
+ * stores drift events, alerts and audit records through the others.
+ */
+export function createGovernorActivities(deps: GovernorDeps) {
+  const now = () => (deps.now ? deps.now() : new Date());
+
+  async function callGovernor<Ret, Arg>(channel: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string): Promise<Ret> {
+    return guard(async () => {
+      const c = deps.config();
+      const start = new WithStartWorkflowOperation<typeof autopilotGovernor>('autopilotGovernor', {
+        workflowId: governorWorkflowId(channel),
+        taskQueue: c.temporal.task_queue,
+        args: [{ channel, settings: governorSettings(c) }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: SA_CHANNEL, value: channel },
+          { key: SA_STATE, value: 'running' },
+        ],
+      });
+      try {
+        return await deps.client.workflow.executeUpdateWithStart(update, { args: [arg], updateId, startWorkflowOperation: start });
+      } catch (err) {
+        // A validator refused the payload: retrying cannot help.
+        if (err instanceof WorkflowUpdateFailedError) {
+          const msg = err.cause?.message ?? err.message;
+          throw new ValidationError(`governor ${update.name}`, msg.includes('\n  - ') ? msg.split('\n  - ').slice(1) : [msg]);
+        }
+        throw err;
+      }
+    });
+  }
+
+  return {
+    /** Asks the channel's governor for permission; an allowed cycle becomes the running one. */
+    async governorMayRun(input: { channel: string; cycleId: string; at: string }): Promise<MayRunAnswer> {
+      return callGovernor(input.channel, mayRunUpdate, { cycleId: input.cycleId, at: input.at }, `mayRun/${input.cycleId}/${input.at}`);
+    },
+
+    /** Tells the governor which canary runs, so an emergency pause can roll it back (9.1). */
+    async governorRegisterCanary(input: { channel: string; cycleId: string; canaryId: string }): Promise<RegisterCanaryAnswer> {
+      return callGovernor(input.channel, registerCanaryUpdate, { cycleId: input.cycleId, canaryId: input.canaryId }, `registerCanary/${input.canaryId}`);
+    },
+
+    /** Reports the cycle's outcome; the governor applies the drift rules and says what it did. */
+    async governorReportOutcome(input: OutcomeReport & { channel: string }): Promise<OutcomeAnswer> {
+      const { channel, ...report } = input;
+      return callGovernor(channel, reportOutcomeUpdate, report, `reportOutcome/${input.cycleId}`);
+    },
+
+    /** Stores a drift event with its numbers and action (idempotent). */
+    async recordDriftEvent(input: { event: DriftEvent }): Promise<number> {
+      const { event: e } = input;
+      const id = deps.state.recordDriftEvent({ channel: e.channel, at: e.at, kind: e.rule, action: e.action, numbers: eventNumbers(e), resolved_at: e.resolvedAt });
+      deps.logger.warn({ channel: e.channel, drift: e }, `drift event: ${e.rule} → ${e.action}`);
+      return id;
+    },
+
+    /** Marks a stored drift event resolved (pause over, drift mode left, back within target). */
+    async resolveDriftEvent(input: { event: DriftEvent }): Promise<boolean> {
+      const { event: e } = input;
+      if (!e.resolvedAt) return false;
+      // Recording first makes the pair order-independent (an event resolved before it was stored).
+      deps.state.recordDriftEvent({ channel: e.channel, at: e.at, kind: e.rule, action: e.action, numbers: eventNumbers(e), resolved_at: null });
+      const done = deps.state.resolveDriftEvent(e.channel, e.rule, e.at, e.resolvedAt);
+      deps.logger.info({ channel: e.channel, eventId: e.id, rule: e.rule, resolvedAt: e.resolvedAt }, 'drift event resolved');
+      return done;
+    },
+
+    /** An alert from the governor: into the audit log, then to the alert sinks (8.5, 9.4). */
+    async raiseGovernorAlert(alert: GovernorAlert & { channel: string }): Promise<void> {
+      const a: Alert = alert;
+      deps.state.recordDecision({ channel: a.channel, cycle_id: null, at: now().toISOString(), kind: 'alert', summary: a.summary, payload: a });
+      await deps.alerts.raise(a);
+    },
+
+    /** Pauses, resumes, overrides, drift mode: each is an audit record with its reason (8.4, 9.4). */
+    async recordGovernorDecision(input: { channel: string; kind: string; summary: string; payload: unknown; cycleId?: string }): Promise<void> {
+      deps.state.recordDecision({ channel: input.channel, cycle_id: input.cycleId ?? null, at: now().toISOString(), kind: input.kind, summary: input.summary, payload: input.payload });
+      deps.logger.info({ channel: input.channel, kind: input.kind, decision: input.payload }, input.summary);
+    },
+  };
+}
+
+function eventNumbers(e: DriftEvent): Record<string, unknown> {
+  return {
+    eventId: e.id, severity: e.severity, message: e.message, numbers: e.numbers,
+    ...(e.series ? { series: e.series } : {}),
+    ...(e.parameters ? { parameters: e.parameters } : {}),
+    ...(e.triageFlagged ? { triageFlagged: true } : {}),
+    ...(e.pauseMs !== undefined ? { pauseMs: e.pauseMs, backoffLevel: e.backoffLevel } : {}),
+  };
+}
+
+export type GovernorActivities = ReturnType<typeof createGovernorActivities>;

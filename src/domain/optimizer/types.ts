@@ -1,0 +1,81 @@
+import type { BoundsPolicy, DirectionEvent, Override } from '../bounds';
+import type { KpiDef, ParamDef, ParameterBounds, WindowAnalysis } from '../types';
+
+/**
+ * One past canary seen as an experiment: the parameters it started from, what it changed,
+ * and the relative effect it measured on each KPI (canary vs control), with its standard error.
+ */
+export interface Experiment {
+  /** Cycle (or canary) id. */
+  id: string;
+  /** When the canary ended (ISO). */
+  at: string;
+  /** Parameter values of the control group (the live card). */
+  base: Record<string, number>;
+  /** newValue − oldValue of every parameter the canary changed. */
+  deltas: Record<string, number>;
+  outcome: 'promoted' | 'rolled_back';
+  /** Measured relative difference per KPI and its delta-method standard error. */
+  effects: Record<string, { relDiff: number; relSe: number }>;
+}
+
+/** How the coming canary will measure (to predict whether a change can pass it). */
+export interface CanaryPlan {
+  durationMinutes: number;
+  /** Share of traffic on the canary, e.g. 0.2. */
+  trafficShare: number;
+  confidenceLevel: number;
+  nonInferiorityMargin: number;
+}
+
+export interface OptimizerOptions {
+  /** At most this many changes (the config's max_changes_per_cycle). */
+  maxChanges: number;
+  /** Multiplies every step (drift mode: < 1). Default 1. */
+  stepScale?: number;
+  /** Only Corrections (a KPI back into its band) and Rollbacks (drift mode). */
+  correctionsOnly?: boolean;
+  /** Largest distance from the last known-good card, in steps of each parameter. Default 3. */
+  trustRadiusSteps?: number;
+  /** A change is proposed only if the canary is predicted to pass with at least this probability. Default 0.85. */
+  minProceedProbability?: number;
+  /** Smallest predicted objective gain worth a canary (objective units ≈ weighted relative change). Default 0.005. */
+  minGain?: number;
+  /** Exploration: how many predictive sds above the mean count (UCB). Default 1. 0 disables exploration. */
+  explorationKappa?: number;
+  /** Experiments lose half their weight after this many days (moving optimum). Default 14. */
+  halfLifeDays?: number;
+  /** Experiments lose weight with distance from the current card: Gaussian, this many steps. Default 3. */
+  localitySteps?: number;
+}
+
+export interface OptimizerInput {
+  /** ISO time of the decision (backoff, experiment ages). */
+  now: string;
+  analysis: WindowAnalysis;
+  kpis: KpiDef[];
+  params: ParamDef[];
+  /** Current values, by parameter name. */
+  current: Record<string, number>;
+  /** Value in force 24 h ago (the daily delta is measured from it); `current` when absent. */
+  reference?: Record<string, number>;
+  /** The last card that passed a canary (trust-region center); `current` when absent. */
+  lastKnownGood?: Record<string, number>;
+  bounds: ParameterBounds[];
+  /** Active operator overrides: they replace the sliding range (never the hard limits). */
+  overrides?: Override[];
+  experiments: Experiment[];
+  /** Promotions and rollbacks per direction (for backoff); derived from experiments when absent. */
+  directionEvents?: DirectionEvent[];
+  boundsPolicy?: BoundsPolicy;
+  canary: CanaryPlan;
+  options: OptimizerOptions;
+}
+
+/** The model's prediction of a parameter move: per KPI relative effect, mean and sd. */
+export interface Prediction {
+  mean: Record<string, number>;
+  sd: Record<string, number>;
+  /** Experiments' total weight behind the prediction (0 = prior only). */
+  evidence: number;
+}
