@@ -14,6 +14,7 @@ import { ValidationError } from './config/errors';
 import { isListening, startDevServer, type DevServer } from './devserver';
 import { ensureDailySchedule, startCycle, uiLink, canaryStatus, cycleStatus } from './client';
 import { createWorker } from './worker';
+import { ConfigWatcher } from './governor';
 import { openRuntime, cardSource } from './runtime';
 import { Simulator } from './simulator';
 import type { HarmfulRegion } from './simulator/types';
@@ -111,9 +112,11 @@ async function main(): Promise<void> {
 
   // 4. Worker + schedules + metrics endpoint.
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ deps: rt.deps, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.task_queue });
-  const running = worker.run();
   const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
+  const worker = await createWorker({ deps: rt.deps, client, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.task_queue });
+  const running = worker.run();
+  // 9.1: flipping `emergency_pause` in the config file reaches each channel's governor within seconds.
+  const watcher = new ConfigWatcher({ config: () => rt.live.get(), client, logger: fileLog }).start();
   for (const ch of channels) {
     const r = await ensureDailySchedule(client, config, ch);
     say(`• ${ch}: daily schedule ${r} (${String(config.autopilot.schedule.hour).padStart(2, '0')}:${String(config.autopilot.schedule.minute).padStart(2, '0')} UTC, overlap SKIP)`);
@@ -130,6 +133,7 @@ async function main(): Promise<void> {
     stopping = true;
     say('\n• shutting down…');
     sims.forEach((s) => s.stop());
+    await watcher.stop();
     worker.shutdown();
     await running.catch(() => undefined);
     metricsServer?.close();

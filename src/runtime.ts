@@ -5,7 +5,7 @@ import { CardStore } from './adapters/card-store';
 import { HistoryStore } from './adapters/history';
 import { SqliteMetricsStore } from './adapters/metrics-store';
 import { SqliteStateStore } from './adapters/state-store';
-import { LogAlerter } from './adapters/alerts';
+import { createAlerter, type Alerter } from './adapters/alerts';
 import type { Deps } from './activities';
 import { LiveConfig } from './config/live';
 import { storePath } from './config/load';
@@ -31,7 +31,7 @@ export function openRuntime(configPath: string, opts: { logger?: Logger; env?: N
     metrics,
     state,
     history,
-    alerts: new LogAlerter(log),
+    alerts: recordingAlerter(createAlerter(() => live.get(), log), state),
     logger: log,
     cards: (channel) => {
       const c = live.get();
@@ -50,6 +50,16 @@ export function openRuntime(configPath: string, opts: { logger?: Logger; env?: N
     close() {
       metrics.close();
       state.close();
+    },
+  };
+}
+
+/** Every alert, whoever raises it, is first stored in the audit log (decisions, kind `alert`). */
+function recordingAlerter(inner: Alerter, state: SqliteStateStore): Alerter {
+  return {
+    async raise(alert) {
+      state.recordDecision({ channel: alert.channel, cycle_id: alert.cycleId ?? null, at: new Date().toISOString(), kind: 'alert', summary: alert.summary, payload: alert });
+      await inner.raise(alert);
     },
   };
 }

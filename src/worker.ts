@@ -3,9 +3,14 @@ import { createActivities, type Deps } from './activities';
 import { defaultConfigPath } from './config/load';
 import { logger } from './observability/logger';
 import { openRuntime, workflowsPath } from './runtime';
+import { connectClient } from './client';
+import { ConfigWatcher } from './governor';
+import type { Client } from '@temporalio/client';
 
 export interface StartWorkerOptions {
   deps: Deps;
+  /** Used by activities to reach the governor workflows. */
+  client: Client;
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -22,7 +27,7 @@ export async function createWorker(opts: StartWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    activities: createActivities(opts.deps),
+    activities: createActivities(opts.deps, opts.client),
     shutdownGraceTime: '5s',
   });
 }
@@ -32,12 +37,19 @@ async function main(): Promise<void> {
   const rt = openRuntime(defaultConfigPath());
   const c = rt.live.get();
   const connection = await NativeConnection.connect({ address: c.temporal.address });
-  const worker = await createWorker({ deps: rt.deps, connection, namespace: c.temporal.namespace, taskQueue: c.temporal.task_queue });
+  const client = await connectClient(c.temporal.address, c.temporal.namespace);
+  const worker = await createWorker({ deps: rt.deps, client, connection, namespace: c.temporal.namespace, taskQueue: c.temporal.task_queue });
+  // 9.1: `emergency_pause: true` in the config file reaches every channel's governor within seconds.
+  const watcher = new ConfigWatcher({ config: () => rt.live.get(), client, logger }).start();
   logger.info({ address: c.temporal.address, taskQueue: c.temporal.task_queue }, 'worker started');
-  const stop = () => worker.shutdown();
+  const stop = () => {
+    void watcher.stop();
+    worker.shutdown();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await worker.run();
+  await client.connection.close();
   await connection.close();
   rt.close();
 }

@@ -229,8 +229,8 @@ export function createCycleActivities(deps: Deps) {
       deps.logger.info({ channel: input.channel, cycleId: input.cycleId, outcome: input.outcome }, 'cycle finished');
     },
 
-    async raiseAlert(alert: Alert & { cycleId?: string }): Promise<void> {
-      deps.state.recordDecision({ channel: alert.channel, cycle_id: alert.cycleId ?? null, at: now().toISOString(), kind: 'alert', summary: alert.summary, payload: alert });
+    /** Raises an alert (the alerter stores it in the audit log first, then sends it). */
+    async raiseAlert(alert: Alert): Promise<void> {
       await deps.alerts.raise(alert);
     },
   };

@@ -115,7 +115,7 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
           try {
             checkBypass(cfg, input, bypass);
           } catch (err) {
-            await deps.alerts.raise({ severity: 'warning', channel: input.channel, name: 'golden_bypass_refused', summary: 'a golden set bypass was refused', details: { by } });
+            await deps.alerts.raise({ severity: 'warning', channel: input.channel, name: 'golden_bypass_refused', cycleId: input.cycleId, summary: 'a golden set bypass was refused', details: { by } });
             throw err;
           }
           const decisionId = deps.state.recordDecision({
@@ -130,6 +130,7 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
             severity: 'critical',
             channel: input.channel,
             name: 'golden_bypassed',
+            cycleId: input.cycleId,
             summary: `golden set bypassed by ${by} for cycle ${input.cycleId}: ${reason}`,
             details: { by, reason, cycleId: input.cycleId },
           });

@@ -96,8 +96,7 @@ export function createGovernorActivities(deps: GovernorDeps) {
     /** An alert from the governor: into the audit log, then to the alert sinks (8.5, 9.4). */
     async raiseGovernorAlert(alert: GovernorAlert & { channel: string }): Promise<void> {
       const a: Alert = alert;
-      deps.state.recordDecision({ channel: a.channel, cycle_id: null, at: now().toISOString(), kind: 'alert', summary: a.summary, payload: a });
-      await deps.alerts.raise(a);
+      await deps.alerts.raise(a); // the alerter stores it in the audit log first
     },
 
     /** Pauses, resumes, overrides, drift mode: each is an audit record with its reason (8.4, 9.4). */

@@ -2,6 +2,8 @@ import { createCycleActivities } from './cycle';
 import { createCanaryActivities } from './canary';
 import { createGoldenActivities } from './golden';
 import { createRollbackActivities } from './rollback';
+import { createGovernorActivities } from './governor';
+import type { Client } from '@temporalio/client';
 import type { Deps } from './deps';
 
 export type { Deps } from './deps';
@@ -11,12 +13,16 @@ export { predictionError } from './canary';
 export type { GoldenGateResult, RunGoldenSetInput, GoldenBypass } from './golden';
 export type { RollbackInput, RollbackResult, RollbackTimings } from './rollback';
 
-/** All activities, closed over their dependencies (STYLE §1). Workflows import only the type. */
-export const createActivities = (deps: Deps) => ({
+/**
+ * All activities, closed over their dependencies (STYLE §1). Workflows import only the type.
+ * The client lets the cycle reach its channel's governor (update-with-start).
+ */
+export const createActivities = (deps: Deps, client: Client) => ({
   ...createCycleActivities(deps),
   ...createCanaryActivities(deps),
   ...createGoldenActivities(deps),
   ...createRollbackActivities(deps),
+  ...createGovernorActivities({ ...deps, client }),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -130,6 +130,16 @@ export const AutopilotConfigSchema = z.strictObject({
     schedule: z.strictObject({ day_of_week: DayOfWeek.default('SUNDAY'), hour: hour.default(2), minute: minute.default(0) }).prefault({}),
     window_days: z.number().int().min(1).default(7),
     pattern_threshold: z.number().int().min(1).default(3),
+    /** 7.4: issues for patterns that need a human. Disabled unless enabled and the token env var is set. */
+    github: z.strictObject({
+      enabled: z.boolean().default(false),
+      repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name').default('owner/name'),
+      api_url: z.url().default('https://api.github.com'),
+      /** Name of the environment variable holding the token (the token never goes in this file). */
+      token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default('GITHUB_TOKEN'),
+      /** Put on every triage issue; dedup looks only at open issues carrying all of them. */
+      labels: z.array(z.string().min(1)).min(1).default(['vvtv-autopilot', 'triage']),
+    }).prefault({}),
   }).prefault({}),
   parameters: z.array(ParameterSpecSchema).min(1),
   kpis: z.array(KpiSpecSchema).min(1).refine((k) => k.some((x) => x.role === 'primary'), 'expected at least one primary KPI'),

@@ -60,7 +60,7 @@ function boundary(info: number, tau2: number, alpha: number): number {
 }
 
 /** Standard normal cdf from simple-statistics' error function (|error| < 1.2e-7, ample here). */
-function normalCdf(x: number): number {
+export function normalCdf(x: number): number {
   return 0.5 * (1 + errorFunction(x / Math.SQRT2));
 }
 

@@ -2,7 +2,7 @@ import {
   ApplicationFailure,
   ParentClosePolicy,
   TimeoutFailure,
-  executeChild,
+  startChild,
   log,
   proxyActivities,
   setHandler,
@@ -12,7 +12,8 @@ import {
 import type { Activities, CycleSettings } from '../activities';
 import { validateChange } from '../domain/bounds';
 import { proposeChanges } from '../domain/proposer';
-import type { BoundsDecision, ParameterChange, WindowAnalysis } from '../domain/types';
+import type { BoundsDecision, ParamDef, ParameterBounds, ParameterChange, WindowAnalysis } from '../domain/types';
+import type { MayRunAnswer } from '../domain/governor-control';
 import type { CycleOutcome } from '../adapters/state-store';
 import { canaryWorkflow } from './canary';
 import {
@@ -36,6 +37,20 @@ function chain(err: unknown): unknown[] {
 function rootCause(err: unknown): unknown {
   const all = chain(err);
   return all.find((e) => e instanceof ApplicationFailure) ?? all[all.length - 1];
+}
+
+/** Proposal steps scaled by the governor (drift mode, recovery ramp); an int step stays ≥ 1. */
+function scaledParams(params: ParamDef[], scale: number): ParamDef[] {
+  if (scale === 1) return params;
+  return params.map((p) => ({ ...p, step: p.type === 'int' ? Math.max(1, Math.round(p.step * scale)) : p.step * scale }));
+}
+
+/** Bounds with the operator's active overrides in place of the sliding range (9.3; hard limits stay). */
+function withOverrides(bounds: ParameterBounds[], gov: MayRunAnswer): ParameterBounds[] {
+  return bounds.map((b) => {
+    const o = gov.overrides.find((x) => x.parameter === b.parameter);
+    return o ? { ...b, min: Math.max(b.hardMin, o.min), max: Math.min(b.hardMax, o.max) } : b;
+  });
 }
 
 /** Turns operator-requested values into changes; unknown parameters are reported, not thrown. */
@@ -80,9 +95,24 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
   const report: Record<string, unknown> = { trigger: input.trigger, paused: settings.paused };
   let versionId: string | undefined;
 
+  // The channel's governor decides whether this cycle may change anything (pause, backoff, drift
+  // mode, another cycle running) and with which step scale and bounds overrides (4.x, 9.x).
+  const gov: MayRunAnswer = await acts.governorMayRun({ channel, cycleId, at: new Date().toISOString() });
+  report.governor = gov;
+  if (!gov.allowed && !settings.paused.paused) settings.paused = { paused: true, reason: gov.reason };
+
   const decide = (kind: string, summary: string, payload: unknown) => acts.recordDecision({ channel, cycle_id: cycleId, kind, summary, payload });
+  const reportToGovernor = async (outcome: CycleOutcome, predictionError?: number) => {
+    const answer = await acts.governorReportOutcome({
+      channel, cycleId, outcome, at: new Date().toISOString(), predictionError,
+      changedParameters: changes.map((c) => c.parameter),
+      rolledBackParameters: outcome === 'rolled_back' ? changes.map((c) => c.parameter) : undefined,
+    });
+    report.governorActions = answer.actions;
+  };
   const end = async (outcome: CycleOutcome, message: string, extra: Partial<CycleResult> = {}): Promise<CycleResult> => {
     phase = 'finished';
+    await reportToGovernor(outcome, extra.predictionError);
     upsertSearchAttributes([{ key: SA_OUTCOME, value: outcome }]);
     await acts.finishCycle({ cycleId, channel, outcome, versionId, canaryId: canaryId ?? undefined, report: { ...report, message } });
     log.info('cycle finished', { cycleId, outcome, message });
@@ -121,7 +151,9 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
         await acts.raiseAlert({ severity: 'warning', channel, cycleId, name: 'bad_metrics_data', summary: `no proposal: metrics not usable (${bad.join('; ')})`, details: { analysis } });
         return await end('skipped_bad_data', `metrics not usable: ${bad.join('; ')}`);
       }
-      proposals = proposeChanges({ analysis, kpis: settings.kpis, params: settings.params, current: card.values, bounds, maxChanges: settings.maxChanges });
+      proposals = proposeChanges({ analysis, kpis: settings.kpis, params: scaledParams(settings.params, gov.stepScale), current: card.values, bounds: withOverrides(bounds, gov), maxChanges: settings.maxChanges });
+      // Drift mode (4.2): corrections only.
+      if (gov.correctionsOnly) proposals = proposals.filter((c) => c.changeType === 'Correction');
     }
     report.proposals = proposals;
     await decide('proposal', proposals.length ? `${proposals.length} change(s) proposed` : 'no change proposed', proposals);
@@ -129,7 +161,10 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
 
     phase = 'checking_bounds';
     const decisions: BoundsDecision[] = proposals.map((c) =>
-      validateChange(c, settings.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!, { referenceValue: reference[c.parameter] }),
+      validateChange(c, settings.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!, {
+        referenceValue: reference[c.parameter],
+        override: gov.overrides.find((o) => o.parameter === c.parameter),
+      }),
     );
     report.bounds = decisions;
     await decide('bounds', decisions.every((d) => d.approved) ? 'all changes within bounds' : 'some changes rejected by bounds', decisions);
@@ -166,7 +201,7 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
     phase = 'canary';
     canaryId = canaryWorkflowId(channel, cycleId);
     const t = input.canary ?? {};
-    const result: CanaryResult = await executeChild(canaryWorkflow, {
+    const child = await startChild(canaryWorkflow, {
       workflowId: canaryId,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       args: [
@@ -183,6 +218,9 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
         },
       ],
     });
+    // The governor can now roll this canary back on an emergency pause (9.1).
+    await acts.governorRegisterCanary({ channel, cycleId, canaryId });
+    const result: CanaryResult = await child.result();
     report.canary = result;
     await decide('canary_verdict', `canary ${result.outcome} (${result.decision}, decided by ${result.decidedBy})`, result);
 
@@ -208,6 +246,7 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
     const message = `${timedOut ? 'operation timed out' : 'cycle failed'} during ${phase}: ${(cause as Error)?.message ?? String(err)}`;
     // 8.3 / 8.5: timeouts and failures alert as critical.
     await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: timedOut ? 'operation_timeout' : 'cycle_failed', summary: message });
+    await reportToGovernor('failed').catch(() => undefined); // must not hide the original failure
     await acts.finishCycle({ cycleId, channel, outcome: 'failed', versionId, canaryId: canaryId ?? undefined, report, error: message });
     upsertSearchAttributes([{ key: SA_OUTCOME, value: 'failed' }]);
     throw err;

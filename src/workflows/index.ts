@@ -2,3 +2,4 @@
 export { autopilotCycle } from './cycle';
 export { canaryWorkflow } from './canary';
 export { autopilotGovernor } from './governor';
+export { weeklyTriage } from './triage';

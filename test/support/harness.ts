@@ -10,6 +10,7 @@ import { openRuntime, cardSource, type Runtime as VvtvRuntime } from '../../src/
 import { Simulator } from '../../src/simulator';
 import type { SimulatorOptions } from '../../src/simulator/types';
 import type { CardStore } from '../../src/adapters/card-store';
+import { governorWorkflowId } from '../../src/workflows/governor-messages';
 
 let runtimeInstalled = false;
 /** Quiet SDK logs; once per jest worker process, before any Worker exists. */
@@ -52,7 +53,8 @@ export class Harness {
   private running: Promise<void> | null = null;
 
   constructor(readonly opts: HarnessOptions = {}) {
-    this.channel = opts.channel ?? 'main';
+    // A channel of its own: each channel has one governor workflow on the shared test server.
+    this.channel = opts.channel ?? `t-${Math.random().toString(36).slice(2, 10)}`;
     this.dir = mkdtempSync(join(tmpdir(), 'vvtv-test-'));
     this.taskQueue = `test-${Math.random().toString(36).slice(2, 10)}`;
     this.configPath = join(this.dir, 'autopilot.yaml');
@@ -116,6 +118,7 @@ export class Harness {
   async startWorker(): Promise<void> {
     this.worker = await createWorker({
       deps: this.rt.deps,
+      client: this.client,
       connection: this.nativeConnection,
       namespace: 'default',
       taskQueue: this.taskQueue,
@@ -134,6 +137,8 @@ export class Harness {
 
   async close(): Promise<void> {
     this.sim?.stop();
+    // The channel's governor is long-lived: end it with this test file.
+    await this.client?.workflow.getHandle(governorWorkflowId(this.channel)).terminate('test finished').catch(() => undefined);
     await this.stopWorker();
     await this.nativeConnection?.close();
     await this.client?.connection.close();

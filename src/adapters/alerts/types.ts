@@ -11,6 +11,8 @@ export interface Alert {
   details?: Record<string, unknown>;
   /** De-duplication key; `<channel>/<name>` when absent. */
   dedupKey?: string;
+  /** The cycle it concerns, when there is one (stored with the alert's audit record). */
+  cycleId?: string;
 }
 
 export interface Alerter {

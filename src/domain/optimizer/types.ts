@@ -26,6 +26,11 @@ export interface CanaryPlan {
   trafficShare: number;
   confidenceLevel: number;
   nonInferiorityMargin: number;
+  /**
+   * Slots the whole canary will see (both groups). When absent: the analysis window's rate of
+   * samples per hour × durationMinutes (an accelerated simulation samples its days sparsely).
+   */
+  expectedSamples?: number;
 }
 
 export interface OptimizerOptions {

@@ -1,0 +1,128 @@
+/**
+ * What the optimizer maximizes, and whether a canary would let a change through.
+ *
+ * Objective (from the KPI config), in "weighted relative change" units:
+ *   - every primary KPI: weight × goal-signed relative change (maximize: +, minimize: −);
+ *   - every KPI with a target band (target_min / target_max, any role): weight × the reduction
+ *     of its distance outside the band, relative to the band edge (0 while it stays inside);
+ *     the expectation is taken over the predicted effect's uncertainty (closed form for the
+ *     hinge), so a move that might push a KPI out of its band costs something;
+ *   - guardrails without a band add nothing: they are constraints, through the canary model.
+ * Canary model: the canary estimate of a KPI's relative effect is N(μ, s² + e²), with μ, s the
+ * model's prediction and e the canary's own standard error (the KPI's slot-level coefficient of
+ * variation from the analysis, at the planned canary sizes). A KPI is predicted Degraded when
+ * the estimate is worse than max(z_H·e, tolerance + z·e) (the judge's Rollback family, first
+ * Holm step, and the tolerance rule); a primary passes when it is better than z·e − margin
+ * (non-inferior or improved). P(Proceed) multiplies those as if independent.
+ */
+import { probit } from 'simple-statistics';
+import { normalCdf } from '../sequential';
+import type { KpiAnalysis, KpiDef, WindowAnalysis } from '../types';
+import type { CanaryPlan, Prediction } from './types';
+
+const sign = (k: KpiDef): 1 | -1 => (k.goal === 'maximize' ? 1 : -1);
+const phi = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+
+/** E[max(0, a + b·X)] for X ~ N(mu, s²). */
+function hingeMean(a: number, b: number, mu: number, s: number): number {
+  const m = a + b * mu;
+  const sd = Math.abs(b) * s;
+  if (!(sd > 0)) return Math.max(0, m);
+  return m * normalCdf(m / sd) + sd * phi(m / sd);
+}
+
+/** Distance of a level outside the KPI's band, relative to the band edge (0 inside). */
+export function bandDistance(k: KpiDef, level: number): number {
+  let d = 0;
+  if (k.target_min !== undefined && level < k.target_min) d += (k.target_min - level) / Math.max(Math.abs(k.target_min), 1e-9);
+  if (k.target_max !== undefined && level > k.target_max) d += (level - k.target_max) / Math.max(Math.abs(k.target_max), 1e-9);
+  return d;
+}
+
+const hasBand = (k: KpiDef): boolean => k.target_min !== undefined || k.target_max !== undefined;
+
+/** The objective of observed levels against reference levels (used by the bench with true levels). */
+export function objectiveOfLevels(kpis: KpiDef[], levels: Record<string, number>, reference: Record<string, number>): number {
+  let j = 0;
+  for (const k of kpis) {
+    const l = levels[k.name];
+    const r = reference[k.name];
+    if (l === undefined || !Number.isFinite(l)) continue;
+    if (k.role === 'primary' && r !== undefined && r !== 0) j += k.weight * sign(k) * (l / Math.abs(r) - Math.sign(r));
+    if (hasBand(k)) j -= k.weight * bandDistance(k, l);
+  }
+  return j;
+}
+
+export interface ObjectivePrediction {
+  mean: number;
+  sd: number;
+  /** Part of the mean from target bands (> 0: brings a KPI back toward its band). */
+  band: number;
+  primary: number;
+}
+
+/** Predicted objective change of a move, from the model's per-KPI prediction and the current levels. */
+export function predictObjective(kpis: KpiDef[], analysis: WindowAnalysis, p: Prediction): ObjectivePrediction {
+  let primary = 0;
+  let band = 0;
+  let variance = 0;
+  for (const k of kpis) {
+    const mu = p.mean[k.name] ?? 0;
+    const s = p.sd[k.name] ?? 0;
+    if (k.role === 'primary') {
+      primary += k.weight * sign(k) * mu;
+      variance += (k.weight * s) ** 2;
+    }
+    const a = analysis.kpis.find((x) => x.kpi === k.name);
+    if (hasBand(k) && a && Number.isFinite(a.mean)) {
+      const L = a.mean;
+      let expected = 0;
+      let slope = 0;
+      if (k.target_min !== undefined) {
+        const e = Math.max(Math.abs(k.target_min), 1e-9);
+        expected += hingeMean((k.target_min - L) / e, -L / e, mu, s);
+        if (L * (1 + mu) < k.target_min) slope += -L / e;
+      }
+      if (k.target_max !== undefined) {
+        const e = Math.max(Math.abs(k.target_max), 1e-9);
+        expected += hingeMean((L - k.target_max) / e, L / e, mu, s);
+        if (L * (1 + mu) > k.target_max) slope += L / e;
+      }
+      band += k.weight * (bandDistance(k, L) - expected);
+      variance += (k.weight * slope * s) ** 2;
+    }
+  }
+  return { mean: primary + band, sd: Math.sqrt(variance), band, primary };
+}
+
+/** Relative standard error the planned canary will have for this KPI. */
+export function canarySe(a: KpiAnalysis, plan: CanaryPlan, windowHours: number): number {
+  const perHour = a.n / Math.max(1e-9, windowHours);
+  const total = plan.expectedSamples ?? perHour * (plan.durationMinutes / 60);
+  const nCanary = Math.max(2, total * plan.trafficShare);
+  const nControl = Math.max(2, total * (1 - plan.trafficShare));
+  const cv = Math.abs(a.mean) > 0 ? a.sd / Math.abs(a.mean) : Infinity;
+  return cv * Math.sqrt(1 / nCanary + 1 / nControl);
+}
+
+/** Predicted probability that the canary's verdict is Proceed for this prediction. */
+export function proceedProbability(kpis: KpiDef[], analysis: WindowAnalysis, p: Prediction, plan: CanaryPlan, windowHours: number): number {
+  const alpha = 1 - plan.confidenceLevel;
+  const z = probit(1 - alpha / 2);
+  const zH = probit(1 - alpha / (2 * Math.max(1, kpis.length)));
+  let prob = 1;
+  for (const k of kpis) {
+    const a = analysis.kpis.find((x) => x.kpi === k.name);
+    if (!a) continue;
+    const e = canarySe(a, plan, windowHours);
+    if (!Number.isFinite(e)) return 0;
+    const mu = sign(k) * (p.mean[k.name] ?? 0);
+    const sd = Math.sqrt((p.sd[k.name] ?? 0) ** 2 + e * e);
+    const tol = k.tolerance ?? 0;
+    const worse = Math.max(zH * e, tol > 0 ? tol + z * e : 0);
+    prob *= 1 - normalCdf((-worse - mu) / sd);
+    if (k.role === 'primary') prob *= 1 - normalCdf((z * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / sd);
+  }
+  return Math.min(1, Math.max(0, prob));
+}

@@ -1,0 +1,191 @@
+/**
+ * The learning optimizer (1.3, 1.4): proposes changes of the tuned parameters from the window
+ * analysis, the model fitted on past canaries, the sliding bounds and the canary it must pass.
+ *
+ * 1. Bad data never becomes a proposal (analysis.usable false → nothing).
+ * 2. Candidates: for each parameter and direction, moves of 1..n steps (× stepScale) up to the
+ *    daily delta, inside the sliding bounds (or an operator override), the hard limits and a
+ *    trust region around the last known-good card; directions in backoff after a rollback are
+ *    skipped (bounds.directionBackoff); every candidate passes validateChange.
+ * 3. Each candidate gets the model's predicted effect per KPI (mean, sd), the predicted
+ *    objective change and the probability that the canary lets it through.
+ * 4. Choice: Optimization / Correction when the predicted gain is at least minGain and the
+ *    canary is likely to pass (≥ minProceedProbability); score = P(pass) × gain. Rollback: a
+ *    move back toward the last known-good card, same test. Only when nothing qualifies, an
+ *    Exploration where the model is uncertain: the upper bound gain + κ·sd reaches minGain, the
+ *    mean is not a predicted loss, and the canary is still likely to pass. correctionsOnly
+ *    (drift mode) keeps Corrections and Rollbacks only.
+ */
+import { validateChange, directionBackoff, DEFAULT_BOUNDS_POLICY, type DirectionEvent } from '../bounds';
+import { normalCdf } from '../sequential';
+import type { ChangeType, ParamDef, ParameterChange } from '../types';
+import { fitModel, predict, type FittedModel } from './model';
+import { predictObjective, proceedProbability, type ObjectivePrediction } from './objective';
+import type { Experiment, OptimizerInput, Prediction } from './types';
+
+export interface Candidate {
+  parameter: string;
+  oldValue: number;
+  newValue: number;
+  changeType: ChangeType;
+  prediction: Prediction;
+  objective: ObjectivePrediction;
+  pProceed: number;
+  score: number;
+  eligible: boolean;
+  why: string;
+}
+
+export interface OptimizerResult {
+  changes: ParameterChange[];
+  /** Every candidate considered, best first (the decision's evidence). */
+  candidates: Candidate[];
+  /** Directions not considered, with the reason (backoff, bounds, trust region). */
+  skipped: Array<{ parameter: string; direction: 1 | -1; reason: string }>;
+  /** Why nothing was proposed, when nothing was. */
+  reason?: string;
+  evidence: number;
+}
+
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/** Promotions and rollbacks per parameter direction, from the experiments. */
+export function directionEventsOf(experiments: Experiment[]): DirectionEvent[] {
+  return experiments.flatMap((e) =>
+    Object.entries(e.deltas)
+      .filter(([, d]) => d !== 0)
+      .map(([parameter, d]) => ({ parameter, direction: (d > 0 ? 1 : -1) as 1 | -1, outcome: e.outcome, at: e.at })),
+  );
+}
+
+function range(input: OptimizerInput, p: ParamDef): { lo: number; hi: number } {
+  const ov = input.overrides?.find((o) => o.parameter === p.name && Date.parse(o.expiresAt) > Date.parse(input.now));
+  const b = input.bounds.find((x) => x.parameter === p.name);
+  const lo = Math.max(p.hard_min, ov ? ov.min : (b?.min ?? p.hard_min));
+  const hi = Math.min(p.hard_max, ov ? ov.max : (b?.max ?? p.hard_max));
+  const good = input.lastKnownGood?.[p.name] ?? input.current[p.name]!;
+  const radius = (input.options.trustRadiusSteps ?? 3) * p.step;
+  return { lo: Math.max(lo, good - radius), hi: Math.min(hi, good + radius) };
+}
+
+function evaluate(input: OptimizerInput, model: FittedModel, p: ParamDef, oldValue: number, newValue: number): Omit<Candidate, 'eligible' | 'why' | 'score'> {
+  const prediction = predict(model, { [p.name]: newValue - oldValue });
+  const objective = predictObjective(input.kpis, input.analysis, prediction);
+  const pProceed = proceedProbability(input.kpis, input.analysis, prediction, input.canary, hoursOf(input));
+  const good = input.lastKnownGood?.[p.name];
+  const towardGood = good !== undefined && Math.abs(good - oldValue) > 1e-9 && Math.abs(good - newValue) < Math.abs(good - oldValue);
+  const outOfBand = input.analysis.kpis.some((a) => a.position === 'below' || a.position === 'above');
+  const changeType: ChangeType = towardGood ? 'Rollback' : outOfBand && objective.band > 0 ? 'Correction' : 'Optimization';
+  return { parameter: p.name, oldValue, newValue, changeType, prediction, objective, pProceed };
+}
+
+const hoursOf = (input: OptimizerInput): number =>
+  Math.max(1, (Date.parse(input.analysis.to) - Date.parse(input.analysis.from)) / 3_600_000) || 24;
+
+export function optimize(input: OptimizerInput): OptimizerResult {
+  const o = input.options;
+  if (!input.analysis.usable) return { changes: [], candidates: [], skipped: [], reason: 'metrics not usable: no proposal from bad data', evidence: 0 };
+  const model = fitModel(input.params, input.kpis, input.current, input.experiments, {
+    now: input.now, halfLifeDays: o.halfLifeDays ?? 14, localitySteps: o.localitySteps ?? 3,
+  });
+  const events = input.directionEvents ?? directionEventsOf(input.experiments);
+  const policy = input.boundsPolicy ?? DEFAULT_BOUNDS_POLICY;
+  const minP = o.minProceedProbability ?? 0.85;
+  const minGain = o.minGain ?? 0.005;
+  const kappa = o.explorationKappa ?? 1;
+  const scale = Math.max(0.01, o.stepScale ?? 1);
+  const candidates: Candidate[] = [];
+  const skipped: OptimizerResult['skipped'] = [];
+
+  for (const p of input.params) {
+    const old = input.current[p.name];
+    if (old === undefined) continue;
+    const ref = input.reference?.[p.name] ?? old;
+    const { lo, hi } = range(input, p);
+    const bounds = input.bounds.find((b) => b.parameter === p.name);
+    for (const dir of [1, -1] as const) {
+      const backoff = directionBackoff(events, p.name, dir, input.now, policy);
+      if (backoff.blocked) {
+        skipped.push({ parameter: p.name, direction: dir, reason: `backoff after ${backoff.consecutiveRollbacks} rollback(s) until ${backoff.until}` });
+        continue;
+      }
+      const seen = new Set<number>();
+      for (let m = 1; m * p.step * scale <= p.max_daily_delta + 1e-9; m++) {
+        let next = old + dir * m * p.step * scale;
+        next = Math.min(hi, Math.max(lo, Math.min(ref + p.max_daily_delta, Math.max(ref - p.max_daily_delta, next))));
+        next = p.type === 'int' ? Math.round(next) : round6(next);
+        if (Math.abs(next - old) < 1e-9 || Math.sign(next - old) !== dir || seen.has(next)) continue;
+        seen.add(next);
+        const check = bounds ? validateChange({ parameter: p.name, oldValue: old, newValue: next }, p, bounds, { referenceValue: ref, override: input.overrides?.find((x) => x.parameter === p.name && Date.parse(x.expiresAt) > Date.parse(input.now)) }) : null;
+        if (check && !check.approved) continue;
+        candidates.push({ ...evaluate(input, model, p, old, next), score: 0, eligible: false, why: '' });
+      }
+      if (seen.size === 0) skipped.push({ parameter: p.name, direction: dir, reason: `no room: range [${round6(lo)}, ${round6(hi)}] (bounds ∩ trust region), daily delta ${p.max_daily_delta} from ${ref}` });
+    }
+  }
+
+  for (const c of candidates) {
+    const gain = c.objective.mean;
+    const passes = c.pProceed >= minP;
+    if (o.correctionsOnly && c.changeType === 'Optimization') c.why = 'drift mode: corrections only';
+    else if (!passes) c.why = `canary unlikely to pass (P=${c.pProceed.toFixed(2)} < ${minP})`;
+    else if (gain < minGain) c.why = `predicted gain ${gain.toFixed(4)} < ${minGain}`;
+    else {
+      c.eligible = true;
+      c.score = c.pProceed * gain;
+      c.why = 'expected gain';
+    }
+  }
+  let chosen = candidates.filter((c) => c.eligible);
+  if (chosen.length === 0 && kappa > 0 && !o.correctionsOnly) {
+    for (const c of candidates) {
+      const ucb = c.objective.mean + kappa * c.objective.sd;
+      if (c.pProceed >= minP && ucb >= minGain && c.objective.mean > -minGain && c.objective.sd >= minGain) {
+        c.eligible = true;
+        c.changeType = 'Exploration';
+        c.score = c.pProceed * ucb;
+        c.why = `uncertain: gain ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}`;
+      }
+    }
+    chosen = candidates.filter((c) => c.eligible);
+  }
+  candidates.sort((a, b) => b.score - a.score || b.objective.mean - a.objective.mean);
+  chosen.sort((a, b) => b.score - a.score);
+  const picked: Candidate[] = [];
+  for (const c of chosen) {
+    if (picked.length >= o.maxChanges) break;
+    if (picked.some((x) => x.parameter === c.parameter)) continue;
+    picked.push(c);
+  }
+  const changes = picked.map((c) => toChange(input, c));
+  const reason = changes.length ? undefined : candidates.length ? `no candidate qualifies: best ${candidates[0]!.parameter} ${candidates[0]!.why}` : 'no room to move any parameter';
+  return { changes, candidates, skipped, evidence: model.evidence, ...(reason ? { reason } : {}) };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
+  const p = input.params.find((x) => x.name === c.parameter)!;
+  const primary = input.kpis.filter((k) => k.role === 'primary').map((k) => `${k.name} ${pct(c.prediction.mean[k.name] ?? 0)} ± ${pct(c.prediction.sd[k.name] ?? 0)}`);
+  const outOfBand = input.analysis.kpis.filter((a) => a.position === 'below' || a.position === 'above').map((a) => `${a.kpi} ${a.position} its band (24 h mean ${a.mean.toPrecision(4)})`);
+  const what: Record<ChangeType, string> = {
+    Optimization: 'predicted to improve the objective',
+    Correction: `brings ${outOfBand.join(', ')} back toward its target band`,
+    Exploration: 'the model is uncertain here and the bounds allow a probe',
+    Rollback: `moves back toward the last known-good value ${input.lastKnownGood?.[p.name]}`,
+  };
+  return {
+    parameter: p.name,
+    cardPath: p.card_path,
+    oldValue: c.oldValue,
+    newValue: c.newValue,
+    changeType: c.changeType,
+    rule: `model_${c.changeType.toLowerCase()}`,
+    rationale: `${p.name} ${c.oldValue} → ${c.newValue}: ${what[c.changeType]}; predicted ${primary.join(', ')}; objective ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, ` +
+      `P(canary passes) ${c.pProceed.toFixed(2)}, from ${input.experiments.length} past canaries (weight ${c.prediction.evidence.toFixed(2)})`,
+    expectedImpact: Object.fromEntries(Object.entries(c.prediction.mean).map(([k, v]) => [k, round6(v)])),
+    expectedImpactSd: Object.fromEntries(Object.entries(c.prediction.sd).map(([k, v]) => [k, round6(v)])),
+    confidence: round6(c.objective.sd > 0 ? normalCdf(c.objective.mean / c.objective.sd) : c.objective.mean > 0 ? 1 : 0),
+    prediction: { objectiveGain: round6(c.objective.mean), objectiveSd: round6(c.objective.sd), pProceed: round6(c.pProceed), evidence: round6(c.prediction.evidence) },
+  };
+}
