@@ -13,7 +13,12 @@ import {
   type CycleResult,
   type OperatorDecision,
 } from './workflows/messages';
-import type { autopilotCycle } from './workflows';
+import type { autopilotCycle, autopilotGovernor } from './workflows';
+import type { SignalDefinition } from '@temporalio/common';
+import { SA_STATE, governorStatusQuery, governorWorkflowId, type GovernorStatus } from './workflows/governor-messages';
+import { governorSettings } from './governor/settings';
+import type { OperatorRollbackInput } from './workflows/operator';
+import type { RollbackResult } from './activities';
 
 export async function connectClient(address: string, namespace: string): Promise<Client> {
   const connection = await Connection.connect({ address });
@@ -82,4 +87,33 @@ export async function stopCanary(client: Client, canaryId: string, by: string, r
 export function uiLink(uiUrl: string, namespace: string, workflowId: string, runId?: string): string {
   const base = `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${encodeURIComponent(runId)}` : base;
+}
+
+/** Sends a signal to a channel's governor, starting it if it is not running yet. */
+export async function signalGovernor<P>(client: Client, config: AutopilotConfig, channel: string, signal: SignalDefinition<[P]>, payload: P): Promise<void> {
+  await client.workflow.signalWithStart<typeof autopilotGovernor, [P]>('autopilotGovernor', {
+    workflowId: governorWorkflowId(channel),
+    taskQueue: config.temporal.task_queue,
+    args: [{ channel, settings: governorSettings(config) }],
+    signal: signal.name,
+    signalArgs: [payload],
+    typedSearchAttributes: [
+      { key: SA_CHANNEL, value: channel },
+      { key: SA_STATE, value: 'running' },
+    ],
+  });
+}
+
+export async function governorStatus(client: Client, channel: string): Promise<GovernorStatus> {
+  return client.workflow.getHandle(governorWorkflowId(channel)).query(governorStatusQuery);
+}
+
+/** Restores a stored card version through the worker (operatorRollback workflow) and waits. */
+export async function rollbackToVersion(client: Client, taskQueue: string, input: OperatorRollbackInput): Promise<RollbackResult> {
+  return client.workflow.execute('operatorRollback', {
+    taskQueue,
+    workflowId: `operator-rollback/${input.channel}/${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    args: [input],
+    typedSearchAttributes: [{ key: SA_CHANNEL, value: input.channel }],
+  });
 }

@@ -6,6 +6,7 @@ import { defaultConfigPath } from '../config/load';
 import { CliContext } from './context';
 import { registerInspect } from './inspect';
 import { registerControl } from './control';
+import { registerGovernor } from './governor';
 
 export function buildProgram(): { program: Command; context: () => CliContext } {
   const program = new Command('vvtvctl').description('VVTV control').option('--config <path>', 'autopilot.yaml', defaultConfigPath()).option('--json', 'machine-readable output');
@@ -14,19 +15,26 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   const ap = program.command('autopilot').description('inspect and steer the autopilot');
   registerInspect(ap, context);
   registerControl(ap, context);
+  registerGovernor(ap, context);
   return { program, context };
 }
 
-async function main(argv: string[]): Promise<void> {
+/**
+ * Runs one command line. Errors are printed as one clear message (bad input, exit 2; anything
+ * else, exit 1), never as a stack trace.
+ */
+export async function runCli(argv: string[], stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   const { program, context } = buildProgram();
+  process.exitCode = 0;
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    process.stderr.write(`vvtvctl: ${err instanceof ValidationError ? err.message : (err as Error).message}\n`);
+    stderr(`vvtvctl: ${(err as Error).message}\n`);
     process.exitCode = err instanceof ValidationError ? 2 : 1;
   } finally {
     await context().close().catch(() => undefined);
   }
+  return Number(process.exitCode ?? 0);
 }
 
-if (require.main === module) void main(process.argv);
+if (require.main === module) void runCli(process.argv);

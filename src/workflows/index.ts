@@ -3,3 +3,4 @@ export { autopilotCycle } from './cycle';
 export { canaryWorkflow } from './canary';
 export { autopilotGovernor } from './governor';
 export { weeklyTriage } from './triage';
+export { operatorRollback } from './operator';

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { buildProgram } from '../../../src/cli';
+import { run } from '../../support/cli';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -16,23 +16,6 @@ function setup(): { configPath: string; cardPath: string } {
   mkdirSync(join(cardPath, '..'), { recursive: true });
   copyFileSync(join(ROOT, 'config/business_logic.example.yaml'), cardPath);
   return { configPath, cardPath };
-}
-
-async function run(args: string[]): Promise<{ out: string; code: number }> {
-  const { program, context } = buildProgram();
-  program.exitOverride();
-  let out = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'vvtvctl', ...args]);
-  } finally {
-    spy.mockRestore();
-    await context().close();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, code };
 }
 
 describe('vvtvctl autopilot (9.1, 9.4)', () => {

@@ -1,0 +1,25 @@
+import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities, RollbackResult } from '../activities';
+import { SA_CHANNEL } from './messages';
+
+export interface OperatorRollbackInput {
+  channel: string;
+  versionId: string;
+  by: string;
+  reason: string;
+}
+
+/**
+ * `vvtvctl autopilot rollback <version>` (5.3, 9.2): restores a stored version through the worker,
+ * so the action is durable, visible in the Web UI and audited like every other change. It runs
+ * while the autopilot is paused too: it is the operator's way out.
+ */
+export async function operatorRollback(input: OperatorRollbackInput): Promise<RollbackResult> {
+  upsertSearchAttributes([{ key: SA_CHANNEL, value: input.channel }]);
+  const acts = proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ValidationError', 'RollbackFailed'] },
+  });
+  return acts.rollbackToVersion({ channel: input.channel, versionId: input.versionId, by: input.by, reason: input.reason });
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { Harness } from '../support/harness';
+import { run } from '../support/cli';
+import { startCycle } from '../../src/client';
+
+describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
+  const h = new Harness();
+  beforeAll(() => h.start());
+  afterAll(() => h.close());
+  const ctl = (...args: string[]) => run(['--config', h.configPath, '--json', 'autopilot', ...args, '--channel', h.channel]);
+
+  it('pause stops changes (the cycle still analyses), resume lets them through again', async () => {
+    expect((await ctl('pause', '--reason', 'maintenance window', '--by', 'alice')).code).toBe(0);
+    const paused = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'epsilon', value: 0.05 }] })).result();
+    expect(paused.outcome).toBe('skipped_paused');
+    expect(paused.message).toMatch(/paused \(operator\) by alice/);
+    expect(h.rt.deps.state.listDecisions(h.channel, { cycleId: paused.cycleId }).map((d) => d.kind)).toContain('analysis'); // 9.2: still monitoring
+
+    const status = JSON.parse((await ctl('drift-check')).out);
+    expect(status.pause).toMatchObject({ by: 'alice', reason: 'maintenance window' });
+
+    expect((await ctl('resume', '--reason', 'done', '--by', 'alice')).code).toBe(0);
+    const after = JSON.parse((await ctl('drift-check')).out);
+    expect(after.pause).toBeNull();
+  });
+
+  it('override-bounds widens a range for a while and the governor reports it; a bad override is refused by name', async () => {
+    const bad = await ctl('override-bounds', 'temperature', '--min', '0.1', '--max', '2.5', '--reason', 'x');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/max/);
+    expect((await ctl('override-bounds', 'temperature', '--min', '0.2', '--max', '1.8', '--reason', 'incident 7', '--hours', '2')).code).toBe(0);
+    const s = JSON.parse((await ctl('drift-check')).out);
+    expect(s.overrides).toEqual([expect.objectContaining({ parameter: 'temperature', min: 0.2, max: 1.8, reason: 'incident 7' })]);
+  });
+
+  it('rollback <version> restores the exact bytes of a stored version through the worker (5.3)', async () => {
+    const original = readFileSync(h.cards.path, 'utf8');
+    // a manual edit, recorded by the next cycle as a version of its own
+    h.rt.deps.history.storeVersion(h.channel, original, { parent: null, source: 'manual', changes: [], rationale: 'test baseline', deployment: { status: 'active', updated_at: new Date().toISOString() } });
+    const target = h.rt.deps.history.latest(h.channel)!;
+    const edited = original.replace('epsilon: 0.04', 'epsilon: 0.1');
+    require('node:fs').writeFileSync(h.cards.path, edited);
+    const r = await ctl('rollback', target.version_id, '--reason', 'undo the manual edit');
+    expect(r.code).toBe(0);
+    expect(readFileSync(h.cards.path, 'utf8')).toBe(original);
+    const body = JSON.parse(r.out);
+    expect(body.restoredFrom).toBe(target.version_id);
+    expect(h.rt.deps.history.getVersion(h.channel, body.backupVersionId)!.yaml).toBe(edited);
+  });
+});
