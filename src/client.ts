@@ -1,4 +1,4 @@
-import { Client, Connection, ScheduleOverlapPolicy, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, ScheduleOverlapPolicy, type CalendarSpec, type WorkflowHandle } from '@temporalio/client';
 import type { AutopilotConfig } from './config/schema';
 import {
   SA_CHANNEL,
@@ -25,31 +25,54 @@ export async function connectClient(address: string, namespace: string): Promise
   return new Client({ connection, namespace });
 }
 
+export interface ScheduledWorkflow {
+  scheduleId: string;
+  calendar: CalendarSpec;
+  workflowType: string;
+  workflowId: string;
+  taskQueue: string;
+  args: unknown[];
+  channel: string;
+}
+
 /**
- * Creates or updates the daily schedule for a channel (1.1): `autopilot-daily/<channel>` at the
- * configured UTC time, overlap SKIP, a one-hour catch-up window (not the default year).
+ * Creates or updates a Temporal Schedule for one channel's workflow: overlap SKIP (a run still
+ * going makes the next one wait for the day after) and a one-hour catch-up window, not the
+ * default year.
  */
-export async function ensureDailySchedule(client: Client, config: AutopilotConfig, channel: string): Promise<'created' | 'updated'> {
-  const scheduleId = dailyScheduleId(channel);
-  const spec = { calendars: [{ hour: config.autopilot.schedule.hour, minute: config.autopilot.schedule.minute }] };
+export async function upsertSchedule(client: Client, w: ScheduledWorkflow): Promise<'created' | 'updated'> {
+  const spec = { calendars: [w.calendar] };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'autopilotCycle',
-    workflowId: cycleWorkflowId(channel, 'scheduled'),
-    taskQueue: config.temporal.task_queue,
-    args: [{ channel, trigger: 'schedule' } satisfies CycleInput],
-    typedSearchAttributes: [{ key: SA_CHANNEL, value: channel }],
+    workflowType: w.workflowType,
+    workflowId: w.workflowId,
+    taskQueue: w.taskQueue,
+    args: w.args,
+    typedSearchAttributes: [{ key: SA_CHANNEL, value: w.channel }],
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' as const };
-  const handle = client.schedule.getHandle(scheduleId);
+  const handle = client.schedule.getHandle(w.scheduleId);
   try {
     await handle.describe();
   } catch {
-    await client.schedule.create({ scheduleId, spec, action, policies, memo: { channel } });
+    await client.schedule.create({ scheduleId: w.scheduleId, spec, action, policies, memo: { channel: w.channel } });
     return 'created';
   }
   await handle.update((prev) => ({ ...prev, spec, action, policies }));
   return 'updated';
+}
+
+/** `autopilot-daily/<channel>` at the configured UTC time (1.1). */
+export async function ensureDailySchedule(client: Client, config: AutopilotConfig, channel: string): Promise<'created' | 'updated'> {
+  return upsertSchedule(client, {
+    scheduleId: dailyScheduleId(channel),
+    calendar: { hour: config.autopilot.schedule.hour, minute: config.autopilot.schedule.minute },
+    workflowType: 'autopilotCycle',
+    workflowId: cycleWorkflowId(channel, 'scheduled'),
+    taskQueue: config.temporal.task_queue,
+    args: [{ channel, trigger: 'schedule' } satisfies CycleInput],
+    channel,
+  });
 }
 
 /** Starts a cycle now (manual trigger, demo, tests). */

@@ -15,6 +15,7 @@ import { isListening, startDevServer, type DevServer } from './devserver';
 import { ensureDailySchedule, startCycle, uiLink, canaryStatus, cycleStatus } from './client';
 import { createWorker } from './worker';
 import { ConfigWatcher } from './governor';
+import { ensureWeeklyTriageSchedule } from './triage-schedule';
 import { openRuntime, cardSource } from './runtime';
 import { Simulator } from './simulator';
 import type { HarmfulRegion } from './simulator/types';
@@ -120,6 +121,8 @@ async function main(): Promise<void> {
   for (const ch of channels) {
     const r = await ensureDailySchedule(client, config, ch);
     say(`• ${ch}: daily schedule ${r} (${String(config.autopilot.schedule.hour).padStart(2, '0')}:${String(config.autopilot.schedule.minute).padStart(2, '0')} UTC, overlap SKIP)`);
+    const t = await ensureWeeklyTriageSchedule(client, config, ch);
+    say(`• ${ch}: weekly triage schedule ${t} (${config.incident_triage.schedule.day_of_week} ${String(config.incident_triage.schedule.hour).padStart(2, '0')}:00 UTC)`);
   }
   const metricsServer = await startMetricsServer(config.metrics_port, rt.deps).catch((err) => {
     say(`• metrics endpoint not started: ${(err as Error).message}`);

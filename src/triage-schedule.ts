@@ -1,4 +1,5 @@
-import { ScheduleOverlapPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { upsertSchedule } from './client';
 import type { AutopilotConfig } from './config/schema';
 import { SA_CHANNEL } from './workflows/messages';
 import { triageScheduleId, triageWorkflowId, type WeeklyTriageInput } from './workflows/triage-messages';
@@ -10,31 +11,17 @@ export function triageCalendar(config: AutopilotConfig) {
   return { dayOfWeek: s.day_of_week, hour: s.hour, minute: s.minute };
 }
 
-/**
- * Creates or updates `autopilot-triage/<channel>` (7.1): weekly at the configured UTC time,
- * overlap SKIP, a one-hour catch-up window (not the default year).
- */
+/** `autopilot-triage/<channel>`: weekly at the configured UTC time (7.1). */
 export async function ensureWeeklyTriageSchedule(client: Client, config: AutopilotConfig, channel: string): Promise<'created' | 'updated'> {
-  const scheduleId = triageScheduleId(channel);
-  const spec = { calendars: [triageCalendar(config)] };
-  const action = {
-    type: 'startWorkflow' as const,
+  return upsertSchedule(client, {
+    scheduleId: triageScheduleId(channel),
+    calendar: triageCalendar(config),
     workflowType: 'weeklyTriage',
     workflowId: triageWorkflowId(channel, 'scheduled'),
     taskQueue: config.temporal.task_queue,
     args: [{ channel } satisfies WeeklyTriageInput],
-    typedSearchAttributes: [{ key: SA_CHANNEL, value: channel }],
-  };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' as const };
-  const handle = client.schedule.getHandle(scheduleId);
-  try {
-    await handle.describe();
-  } catch {
-    await client.schedule.create({ scheduleId, spec, action, policies, memo: { channel } });
-    return 'created';
-  }
-  await handle.update((prev) => ({ ...prev, spec, action, policies }));
-  return 'updated';
+    channel,
+  });
 }
 
 /** Runs the triage now (CLI `vvtvctl autopilot triage`, tests). */

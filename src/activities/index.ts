@@ -3,6 +3,7 @@ import { createCanaryActivities } from './canary';
 import { createGoldenActivities } from './golden';
 import { createRollbackActivities } from './rollback';
 import { createGovernorActivities } from './governor';
+import { createTriageActivities } from './triage';
 import type { Client } from '@temporalio/client';
 import type { Deps } from './deps';
 
@@ -23,6 +24,7 @@ export const createActivities = (deps: Deps, client: Client) => ({
   ...createGoldenActivities(deps),
   ...createRollbackActivities(deps),
   ...createGovernorActivities({ ...deps, client }),
+  ...createTriageActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -41,9 +41,12 @@ function slimCycle(c: CycleRecord, canaryMs: number | null): TriageCycle {
   const canary = r.canary && typeof r.canary === 'object'
     ? { decidedBy: r.canary.decidedBy, decision: r.canary.decision, verdict: r.canary.verdict ? { rule: r.canary.verdict.rule, reason: r.canary.verdict.reason } : null }
     : undefined;
+  const golden = r.golden && typeof r.golden === 'object'
+    ? { status: r.golden.status, failed: r.golden.failed, total: r.golden.total, durationMs: r.golden.durationMs, failures: (r.golden.failures ?? []).slice(0, 1).map((f: any) => ({ case: f?.case, check: f?.check })) }
+    : undefined;
   return {
     cycleId: c.cycle_id, startedAt: c.started_at, finishedAt: c.finished_at ?? null, status: c.status, outcome: c.outcome ?? null, error: c.error ?? null, canaryMs,
-    report: { message: r.message, proposals: r.proposals, bounds: r.bounds, ...(canary ? { canary } : {}) },
+    report: { message: r.message, proposals: r.proposals, bounds: r.bounds, ...(canary ? { canary } : {}), ...(golden ? { golden } : {}) },
   };
 }
 

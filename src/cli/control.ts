@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { canaryStatus, decideCanary, ensureDailySchedule, startCycle, uiLink } from '../client';
 import { canaryWorkflowId, dailyScheduleId, type CycleResult, type RequestedChange } from '../workflows/messages';
-import type { CliContext } from './context';
+import { table, type CliContext } from './context';
+import { startTriage } from '../triage-schedule';
+import { createTriageActivities } from '../activities/triage';
 
 function parseSet(values: string[] = []): RequestedChange[] {
   return values.map((s) => {
@@ -102,3 +104,36 @@ export function registerControl(ap: Command, ctx: () => CliContext): void {
 }
 
 export { canaryWorkflowId };
+
+/** Weekly triage by hand (7.x) and the report of the last runs. */
+export function registerTriage(ap: Command, ctx: () => CliContext): void {
+  ap.command('triage')
+    .description('run the incident triage now over the last 7 full days and print its report (7.1-7.5)')
+    .option('-c, --channel <id>')
+    .option('--dry-run', 'report only: apply no bounds patch, open no issue')
+    .option('--week-end <iso>', 'end of the window (default: the start of today, UTC)')
+    .action(async (o) => {
+      const c = ctx();
+      const ch = c.channel(o.channel);
+      const handle = await startTriage(await c.temporal(), c.config.temporal.task_queue, { channel: ch, apply: !o.dryRun, ...(o.weekEnd ? { weekEnd: o.weekEnd } : {}) });
+      const r = await handle.result();
+      c.out(r, (x) =>
+        [
+          `${x.channel} ${x.weekStart} → ${x.weekEnd} (${x.mode}): ${x.cycles.total} cycle(s) ${JSON.stringify(x.cycles.byOutcome)}`,
+          `failures: ${Object.entries(x.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          'suggestions:',
+          table(x.suggestions.map((s) => ({ pattern: s.pattern, count: s.count, kind: s.kind, confidence: s.confidence.toFixed(2), proposed: s.proposed ? `[${s.proposed.min}, ${s.proposed.max}]` : '', auto: s.autoApply }))),
+          `applied: ${x.appliedAdjustments.length}   issues: ${x.issues.map((i) => (i.issue ? `#${i.issue.number}` : `none (${i.reason})`)).join(', ') || '-'}`,
+        ].join('\n'),
+      );
+    });
+
+  ap.command('triage-status')
+    .description('the GitHub issues the triage opened: open or closed (7.4)')
+    .option('-c, --channel <id>')
+    .action(async (o) => {
+      const c = ctx();
+      const r = await createTriageActivities(c.runtime.deps).triageIssueStatus({ channel: c.channel(o.channel) });
+      c.out(r, (x) => JSON.stringify(x, null, 2));
+    });
+}

@@ -5,7 +5,7 @@ import { ValidationError } from '../config/errors';
 import { defaultConfigPath } from '../config/load';
 import { CliContext } from './context';
 import { registerInspect } from './inspect';
-import { registerControl } from './control';
+import { registerControl, registerTriage } from './control';
 import { registerGovernor } from './governor';
 
 export function buildProgram(): { program: Command; context: () => CliContext } {
@@ -16,6 +16,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerInspect(ap, context);
   registerControl(ap, context);
   registerGovernor(ap, context);
+  registerTriage(ap, context);
   return { program, context };
 }
 

@@ -29,16 +29,20 @@ export function fingerprint(text: string): string {
 
 export const patternKey = (i: Pick<FailureInstance, 'category' | 'parameter' | 'rule'>) => `${i.category}/${i.parameter ?? '-'}/${i.rule}`;
 
-/** 7.3: every (category, parameter, rule) seen MORE than `threshold` times, most frequent first. */
+/**
+ * 7.3: every (category, parameter, rule) seen MORE than `threshold` times, most frequent first;
+ * plus any the governor flagged for triage (drift mode), whatever their count.
+ */
 export function findPatterns(channel: string, instances: FailureInstance[], threshold: number): TriagePattern[] {
   const groups = new Map<string, FailureInstance[]>();
   for (const i of instances) groups.set(patternKey(i), [...(groups.get(patternKey(i)) ?? []), i]);
   const out: TriagePattern[] = [];
   for (const [key, list] of groups) {
-    if (list.length <= threshold) continue;
+    const flagged = list.some((i) => i.flagged === true);
+    if (list.length <= threshold && !flagged) continue;
     const { category, parameter, rule } = list[0];
     out.push({
-      key, category, rule, count: list.length, threshold,
+      key, category, rule, count: list.length, threshold, flagged: list.length <= threshold,
       ...(parameter ? { parameter } : {}),
       firstAt: list[0].at, lastAt: list[list.length - 1].at,
       cycleIds: [...new Set(list.map((i) => i.cycleId).filter((x): x is string => x !== null))].slice(0, 20),
@@ -117,6 +121,7 @@ const ADVICE: Record<string, string> = {
   invalid_card: 'The live card keeps failing validation (10.1): fix the card file or whatever rewrites it; the autopilot cannot ship anything meanwhile.',
   invalid_input: 'Operator requests are refused: check the parameters and values sent to the cycle.',
   golden_failed: 'The golden set keeps rejecting proposals (6.3): either the proposer steps into a region the golden cases forbid, or the expectations are outdated (6.5).',
+  golden_timed_out: 'The golden set ran out of time (6.4: 5 minutes): check the worker threads (golden.pool_size), the cache, and the size of the set.',
   bad_metrics_data: 'Metrics were unusable (gaps, too few samples, non-finite values): check the planner and curator metric writers.',
   inconclusive_timeout: 'Canaries end Inconclusive without an operator decision: lengthen canary.duration_minutes, raise traffic_percentage, or decide within the window.',
   operator_rollback: 'Operators keep rolling canaries back by hand: review why and encode it as a KPI guardrail or bounds.',
@@ -124,6 +129,7 @@ const ADVICE: Record<string, string> = {
   promotion_refused: 'Promotions were refused because the live card changed during the canary: coordinate manual edits with the autopilot schedule.',
   bounds_daily_delta: 'Proposals exceed the daily delta (2.5): the proposer step is larger than max_daily_delta allows after other changes the same day.',
   bounds_hard_limit: 'Proposals reach the hard limits (2.4): the KPI targets may be unreachable within them; review targets or limits.',
+  prediction_error_consecutive_days: 'Drift mode (4.2): predicted and measured effects disagree on consecutive days for the parameters named below; review the proposer rules\' expected impacts and consider narrowing those parameters\' bounds by hand.',
   paused: 'Cycles were skipped while paused: check why the autopilot stayed paused (emergency_pause, enabled, governor pause).',
 };
 const adviceFor = (rule: string) =>
@@ -153,7 +159,7 @@ export function suggestPatches(ctx: SuggestContext): PatchSuggestion[] {
     const opposite = m ? ctx.instances.filter((i) => i.parameter === pt.parameter && i.rule === `${m[1]}_${m[2] === 'upward' ? 'downward' : 'upward'}`).length : 0;
     const consistency = pt.count / (pt.count + opposite);
     const frequency = pt.count / Math.max(pt.count, ctx.cycleCount);
-    const excess = Math.min(1, (pt.count - pt.threshold) / pt.threshold);
+    const excess = Math.max(0, Math.min(1, (pt.count - pt.threshold) / pt.threshold));
     const impact = IMPACT[pt.category];
     const confidence = round3(impact * (0.3 + 0.4 * consistency + 0.15 * frequency + 0.15 * excess));
     const numbers: Record<string, number | null> = {
@@ -164,7 +170,8 @@ export function suggestPatches(ctx: SuggestContext): PatchSuggestion[] {
       pattern: pt.title, fingerprint: pt.fingerprint, category: pt.category, rule: pt.rule, count: pt.count, confidence,
       ...(pt.parameter ? { parameter: pt.parameter } : {}), numbers, examples: mine.slice(-TRIAGE_DEFAULTS.examplesPerSuggestion),
     };
-    const manual = (why: string): PatchSuggestion => ({ ...base, kind: 'manual_review', autoApply: false, rationale: `${why} Seen ${pt.count}× (more than ${pt.threshold}) between ${pt.firstAt} and ${pt.lastAt}.` });
+    const seen = pt.flagged ? `Flagged for triage by the governor; seen ${pt.count}×` : `Seen ${pt.count}× (more than ${pt.threshold})`;
+    const manual = (why: string): PatchSuggestion => ({ ...base, kind: 'manual_review', autoApply: false, rationale: `${why} ${seen} between ${pt.firstAt} and ${pt.lastAt}.` });
 
     const b = pt.parameter ? working.get(pt.parameter) : undefined;
     const p = facts.params.find((x) => x.name === pt.parameter);

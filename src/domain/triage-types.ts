@@ -18,6 +18,8 @@ export interface FailureInstance {
   detail: string;
   source: 'cycle' | 'alert' | 'drift_event';
   numbers?: Record<string, number | null>;
+  /** The governor asked the triage to look at this one (drift mode, 4.2): a pattern whatever the count. */
+  flagged?: boolean;
 }
 
 // ---------------------------------------------------------------- facts (what the activity gathers)
@@ -114,6 +116,8 @@ export interface TriagePattern {
   rule: string;
   count: number;
   threshold: number;
+  /** True when it is a pattern because the governor flagged it, not by count. */
+  flagged: boolean;
   firstAt: string;
   lastAt: string;
   cycleIds: string[];

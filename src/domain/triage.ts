@@ -88,7 +88,17 @@ export function cycleInstances(c: TriageCycle, s: Pick<TriageSettings, 'slowCycl
       numbers: { ownMs, durationMs, canaryMs: c.canaryMs ?? 0, slowCycleMs: s.slowCycleMs } });
   }
   const outcome = c.outcome ?? '';
-  if (outcome in VALIDATION_OUTCOMES) {
+  const golden = isObj(c.report.golden) ? c.report.golden : null;
+  if (outcome === 'golden_failed' && golden) {
+    // 6.3 / 6.4: a failing case is validation; a set that ran out of time is performance.
+    const timedOut = golden.status === 'timed_out';
+    const first = arr(golden.failures)[0];
+    const changes = shippedChanges(c.report);
+    out.push({ ...base, category: timedOut ? 'performance' : 'validation', rule: timedOut ? 'golden_timed_out' : 'golden_failed',
+      detail: `${message || outcome}${first ? ` (first: ${str(first.case) ?? '?'} / ${str(first.check) ?? '?'})` : ''}`,
+      numbers: { failed: num(golden.failed), total: num(golden.total), durationMs: num(golden.durationMs) },
+      ...(changes.length === 1 ? { parameter: changes[0].parameter } : {}) });
+  } else if (outcome in VALIDATION_OUTCOMES) {
     const changes = shippedChanges(c.report);
     out.push({ ...base, category: 'validation', rule: VALIDATION_OUTCOMES[outcome], detail: message || outcome,
       ...(changes.length === 1 ? { parameter: changes[0].parameter } : {}) });
@@ -172,7 +182,7 @@ export function driftInstances(events: TriageDriftEvent[]): FailureInstance[] {
       for (const [k, v] of Object.entries(inner)) if (typeof v === 'number' || v === null) numbers[k] = v as number | null;
       const params = Array.isArray(n.parameters) ? n.parameters.filter((p): p is string => typeof p === 'string') : [];
       const resolved = e.resolvedAt ? `resolved ${e.resolvedAt}` : 'unresolved';
-      return { category: 'drift' as const, rule: e.kind, at: e.at, cycleId: null, source: 'drift_event' as const, numbers,
+      return { category: 'drift' as const, rule: e.kind, at: e.at, cycleId: null, source: 'drift_event' as const, numbers, ...(n.triageFlagged === true ? { flagged: true } : {}),
         detail: `${str(n.message) ?? e.kind} → ${e.action} (${resolved}${params.length ? `; parameters ${params.join(', ')}` : ''})` };
     });
 }

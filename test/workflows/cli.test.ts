@@ -47,4 +47,14 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
     expect(body.restoredFrom).toBe(target.version_id);
     expect(h.rt.deps.history.getVersion(h.channel, body.backupVersionId)!.yaml).toBe(edited);
   });
+
+  it('triage --dry-run runs the weekly triage now and prints its report without changing bounds (7.1)', async () => {
+    const before = h.rt.deps.state.listBoundsAdjustments(h.channel).length;
+    const r = await ctl('triage', '--dry-run');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report).toMatchObject({ channel: h.channel, mode: 'dry_run' });
+    expect(report.counts).toHaveProperty('total');
+    expect(h.rt.deps.state.listBoundsAdjustments(h.channel).length).toBe(before);
+  });
 });

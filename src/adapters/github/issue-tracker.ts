@@ -34,6 +34,8 @@ export interface GithubOptions {
   labels: string[];
   /** Pages of 100 issues read when looking for an open issue (default 10). */
   maxPages?: number;
+  /** Per-request time limit (default 15 s): a hung connection never holds the activity. */
+  timeoutMs?: number;
 }
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -69,7 +71,11 @@ export class GithubIssueTracker implements IssueTracker {
     if (!owner || !name) throw new Error(`incident_triage.github.repo: expected owner/name, got ${opts.repo}`);
     this.owner = owner;
     this.name = name;
-    this.octokit = new Octokit({ auth: opts.token, baseUrl: opts.apiUrl.replace(/\/$/, ''), userAgent: 'vvtv-autopilot-triage', log: silent });
+    const timeoutMs = opts.timeoutMs ?? 15_000;
+    const timedFetch = (url: string | URL | Request, init?: RequestInit) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    this.octokit = new Octokit({
+      auth: opts.token, baseUrl: opts.apiUrl.replace(/\/$/, ''), userAgent: 'vvtv-autopilot-triage', log: silent, request: { fetch: timedFetch },
+    });
   }
 
   private get repo() {

@@ -44,6 +44,17 @@ describe('triage categorisation (7.2)', () => {
     expect(r.instances[4].numbers).toMatchObject({ newValue: 1.6, max: 1.5 });
   });
 
+  test('a golden set that fails is validation, one that runs out of time is performance (6.3, 6.4)', () => {
+    const r = triage(facts({ cycles: [
+      cycle('golden_failed', 1, { report: { message: 'golden set failed: 2 of 40 checks failed', golden: { status: 'failed', failed: 2, total: 40, durationMs: 900, failures: [{ case: 'hd_missing_last', check: 'hd_missing_never_first' }] },
+        proposals: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6 }] } }),
+      cycle('golden_failed', 2, { report: { message: 'golden set timed_out', golden: { status: 'timed_out', failed: 40, total: 40, durationMs: 300_000, failures: [] } } }),
+    ] }), SETTINGS);
+    expect(rules(r.instances)).toEqual(['validation/temperature/golden_failed', 'performance/-/golden_timed_out']);
+    expect(r.instances[0].detail).toContain('hd_missing_last / hd_missing_never_first');
+    expect(r.instances[1].numbers).toMatchObject({ failed: 40, total: 40, durationMs: 300_000 });
+  });
+
   test('a cycle slow outside its canary is performance; one still running long after it started is stability', () => {
     const slow = cycle('promoted', 1, { finishedAt: at(1 + 1 + 6 / 60), canaryMs: 3_600_000 }); // 66 min, 60 of them canary
     const fine = cycle('promoted', 2, { finishedAt: at(3.05), canaryMs: 3_600_000 });

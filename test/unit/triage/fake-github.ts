@@ -30,6 +30,8 @@ export class FakeGithub {
   token = 'test-token';
   /** Forces this status on every request when set (outage simulation). */
   failWith: number | null = null;
+  /** Never answers when true (hung connection). */
+  hang = false;
   url = '';
   private server: Server | null = null;
   private nextComment = 1;
@@ -44,6 +46,7 @@ export class FakeGithub {
         const body = text ? JSON.parse(text) : null;
         const r: GithubRequest = { method: req.method ?? '', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body };
         this.requests.push(r);
+        if (this.hang) return void setTimeout(() => res.destroy(), 5_000).unref();
         this.route(r, res);
       });
     });

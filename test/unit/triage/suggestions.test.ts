@@ -15,6 +15,15 @@ describe('patterns (7.3)', () => {
     expect(r.patterns[0].cycleIds).toHaveLength(4);
   });
 
+  test('a drift event the governor flagged for triage is reviewed whatever its count (4.2)', () => {
+    const r = triage(facts({ driftEvents: [{ at: '2025-03-04T00:00:00.000Z', kind: 'prediction_error_consecutive_days', action: 'enter_drift_mode', resolvedAt: null,
+      numbers: { eventId: 'main#3', message: 'error > 30% on 3 days', parameters: ['temperature'], triageFlagged: true, numbers: { days: 3, threshold: 0.3 } } }] }), SETTINGS);
+    expect(r.patterns).toEqual([expect.objectContaining({ key: 'drift/-/prediction_error_consecutive_days', count: 1, flagged: true })]);
+    expect(r.suggestions[0]).toMatchObject({ kind: 'manual_review', autoApply: false });
+    expect(r.suggestions[0].rationale).toContain('Flagged for triage by the governor');
+    expect(r.suggestions[0].numbers.excess).toBe(0);
+  });
+
   test('the threshold comes from settings (incident_triage.pattern_threshold)', () => {
     expect(triage(facts({ cycles: upward(4) }), { ...SETTINGS, patternThreshold: 4 }).patterns).toEqual([]);
     expect(triage(facts({ cycles: upward(2) }), { ...SETTINGS, patternThreshold: 1 }).patterns).toHaveLength(1);
