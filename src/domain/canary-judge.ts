@@ -48,9 +48,9 @@
  * Degradation is checked before missing data: a KPI that is significantly worse rolls back
  * even when another KPI has no data yet.
  */
-import type { CanaryDecision, CanaryVerdict, ErrorControl, ErrorFamily, GroupSummary, KpiClassification, KpiDef, KpiEvidence } from './types';
+import type { CanaryDecision, CanaryVerdict, ErrorControl, GroupSummary, KpiClassification, KpiDef, KpiEvidence } from './types';
 import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from './statistics';
-import { crossingProbability } from './sequential';
+import { errorControl } from './error-control';
 
 export interface JudgeInput {
   kpis: KpiDef[];
@@ -69,8 +69,7 @@ export interface JudgeInput {
   interimShare?: number;
 }
 
-/** Default share of each family's alpha spent at interim checks (see the header and bench/canary-stats.ts). */
-export const DEFAULT_INTERIM_SHARE = 0.4;
+export { DEFAULT_INTERIM_SHARE, errorControl } from './error-control';
 
 const EMPTY: GroupSummary = { n: 0, mean: 0, sd: 0 };
 
@@ -97,50 +96,6 @@ function classify(sign: 1 | -1, better: boolean, worse: boolean, relCI: Interval
 function hasData(input: JudgeInput, k: KpiDef): boolean {
   const g = input.groups[k.name];
   return g !== undefined && g.control.n >= input.minSamplesPerGroup && g.canary.n >= input.minSamplesPerGroup;
-}
-
-/**
- * Information (1/se² in pooled-sd units) of one KPI now, and when both groups first reached the
- * minimum sample size (assuming both grew in proportion): the span the interim looks covered.
- */
-function informationSpan(g: { control: GroupSummary; canary: GroupSummary }, minSamples: number): { i0: number; i1: number } {
-  const pooled = Math.hypot(g.control.sd, g.canary.sd) / Math.SQRT2;
-  const r1 = g.control.sd / pooled;
-  const r2 = g.canary.sd / pooled;
-  const i1 = 1 / ((r1 * r1) / g.control.n + (r2 * r2) / g.canary.n);
-  const i0 = i1 * Math.min(1, Math.max(2, minSamples) / Math.min(g.control.n, g.canary.n));
-  return { i0, i1 };
-}
-
-/**
- * The two families' levels for this check (see the header). At the final check each family's
- * interim spending is the computed crossing probability of its sequences (sequential.ts) over
- * the information the canary gathered, summed over the family's KPIs (Bonferroni), and the
- * final Holm test gets what is left.
- */
-export function errorControl(input: JudgeInput, withData: KpiDef[]): ErrorControl {
-  const alpha = 1 - input.confidenceLevel;
-  const share = Math.min(1, Math.max(0, input.proceedShare ?? 0.5));
-  const interim = Math.min(1, Math.max(0, input.interimShare ?? DEFAULT_INTERIM_SHARE));
-  const tau = (input.csTuning ?? DEFAULT_CS_TUNING).tau;
-  const alphaP = alpha * share;
-  const alphaH = alpha - alphaP;
-  const levelP = (2 * alphaP * interim) / Math.max(1, input.kpis.filter((k) => k.role === 'primary').length);
-  const levelH = (2 * alphaH * interim) / Math.max(1, input.kpis.length);
-  const primaries = withData.filter((k) => k.role === 'primary');
-  const spent = (kpis: KpiDef[], level: number): number => {
-    if (!input.isFinalCheck || level <= 0) return 0;
-    return kpis.reduce((sum, k) => {
-      const g = input.groups[k.name]!;
-      const flat = !(g.control.sd > 0 || g.canary.sd > 0);
-      return sum + (flat ? level / 2 : crossingProbability({ ...informationSpan(g, input.minSamplesPerGroup), tau, alpha: level }));
-    }, 0);
-  };
-  const family = (a: number, kpis: KpiDef[], level: number): ErrorFamily => {
-    const interimSpent = spent(kpis, level);
-    return { alpha: a, finalAlpha: Math.max(0, a - interimSpent), interimSpent, kpis: kpis.map((k) => k.name), interimLevel: 1 - level };
-  };
-  return { alpha, interimShare: interim, proceed: family(alphaP, primaries, levelP), harm: family(alphaH, withData, levelH) };
 }
 
 function noDataEvidence(input: JudgeInput, k: KpiDef): KpiEvidence {

@@ -136,7 +136,8 @@ export interface BoundsAdjustmentRecord {
   channel: string;
   parameter: string;
   at: string;
-  kind: 'init' | 'expand' | 'contract' | 'override' | 'manual';
+  /** Same kinds as the state store's bounds_adjustments rows (triage: weekly triage feedback, 7.5). */
+  kind: 'init' | 'expand' | 'contract' | 'override' | 'manual' | 'triage';
   old_min: number | null;
   old_max: number | null;
   new_min: number;

@@ -7,9 +7,9 @@
  * experiment's starting point. So b_p is the slope at the current card and c_p the curvature;
  * both are linear coefficients, fitted in closed form (conjugate normal prior, known noise).
  *
- * - Prior: b from the rule table in proposer.ts (the rules' expected impact per step, averaged
- *   over the rules that move the parameter; 0 where no rule speaks), with sd max(|b0|, 5 % per
- *   step); c ~ N(0, (5 % over three steps)²).
+ * - Prior: b from the rule table in proposer.ts (the expected impact per step of the rules that
+ *   hold now, else of every rule that moves the parameter; 0 where no rule speaks), with sd
+ *   max(|b0|, 5 % per step); c ~ N(0, (5 % over three steps)²).
  * - Likelihood: each experiment's measured relDiff with its standard error, plus a 1 % misfit
  *   floor, its variance divided by a weight that halves every `halfLifeDays` (a moving
  *   optimum forgets) and falls with distance from the current card (Gaussian over
@@ -26,11 +26,15 @@ const MISFIT_SD = 0.01;
 const PRIOR_STEP_EFFECT = 0.05;
 const DAY_MS = 86_400_000;
 
-/** Prior slope (relative KPI change per unit of the parameter) from the rule table. */
-export function priorSlope(param: ParamDef, kpi: string): number {
-  const slopes = RULES.filter((r) => r.parameter === param.name && r.expectedImpact[kpi] !== undefined).map(
-    (r) => (r.expectedImpact[kpi]! * r.direction) / param.step,
-  );
+/**
+ * Prior slope (relative KPI change per unit of the parameter) from the rule table: the rules
+ * whose condition holds now (their KPI is where the rule reacts), else every rule that moves the
+ * parameter, averaged; 0 where no rule speaks.
+ */
+export function priorSlope(param: ParamDef, kpi: string, positions: Record<string, string> = {}): number {
+  const speaking = RULES.filter((r) => r.parameter === param.name && r.expectedImpact[kpi] !== undefined);
+  const active = speaking.filter((r) => positions[r.kpi] === r.when);
+  const slopes = (active.length ? active : speaking).map((r) => (r.expectedImpact[kpi]! * r.direction) / param.step);
   return slopes.length ? slopes.reduce((a, b) => a + b, 0) / slopes.length : 0;
 }
 
@@ -39,12 +43,14 @@ export interface FittedModel {
   kpis: string[];
   center: Record<string, number>;
   /** Per KPI: posterior mean and the Cholesky factor of the posterior precision. */
-  posterior: Record<string, { mean: number[]; precisionChol: number[][] }>;
+  posterior: Record<string, { mean: number[]; precisionChol: number[][]; priorSd: number[] }>;
   evidence: number;
 }
 
 export interface FitOptions {
   now: string;
+  /** Where each KPI sits against its band now (analysis `position`): selects the active rules. */
+  positions?: Record<string, string>;
   halfLifeDays: number;
   localitySteps: number;
 }
@@ -79,13 +85,16 @@ export function fitModel(params: ParamDef[], kpis: KpiDef[], center: Record<stri
   for (const k of kpis) {
     const prec = Array.from({ length: m }, () => new Array<number>(m).fill(0));
     const rhs = new Array<number>(m).fill(0);
+    const priorSd = new Array<number>(m).fill(1);
     params.forEach((p, i) => {
-      const b0 = priorSlope(p, k.name);
+      const b0 = priorSlope(p, k.name, o.positions);
       const sb = Math.max(Math.abs(b0), PRIOR_STEP_EFFECT / p.step);
       const sc = PRIOR_STEP_EFFECT / (9 * p.step * p.step);
       prec[2 * i]![2 * i] = 1 / (sb * sb);
       rhs[2 * i] = b0 / (sb * sb);
       prec[2 * i + 1]![2 * i + 1] = 1 / (sc * sc);
+      priorSd[2 * i] = sb;
+      priorSd[2 * i + 1] = sc;
     });
     for (const { e, w, f } of used) {
       const y = e.effects[k.name];
@@ -98,10 +107,23 @@ export function fitModel(params: ParamDef[], kpis: KpiDef[], center: Record<stri
       }
     }
     const l = cholesky(prec);
-    posterior[k.name] = { mean: cholSolve(l, rhs), precisionChol: l };
+    posterior[k.name] = { mean: cholSolve(l, rhs), precisionChol: l, priorSd };
   }
   const evidence = used.filter((u) => u.w >= 1e-6).reduce((a, u) => a + u.w, 0);
   return { params, kpis: kpis.map((k) => k.name), center, posterior, evidence };
+}
+
+/**
+ * How much is still unknown about a parameter's local slope on a KPI: posterior sd of b_p over
+ * its prior sd (1 = nothing learned yet, → 0 as experiments accumulate near the current card).
+ */
+export function slopeUncertainty(model: FittedModel, parameter: string, kpi: string): number {
+  const i = model.params.findIndex((p) => p.name === parameter);
+  const post = model.posterior[kpi];
+  if (i < 0 || !post) return 1;
+  const e = new Array<number>(2 * model.params.length).fill(0);
+  e[2 * i] = 1;
+  return Math.sqrt(quadInv(post.precisionChol, e)) / post.priorSd[2 * i]!;
 }
 
 /** Predicted relative effect of moving from the center by `deltas`, per KPI. */

@@ -106,23 +106,53 @@ export function canarySe(a: KpiAnalysis, plan: CanaryPlan, windowHours: number):
   return cv * Math.sqrt(1 / nCanary + 1 / nControl);
 }
 
-/** Predicted probability that the canary's verdict is Proceed for this prediction. */
-export function proceedProbability(kpis: KpiDef[], analysis: WindowAnalysis, p: Prediction, plan: CanaryPlan, windowHours: number): number {
+export interface CanaryForecast {
+  /** P(the verdict is Proceed): no KPI degraded and every primary improved or non-inferior. */
+  pProceed: number;
+  /** P(no KPI is found degraded): the change is safe to try. */
+  pSafe: number;
+  /**
+   * Expected objective gain GIVEN that the canary passes: the prediction plus the selection
+   * effect of the canary filter on the primaries, E[r | r̂ > θ] = μ + s²/√(s²+e²)·φ(a)/(1−Φ(a)),
+   * a = (θ − μ)/√(s²+e²) (truncated normal). Where the model is unsure (large s) a passing
+   * canary is likely to have found a real gain: this is what makes a probe worth its risk.
+   */
+  passBonus: number;
+}
+
+/** What the planned canary is likely to say about this prediction. */
+export function forecastCanary(kpis: KpiDef[], analysis: WindowAnalysis, p: Prediction, plan: CanaryPlan, windowHours: number): CanaryForecast {
   const alpha = 1 - plan.confidenceLevel;
   const z = probit(1 - alpha / 2);
   const zH = probit(1 - alpha / (2 * Math.max(1, kpis.length)));
-  let prob = 1;
+  let safe = 1;
+  let primaryOk = 1;
+  let passBonus = 0;
   for (const k of kpis) {
     const a = analysis.kpis.find((x) => x.kpi === k.name);
     if (!a) continue;
     const e = canarySe(a, plan, windowHours);
-    if (!Number.isFinite(e)) return 0;
+    if (!Number.isFinite(e)) return { pProceed: 0, pSafe: 0, passBonus: 0 };
     const mu = sign(k) * (p.mean[k.name] ?? 0);
-    const sd = Math.sqrt((p.sd[k.name] ?? 0) ** 2 + e * e);
+    const s = p.sd[k.name] ?? 0;
+    const v = Math.sqrt(s * s + e * e);
     const tol = k.tolerance ?? 0;
     const worse = Math.max(zH * e, tol > 0 ? tol + z * e : 0);
-    prob *= 1 - normalCdf((-worse - mu) / sd);
-    if (k.role === 'primary') prob *= 1 - normalCdf((z * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / sd);
+    safe *= 1 - normalCdf((-worse - mu) / v);
+    if (k.role === 'primary') {
+      const t = (z * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / v;
+      const pass = 1 - normalCdf(t);
+      primaryOk *= pass;
+      // Mills ratio φ(t)/(1−Φ(t)), with its asymptote t for large t.
+      const mills = pass > 1e-12 ? phi(t) / pass : t;
+      passBonus += k.weight * ((s * s) / v) * mills;
+    }
   }
-  return Math.min(1, Math.max(0, prob));
+  const pProceed = Math.min(1, Math.max(0, safe * primaryOk));
+  return { pProceed, pSafe: Math.min(1, Math.max(0, safe)), passBonus };
+}
+
+/** Predicted probability that the canary's verdict is Proceed for this prediction. */
+export function proceedProbability(kpis: KpiDef[], analysis: WindowAnalysis, p: Prediction, plan: CanaryPlan, windowHours: number): number {
+  return forecastCanary(kpis, analysis, p, plan, windowHours).pProceed;
 }

@@ -12,15 +12,25 @@
  * 4. Choice: Optimization / Correction when the predicted gain is at least minGain and the
  *    canary is likely to pass (≥ minProceedProbability); score = P(pass) × gain. Rollback: a
  *    move back toward the last known-good card, same test. Only when nothing qualifies, an
- *    Exploration where the model is uncertain: the upper bound gain + κ·sd reaches minGain, the
- *    mean is not a predicted loss, and the canary is still likely to pass. correctionsOnly
- *    (drift mode) keeps Corrections and Rollbacks only.
+ *    Exploration where the model is unsure: a parameter whose local slope is still mostly
+ *    unknown (posterior sd ≥ exploreAbove × prior sd) and a move whose predicted primary effect
+ *    is less certain than what one canary measures; the expected utility
+ *    P(pass)·E[gain | pass] − (1 − P(pass))·rollbackCost must be positive (a passing canary on
+ *    an uncertain move has likely found a real gain), the
+ *    move must be likely safe (P(no KPI degraded) ≥ minSafeProbability), and the prior or the
+ *    data must favour its direction (predicted gain ≥ minGain: no coin flips on a symmetric
+ *    unknown, whose canary ends Inconclusive or Degraded half the time), and no canary was
+ *    rolled back in the last explorationCooldownDays (a rollback budget: the governor pauses
+ *    the channel above 10 % rollbacks in 7 days, 4.4). correctionsOnly (drift mode) keeps
+ *    Corrections and Rollbacks only.
+ * 5. With maxChanges > 1, the best candidates of different parameters are taken in order of
+ *    score, each judged alone (the model is additive; interactions are not modelled).
  */
 import { validateChange, directionBackoff, DEFAULT_BOUNDS_POLICY, type DirectionEvent } from '../bounds';
 import { normalCdf } from '../sequential';
 import type { ChangeType, ParamDef, ParameterChange } from '../types';
-import { fitModel, predict, type FittedModel } from './model';
-import { predictObjective, proceedProbability, type ObjectivePrediction } from './objective';
+import { fitModel, predict, slopeUncertainty, type FittedModel } from './model';
+import { forecastCanary, predictObjective, canarySe, type ObjectivePrediction } from './objective';
 import type { Experiment, OptimizerInput, Prediction } from './types';
 
 export interface Candidate {
@@ -31,6 +41,15 @@ export interface Candidate {
   prediction: Prediction;
   objective: ObjectivePrediction;
   pProceed: number;
+  pSafe: number;
+  /** Expected objective gain if the canary passes (see forecastCanary). */
+  gainIfPass: number;
+  /** P(pass)·gainIfPass − (1 − P(pass))·rollbackCost. */
+  utility: number;
+  /** The model's sd of the primary effect over the canary's own se (> 1: a canary would teach). */
+  uncertainty: number;
+  /** Posterior over prior sd of the parameter's local slope on the primary (1: nothing learned). */
+  unexplored: number;
   score: number;
   eligible: boolean;
   why: string;
@@ -71,12 +90,22 @@ function range(input: OptimizerInput, p: ParamDef): { lo: number; hi: number } {
 function evaluate(input: OptimizerInput, model: FittedModel, p: ParamDef, oldValue: number, newValue: number): Omit<Candidate, 'eligible' | 'why' | 'score'> {
   const prediction = predict(model, { [p.name]: newValue - oldValue });
   const objective = predictObjective(input.kpis, input.analysis, prediction);
-  const pProceed = proceedProbability(input.kpis, input.analysis, prediction, input.canary, hoursOf(input));
+  const hours = hoursOf(input);
+  const f = forecastCanary(input.kpis, input.analysis, prediction, input.canary, hours);
+  const gainIfPass = objective.mean + f.passBonus;
+  const utility = f.pProceed * gainIfPass - (1 - f.pProceed) * (input.options.rollbackCost ?? 0.01);
+  const primaries = input.kpis.filter((k) => k.role === 'primary');
+  const uncertainty = Math.max(0, ...primaries.map((k) => {
+    const a = input.analysis.kpis.find((x) => x.kpi === k.name);
+    const e = a ? canarySe(a, input.canary, hours) : Infinity;
+    return (prediction.sd[k.name] ?? 0) / e;
+  }));
   const good = input.lastKnownGood?.[p.name];
   const towardGood = good !== undefined && Math.abs(good - oldValue) > 1e-9 && Math.abs(good - newValue) < Math.abs(good - oldValue);
   const outOfBand = input.analysis.kpis.some((a) => a.position === 'below' || a.position === 'above');
   const changeType: ChangeType = towardGood ? 'Rollback' : outOfBand && objective.band > 0 ? 'Correction' : 'Optimization';
-  return { parameter: p.name, oldValue, newValue, changeType, prediction, objective, pProceed };
+  const unexplored = Math.max(0, ...primaries.map((k) => slopeUncertainty(model, p.name, k.name)));
+  return { parameter: p.name, oldValue, newValue, changeType, prediction, objective, pProceed: f.pProceed, pSafe: f.pSafe, gainIfPass, utility, uncertainty, unexplored };
 }
 
 const hoursOf = (input: OptimizerInput): number =>
@@ -85,14 +114,14 @@ const hoursOf = (input: OptimizerInput): number =>
 export function optimize(input: OptimizerInput): OptimizerResult {
   const o = input.options;
   if (!input.analysis.usable) return { changes: [], candidates: [], skipped: [], reason: 'metrics not usable: no proposal from bad data', evidence: 0 };
+  const positions = Object.fromEntries(input.analysis.kpis.map((a) => [a.kpi, a.position]));
   const model = fitModel(input.params, input.kpis, input.current, input.experiments, {
-    now: input.now, halfLifeDays: o.halfLifeDays ?? 14, localitySteps: o.localitySteps ?? 3,
+    now: input.now, halfLifeDays: o.halfLifeDays ?? 14, localitySteps: o.localitySteps ?? 3, positions,
   });
   const events = input.directionEvents ?? directionEventsOf(input.experiments);
   const policy = input.boundsPolicy ?? DEFAULT_BOUNDS_POLICY;
   const minP = o.minProceedProbability ?? 0.85;
   const minGain = o.minGain ?? 0.005;
-  const kappa = o.explorationKappa ?? 1;
   const scale = Math.max(0.01, o.stepScale ?? 1);
   const candidates: Candidate[] = [];
   const skipped: OptimizerResult['skipped'] = [];
@@ -110,7 +139,8 @@ export function optimize(input: OptimizerInput): OptimizerResult {
         continue;
       }
       const seen = new Set<number>();
-      for (let m = 1; m * p.step * scale <= p.max_daily_delta + 1e-9; m++) {
+      // stepScale shrinks both the step and the largest move (drift mode: smaller, fewer moves).
+      for (let m = 1; m * p.step * scale <= p.max_daily_delta * Math.min(1, scale) + 1e-9; m++) {
         let next = old + dir * m * p.step * scale;
         next = Math.min(hi, Math.max(lo, Math.min(ref + p.max_daily_delta, Math.max(ref - p.max_daily_delta, next))));
         next = p.type === 'int' ? Math.round(next) : round6(next);
@@ -137,14 +167,15 @@ export function optimize(input: OptimizerInput): OptimizerResult {
     }
   }
   let chosen = candidates.filter((c) => c.eligible);
-  if (chosen.length === 0 && kappa > 0 && !o.correctionsOnly) {
+  const cooldownMs = (o.explorationCooldownDays ?? 7) * 86_400_000;
+  const recentRollback = input.experiments.some((e) => e.outcome === 'rolled_back' && Date.parse(input.now) - Date.parse(e.at) < cooldownMs);
+  if (chosen.length === 0 && !o.correctionsOnly && (o.explore ?? true) && !recentRollback) {
     for (const c of candidates) {
-      const ucb = c.objective.mean + kappa * c.objective.sd;
-      if (c.pProceed >= minP && ucb >= minGain && c.objective.mean > -minGain && c.objective.sd >= minGain) {
+      if (c.unexplored >= (o.exploreAbove ?? 0.5) && c.uncertainty >= 1 && c.pSafe >= (o.minSafeProbability ?? 0.7) && c.utility > 0 && c.objective.mean >= minGain) {
         c.eligible = true;
         c.changeType = 'Exploration';
-        c.score = c.pProceed * ucb;
-        c.why = `uncertain: gain ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}`;
+        c.score = c.utility;
+        c.why = `uncertain (model sd ${c.uncertainty.toFixed(1)}× a canary's): gain ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, if it passes ${c.gainIfPass.toFixed(4)}`;
       }
     }
     chosen = candidates.filter((c) => c.eligible);

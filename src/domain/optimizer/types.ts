@@ -46,8 +46,16 @@ export interface OptimizerOptions {
   minProceedProbability?: number;
   /** Smallest predicted objective gain worth a canary (objective units ≈ weighted relative change). Default 0.005. */
   minGain?: number;
-  /** Exploration: how many predictive sds above the mean count (UCB). Default 1. 0 disables exploration. */
-  explorationKappa?: number;
+  /** Exploration needs at least this predicted probability that no KPI is found degraded. Default 0.7. */
+  minSafeProbability?: number;
+  /** Allow Explorations at all. Default true. */
+  explore?: boolean;
+  /** Explore only parameters whose slope posterior sd is still ≥ this share of its prior sd. Default 0.5. */
+  exploreAbove?: number;
+  /** Cost of a rolled-back canary in objective units, for the exploration utility. Default 0.01. */
+  rollbackCost?: number;
+  /** No Exploration within this many days after a rolled-back canary (rollback budget). Default 7. */
+  explorationCooldownDays?: number;
   /** Experiments lose half their weight after this many days (moving optimum). Default 14. */
   halfLifeDays?: number;
   /** Experiments lose weight with distance from the current card: Gaussian, this many steps. Default 3. */

@@ -228,3 +228,62 @@ describe('judgeCanary properties', () => {
     );
   });
 });
+
+describe('judgeCanary error control: Proceed and Rollback are separate one-sided families (3.3)', () => {
+  // z = 2.2 on the primary: two-sided p ≈ 0.028. Holm over both KPIs used to need p < 0.025 for
+  // the primary; the Proceed family holds the primary alone.
+  const se = 20 * Math.sqrt(1 / 2880 + 1 / 720);
+  const primaryUp = pair(g(2880, 100, 20), g(720, 100 + 2.2 * se, 20));
+
+  it('tests the improvement claim over the primaries only, at the Proceed share less what the interim looks spent', () => {
+    const v = judgeCanary(input({ engagement: primaryUp, latency_ms: steadyLatency }));
+    expect(v.rule).toBe('primary_improved');
+    const ec = v.errorControl!;
+    expect(ec.proceed.kpis).toEqual(['engagement']);
+    expect(ec.harm.kpis).toEqual(['engagement', 'latency_ms']);
+    expect(ec.proceed.alpha).toBeCloseTo(0.025, 12);
+    expect(ec.proceed.interimSpent).toBeGreaterThan(0);
+    expect(ec.proceed.interimSpent).toBeLessThan(ec.proceed.alpha * ec.interimShare);
+    expect(ec.proceed.finalAlpha).toBeCloseTo(ec.proceed.alpha - ec.proceed.interimSpent, 12);
+    const e = v.kpis.find((k) => k.kpi === 'engagement')!;
+    expect(e.pBetter).toBeCloseTo(e.pValue / 2, 6);
+    expect(e.adjustedPBetter).toBeLessThan(ec.proceed.finalAlpha);
+    expect(e.adjustedP).toBeLessThan(0.05);
+  });
+
+  it('a fixed-horizon check without interim looks (interimShare 0) gets the whole share', () => {
+    const v = judgeCanary(input({ engagement: primaryUp, latency_ms: steadyLatency }, { interimShare: 0 }));
+    expect(v.errorControl!.proceed.finalAlpha).toBeCloseTo(0.025, 12);
+    expect(v.errorControl!.harm.finalAlpha).toBeCloseTo(0.025, 12);
+  });
+
+  it('never tests a guardrail\'s better tail: a guardrail much better is not a reason to roll back and spends nothing', () => {
+    const v = judgeCanary(input({ engagement: pair(g(2880, 100, 20), g(720, 100.1, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 185, 10)) }));
+    const l = v.kpis.find((k) => k.kpi === 'latency_ms')!;
+    expect(l.classification).toBe('Improved');
+    expect(l.adjustedPBetter).toBe(1);
+    expect(l.adjustedPWorse).toBeCloseTo(1, 6);
+    expect(v.decision).toBe('Proceed');
+  });
+
+  it('a guardrail with a tolerance is Degraded only when its whole interval lies beyond −tolerance', () => {
+    const tolerant: KpiDef = { ...latency, tolerance: 0.3 };
+    const kpis = [engagement, tolerant];
+    const worse20 = judgeCanary(input({ engagement: pair(g(2880, 100, 20), g(720, 100.2, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 240, 10)) }, { kpis }));
+    expect(worse20.kpis.find((k) => k.kpi === 'latency_ms')!.classification).not.toBe('Degraded');
+    expect(worse20.decision).toBe('Proceed');
+    const worse40 = judgeCanary(input({ engagement: pair(g(2880, 100, 20), g(720, 100.2, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 280, 10)) }, { kpis }));
+    expect(worse40.rule).toBe('guardrail_degraded');
+    expect(worse40.reason).toMatch(/beyond tolerance/);
+  });
+
+  it('interim verdicts report the family levels: primaries at 1 − 2·share·alphaP/P, the Rollback claim at 1 − 2·share·alphaH/K', () => {
+    const v = judgeCanary(input({ engagement: pair(g(960, 100, 20), g(240, 101, 20)), latency_ms: pair(g(960, 200, 10), g(240, 200, 10)) }, { isFinalCheck: false }));
+    const ec = v.errorControl!;
+    expect(ec.proceed.interimLevel).toBeCloseTo(1 - 2 * 0.4 * 0.025, 12);
+    expect(ec.harm.interimLevel).toBeCloseTo(1 - (2 * 0.4 * 0.025) / 2, 12);
+    expect(ec.proceed.interimSpent).toBe(0);
+    expect(v.kpis[0]!.intervalLevel).toBeCloseTo(ec.proceed.interimLevel, 12);
+    expect(v.kpis[0]!.harmRelCI).toBeDefined();
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * One policy over one scenario of bench/decision-quality.ts: the simulator plays the live card
+ * every simulated hour; once a day the policy decides; the learning policy runs the same domain
+ * functions as the cycle (analysis → optimizer → bounds → canary judge on simulated canary
+ * data → bounds update), the rules policy applies proposer.ts without a canary.
+ */
+import { analyzeWindow, type HourAggregate } from '../../src/domain/analysis';
+import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, type BoundsPolicy } from '../../src/domain/bounds';
+import { judgeCanary } from '../../src/domain/canary-judge';
+import { experimentOf, optimize, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
+import { proposeChanges } from '../../src/domain/proposer';
+import type { CanaryVerdict, KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../../src/domain/types';
+import { Simulator, type HarmfulRegion, type MetricRow } from '../../src/simulator';
+import { cardOf, GroupAccumulator, HourlyStore, type Truth, type Values } from './world';
+
+export interface Scenario {
+  name: string;
+  seed: number;
+  noise: number;
+  drift: number;
+  harmfulRegion?: HarmfulRegion;
+  /** Days (0-based) whose metrics never reach the store. */
+  outageDays: number[];
+}
+
+export interface RunSettings {
+  days: number;
+  slotsPerHour: number;
+  canarySlots: number;
+  canaryChecks: number;
+  kpis: KpiDef[];
+  params: ParamDef[];
+  start: Values;
+  canary: { trafficShare: number; confidenceLevel: number; margin: number; minSamples: number; durationMinutes: number };
+  maxChanges: number;
+  minSamplesForAnalysis: number;
+  boundsPolicy: BoundsPolicy;
+  /** Extra optimizer options (tuning experiments). */
+  optimizer?: Partial<import('../../src/domain/optimizer').OptimizerOptions>;
+}
+
+export interface DayLog {
+  day: number;
+  values: Values;
+  gain: number;
+  proposals: Array<Pick<ParameterChange, 'parameter' | 'oldValue' | 'newValue' | 'changeType'> & { predicted?: number }>;
+  canary?: { decision: string; rule: string; outcome: 'promoted' | 'rolled_back'; measured: number; trueGain: number };
+  analysisUsable: boolean;
+}
+
+export interface RunResult {
+  days: DayLog[];
+  canaries: number;
+  rollbacks: number;
+  promoted: number;
+  applied: number;
+  hardLimitViolations: number;
+  harmfulKept: number;
+  changeTypes: Record<string, number>;
+  /** Mean |predicted − measured| primary relative effect over canaries. */
+  primaryPredictionMae: number | null;
+}
+
+const T0 = Date.parse('2025-02-03T00:00:00Z');
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function violations(params: ParamDef[], before: Values, after: Values): number {
+  let n = 0;
+  for (const p of params) {
+    const v = after[p.name]!;
+    if (v < p.hard_min - 1e-9 || v > p.hard_max + 1e-9) n += 1;
+    if (Math.abs(v - before[p.name]!) > p.max_daily_delta + 1e-9) n += 1;
+  }
+  return n;
+}
+
+export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario, s: RunSettings, truth: Truth, harmfulThreshold: number): RunResult {
+  let values: Values = { ...s.start };
+  let mode: 'live' | 'canary' = 'live';
+  let overlay: { card: ReturnType<typeof cardOf>; id: string } | null = null;
+  const store = new HourlyStore();
+  let acc = new GroupAccumulator();
+  let dropping = false;
+  const sim = new Simulator({
+    channel: 'main', seed: sc.seed, noise: sc.noise, drift: sc.drift, harmfulRegion: sc.harmfulRegion, slotsPerHour: s.slotsPerHour,
+    source: () => ({ card: cardOf(s.params, values), cardSha: 'live', overlay: overlay ? { canary_id: overlay.id, traffic_percentage: s.canary.trafficShare, card: overlay.card, card_sha: overlay.id } : null }),
+    sink: { insert: (rows: MetricRow[]) => (mode === 'canary' ? acc.add(rows) : dropping ? undefined : store.add(rows)) },
+  });
+  let bounds: ParameterBounds[] = s.params.map((p) => initialBounds(p, iso(T0)));
+  const experiments: Experiment[] = [];
+  const out: RunResult = { days: [], canaries: 0, rollbacks: 0, promoted: 0, applied: 0, hardLimitViolations: 0, harmfulKept: 0, changeTypes: {}, primaryPredictionMae: null };
+  const errors: number[] = [];
+  const primary = s.kpis.find((k) => k.role === 'primary')!;
+  const plan: CanaryPlan = { durationMinutes: s.canary.durationMinutes, trafficShare: s.canary.trafficShare, confidenceLevel: s.canary.confidenceLevel, nonInferiorityMargin: s.canary.margin, expectedSamples: s.canarySlots };
+
+  for (let day = 0; day < s.days; day++) {
+    const dayStart = T0 + day * 86_400_000;
+    dropping = sc.outageDays.includes(day);
+    for (let h = 0; h < 24; h++) sim.runSlots(s.slotsPerHour, new Date(dayStart + h * 3_600_000));
+    const log: DayLog = { day, values: { ...values }, gain: truth.gain(s.kpis, values, s.start, day), proposals: [], analysisUsable: false };
+    out.days.push(log);
+    if (policy === 'static') continue;
+
+    const to = iso(dayStart + 86_400_000);
+    const from = iso(dayStart);
+    const hours: Record<string, HourAggregate[]> = {};
+    const previous: Record<string, HourAggregate[]> = {};
+    for (const k of s.kpis) {
+      hours[k.name] = store.range(k.name, from, to);
+      previous[k.name] = store.range(k.name, iso(dayStart - 7 * 86_400_000), from);
+    }
+    const analysis = analyzeWindow('main', from, to, s.kpis, hours, { windowHours: 24, minSamples: s.minSamplesForAnalysis }, previous);
+    log.analysisUsable = analysis.usable;
+    const before = { ...values };
+
+    if (policy === 'rules') {
+      const changes = proposeChanges({ analysis, kpis: s.kpis, params: s.params, current: values, bounds, maxChanges: s.maxChanges });
+      for (const c of changes) {
+        const d = validateChange(c, s.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!);
+        if (!d.approved) continue;
+        const g0 = truth.gain(s.kpis, values, s.start, day);
+        values = { ...values, [c.parameter]: c.newValue };
+        out.applied += 1;
+        out.changeTypes[c.changeType] = (out.changeTypes[c.changeType] ?? 0) + 1;
+        log.proposals.push({ parameter: c.parameter, oldValue: c.oldValue, newValue: c.newValue, changeType: c.changeType });
+        if (truth.gain(s.kpis, values, s.start, day) - g0 < -harmfulThreshold || truth.harmful(values)) out.harmfulKept += 1;
+      }
+      out.hardLimitViolations += violations(s.params, before, values);
+      continue;
+    }
+
+    const result = optimize({
+      now: to, analysis, kpis: s.kpis, params: s.params, current: values, reference: values, lastKnownGood: values,
+      bounds, experiments, boundsPolicy: s.boundsPolicy, canary: plan, options: { maxChanges: s.maxChanges, ...s.optimizer },
+    });
+    if (process.env.DQ_DEBUG) process.stderr.write(`day ${day} ${result.reason ?? ''} ${JSON.stringify(result.candidates.slice(0, 4).map((c) => ({ p: c.parameter, n: c.newValue, g: +c.objective.mean.toFixed(4), sd: +c.objective.sd.toFixed(4), band: +c.objective.band.toFixed(4), pp: +c.pProceed.toFixed(3), eu: +c.utility.toFixed(4), safe: +c.pSafe.toFixed(2), unx: +c.unexplored.toFixed(2), unc: +c.uncertainty.toFixed(2), why: c.why })))}\n`);
+    const decisions = result.changes.map((c) => validateChange(c, s.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!, { referenceValue: values[c.parameter] }));
+    const approved = result.changes.filter((_, i) => decisions[i]!.approved);
+    for (const c of approved) {
+      log.proposals.push({ parameter: c.parameter, oldValue: c.oldValue, newValue: c.newValue, changeType: c.changeType, predicted: c.expectedImpact[primary.name] });
+      out.changeTypes[c.changeType] = (out.changeTypes[c.changeType] ?? 0) + 1;
+    }
+    let outcome = 'no_change';
+    if (approved.length > 0) {
+      const candidate = { ...values };
+      for (const c of approved) candidate[c.parameter] = c.newValue;
+      out.hardLimitViolations += violations(s.params, values, candidate);
+      const verdict = runCanary(sim, s, candidate, `c${day}`, (o) => (overlay = o), (m) => (mode = m), (a) => (acc = a), () => acc, dayStart + 86_400_000);
+      out.canaries += 1;
+      const promoted = verdict.decision === 'Proceed';
+      const result2: 'promoted' | 'rolled_back' = promoted ? 'promoted' : 'rolled_back';
+      outcome = result2;
+      const measured = verdict.kpis.find((k) => k.kpi === primary.name)?.relDiff ?? NaN;
+      const trueGain = truth.gain(s.kpis, candidate, s.start, day) - truth.gain(s.kpis, values, s.start, day);
+      log.canary = { decision: verdict.decision, rule: verdict.rule, outcome: result2, measured, trueGain };
+      const predicted = approved.reduce((a, c) => a + (c.expectedImpact[primary.name] ?? 0), 0);
+      if (Number.isFinite(measured)) errors.push(Math.abs(predicted - measured));
+      const exp = experimentOf({
+        cycle_id: `d${day}`, started_at: to, finished_at: to, outcome,
+        report: { card: { values }, proposals: result.changes, bounds: decisions, canary: { outcome, verdict } },
+      });
+      if (exp) experiments.push(exp);
+      if (promoted) {
+        out.promoted += 1;
+        if (trueGain < -harmfulThreshold || truth.harmful(candidate)) out.harmfulKept += 1;
+        values = candidate;
+      } else out.rollbacks += 1;
+    }
+    const changed = new Set(approved.map((c) => c.parameter));
+    bounds = bounds.map((b) => updateBounds('main', b, { outcome, changed: changed.has(b.parameter), current: values[b.parameter], at: to }, s.boundsPolicy).bounds);
+  }
+  out.primaryPredictionMae = errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
+  return out;
+}
+
+/** Plays the canary (overlay at trafficShare) in `checks` equal chunks, judging after each, until a final verdict. */
+function runCanary(
+  sim: Simulator, s: RunSettings, candidate: Values, id: string,
+  setOverlay: (o: { card: ReturnType<typeof cardOf>; id: string } | null) => void,
+  setMode: (m: 'live' | 'canary') => void, setAcc: (a: GroupAccumulator) => void, getAcc: () => GroupAccumulator, atMs: number,
+): CanaryVerdict {
+  setAcc(new GroupAccumulator());
+  setOverlay({ card: cardOf(s.params, candidate), id });
+  setMode('canary');
+  const chunk = Math.max(1, Math.round(s.canarySlots / s.canaryChecks));
+  let verdict: CanaryVerdict | null = null;
+  try {
+    for (let i = 1; i <= s.canaryChecks; i++) {
+      sim.runSlots(chunk, new Date(atMs + i * 60_000));
+      const acc = getAcc();
+      const groups = Object.fromEntries(s.kpis.map((k) => [k.name, { control: acc.summary(k.name, 'control'), canary: acc.summary(k.name, 'canary') }]));
+      verdict = judgeCanary({
+        kpis: s.kpis, groups, confidenceLevel: s.canary.confidenceLevel, nonInferiorityMargin: s.canary.margin,
+        minSamplesPerGroup: s.canary.minSamples, isFinalCheck: i === s.canaryChecks,
+      });
+      if (verdict.final) break;
+    }
+  } finally {
+    setOverlay(null);
+    setMode('live');
+  }
+  return verdict!;
+}
+
+export { DEFAULT_BOUNDS_POLICY };

@@ -1,0 +1,178 @@
+/**
+ * Helpers of bench/decision-quality.ts: cards, the "true" objective of a parameter set on a
+ * given simulated day (common random numbers), the hindsight oracle, and metric
+ * aggregation (hourly buckets for the analysis, group summaries for the canary judge).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCard } from '../../src/adapters/card-store';
+import { setPath, type Card } from '../../src/config/card';
+import type { HourAggregate } from '../../src/domain/analysis';
+import { objectiveOfLevels } from '../../src/domain/optimizer';
+import type { GroupSummary, KpiDef, ParamDef } from '../../src/domain/types';
+import { Curator, DEFAULT_AGE_TARGET, World, type HarmfulRegion, type MetricRow } from '../../src/simulator';
+
+export const ROOT = join(__dirname, '..', '..');
+export const BASE_CARD: Card = parseCard(readFileSync(join(ROOT, 'config', 'business_logic.example.yaml'), 'utf8'), 'example card').card;
+export type Values = Record<string, number>;
+
+export function cardOf(params: ParamDef[], values: Values): Card {
+  let card = BASE_CARD;
+  for (const p of params) if (values[p.name] !== undefined) card = setPath(card, p.card_path, values[p.name]);
+  return card;
+}
+
+export interface WorldSpec {
+  seed: number;
+  /** The scenario's metric noise: true levels are what the dashboards show on average (noise, then clamping). */
+  noise: number;
+  drift: number;
+  harmfulRegion?: HarmfulRegion;
+}
+
+/** True KPI levels of a parameter set on a day: the mean over `slots` fixed slots (common random numbers for every card). */
+export class Truth {
+  private readonly world: World;
+  private readonly cache = new Map<string, Values>();
+
+  constructor(private readonly spec: WorldSpec, private readonly params: ParamDef[], private readonly slots: number) {
+    this.world = new World({
+      channel: 'main', seed: spec.seed, catalogSize: 400, candidatesPerSlot: 60, noise: spec.noise, drift: spec.drift,
+      harmfulRegion: spec.harmfulRegion, ageTarget: DEFAULT_AGE_TARGET,
+    });
+  }
+
+  levels(values: Values, day: number): Values {
+    const d = this.spec.drift === 0 ? 0 : day;
+    const key = `${d}:${this.params.map((p) => values[p.name]).join(',')}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const card = cardOf(this.params, values);
+    const sel = { method: card.selection.method, temperature: card.selection.temperature, top_k: card.selection.top_k, plan_selection_bias: card.knobs.plan_selection_bias, epsilon: card.exploration.epsilon };
+    const curator = new Curator();
+    const sums: Values = {};
+    for (let i = 0; i < this.slots; i++) {
+      const o = this.world.runSlot({ slot: 10_000_000 + i, group: 'control', params: sel, driftHours: d * 24 + 12, curator, slotsPerHour: 3600 });
+      for (const [k, v] of Object.entries(o.values)) sums[k] = (sums[k] ?? 0) + v / this.slots;
+    }
+    this.cache.set(key, sums);
+    return sums;
+  }
+
+  /** Objective gain of `values` over `reference` values on a day (the bench's yardstick). */
+  gain(kpis: KpiDef[], values: Values, reference: Values, day: number): number {
+    const ref = this.levels(reference, day);
+    return objectiveOfLevels(kpis, this.levels(values, day), ref) - objectiveOfLevels(kpis, ref, ref);
+  }
+
+  harmful(values: Values): boolean {
+    const r = this.spec.harmfulRegion;
+    if (!r) return false;
+    const v = values[r.parameter]!;
+    return (r.above === undefined || v > r.above) && (r.below === undefined || v < r.below);
+  }
+}
+
+/** Search range of a parameter: its hard limits, or its initial sliding bounds. */
+export type OracleScope = 'hard_limits' | 'initial_bounds';
+const limits = (p: ParamDef, scope: OracleScope): [number, number] =>
+  scope === 'hard_limits' ? [p.hard_min, p.hard_max] : [Math.max(p.hard_min, p.initial_min ?? p.hard_min), Math.min(p.hard_max, p.initial_max ?? p.hard_max)];
+
+const gridOf = (p: ParamDef, step: number, scope: OracleScope): number[] => {
+  const [lo, hi] = limits(p, scope);
+  const out: number[] = [];
+  for (let v = lo; v <= hi + 1e-9; v += step) out.push(p.type === 'int' ? Math.round(v) : Math.round(v * 1e6) / 1e6);
+  return [...new Set(out)];
+};
+
+/**
+ * Best fixed parameters in hindsight: maximise the mean gain over `days` by a coarse grid on
+ * (temperature, top_k) then coordinate sweeps over every parameter's grid within `scope`
+ * (hard limits, or the initial sliding bounds), until no sweep improves.
+ */
+export function oracleSearch(truth: Truth, kpis: KpiDef[], params: ParamDef[], start: Values, days: number[], scope: OracleScope): { values: Values; gain: number; evaluations: number } {
+  let evaluations = 0;
+  const score = (v: Values): number => {
+    evaluations += 1;
+    return days.reduce((a, d) => a + truth.gain(kpis, v, start, d), 0) / days.length;
+  };
+  let best = { ...start };
+  let bestScore = score(best);
+  const byName = new Map(params.map((p) => [p.name, p]));
+  const t = byName.get('temperature');
+  const k = byName.get('top_k');
+  if (t && k) {
+    for (const tv of gridOf(t, 0.2, scope)) for (const kv of gridOf(k, 3, scope)) {
+      const v = { ...best, temperature: tv, top_k: kv };
+      const s = score(v);
+      if (s > bestScore) [best, bestScore] = [v, s];
+    }
+  }
+  const fine: Record<string, number> = { temperature: 0.05, top_k: 1, plan_selection_bias: 0.05, epsilon: 0.02 };
+  for (let sweep = 0; sweep < 3; sweep++) {
+    let improved = false;
+    for (const p of params) {
+      for (const x of gridOf(p, fine[p.name] ?? p.step, scope)) {
+        if (x === best[p.name]) continue;
+        const v = { ...best, [p.name]: x };
+        const s = score(v);
+        if (s > bestScore + 1e-12) [best, bestScore, improved] = [v, s, true];
+      }
+    }
+    if (!improved) break;
+  }
+  return { values: best, gain: bestScore, evaluations };
+}
+
+// ---------------------------------------------------------------- aggregation
+
+/** Hourly buckets per KPI, as the metrics store's hourly() returns them. */
+export class HourlyStore {
+  private readonly buckets = new Map<string, Map<string, HourAggregate>>();
+
+  add(rows: MetricRow[]): void {
+    for (const r of rows) {
+      const hour = r.timestamp.slice(0, 13);
+      let byHour = this.buckets.get(r.metric_type);
+      if (!byHour) this.buckets.set(r.metric_type, (byHour = new Map()));
+      const b = byHour.get(hour) ?? { hour, n: 0, sum: 0, sumSquares: 0, nonFinite: 0 };
+      if (Number.isFinite(r.value)) {
+        b.n += 1;
+        b.sum += r.value;
+        b.sumSquares += r.value * r.value;
+      } else b.nonFinite += 1;
+      byHour.set(hour, b);
+    }
+  }
+
+  /** Buckets of [from, to) (ISO), ordered by hour. */
+  range(metric: string, from: string, to: string): HourAggregate[] {
+    const lo = from.slice(0, 13);
+    const hi = to.slice(0, 13);
+    return [...(this.buckets.get(metric)?.values() ?? [])].filter((b) => b.hour >= lo && b.hour < hi).sort((a, b) => a.hour.localeCompare(b.hour));
+  }
+}
+
+/** Running n / mean / sd per KPI and group (Welford). */
+export class GroupAccumulator {
+  private readonly acc = new Map<string, { n: number; m: number; s: number }>();
+
+  add(rows: MetricRow[]): void {
+    for (const r of rows) {
+      if (!Number.isFinite(r.value)) continue;
+      const key = `${r.metric_type}:${r.context.group}`;
+      const a = this.acc.get(key) ?? { n: 0, m: 0, s: 0 };
+      a.n += 1;
+      const d = r.value - a.m;
+      a.m += d / a.n;
+      a.s += d * (r.value - a.m);
+      this.acc.set(key, a);
+    }
+  }
+
+  summary(metric: string, group: 'control' | 'canary'): GroupSummary {
+    const a = this.acc.get(`${metric}:${group}`);
+    if (!a) return { n: 0, mean: 0, sd: 0 };
+    return { n: a.n, mean: a.m, sd: a.n > 1 ? Math.sqrt(a.s / (a.n - 1)) : 0 };
+  }
+}

@@ -1,0 +1,222 @@
+import fc from 'fast-check';
+import { DEFAULT_BOUNDS_POLICY, initialBounds, validateChange } from '../../../src/domain/bounds';
+import {
+  bandDistance,
+  experimentOf,
+  objectiveOfLevels,
+  optimize,
+  relativeSe,
+  type CanaryPlan,
+  type Experiment,
+  type OptimizerInput,
+} from '../../../src/domain/optimizer';
+import type { KpiAnalysis, KpiDef, ParamDef, WindowAnalysis } from '../../../src/domain/types';
+
+const KPIS: KpiDef[] = [
+  { name: 'engagement_proxy', goal: 'maximize', role: 'primary', weight: 1 },
+  { name: 'selection_entropy', goal: 'maximize', role: 'guardrail', weight: 0.5, tolerance: 0.05, target_min: 2.0, target_max: 2.8 },
+  { name: 'curator_apply_budget_used_pct', goal: 'minimize', role: 'guardrail', weight: 0.5, tolerance: 0.3, target_max: 60 },
+  { name: 'novelty_temporal_kld', goal: 'minimize', role: 'guardrail', weight: 0.3, tolerance: 0.15, target_max: 0.25 },
+];
+const PARAMS: ParamDef[] = [
+  { name: 'temperature', card_path: 'selection.temperature', type: 'float', hard_min: 0.1, hard_max: 2.0, max_daily_delta: 0.1, step: 0.1, initial_min: 0.3, initial_max: 1.5 },
+  { name: 'top_k', card_path: 'selection.top_k', type: 'int', hard_min: 1, hard_max: 30, max_daily_delta: 2, step: 1, initial_min: 3, initial_max: 16 },
+  { name: 'plan_selection_bias', card_path: 'knobs.plan_selection_bias', type: 'float', hard_min: -0.3, hard_max: 0.3, max_daily_delta: 0.05, step: 0.05 },
+  { name: 'epsilon', card_path: 'exploration.epsilon', type: 'float', hard_min: 0, hard_max: 0.3, max_daily_delta: 0.02, step: 0.02 },
+];
+const NOW = '2025-03-10T03:00:00.000Z';
+const CURRENT = { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 };
+const PLAN: CanaryPlan = { durationMinutes: 60, trafficShare: 0.2, confidenceLevel: 0.95, nonInferiorityMargin: 0.02 };
+
+/** 24 h at 5 slots/s (the production rate), KPI levels as given. */
+function analysis(levels: Partial<Record<string, number>> = {}, usable = true): WindowAnalysis {
+  const base: Record<string, [number, number]> = {
+    engagement_proxy: [0.36, 0.19], selection_entropy: [2.3, 0.42], curator_apply_budget_used_pct: [17, 26], novelty_temporal_kld: [0.1, 0.1],
+  };
+  const kpis: KpiAnalysis[] = KPIS.map((k) => {
+    const mean = levels[k.name] ?? base[k.name]![0];
+    const position = k.target_min !== undefined && mean < k.target_min ? 'below' : k.target_max !== undefined && mean > k.target_max ? 'above' : k.target_min === undefined && k.target_max === undefined ? 'unknown' : 'within';
+    return { kpi: k.name, n: 24 * 18000, mean, sd: base[k.name]![1], slopePerHour: 0, trend: 'flat', position, flags: usable ? [] : ['gaps'], usable };
+  });
+  return { channel: 'main', from: '2025-03-09T03:00:00.000Z', to: NOW, kpis, usable };
+}
+
+function input(over: Partial<OptimizerInput> = {}): OptimizerInput {
+  return {
+    now: NOW, analysis: analysis(), kpis: KPIS, params: PARAMS, current: CURRENT,
+    bounds: PARAMS.map((p) => initialBounds(p, '2025-01-01T00:00:00.000Z')), experiments: [], canary: PLAN, options: { maxChanges: 1 },
+    ...over,
+  };
+}
+
+/** Canaries that moved `parameter` by `delta` from the current card and measured these relative effects. */
+function experiments(parameter: string, delta: number, effects: Record<string, number>, count: number, outcome: Experiment['outcome'] = 'promoted'): Experiment[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${parameter}-${i}`, at: new Date(Date.parse(NOW) - (count - i) * 3_600_000).toISOString(), base: CURRENT, deltas: { [parameter]: delta },
+    outcome, effects: Object.fromEntries(Object.entries(effects).map(([k, v]) => [k, { relDiff: v, relSe: 0.01 }])),
+  }));
+}
+
+describe('optimizer (1.3, 1.4)', () => {
+  it('never proposes from bad data (1.3)', () => {
+    const r = optimize(input({ analysis: analysis({ selection_entropy: 1.5 }, false) }));
+    expect(r.changes).toEqual([]);
+    expect(r.reason).toMatch(/bad data/);
+  });
+
+  it('cold start: follows the rule table where it holds — entropy below its band → temperature up, as an Exploration with its uncertainty', () => {
+    const r = optimize(input({ analysis: analysis({ selection_entropy: 1.76 }) }));
+    expect(r.changes).toHaveLength(1);
+    const c = r.changes[0]!;
+    expect(c).toMatchObject({ parameter: 'temperature', oldValue: 0.5, newValue: 0.6, changeType: 'Exploration', cardPath: 'selection.temperature' });
+    expect(c.expectedImpact.selection_entropy).toBeGreaterThan(0);
+    expect(c.expectedImpactSd!.engagement_proxy).toBeGreaterThan(0.02);
+    expect(c.prediction!.pProceed).toBeLessThan(0.85);
+    expect(c.rationale).toMatch(/uncertain|probe/);
+  });
+
+  it('cold start with every KPI in band: no coin flips, nothing proposed', () => {
+    const r = optimize(input());
+    expect(r.changes).toEqual([]);
+    expect(r.reason).toMatch(/no candidate qualifies/);
+  });
+
+  it('learns from past canaries: a measured top_k effect becomes an Optimization with a tight predicted impact', () => {
+    const exps = experiments('top_k', 1, { engagement_proxy: 0.06, selection_entropy: 0.02, curator_apply_budget_used_pct: 0.05, novelty_temporal_kld: -0.03 }, 6);
+    const r = optimize(input({ experiments: exps }));
+    const c = r.changes[0]!;
+    expect(c.parameter).toBe('top_k');
+    expect(c.newValue).toBeGreaterThan(8);
+    expect(c.changeType).toBe('Optimization');
+    const steps = c.newValue - 8;
+    expect(c.expectedImpact.engagement_proxy).toBeGreaterThan(0.04 * steps);
+    expect(c.expectedImpact.engagement_proxy).toBeLessThan(0.08 * steps);
+    expect(c.prediction!.pProceed).toBeGreaterThanOrEqual(0.85);
+    expect(c.confidence).toBeGreaterThan(0.9);
+  });
+
+  it('the predicted uncertainty shrinks as experiments accumulate', () => {
+    const eff = { engagement_proxy: 0.06, selection_entropy: 0.02 };
+    const sd = (n: number) => {
+      const r = optimize(input({ experiments: experiments('top_k', 1, eff, n), options: { maxChanges: 1, minProceedProbability: 0, minGain: -1 } }));
+      return r.candidates.find((c) => c.parameter === 'top_k' && c.newValue === 9)!.prediction.sd.engagement_proxy!;
+    };
+    expect(sd(8)).toBeLessThan(sd(2));
+    expect(sd(2)).toBeLessThan(sd(0));
+  });
+
+  it('does not go where a canary measured harm, and backs off a direction that was just rolled back (2.3)', () => {
+    const harm = experiments('temperature', 0.1, { engagement_proxy: -0.3 }, 1, 'rolled_back');
+    const r = optimize(input({ analysis: analysis({ selection_entropy: 1.76 }), experiments: harm }));
+    expect(r.changes.some((c) => c.parameter === 'temperature' && c.newValue > 0.5)).toBe(false);
+    expect(r.skipped).toContainEqual(expect.objectContaining({ parameter: 'temperature', direction: 1, reason: expect.stringMatching(/backoff/) }));
+  });
+
+  it('drift mode: corrections only, with smaller steps', () => {
+    const exps = experiments('top_k', 1, { engagement_proxy: 0.06 }, 6);
+    expect(optimize(input({ experiments: exps, options: { maxChanges: 1, correctionsOnly: true } })).changes).toEqual([]);
+    const t = experiments('temperature', 0.1, { engagement_proxy: 0.08, selection_entropy: 0.04 }, 6);
+    const r = optimize(input({ analysis: analysis({ selection_entropy: 1.76 }), experiments: t, options: { maxChanges: 1, correctionsOnly: true, stepScale: 0.5 } }));
+    expect(r.changes[0]).toMatchObject({ parameter: 'temperature', newValue: 0.55, changeType: 'Correction' });
+  });
+
+  it('moves back toward the last known-good card as a Rollback when that is predicted to help', () => {
+    const exps = experiments('temperature', 0.1, { engagement_proxy: -0.08, selection_entropy: 0.02, curator_apply_budget_used_pct: 0.1, novelty_temporal_kld: 0.02 }, 6);
+    const r = optimize(input({ current: { ...CURRENT, temperature: 0.7 }, lastKnownGood: { ...CURRENT, temperature: 0.5 },
+      experiments: exps.map((e) => ({ ...e, base: { ...CURRENT, temperature: 0.7 } })) }));
+    expect(r.changes[0]).toMatchObject({ parameter: 'temperature', newValue: 0.6, changeType: 'Rollback' });
+  });
+
+  it('every proposal passes validateChange and stays in the trust region, whatever the history (property, 1.4, 2.4, 2.5)', () => {
+    const arb = fc.record({
+      t: fc.double({ min: 0.3, max: 1.5, noNaN: true }),
+      k: fc.integer({ min: 3, max: 16 }),
+      slope: fc.double({ min: -0.2, max: 0.2, noNaN: true }),
+      param: fc.constantFrom('temperature', 'top_k', 'plan_selection_bias', 'epsilon'),
+      n: fc.integer({ min: 0, max: 8 }),
+      entropy: fc.double({ min: 1, max: 3.5, noNaN: true }),
+      lo: fc.double({ min: 0, max: 0.4, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(arb, (a) => {
+        const current = { ...CURRENT, temperature: Math.round(a.t * 100) / 100, top_k: a.k };
+        const bounds = PARAMS.map((p) => {
+          const b = initialBounds(p, '2025-01-01T00:00:00.000Z');
+          const v = current[p.name as keyof typeof current];
+          return { ...b, min: Math.min(v, b.min + a.lo * (v - b.min)), max: Math.max(v, b.max - a.lo * (b.max - v)) };
+        });
+        const step = PARAMS.find((p) => p.name === a.param)!.step;
+        const exps = experiments(a.param, step, { engagement_proxy: a.slope }, a.n).map((e) => ({ ...e, base: current }));
+        const r = optimize(input({ current, bounds, experiments: exps, analysis: analysis({ selection_entropy: a.entropy }), options: { maxChanges: 2 } }));
+        for (const c of r.changes) {
+          const p = PARAMS.find((x) => x.name === c.parameter)!;
+          const d = validateChange(c, p, bounds.find((b) => b.parameter === p.name)!, { referenceValue: current[p.name as keyof typeof current] });
+          expect(d.rejections).toEqual([]);
+          expect(Math.abs(c.newValue - c.oldValue)).toBeLessThanOrEqual(3 * p.step + 1e-9);
+          expect(c.expectedImpactSd).toBeDefined();
+        }
+        expect(new Set(r.changes.map((c) => c.parameter)).size).toBe(r.changes.length);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('objective from the KPI config', () => {
+  it('measures band distance relative to the band edge, 0 inside', () => {
+    expect(bandDistance(KPIS[1]!, 2.4)).toBe(0);
+    expect(bandDistance(KPIS[1]!, 1.8)).toBeCloseTo(0.1, 12);
+    expect(bandDistance(KPIS[2]!, 90)).toBeCloseTo(0.5, 12);
+  });
+
+  it('rewards the primary (goal-signed, relative) and penalises KPIs outside their band, by weight', () => {
+    const ref = { engagement_proxy: 0.4, selection_entropy: 2.2, curator_apply_budget_used_pct: 20, novelty_temporal_kld: 0.1 };
+    expect(objectiveOfLevels(KPIS, ref, ref)).toBeCloseTo(0, 12);
+    expect(objectiveOfLevels(KPIS, { ...ref, engagement_proxy: 0.44 }, ref)).toBeCloseTo(0.1, 12);
+    expect(objectiveOfLevels(KPIS, { ...ref, selection_entropy: 1.8 }, ref)).toBeCloseTo(-0.5 * 0.1, 12);
+    // a guardrail inside its band adds nothing, whichever way it moves
+    expect(objectiveOfLevels(KPIS, { ...ref, curator_apply_budget_used_pct: 40 }, ref)).toBeCloseTo(0, 12);
+  });
+});
+
+describe('experiments from stored cycles', () => {
+  const verdict = {
+    decision: 'Proceed', rule: 'primary_improved', reason: '', confidenceLevel: 0.95, nonInferiorityMargin: 0.02, final: true, method: 'welch_fixed_horizon',
+    kpis: [
+      { kpi: 'engagement_proxy', goal: 'maximize', role: 'primary', control: { n: 14400, mean: 0.36, sd: 0.19 }, canary: { n: 3600, mean: 0.39, sd: 0.2 },
+        diff: 0.03, relDiff: 0.03 / 0.36, relCI: [0.05, 0.11], t: 8, df: 5000, pValue: 0, adjustedP: 0, classification: 'Improved' },
+      { kpi: 'novelty_temporal_kld', goal: 'minimize', role: 'guardrail', control: { n: 0, mean: 0, sd: 0 }, canary: { n: 0, mean: 0, sd: 0 },
+        diff: 0, relDiff: 0, relCI: [-Infinity, Infinity], t: 0, df: 0, pValue: 1, adjustedP: 1, classification: 'NoData' },
+    ],
+  };
+  const report = {
+    card: { sha256: 'x', values: CURRENT, versionId: 'v1' },
+    proposals: [
+      { parameter: 'temperature', cardPath: 'selection.temperature', oldValue: 0.5, newValue: 0.6, changeType: 'Correction', rule: 'r', rationale: '', expectedImpact: {}, confidence: 0.5 },
+      { parameter: 'epsilon', cardPath: 'exploration.epsilon', oldValue: 0.04, newValue: 0.2, changeType: 'Optimization', rule: 'r', rationale: '', expectedImpact: {}, confidence: 0.5 },
+    ],
+    bounds: [{ parameter: 'temperature', approved: true }, { parameter: 'epsilon', approved: false }],
+    canary: { outcome: 'promoted', verdict },
+  };
+
+  it('keeps the canaried (bounds-approved) deltas and each measured KPI effect with its delta-method se', () => {
+    const e = experimentOf({ cycle_id: 'c1', started_at: '2025-03-01T03:00:00Z', finished_at: '2025-03-01T04:00:00Z', outcome: 'promoted', report })!;
+    expect(e).toMatchObject({ id: 'c1', at: '2025-03-01T04:00:00Z', outcome: 'promoted', base: CURRENT });
+    expect(e.deltas).toEqual({ temperature: expect.closeTo(0.1, 12) });
+    expect(Object.keys(e.effects)).toEqual(['engagement_proxy']);
+    const r = 0.39 / 0.36;
+    expect(e.effects.engagement_proxy!.relSe).toBeCloseTo(Math.sqrt(0.2 ** 2 / 3600 + (r * r * 0.19 ** 2) / 14400) / 0.36, 12);
+    expect(relativeSe(verdict.kpis[0] as never)).toBeCloseTo(e.effects.engagement_proxy!.relSe, 12);
+  });
+
+  it('ignores cycles without a measured canary', () => {
+    expect(experimentOf({ cycle_id: 'c2', started_at: 'x', outcome: 'no_change', report: { proposals: [] } })).toBeNull();
+    expect(experimentOf({ cycle_id: 'c3', started_at: 'x', outcome: 'rolled_back', report: { ...report, canary: { outcome: 'rolled_back', verdict: null } } })).toBeNull();
+  });
+});
+
+describe('bounds policy defaults', () => {
+  it('match the config defaults (7 days, 5 %/week, 3 rollbacks, 25 %, 10 %, 24 h doubling to 7 days)', () => {
+    expect(DEFAULT_BOUNDS_POLICY).toEqual({ stabilityDays: 7, maxWeeklyExpansion: 0.05, rollbackThreshold: 3, contractionFactor: 0.25, minWidthFraction: 0.1, backoffBaseHours: 24, backoffMaxDays: 7 });
+  });
+});
