@@ -1,6 +1,5 @@
-import { analyzeWindow as analyze, type HourAggregate } from '../domain/analysis';
 import { completeBounds } from '../domain/bounds';
-import type { KpiDef, ParamDef, ParameterBounds, ParameterChange, WindowAnalysis } from '../domain/types';
+import type { KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../domain/types';
 import { applyToCardYaml, parseCard } from '../adapters/card-store';
 import type { Alert } from '../adapters/alerts';
 import type { CycleOutcome, DecisionRecord } from '../adapters/state-store';
@@ -108,20 +107,6 @@ export function createCycleActivities(deps: Deps) {
           versionId = meta.version_id;
         }
         return { sha256: loaded.sha256, values, versionId: versionId! };
-      });
-    },
-
-    /** Level, trend and data quality of every KPI over the last window (1.2, 1.3). */
-    async analyzeWindow(input: { channel: string; windowHours: number; minSamples: number; kpis: KpiDef[] }): Promise<WindowAnalysis> {
-      const to = now();
-      const from = new Date(to.getTime() - input.windowHours * 3_600_000);
-      const hours: Record<string, HourAggregate[]> = {};
-      for (const k of input.kpis) {
-        hours[k.name] = deps.metrics.hourly({ channel: input.channel, metricType: k.name, from: from.toISOString(), to: to.toISOString() });
-      }
-      return analyze(input.channel, from.toISOString(), to.toISOString(), input.kpis, hours, {
-        windowHours: input.windowHours,
-        minSamples: input.minSamples,
       });
     },
 

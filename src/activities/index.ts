@@ -4,6 +4,7 @@ import { createGoldenActivities } from './golden';
 import { createRollbackActivities } from './rollback';
 import { createGovernorActivities } from './governor';
 import { createTriageActivities } from './triage';
+import { createOptimizerActivities } from './optimizer';
 import type { Client } from '@temporalio/client';
 import type { Deps } from './deps';
 
@@ -25,6 +26,7 @@ export const createActivities = (deps: Deps, client: Client) => ({
   ...createRollbackActivities(deps),
   ...createGovernorActivities({ ...deps, client }),
   ...createTriageActivities(deps),
+  ...createOptimizerActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -117,7 +117,12 @@ export function createOptimizerActivities(deps: Deps) {
         hours[k.name] = deps.metrics.hourly({ ...q, from: from.toISOString(), to: to.toISOString() });
         previous[k.name] = days > 0 ? deps.metrics.hourly({ ...q, from: since.toISOString(), to: from.toISOString() }) : [];
       }
-      return analyze(input.channel, from.toISOString(), to.toISOString(), input.kpis, hours, { windowHours: input.windowHours, minSamples: input.minSamples }, previous);
+      const analysis = analyze(input.channel, from.toISOString(), to.toISOString(), input.kpis, hours, { windowHours: input.windowHours, minSamples: input.minSamples }, previous);
+      // The planner's current pace (rows of the first KPI in the last 10 minutes, per hour):
+      // how many samples the coming canary will see.
+      const recentFrom = new Date(to.getTime() - 10 * 60_000).toISOString();
+      const recent = input.kpis.length ? deps.metrics.hourly({ channel: input.channel, metricType: input.kpis[0].name, from: recentFrom, to: to.toISOString() }) : [];
+      return { ...analysis, recentRatePerHour: recent.reduce((a, b) => a + b.n, 0) * 6 };
     },
 
     /** The channel's sliding bounds and their adjustment history, as one JSON-ready value (2.1). */

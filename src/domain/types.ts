@@ -81,6 +81,8 @@ export interface WindowAnalysis {
   kpis: KpiAnalysis[];
   /** False when any KPI is unusable: bad data never turns into a proposal. */
   usable: boolean;
+  /** Rows per hour over the last 10 minutes (the pace the coming canary will see). */
+  recentRatePerHour?: number;
 }
 
 // ---------------------------------------------------------------- proposals

@@ -12,6 +12,7 @@ import {
 import type { Activities, CycleSettings } from '../activities';
 import { validateChange } from '../domain/bounds';
 import { proposeChanges } from '../domain/proposer';
+import { optimize } from '../domain/optimizer';
 import type { BoundsDecision, ParamDef, ParameterBounds, ParameterChange, WindowAnalysis } from '../domain/types';
 import type { MayRunAnswer } from '../domain/governor-control';
 import type { CycleOutcome } from '../adapters/state-store';
@@ -112,11 +113,40 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
   };
   const end = async (outcome: CycleOutcome, message: string, extra: Partial<CycleResult> = {}): Promise<CycleResult> => {
     phase = 'finished';
+    if (outcome !== 'skipped_paused') {
+      // 2.2, 2.3: stability widens bounds, repeated rollbacks contract them.
+      const upd = await acts.updateBoundsAfterCycle({ channel, outcome, changes, at: new Date().toISOString() });
+      if (upd.adjustments.length) await decide('bounds_update', `${upd.adjustments.length} bounds adjustment(s)`, upd.adjustments);
+    }
     await reportToGovernor(outcome, extra.predictionError);
     upsertSearchAttributes([{ key: SA_OUTCOME, value: outcome }]);
     await acts.finishCycle({ cycleId, channel, outcome, versionId, canaryId: canaryId ?? undefined, report: { ...report, message } });
     log.info('cycle finished', { cycleId, outcome, message });
     return { cycleId, channel, outcome, versionId, changes, message, ...extra };
+  };
+
+  /**
+   * The learning optimizer (1.3, 1.4): past canaries are its experiments. On a cold start, when
+   * it has no evidence yet and proposes nothing, the rule table steers instead.
+   */
+  const propose = async (analysis: WindowAnalysis, current: Record<string, number>, bounds: ParameterBounds[], reference: Record<string, number>, g: MayRunAnswer): Promise<ParameterChange[]> => {
+    const [experiments, boundsPolicy] = await Promise.all([acts.loadExperiments({ channel, limit: 60 }), acts.getBoundsPolicy({})]);
+    const durationMinutes = (input.canary?.durationMs ?? settings.canary.durationMs) / 60_000;
+    const opt = optimize({
+      now: new Date().toISOString(), analysis, kpis: settings.kpis, params: settings.params, current, reference, lastKnownGood: current,
+      bounds, overrides: g.overrides, experiments, boundsPolicy,
+      canary: {
+        durationMinutes, trafficShare: settings.canary.trafficPercentage, confidenceLevel: settings.canary.confidenceLevel, nonInferiorityMargin: settings.canary.nonInferiorityMargin,
+        ...(analysis.recentRatePerHour ? { expectedSamples: (analysis.recentRatePerHour * durationMinutes) / 60 } : {}),
+      },
+      options: { maxChanges: settings.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
+    });
+    report.optimizer = { reason: opt.reason ?? null, evidence: opt.evidence, skipped: opt.skipped, candidates: opt.candidates.slice(0, 8) };
+    if (opt.changes.length > 0 || opt.evidence > 0) return opt.changes;
+    let rules = proposeChanges({ analysis, kpis: settings.kpis, params: scaledParams(settings.params, g.stepScale), current, bounds: withOverrides(bounds, g), maxChanges: settings.maxChanges });
+    if (g.correctionsOnly) rules = rules.filter((c) => c.changeType === 'Correction'); // drift mode (4.2)
+    report.proposer = rules.length ? 'rules (optimizer has no evidence yet)' : 'none';
+    return rules;
   };
 
   try {
@@ -125,7 +155,7 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
     report.card = card;
 
     phase = 'analysing';
-    const analysis: WindowAnalysis = await acts.analyzeWindow({ channel, windowHours: settings.windowHours, minSamples: settings.minSamples, kpis: settings.kpis });
+    const analysis: WindowAnalysis = await acts.analyzeMetrics({ channel, windowHours: settings.windowHours, minSamples: settings.minSamples, kpis: settings.kpis, previousDays: 7 });
     report.analysis = analysis;
     await decide('analysis', analysis.usable ? 'window analysed' : 'window analysed: data not usable', analysis);
 
@@ -151,9 +181,7 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
         await acts.raiseAlert({ severity: 'warning', channel, cycleId, name: 'bad_metrics_data', summary: `no proposal: metrics not usable (${bad.join('; ')})`, details: { analysis } });
         return await end('skipped_bad_data', `metrics not usable: ${bad.join('; ')}`);
       }
-      proposals = proposeChanges({ analysis, kpis: settings.kpis, params: scaledParams(settings.params, gov.stepScale), current: card.values, bounds: withOverrides(bounds, gov), maxChanges: settings.maxChanges });
-      // Drift mode (4.2): corrections only.
-      if (gov.correctionsOnly) proposals = proposals.filter((c) => c.changeType === 'Correction');
+      proposals = await propose(analysis, card.values, bounds, reference, gov);
     }
     report.proposals = proposals;
     await decide('proposal', proposals.length ? `${proposals.length} change(s) proposed` : 'no change proposed', proposals);
