@@ -185,7 +185,10 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
     }
     report.proposals = proposals;
     await decide('proposal', proposals.length ? `${proposals.length} change(s) proposed` : 'no change proposed', proposals);
-    if (proposals.length === 0) return await end('no_change', 'every KPI is within its target band');
+    if (proposals.length === 0) {
+      const why = (report.optimizer as { reason?: string | null } | undefined)?.reason;
+      return await end('no_change', why ? `no change: ${why}` : 'no change: every KPI is within its target band');
+    }
 
     phase = 'checking_bounds';
     const decisions: BoundsDecision[] = proposals.map((c) =>
