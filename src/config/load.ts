@@ -12,6 +12,9 @@ const ENV_OVERRIDES: Array<[string, (c: Record<string, any>, v: string) => void]
   ['TEMPORAL_UI_URL', (c, v) => ((c.temporal ??= {}).ui_url = v)],
   ['VVTV_DATA_DIR', (c, v) => (c.data_dir = v)],
   ['VVTV_METRICS_PORT', (c, v) => (c.metrics_port = Number(v))],
+  // Webhook URLs often embed a secret: keep them out of the file.
+  ['VVTV_ALERT_WEBHOOK_URL', (c, v) => ((c.alerts ??= {}).webhook_url = v)],
+  ['VVTV_ALERTMANAGER_URL', (c, v) => ((c.alerts ??= {}).alertmanager_url = v)],
 ];
 
 export interface LoadedConfig {
