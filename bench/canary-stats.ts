@@ -48,6 +48,7 @@ import { DEFAULT_INTERIM_SHARE, judgeCanary, type JudgeInput } from '../src/doma
 import { DEFAULT_CS_TUNING } from '../src/domain/statistics';
 import type { CanaryVerdict, GroupSummary, KpiDef } from '../src/domain/types';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { createRng } from '../src/adapters/selection/rng';
 
 // ---------------------------------------------------------------- options
 
@@ -81,16 +82,10 @@ const opts = {
 
 // ---------------------------------------------------------------- seeded randomness
 
-/** mulberry32: small, fast, seeded 32-bit generator; uniform in (0, 1). */
+/** A seeded uniform in (0, 1): the selection's own PRNG (sfc32), so runs are reproducible. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 function gaussian(u: () => number): () => number {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CanaryVerdict, ParameterBounds } from '../../domain/types';
+import type { BoundsAdjustmentRecord, CanaryVerdict, ParameterBounds } from '../../domain/types';
 
 export type CycleStatus = 'running' | 'completed' | 'failed';
 export type CycleOutcome =
@@ -57,17 +57,8 @@ export interface DecisionRecord {
   payload: unknown;
 }
 
-export interface BoundsAdjustment {
-  channel: string;
-  parameter: string;
-  at: string;
-  kind: 'init' | 'expand' | 'contract' | 'override' | 'manual' | 'triage';
-  old_min: number | null;
-  old_max: number | null;
-  new_min: number;
-  new_max: number;
-  rationale: string;
-}
+/** A bounds_adjustments row: the domain's record of one change of a sliding range. */
+export type BoundsAdjustment = BoundsAdjustmentRecord;
 
 /** A row of triage_reports: one weekly triage report per (channel, week_start). */
 export interface TriageReportRecord {

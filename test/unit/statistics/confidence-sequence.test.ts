@@ -1,17 +1,12 @@
 import fc from 'fast-check';
 import { confidenceSequence, DEFAULT_CS_TUNING, mixtureHalfWidth, welch } from '../../../src/domain/statistics';
 import type { GroupSummary } from '../../../src/domain/types';
+import { createRng } from '../../../src/adapters/selection/rng';
 
-/** mulberry32, seeded: the simulation is reproducible and never touches Math.random. */
+/** A seeded uniform in (0, 1): the selection's own PRNG (sfc32), so runs are reproducible. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 /** Box–Muller standard normal from a seeded uniform. */
