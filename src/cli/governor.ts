@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { SignalDefinition } from '@temporalio/common';
 import { governorStatus, rollbackToVersion, signalGovernor, startCycle, uiLink } from '../client';
 import { depositBypassToken } from '../activities/bypass-box';
 import {
@@ -22,48 +23,38 @@ const who = () => process.env.USER ?? 'operator';
 
 /** Commands that talk to the channel's governor (9.1-9.5, 4.x) and the emergency tools (9.2). */
 export function registerGovernor(ap: Command, ctx: () => CliContext): void {
+  /** Checks an operator's payload here first (the field is named), then signals the governor (starting it if needed). */
+  const send = async <P>(o: { channel?: string }, signal: SignalDefinition<[P]>, validate: (p: unknown) => void, payload: P, done: (ch: string) => string) => {
+    const c = ctx();
+    const ch = c.channel(o.channel);
+    validate(payload);
+    await signalGovernor(await c.temporal(), c.config, ch, signal, payload);
+    c.out({ channel: ch, signal: signal.name, payload }, () => done(ch));
+  };
+
   ap.command('pause')
     .description('pause the autopilot: it keeps analysing and recording but changes nothing (9.1, 9.2)')
     .option('-c, --channel <id>')
     .requiredOption('--reason <text>')
     .option('--hours <h>', 'resume by itself after this long (default: until resumed)')
     .option('--by <name>', 'who', who())
-    .action(async (o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
-      const p = { by: o.by, reason: o.reason, ...(o.hours ? { durationMs: Number(o.hours) * HOUR } : {}) };
-      validatePause(p);
-      await signalGovernor(await c.temporal(), c.config, ch, pauseSignal, p);
-      c.out({ channel: ch, paused: true }, () => `${ch}: pause sent${o.hours ? ` for ${o.hours} h` : ''}`);
-    });
+    .action((o) =>
+      send(o, pauseSignal, validatePause, { by: o.by, reason: o.reason, ...(o.hours ? { durationMs: Number(o.hours) * HOUR } : {}) }, (ch) => `${ch}: pause sent${o.hours ? ` for ${o.hours} h` : ''}`),
+    );
 
   ap.command('resume')
     .description('end an operator or safety pause (an emergency_pause set in the config file must be cleared there)')
     .option('-c, --channel <id>')
     .requiredOption('--reason <text>')
     .option('--by <name>', 'who', who())
-    .action(async (o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
-      const p = { by: o.by, reason: o.reason };
-      validateResume(p);
-      await signalGovernor(await c.temporal(), c.config, ch, resumeSignal, p);
-      c.out({ channel: ch, resumed: true }, () => `${ch}: resume sent`);
-    });
+    .action((o) => send(o, resumeSignal, validateResume, { by: o.by, reason: o.reason }, (ch) => `${ch}: resume sent`));
 
   ap.command('emergency-pause')
     .description('pause now and roll back a running canary within seconds (9.1)')
     .option('-c, --channel <id>')
     .requiredOption('--reason <text>')
     .option('--by <name>', 'who', who())
-    .action(async (o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
-      const p = { by: o.by, reason: o.reason };
-      validateEmergencyPause(p);
-      await signalGovernor(await c.temporal(), c.config, ch, emergencyPauseSignal, p);
-      c.out({ channel: ch, emergencyPause: true }, () => `${ch}: emergency pause sent; a running canary is rolled back`);
-    });
+    .action((o) => send(o, emergencyPauseSignal, validateEmergencyPause, { by: o.by, reason: o.reason }, (ch) => `${ch}: emergency pause sent; a running canary is rolled back`));
 
   ap.command('override-bounds <parameter>')
     .description('replace a parameter’s sliding range for a while (hard limits still apply); announced by alert (9.3-9.5)')
@@ -73,13 +64,9 @@ export function registerGovernor(ap: Command, ctx: () => CliContext): void {
     .requiredOption('--reason <text>')
     .option('--hours <h>', 'expiry', '24')
     .option('--by <name>', 'who', who())
-    .action(async (parameter, o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
+    .action((parameter, o) => {
       const p = { parameter, min: Number(o.min), max: Number(o.max), reason: o.reason, by: o.by, durationMs: Number(o.hours) * HOUR };
-      validateOverride(p, governorSettings(c.config));
-      await signalGovernor(await c.temporal(), c.config, ch, overrideBoundsSignal, p);
-      c.out({ channel: ch, override: p }, () => `${ch}: ${parameter} bounds overridden to [${p.min}, ${p.max}] for ${o.hours} h`);
+      return send(o, overrideBoundsSignal, (x) => validateOverride(x, governorSettings(ctx().config)), p, (ch) => `${ch}: ${parameter} bounds overridden to [${p.min}, ${p.max}] for ${o.hours} h`);
     });
 
   ap.command('clear-override <parameter>')
@@ -87,14 +74,7 @@ export function registerGovernor(ap: Command, ctx: () => CliContext): void {
     .option('-c, --channel <id>')
     .requiredOption('--reason <text>')
     .option('--by <name>', 'who', who())
-    .action(async (parameter, o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
-      const p = { parameter, by: o.by, reason: o.reason };
-      validateClearOverride(p);
-      await signalGovernor(await c.temporal(), c.config, ch, clearOverrideSignal, p);
-      c.out({ channel: ch, cleared: parameter }, () => `${ch}: override of ${parameter} cleared`);
-    });
+    .action((parameter, o) => send(o, clearOverrideSignal, validateClearOverride, { parameter, by: o.by, reason: o.reason }, (ch) => `${ch}: override of ${parameter} cleared`));
 
   ap.command('drift-check')
     .description('the governor’s view: pause, drift mode, rollback rates, prediction error, overrides (4.x)')
