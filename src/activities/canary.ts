@@ -6,15 +6,21 @@ import { guard, type Deps } from './deps';
 
 export type CanaryGroups = Record<string, { control: GroupSummary; canary: GroupSummary }>;
 
-/** Relative prediction error of one change set: mean over predicted KPIs of |real − predicted| / max(|predicted|, 1 %). */
+/**
+ * autopilot_pred_vs_real_error of one change set (4.1, 8.1): for each primary KPI the change
+ * predicted (all predicted KPIs when no primary was predicted), |measured − predicted| /
+ * max(|predicted|, |measured|, 1 %), averaged. Symmetric and bounded by 2: a prediction of the
+ * right size scores near 0, one off by an order of magnitude near 1, one of the wrong sign above 1.
+ */
 export function predictionError(changes: ParameterChange[], verdict: CanaryVerdict): { value: number; perKpi: Record<string, { predicted: number; measured: number; error: number }> } | null {
   const predicted: Record<string, number> = {};
   for (const c of changes) for (const [k, v] of Object.entries(c.expectedImpact)) predicted[k] = (predicted[k] ?? 0) + v;
+  const usable = verdict.kpis.filter((ev) => predicted[ev.kpi] !== undefined && ev.classification !== 'NoData' && Number.isFinite(ev.relDiff));
+  const primaries = usable.filter((ev) => ev.role === 'primary');
   const perKpi: Record<string, { predicted: number; measured: number; error: number }> = {};
-  for (const [kpi, p] of Object.entries(predicted)) {
-    const ev = verdict.kpis.find((k) => k.kpi === kpi);
-    if (!ev || ev.classification === 'NoData' || !Number.isFinite(ev.relDiff)) continue;
-    perKpi[kpi] = { predicted: p, measured: ev.relDiff, error: Math.min(10, Math.abs(ev.relDiff - p) / Math.max(Math.abs(p), 0.01)) };
+  for (const ev of primaries.length ? primaries : usable) {
+    const p = predicted[ev.kpi];
+    perKpi[ev.kpi] = { predicted: p, measured: ev.relDiff, error: Math.abs(ev.relDiff - p) / Math.max(Math.abs(p), Math.abs(ev.relDiff), 0.01) };
   }
   const errors = Object.values(perKpi).map((x) => x.error);
   if (errors.length === 0) return null;
