@@ -118,36 +118,38 @@ export function createCycleActivities(deps: Deps) {
       bounds: ParameterBounds[];
       reference: Record<string, number>;
     }> {
-      const at = now();
-      const stored = deps.state.getBounds(input.channel);
-      const bounds = completeBounds(input.params, stored, at.toISOString());
-      const fresh = bounds.filter((b) => !stored.some((s) => s.parameter === b.parameter));
-      if (fresh.length) {
-        deps.state.saveBounds(
-          input.channel,
-          bounds,
-          fresh.map((b) => ({
-            channel: input.channel, parameter: b.parameter, at: at.toISOString(), kind: 'init' as const,
-            old_min: null, old_max: null, new_min: b.min, new_max: b.max, rationale: 'initial bounds from config',
-          })),
-        );
-      }
-      const dayAgo = new Date(at.getTime() - 86_400_000).toISOString();
-      const versions = deps.history.list(input.channel, { status: [...ACTIVE, 'superseded'] }).items;
-      // newest first: the first version created at or before 24 h ago was in force then
-      const then = versions.find((v) => v.created_at <= dayAgo) ?? versions[versions.length - 1];
-      const reference: Record<string, number> = { ...input.current };
-      if (then) {
-        const old = deps.history.getVersion(input.channel, then.version_id);
-        if (old) {
-          const { card } = applyToCardYaml(old.yaml, [], 'history');
-          for (const p of input.params) {
-            const v = getPath(card, p.card_path);
-            if (typeof v === 'number') reference[p.name] = v;
+      return guard(() => {
+        const at = now();
+        const stored = deps.state.getBounds(input.channel);
+        const bounds = completeBounds(input.params, stored, at.toISOString());
+        const fresh = bounds.filter((b) => !stored.some((s) => s.parameter === b.parameter));
+        if (fresh.length) {
+          deps.state.saveBounds(
+            input.channel,
+            bounds,
+            fresh.map((b) => ({
+              channel: input.channel, parameter: b.parameter, at: at.toISOString(), kind: 'init' as const,
+              old_min: null, old_max: null, new_min: b.min, new_max: b.max, rationale: 'initial bounds from config',
+            })),
+          );
+        }
+        const dayAgo = new Date(at.getTime() - 86_400_000).toISOString();
+        const versions = deps.history.list(input.channel, { status: [...ACTIVE, 'superseded'] }).items;
+        // newest first: the first version created at or before 24 h ago was in force then
+        const then = versions.find((v) => v.created_at <= dayAgo) ?? versions[versions.length - 1];
+        const reference: Record<string, number> = { ...input.current };
+        if (then) {
+          const old = deps.history.getVersion(input.channel, then.version_id);
+          if (old) {
+            const { card } = applyToCardYaml(old.yaml, [], 'history');
+            for (const p of input.params) {
+              const v = getPath(card, p.card_path);
+              if (typeof v === 'number') reference[p.name] = v;
+            }
           }
         }
-      }
-      return { bounds, reference };
+        return { bounds, reference };
+      });
     },
 
     /** Writes the candidate card into history (status `canary`); idempotent per cycle. */
@@ -212,6 +214,25 @@ export function createCycleActivities(deps: Deps) {
         error: input.error ?? null,
       });
       deps.logger.info({ channel: input.channel, cycleId: input.cycleId, outcome: input.outcome }, 'cycle finished');
+    },
+
+    /**
+     * History housekeeping after a cycle (5.4): versions past the retention period go into a
+     * compressed archive (read back before the originals are removed), then the integrity check
+     * looks for missing files, hash mismatches and orphans; problems raise an alert.
+     */
+    async maintainHistory(input: { channel: string; cycleId: string }): Promise<{ archived: number; archive?: string; integrityOk: boolean; problems: number }> {
+      const days = deps.config().stores.history_retention_days;
+      const r = deps.history.applyRetention(input.channel, { days, now: now() });
+      const integrity = deps.history.verifyIntegrity(input.channel);
+      if (!integrity.ok) {
+        await deps.alerts.raise({
+          severity: 'critical', channel: input.channel, cycleId: input.cycleId, name: 'history_integrity',
+          summary: `history integrity check found ${integrity.problems.length} problem(s): ${integrity.problems.slice(0, 3).map((p) => `${p.kind} ${p.file}`).join('; ')}`,
+          details: { problems: integrity.problems.slice(0, 50) },
+        });
+      }
+      return { archived: r.archived, archive: r.archive, integrityOk: integrity.ok, problems: integrity.problems.length };
     },
 
     /** Raises an alert (the alerter stores it in the audit log first, then sends it). */

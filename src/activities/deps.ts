@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { AutopilotConfig } from '../config/schema';
 import { ValidationError } from '../config/errors';
 import type { CardStore } from '../adapters/card-store';
-import type { HistoryStore } from '../adapters/history';
+import { HistoryIntegrityError, type HistoryStore } from '../adapters/history';
 import type { MetricsStore } from '../adapters/metrics-store';
 import type { SqliteStateStore } from '../adapters/state-store';
 import type { Alerter } from '../adapters/alerts';
@@ -21,13 +21,17 @@ export interface Deps {
   now?: () => Date;
 }
 
-/** Runs `fn`; bad input becomes a non-retryable failure that names the fields (never a crash loop). */
+/** Runs `fn`; bad input or corrupt history becomes a non-retryable failure that names the problem (never a crash loop). */
 export async function guard<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof ValidationError) {
       throw ApplicationFailure.create({ type: 'ValidationError', message: err.message, nonRetryable: true, details: [err.problems] });
+    }
+    // A corrupted history file does not heal by retrying: fail fast so the cycle alerts at once.
+    if (err instanceof HistoryIntegrityError) {
+      throw ApplicationFailure.create({ type: 'HistoryIntegrityError', message: err.message, nonRetryable: true });
     }
     throw err;
   }

@@ -150,6 +150,8 @@ export const AutopilotConfigSchema = z.strictObject({
     /** `{channel}` is replaced by the channel id. */
     card_path: z.string().default('cards/{channel}/business_logic.yaml'),
     history_dir: z.string().default('history'),
+    /** 5.4: versions older than this are archived (compressed, never dropped) after each cycle. */
+    history_retention_days: z.number().int().min(90, 'expected at least 90 (requirement 5.4)').default(90),
     /** Run after every card or overlay write (10.4); `{card}` and `{channel}` are substituted. */
     reload_command: z.string().optional(),
   }).prefault({}),

@@ -30,7 +30,7 @@ export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> 
   const acts = proxyActivities<Activities>({
     startToCloseTimeout: input.operationTimeoutMs,
     scheduleToCloseTimeout: input.operationTimeoutMs,
-    retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['ValidationError'] },
+    retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['ValidationError', 'HistoryIntegrityError'] },
   });
   const totalChecks = Math.max(1, Math.round(input.durationMs / input.checkIntervalMs));
   const status: CanaryStatus = { canaryId: input.canaryId, phase: 'deploying', checksDone: 0, totalChecks, lastVerdict: null, startedAt: null };

@@ -80,7 +80,7 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
   const cycleId = workflowInfo().workflowId;
   const { channel } = input;
   upsertSearchAttributes([{ key: SA_CHANNEL, value: channel }]);
-  const boot = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', scheduleToCloseTimeout: '10 minutes', retry: { nonRetryableErrorTypes: ['ValidationError'] } });
+  const boot = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', scheduleToCloseTimeout: '10 minutes', retry: { nonRetryableErrorTypes: ['ValidationError', 'HistoryIntegrityError'] } });
 
   let phase = 'starting';
   let changes: ParameterChange[] = [];
@@ -91,7 +91,7 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
   const acts = proxyActivities<Activities>({
     startToCloseTimeout: settings.operationTimeoutMs,
     scheduleToCloseTimeout: settings.operationTimeoutMs,
-    retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['ValidationError'] },
+    retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['ValidationError', 'HistoryIntegrityError'] },
   });
   const report: Record<string, unknown> = { trigger: input.trigger, paused: settings.paused };
   let versionId: string | undefined;
@@ -119,6 +119,7 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
       if (upd.adjustments.length) await decide('bounds_update', `${upd.adjustments.length} bounds adjustment(s)`, upd.adjustments);
     }
     await reportToGovernor(outcome, extra.predictionError);
+    report.history = await acts.maintainHistory({ channel, cycleId });
     upsertSearchAttributes([{ key: SA_OUTCOME, value: outcome }]);
     await acts.finishCycle({ cycleId, channel, outcome, versionId, canaryId: canaryId ?? undefined, report: { ...report, message } });
     log.info('cycle finished', { cycleId, outcome, message });
@@ -216,7 +217,7 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
       startToCloseTimeout: settings.operationTimeoutMs,
       scheduleToCloseTimeout: settings.operationTimeoutMs,
       heartbeatTimeout: '30 seconds',
-      retry: { maximumAttempts: 2, nonRetryableErrorTypes: ['ValidationError'] },
+      retry: { maximumAttempts: 2, nonRetryableErrorTypes: ['ValidationError', 'HistoryIntegrityError'] },
     });
     const gate = await gateActs.runGoldenSet({ channel, cycleId, params: version.params, bypass: input.bypassGolden });
     report.golden = { ...gate, failures: gate.failures.slice(0, 5) };
@@ -274,6 +275,9 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
       return await end(phase === 'reading_card' ? 'invalid_card' : 'invalid_input', cause.message);
     }
     const timedOut = chain(err).some((e) => e instanceof TimeoutFailure);
+    if (cause instanceof ApplicationFailure && cause.type === 'HistoryIntegrityError') {
+      await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: 'history_integrity', summary: cause.message });
+    }
     const message = `${timedOut ? 'operation timed out' : 'cycle failed'} during ${phase}: ${(cause as Error)?.message ?? String(err)}`;
     // 8.3 / 8.5: timeouts and failures alert as critical.
     await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: timedOut ? 'operation_timeout' : 'cycle_failed', summary: message });

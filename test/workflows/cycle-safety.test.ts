@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Harness } from '../support/harness';
 import { startCycle, canaryStatus } from '../../src/client';
 import { canaryWorkflowId } from '../../src/workflows/messages';
@@ -146,5 +147,33 @@ describe('an Inconclusive canary (3.4, 3.5)', () => {
     expect(r.outcome).toBe('rolled_back');
     expect(readFileSync(h.cards.path).equals(before)).toBe(true);
     expect(h.rt.deps.state.getCanary(canaryWorkflowId(h.channel, r.cycleId))).toMatchObject({ status: 'rolled_back', decided_by: 'inconclusive_timeout' });
+  });
+});
+
+describe('history housekeeping after each cycle (5.4)', () => {
+  const h = new Harness({ backfillHours: 0 });
+  beforeAll(() => h.start());
+  afterAll(() => h.close());
+
+  it('archives versions past the retention period and alerts when the integrity check finds a corrupted file', async () => {
+    const yaml = readFileSync(h.cards.path, 'utf8');
+    const old = h.rt.deps.history.storeVersion(h.channel, yaml.replace('top_k: 8', 'top_k: 9'), {
+      parent: null, source: 'manual', changes: [], rationale: 'an old card', created_at: new Date(Date.now() - 100 * 86_400_000).toISOString(),
+      deployment: { status: 'superseded', updated_at: new Date().toISOString() },
+    });
+    const first = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'volume', value: 1 }] })).result();
+    const report = h.rt.deps.state.getCycle(first.cycleId)!.report as { history: { archived: number; integrityOk: boolean } };
+    expect(report.history).toMatchObject({ archived: 1, integrityOk: true });
+    expect(h.rt.deps.history.getVersion(h.channel, old.version_id)).toBeNull(); // moved into the archive, not lost
+
+    const live = h.rt.deps.history.latest(h.channel)!;
+    writeFileSync(join(h.rt.deps.history.root, live.card_file), 'tampered: true\n');
+    // The next cycle cannot trust the history it measures the daily delta from: it stops at once.
+    const second = await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'volume', value: 1 }] });
+    await expect(second.result()).rejects.toThrow();
+    expect(h.rt.deps.state.getCycle(second.workflowId)).toMatchObject({ status: 'failed', outcome: 'failed' });
+    const alerts = h.rt.deps.state.listDecisions(h.channel, { cycleId: second.workflowId }).filter((d) => d.kind === 'alert');
+    expect(alerts.map((a) => (a.payload as { name: string }).name)).toContain('history_integrity');
+    expect(readFileSync(h.cards.path, 'utf8')).toBe(yaml); // nothing deployed
   });
 });
