@@ -124,6 +124,38 @@ export function oracleSearch(truth: Truth, kpis: KpiDef[], params: ParamDef[], s
   return { values: best, gain: bestScore, evaluations };
 }
 
+/**
+ * The oracle card as the learner could reach it: it starts from `start` like the learner and,
+ * once a day, moves at most `maxChanges` parameters toward `target`, each by at most its
+ * max_daily_delta (the bounds' daily delta, 2.5) — with perfect knowledge and no failed canary.
+ * Each day it takes the move(s) with the best true gain on that day (a move only toward the
+ * target). The card of day d is the one in force during day d (a change decided on day d is in
+ * force from day d + 1, as in the learning policy). This is an upper bound of what any policy
+ * under the same constraints can earn on the way to that card; it does not replace the oracle
+ * as the yardstick of the target (≥ 0.9 of the oracle's gain).
+ */
+export function reachableOracle(truth: Truth, kpis: KpiDef[], params: ParamDef[], start: Values, target: Values, days: number, maxChanges: number): { gains: number[]; reachedOnDay: number | null } {
+  let v = { ...start };
+  const gains: number[] = [];
+  let reachedOnDay: number | null = null;
+  const round = (p: ParamDef, x: number): number => (p.type === 'int' ? Math.round(x) : Math.round(x * 1e6) / 1e6);
+  for (let d = 0; d < days; d++) {
+    gains.push(truth.gain(kpis, v, start, d));
+    const moves = params
+      .filter((p) => Math.abs((target[p.name] ?? v[p.name]!) - v[p.name]!) > 1e-9)
+      .map((p) => {
+        const gap = target[p.name]! - v[p.name]!;
+        const next = round(p, v[p.name]! + Math.sign(gap) * Math.min(Math.abs(gap), p.max_daily_delta));
+        return { p, next, gain: truth.gain(kpis, { ...v, [p.name]: next }, start, d) };
+      })
+      .sort((a, b) => b.gain - a.gain)
+      .slice(0, Math.max(1, maxChanges));
+    if (moves.length === 0 && reachedOnDay === null) reachedOnDay = d;
+    for (const m of moves) v = { ...v, [m.p.name]: m.next };
+  }
+  return { gains, reachedOnDay };
+}
+
 // ---------------------------------------------------------------- aggregation
 
 /** Hourly buckets per KPI, as the metrics store's hourly() returns them. */

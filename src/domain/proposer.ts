@@ -55,6 +55,63 @@ export const RULES: Rule[] = [
     rationale: 'the age mix of selected plans is far from the target: a higher plan_selection_bias favours fresh plans',
     expectedImpact: { novelty_temporal_kld: -0.1, engagement_proxy: 0.0 },
   },
+  // The rules below act on top_k and epsilon. Their directions follow from the reference
+  // selection (src/adapters/selection/select.ts), not from any measured optimum:
+  // - top_k is the number of picks per slot: one more pick adds one more draw to the selected
+  //   set, so the kind entropy of the set can only grow (at most ln(k+1) − ln(k) ≈ 1/k nats,
+  //   ≈ 6 % of ln 8 at k = 8; half of that bound is the prior), and the extra pick comes from
+  //   further down the ranking, so more of the picks are low-score ones the curator corrects.
+  //   Its effect on engagement is not signed by the selection: the prior leaves it at 0.
+  // - epsilon is the share of positions filled uniformly at random instead of by score: more
+  //   of it spreads picks over more kinds (entropy up), puts lower-score plans on air
+  //   (engagement slightly down) and gives the curator more to correct.
+  // They come after the temperature rules so that, at equal severity, the rule proposer
+  // (one change a cycle) keeps its historical choice.
+  {
+    name: 'entropy_below_target_top_k',
+    kpi: 'selection_entropy',
+    when: 'below',
+    parameter: 'top_k',
+    direction: 1,
+    rationale: 'selection entropy is below its target band: one more pick per slot spreads the selected set over more kinds',
+    expectedImpact: { selection_entropy: 0.03, engagement_proxy: 0.0, curator_apply_budget_used_pct: 0.03 },
+  },
+  {
+    name: 'entropy_above_target_top_k',
+    kpi: 'selection_entropy',
+    when: 'above',
+    parameter: 'top_k',
+    direction: -1,
+    rationale: 'selection entropy is above its target band: one pick fewer per slot narrows the selected set',
+    expectedImpact: { selection_entropy: -0.03, engagement_proxy: 0.0, curator_apply_budget_used_pct: -0.03 },
+  },
+  {
+    name: 'curator_budget_high_top_k',
+    kpi: 'curator_apply_budget_used_pct',
+    when: 'above',
+    parameter: 'top_k',
+    direction: -1,
+    rationale: 'the curator spends too much of its correction budget: one pick fewer per slot drops the lowest-ranked pick',
+    expectedImpact: { curator_apply_budget_used_pct: -0.05, selection_entropy: -0.03 },
+  },
+  {
+    name: 'entropy_below_target_epsilon',
+    kpi: 'selection_entropy',
+    when: 'below',
+    parameter: 'epsilon',
+    direction: 1,
+    rationale: 'selection entropy is below its target band: more uniformly random positions spread picks over more kinds',
+    expectedImpact: { selection_entropy: 0.01, engagement_proxy: -0.005, curator_apply_budget_used_pct: 0.02 },
+  },
+  {
+    name: 'curator_budget_high_epsilon',
+    kpi: 'curator_apply_budget_used_pct',
+    when: 'above',
+    parameter: 'epsilon',
+    direction: -1,
+    rationale: 'the curator spends too much of its correction budget: fewer uniformly random (often low-score) picks',
+    expectedImpact: { curator_apply_budget_used_pct: -0.03, selection_entropy: -0.01, engagement_proxy: 0.005 },
+  },
 ];
 
 export interface ProposalContext {

@@ -5,8 +5,10 @@
  *   - every primary KPI: weight × goal-signed relative change (maximize: +, minimize: −);
  *   - every KPI with a target band (target_min / target_max, any role): weight × the reduction
  *     of its distance outside the band, relative to the band edge (0 while it stays inside);
- *     the expectation is taken over the predicted effect's uncertainty (closed form for the
- *     hinge), so a move that might push a KPI out of its band costs something;
+ *     the expectation is taken over the predicted effect's uncertainty and over the window
+ *     mean's own standard error (closed form for the hinge), so a move that might push a KPI
+ *     out of its band costs something, and one that moves a KPI measured just inside its band
+ *     away from the edge is worth something;
  *   - guardrails without a band add nothing: they are constraints, through the canary model.
  * Canary model: the canary estimate of a KPI's relative effect is N(μ, s² + e²), with μ, s the
  * model's prediction and e the canary's own standard error (the KPI's slot-level coefficient of
@@ -77,19 +79,31 @@ export function predictObjective(kpis: KpiDef[], analysis: WindowAnalysis, p: Pr
     const a = analysis.kpis.find((x) => x.kpi === k.name);
     if (hasBand(k) && a && Number.isFinite(a.mean)) {
       const L = a.mean;
+      // The objective is the distance of the TRUE level from the band; the window only gives
+      // its mean to ± se (slot sd / √n). Both the current distance and the distance after the
+      // move are expectations over that uncertainty (and, after the move, over the predicted
+      // effect): treating the current level as exact would make every uncertain move near a
+      // band edge look harmful (Jensen) while a KPI measured just inside its band may well be
+      // outside it. With production-size windows se is negligible and this is the plain hinge.
+      const se = a.n > 1 && Number.isFinite(a.sd) ? a.sd / Math.sqrt(a.n) : 0;
+      const after = L * (1 + mu);
+      const sdAfter = Math.sqrt(L * L * s * s + se * se * ((1 + mu) ** 2 + s * s));
+      let now = 0;
       let expected = 0;
       let slope = 0;
       if (k.target_min !== undefined) {
         const e = Math.max(Math.abs(k.target_min), 1e-9);
-        expected += hingeMean((k.target_min - L) / e, -L / e, mu, s);
-        if (L * (1 + mu) < k.target_min) slope += -L / e;
+        now += hingeMean(k.target_min / e, -1 / e, L, se);
+        expected += hingeMean(k.target_min / e, -1 / e, after, sdAfter);
+        if (after < k.target_min) slope += -L / e;
       }
       if (k.target_max !== undefined) {
         const e = Math.max(Math.abs(k.target_max), 1e-9);
-        expected += hingeMean((L - k.target_max) / e, L / e, mu, s);
-        if (L * (1 + mu) > k.target_max) slope += L / e;
+        now += hingeMean(-k.target_max / e, 1 / e, L, se);
+        expected += hingeMean(-k.target_max / e, 1 / e, after, sdAfter);
+        if (after > k.target_max) slope += L / e;
       }
-      band += k.weight * (bandDistance(k, L) - expected);
+      band += k.weight * (now - expected);
       variance += (k.weight * slope * s) ** 2;
     }
   }

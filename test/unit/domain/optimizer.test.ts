@@ -5,6 +5,8 @@ import {
   experimentOf,
   objectiveOfLevels,
   optimize,
+  predictObjective,
+  priorSlope,
   relativeSe,
   type CanaryPlan,
   type Experiment,
@@ -73,6 +75,32 @@ describe('optimizer (1.3, 1.4)', () => {
     expect(c.expectedImpactSd!.engagement_proxy).toBeGreaterThan(0.02);
     expect(c.prediction!.pProceed).toBeLessThan(0.85);
     expect(c.rationale).toMatch(/uncertain|probe/);
+  });
+
+  it('cold start: the rule table gives top_k and epsilon signed priors from how the selection works (1.3)', () => {
+    const topK = PARAMS[1]!;
+    const eps = PARAMS[3]!;
+    // More picks per slot → more kinds in the selected set, more low-ranked picks for the curator.
+    expect(priorSlope(topK, 'selection_entropy', { selection_entropy: 'below' })).toBeGreaterThan(0);
+    expect(priorSlope(topK, 'selection_entropy', {})).toBeGreaterThan(0);
+    expect(priorSlope(topK, 'curator_apply_budget_used_pct', { selection_entropy: 'below' })).toBeGreaterThan(0);
+    // The selection does not sign top_k's effect on engagement: the prior stays neutral.
+    expect(priorSlope(topK, 'engagement_proxy', { selection_entropy: 'below' })).toBe(0);
+    // Uniformly random positions: entropy up, engagement down.
+    expect(priorSlope(eps, 'selection_entropy', { selection_entropy: 'below' })).toBeGreaterThan(0);
+    expect(priorSlope(eps, 'engagement_proxy', { selection_entropy: 'below' })).toBeLessThan(0);
+  });
+
+  it('cold start with entropy below its band: top_k up is predicted to bring entropy back (band gain), epsilon up to cost engagement (1.3)', () => {
+    const r = optimize(input({ analysis: analysis({ selection_entropy: 1.76 }) }));
+    const k = r.candidates.find((x) => x.parameter === 'top_k' && x.newValue === 9)!;
+    expect(k.prediction.mean.selection_entropy).toBeGreaterThan(0);
+    expect(k.objective.band).toBeGreaterThan(0);
+    expect(k.objective.mean).toBeGreaterThan(0);
+    const e = r.candidates.find((x) => x.parameter === 'epsilon' && x.newValue > 0.04)!;
+    expect(e.prediction.mean.engagement_proxy).toBeLessThan(0);
+    // temperature keeps the larger prior (its rules also expect engagement up): it is still the first probe
+    expect(r.changes[0]).toMatchObject({ parameter: 'temperature', changeType: 'Exploration' });
   });
 
   it('cold start with every KPI in band: no coin flips, nothing proposed', () => {
@@ -176,6 +204,28 @@ describe('objective from the KPI config', () => {
     expect(objectiveOfLevels(KPIS, { ...ref, selection_entropy: 1.8 }, ref)).toBeCloseTo(-0.5 * 0.1, 12);
     // a guardrail inside its band adds nothing, whichever way it moves
     expect(objectiveOfLevels(KPIS, { ...ref, curator_apply_budget_used_pct: 40 }, ref)).toBeCloseTo(0, 12);
+  });
+});
+
+describe('objective: target bands on the true level', () => {
+  const prediction = (entropyEffect: number, sd: number) => ({
+    mean: { engagement_proxy: 0, selection_entropy: entropyEffect, curator_apply_budget_used_pct: 0, novelty_temporal_kld: 0 },
+    sd: { engagement_proxy: 0, selection_entropy: sd, curator_apply_budget_used_pct: 0, novelty_temporal_kld: 0 },
+    evidence: 0,
+  });
+  it('values moving a KPI measured just inside its band away from the edge when the window mean is uncertain', () => {
+    const a = analysis({ selection_entropy: 2.01 });
+    const noisy = { ...a, kpis: a.kpis.map((k) => (k.kpi === 'selection_entropy' ? { ...k, n: 240 } : k)) };
+    expect(predictObjective(KPIS, noisy, prediction(0.05, 0.01)).band).toBeGreaterThan(0);
+    // With a production-size window the level is known: the same move is worth ~nothing.
+    expect(Math.abs(predictObjective(KPIS, a, prediction(0.05, 0.01)).band)).toBeLessThan(1e-4);
+  });
+
+  it('charges an uncertain move toward the band edge, and rewards a sure move back into the band', () => {
+    expect(predictObjective(KPIS, analysis({ selection_entropy: 2.05 }), prediction(-0.02, 0.05)).band).toBeLessThan(0);
+    const below = predictObjective(KPIS, analysis({ selection_entropy: 1.8 }), prediction(0.05, 0.001));
+    // 1.8 → 1.89: distance 0.1 → 0.055 of the edge, weight 0.5.
+    expect(below.band).toBeCloseTo(0.5 * (0.1 - 0.055), 3);
   });
 });
 
