@@ -7,6 +7,7 @@ import type { DeploymentStatus } from '../adapters/history';
 import { getPath, selectionParams, type SelectionParams } from '../config/card';
 import { ValidationError } from '../config/errors';
 import { guard, type Deps } from './deps';
+import type { CanaryPolicy } from '../workflows/messages';
 
 export interface CycleSettings {
   paused: { paused: boolean; reason: string | null };
@@ -16,15 +17,7 @@ export interface CycleSettings {
   windowHours: number;
   minSamples: number;
   operationTimeoutMs: number;
-  canary: {
-    trafficPercentage: number;
-    durationMs: number;
-    checkIntervalMs: number;
-    inconclusiveWindowMs: number;
-    confidenceLevel: number;
-    nonInferiorityMargin: number;
-    minSamplesPerGroup: number;
-  };
+  canary: CanaryPolicy;
 }
 
 export interface CurrentCard {

@@ -238,14 +238,11 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       args: [
         {
+          ...settings.canary,
+          ...(t.durationMs !== undefined ? { durationMs: t.durationMs } : {}),
+          ...(t.checkIntervalMs !== undefined ? { checkIntervalMs: t.checkIntervalMs } : {}),
+          ...(t.inconclusiveWindowMs !== undefined ? { inconclusiveWindowMs: t.inconclusiveWindowMs } : {}),
           channel, cycleId, canaryId, versionId, parentSha: card.sha256, changes, kpis: settings.kpis,
-          trafficPercentage: settings.canary.trafficPercentage,
-          durationMs: t.durationMs ?? settings.canary.durationMs,
-          checkIntervalMs: t.checkIntervalMs ?? settings.canary.checkIntervalMs,
-          inconclusiveWindowMs: t.inconclusiveWindowMs ?? settings.canary.inconclusiveWindowMs,
-          confidenceLevel: settings.canary.confidenceLevel,
-          nonInferiorityMargin: settings.canary.nonInferiorityMargin,
-          minSamplesPerGroup: settings.canary.minSamplesPerGroup,
           operationTimeoutMs: settings.operationTimeoutMs,
         },
       ],

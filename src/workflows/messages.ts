@@ -54,7 +54,18 @@ export interface CycleResult {
   message: string;
 }
 
-export interface CanaryInput {
+/** How a canary runs and judges (3.1-3.5): the config's `canary` section in milliseconds. */
+export interface CanaryPolicy {
+  trafficPercentage: number;
+  durationMs: number;
+  checkIntervalMs: number;
+  inconclusiveWindowMs: number;
+  confidenceLevel: number;
+  nonInferiorityMargin: number;
+  minSamplesPerGroup: number;
+}
+
+export interface CanaryInput extends CanaryPolicy {
   channel: string;
   cycleId: string;
   canaryId: string;
@@ -63,13 +74,6 @@ export interface CanaryInput {
   parentSha: string;
   changes: ParameterChange[];
   kpis: KpiDef[];
-  trafficPercentage: number;
-  durationMs: number;
-  checkIntervalMs: number;
-  inconclusiveWindowMs: number;
-  confidenceLevel: number;
-  nonInferiorityMargin: number;
-  minSamplesPerGroup: number;
   operationTimeoutMs: number;
 }
 
