@@ -63,6 +63,21 @@
  *   rollback budget or by probing them, was tried and raised the rollback rate to 10-22 %: the
  *   model's P(pass) is over-confident near the optimum (local quadratic, shrunk slopes);
  * - the harmful scenario's rollback is the canary catching the harmful region (as intended).
+ * Issue 3 (is P(pass) over-confident?), re-checked with seeds 11 and 23: no. forecastCanary
+ * already applies the judge's final rule to N(μ, s² + e²) (model sd s, canary se e at
+ * expectedSamples); a Monte Carlo of judgeCanary agrees within ±0.01 for a known effect (0.22 for
+ * a no-effect move at 6 000 slots, 0.53 at 18 000). Against the outcomes of the 43 canaries of
+ * both seeds: the 23 gated moves (Optimization/Correction, predicted 0.87-0.99) passed 22 times,
+ * the miss being the harmful region (no model can see it before the canary); the 20 Explorations
+ * (admitted by utility, predicted 0.29-0.75) passed 18 times, so P is under-, not over-confident
+ * there. Every non-harmful rollback (seed 11 noise, seed 23 noise) is an Exploration predicted at
+ * 0.72-0.75. An empirical shrinkage of P toward the observed pass rate of similar past moves (same
+ * parameter and direction, age/locality-weighted residual o − p̂, zero prior worth 3 canaries) was
+ * tried: over all past canaries it raises P (the Explorations' residuals) and lets half-learned
+ * moves through (seed 11: 6 rollbacks of 32 = 18.8 %, gain 0.78); over gated canaries only it
+ * changes no decision (identical JSON). Both were reverted. What limits gain is the 0.85 gate on
+ * an honest P: e.g. seed 23 stops at temperature 0.8 because 0.8→0.9 (true ΔJ ≈ +0.05, mostly
+ * band terms the engagement NI test does not see) has P(pass) 0.62-0.73 at this canary size.
  * (The previous author found that a canary of production size, --canary-slots=18000, changes
  * none of this; not re-checked after these changes.)
  */

@@ -16,6 +16,12 @@
  * the estimate is worse than max(z_H·e, tolerance + z·e) (the judge's Rollback family, first
  * Holm step, and the tolerance rule); a primary passes when it is better than z·e − margin
  * (non-inferior or improved). P(Proceed) multiplies those as if independent.
+ * Issue 3 check: for a known effect this matches judgeCanary's final verdict on simulated
+ * canaries to ±0.01-0.02 (test/unit/domain/optimizer-pass-probability.test.ts), e.g. a no-effect
+ * move at 6 000 canary slots gets 0.22 (judge 0.22), at 18 000 0.53, at 100 000 0.99. Against
+ * the bench's outcomes it is calibrated for gated moves (predicted ≈ 0.95, observed 22 of 23,
+ * the miss a harmful region the model cannot see) and under-confident for Explorations
+ * (predicted 0.3-0.75, observed 18 of 20): see the Findings in bench/decision-quality.ts.
  */
 import { probit } from 'simple-statistics';
 import { normalCdf } from '../sequential';
