@@ -16,7 +16,7 @@ let runtimeInstalled = false;
 /** Quiet SDK logs; once per jest worker process, before any Worker exists. */
 export function installRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger(process.env.VVTV_TEST_SDK_LOG === 'warn' ? 'WARN' : 'ERROR') }); // expected failures log at WARN
   runtimeInstalled = true;
 }
 
