@@ -60,7 +60,8 @@ export function createGovernorActivities(deps: GovernorDeps) {
   return {
     /** Asks the channel's governor for permission; an allowed cycle becomes the running one. */
     async governorMayRun(input: { channel: string; cycleId: string; at: string }): Promise<MayRunAnswer> {
-      return callGovernor(input.channel, mayRunUpdate, { cycleId: input.cycleId, at: input.at }, `mayRun/${input.cycleId}/${input.at}`);
+      const settings = governorSettings(deps.config());
+      return callGovernor(input.channel, mayRunUpdate, { cycleId: input.cycleId, at: input.at, settings }, `mayRun/${input.cycleId}/${input.at}`);
     },
 
     /** Tells the governor which canary runs, so an emergency pause can roll it back (9.1). */

@@ -14,7 +14,12 @@ export interface EmergencyPausePayload { by: string; reason: string }
 export interface OverrideBoundsPayload { parameter: string; min: number; max: number; reason: string; by: string; durationMs?: number }
 export interface ClearOverridePayload { parameter: string; by: string; reason: string }
 export interface ConfigFlagPayload { emergencyPause: boolean }
-export interface MayRunRequest { cycleId: string; at: string }
+export interface MayRunRequest {
+  cycleId: string;
+  at: string;
+  /** The settings from the live config: a governor adopts them, so config edits reach a running one. */
+  settings?: GovernorSettings;
+}
 export interface RegisterCanaryRequest { cycleId: string; canaryId: string }
 
 export interface MayRunAnswer {

@@ -110,7 +110,13 @@ export function validateClearOverride(p: unknown): asserts p is ClearOverridePay
 }
 
 export function validateMayRun(p: unknown): asserts p is MayRunRequest {
-  check('governor mayRun', p, (o, e) => (text(o, 'cycleId', e), isoTime(o, 'at', e)));
+  check('governor mayRun', p, (o, e) => {
+    text(o, 'cycleId', e);
+    isoTime(o, 'at', e);
+    const st = o.settings as Obj | undefined;
+    if (st !== undefined && (st === null || typeof st !== 'object' || !Array.isArray(st.parameters) || typeof st.pauseMs !== 'number' || !(st.pauseMs > 0)))
+      e.push('settings: expected governor settings (parameters, pauseMs > 0, …) or nothing');
+  });
 }
 
 export function validateRegisterCanary(p: unknown): asserts p is RegisterCanaryRequest {

@@ -30,7 +30,9 @@ import {
  * call; this shell holds the waits and performs the effects (alerts, audit, drift rows, canary stop).
  */
 export async function autopilotGovernor(input: GovernorInput): Promise<void> {
-  const { channel, settings } = input;
+  const { channel } = input;
+  // Replaced by the settings each cycle brings from the live config (mayRun), carried through continueAsNew.
+  let settings = input.settings;
   const s = input.state ?? initialGovernorState(channel);
   const acts = proxyActivities<GovernorActivities>({
     startToCloseTimeout: '30 seconds',
@@ -70,7 +72,11 @@ export async function autopilotGovernor(input: GovernorInput): Promise<void> {
   setHandler(
     mayRunUpdate,
     (r) => {
-      const { answer, effects } = mayRun(s, r, Date.now(), settings);
+      if (r.settings && JSON.stringify(r.settings) !== JSON.stringify(settings)) {
+        settings = r.settings;
+        log.info('governor settings updated from the config', { channel, cycleId: r.cycleId });
+      }
+      const { answer, effects } = mayRun(s, { cycleId: r.cycleId, at: r.at }, Date.now(), settings);
       void apply(effects);
       return answer;
     },

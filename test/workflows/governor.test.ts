@@ -246,4 +246,17 @@ describe('governor on a real Temporal server', () => {
     expect(s.outcomes.some((o: { cycleId: string; outcome: string }) => o.cycleId === cycle.workflowId && o.outcome === 'rolled_back')).toBe(true);
     await rx.waitFor(() => alertNames(h.channel).includes('emergency_pause'));
   });
+
+  it('adopts settings edited in autopilot.yaml at the next cycle, without a restart', async () => {
+    const { channel, g } = await governor('settings');
+    expect((await status(g)).settings.driftStepScale).toBe(0.5);
+    h.writeConfig((raw) => (raw.drift_monitoring.drift_step_scale = 0.3));
+    try {
+      const acts = createGovernorActivities({ ...deps, client: h.client });
+      await acts.governorMayRun({ channel, cycleId: 'settings-cycle', at: new Date().toISOString() });
+      expect((await status(g)).settings.driftStepScale).toBe(0.3);
+    } finally {
+      h.writeConfig();
+    }
+  });
 });
