@@ -3,6 +3,7 @@ import { parseCard } from '../adapters/card-store';
 import { completeBounds, validateChange } from '../domain/bounds';
 import { getPath } from '../config/card';
 import { loadConfig } from '../config/load';
+import { ValidationError } from '../config/errors';
 import { readFileSync } from 'node:fs';
 import { table, type CliContext } from './context';
 
@@ -90,7 +91,13 @@ export function registerInspect(ap: Command, ctx: () => CliContext): void {
       loadConfig(c.configPath); // throws with every problem named
       const ch = c.channel(o.channel);
       const path = o.card ?? c.runtime.deps.cards(ch).path;
-      const { card } = parseCard(readFileSync(path, 'utf8'), path);
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new ValidationError(path, [`cannot read the card: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+      }
+      const { card } = parseCard(text, path);
       const bounds = completeBounds(c.config.parameters, c.runtime.deps.state.getBounds(ch), new Date().toISOString());
       const problems: string[] = [];
       for (const p of c.config.parameters) {
@@ -111,5 +118,42 @@ export function registerInspect(ap: Command, ctx: () => CliContext): void {
     .action(async () => {
       const c = ctx();
       c.out(c.config, (cfg) => JSON.stringify(cfg, null, 2));
+    });
+
+  ap.command('report')
+    .description('performance over a period: outcomes, deployment success (8.2), rollback rate (4.3), prediction error (4.1)')
+    .option('-c, --channel <id>')
+    .option('--days <n>', 'period', '30')
+    .action(async (o) => {
+      const c = ctx();
+      const ch = c.channel(o.channel);
+      const days = Number(o.days);
+      if (!(days > 0)) throw new ValidationError('--days', [`expected a positive number, got ${o.days}`]);
+      const from = new Date(Date.now() - days * 86_400_000).toISOString();
+      const cycles = c.runtime.deps.state.listCycles(ch, 100_000).filter((x) => x.started_at >= from);
+      const byOutcome: Record<string, number> = {};
+      for (const x of cycles) byOutcome[x.outcome ?? x.status] = (byOutcome[x.outcome ?? x.status] ?? 0) + 1;
+      const promoted = byOutcome.promoted ?? 0;
+      const rolledBack = byOutcome.rolled_back ?? 0;
+      const errors = c.runtime.deps.metrics
+        .window({ channel: ch, metricType: 'autopilot_pred_vs_real_error', from, to: new Date(Date.now() + 1).toISOString() })
+        .map((p) => p.value)
+        .sort((a, b) => a - b);
+      const p50 = errors.length ? errors[Math.floor((errors.length - 1) / 2)] : null;
+      const r = {
+        channel: ch, days, cycles: cycles.length, byOutcome,
+        deploymentSuccess: promoted + rolledBack ? promoted / (promoted + rolledBack) : null,
+        rollbackRate: promoted + rolledBack ? rolledBack / (promoted + rolledBack) : null,
+        predictionErrorP50: p50, predictionErrors: errors.length,
+        targets: { deploymentSuccessAbove: 0.9, rollbackRateBelow: 0.05, predictionErrorP50Below: 0.2 },
+      };
+      const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+      c.out(r, (x) =>
+        [
+          `${x.channel}, last ${x.days} days: ${x.cycles} cycle(s)  ${Object.entries(x.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          `deployment success ${pct(x.deploymentSuccess)} (target > 90 %, 8.2)   rollback rate ${pct(x.rollbackRate)} (target < 5 %, 4.3)`,
+          `prediction error p50 ${pct(x.predictionErrorP50)} over ${x.predictionErrors} canar${x.predictionErrors === 1 ? 'y' : 'ies'} (target < 20 %, 4.1)`,
+        ].join('\n'),
+      );
     });
 }
