@@ -7,10 +7,8 @@ import {
   cycleStatusQuery,
   cycleWorkflowId,
   dailyScheduleId,
-  emergencyStopSignal,
   type CanaryStatus,
   type CycleInput,
-  type CycleResult,
   type OperatorDecision,
 } from './workflows/messages';
 import type { autopilotCycle, autopilotGovernor } from './workflows';
@@ -86,10 +84,6 @@ export async function startCycle(client: Client, taskQueue: string, input: Omit<
   }) as Promise<WorkflowHandle<typeof autopilotCycle>>;
 }
 
-export async function cycleResult(client: Client, workflowId: string): Promise<CycleResult> {
-  return client.workflow.getHandle(workflowId).result();
-}
-
 export async function canaryStatus(client: Client, canaryId: string): Promise<CanaryStatus> {
   return client.workflow.getHandle(canaryId).query(canaryStatusQuery);
 }
@@ -100,10 +94,6 @@ export async function cycleStatus(client: Client, cycleId: string) {
 
 export async function decideCanary(client: Client, canaryId: string, d: OperatorDecision): Promise<void> {
   await client.workflow.getHandle(canaryId).signal(canaryDecisionSignal, d);
-}
-
-export async function stopCanary(client: Client, canaryId: string, by: string, reason: string): Promise<void> {
-  await client.workflow.getHandle(canaryId).signal(emergencyStopSignal, { by, reason });
 }
 
 /** Link to a workflow run in the Temporal Web UI. */

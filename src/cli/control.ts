@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { canaryStatus, decideCanary, ensureDailySchedule, startCycle, uiLink } from '../client';
-import { canaryWorkflowId, dailyScheduleId, type CycleResult, type RequestedChange } from '../workflows/messages';
+import { dailyScheduleId, type CycleResult, type RequestedChange } from '../workflows/messages';
 import { table, type CliContext } from './context';
 import { startTriage } from '../triage-schedule';
 import { createTriageActivities } from '../activities/triage';
@@ -103,7 +103,6 @@ export function registerControl(ap: Command, ctx: () => CliContext): void {
   });
 }
 
-export { canaryWorkflowId };
 
 /** Weekly triage by hand (7.x) and the report of the last runs. */
 export function registerTriage(ap: Command, ctx: () => CliContext): void {
