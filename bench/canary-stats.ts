@@ -49,18 +49,11 @@ import { DEFAULT_CS_TUNING } from '../src/domain/statistics';
 import type { CanaryVerdict, GroupSummary, KpiDef } from '../src/domain/types';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { createRng } from '../src/adapters/selection/rng';
+import { benchOptions } from './options';
 
 // ---------------------------------------------------------------- options
 
-function option(name: string, fallback: number): number {
-  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const env = process.env[`CANARY_BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
-  const raw = flag !== undefined ? flag.slice(name.length + 3) : env;
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v)) throw new Error(`--${name}: expected a number, got ${raw}`);
-  return v;
-}
+const { num: option } = benchOptions('CANARY_BENCH');
 
 const opts = {
   runs: option('runs', 2000),

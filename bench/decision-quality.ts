@@ -88,16 +88,9 @@ import { parseConfig } from '../src/config';
 import { DEFAULT_BOUNDS_POLICY } from '../src/domain/bounds';
 import { runPolicy, type RunResult, type RunSettings, type Scenario } from './dq/run';
 import { oracleSearch, reachableOracle, ROOT, Truth } from './dq/world';
+import { benchOptions } from './options';
 
-function option(name: string, fallback: string): string {
-  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return flag !== undefined ? flag.slice(name.length + 3) : (process.env[`DQ_BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
-}
-const num = (name: string, fallback: number): number => {
-  const v = Number(option(name, String(fallback)));
-  if (!Number.isFinite(v)) throw new Error(`--${name}: expected a number`);
-  return v;
-};
+const { text: option, num } = benchOptions('DQ_BENCH');
 
 const opts = {
   days: num('days', 30),

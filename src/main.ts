@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { Connection, Client } from '@temporalio/client';
-import { defaultConfigPath, storePath } from './config/load';
+import { defaultConfigPath, loadConfig, storePath } from './config/load';
 import { ValidationError } from './config/errors';
 import { isListening, startDevServer, type DevServer } from './devserver';
 import { ensureDailySchedule, startCycle, uiLink, canaryStatus, cycleStatus } from './client';
@@ -39,9 +39,7 @@ async function main(): Promise<void> {
   });
   // Our structured log goes to a file (data dir); the console gets the readable progress lines.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const boot = openRuntime(args.config!);
-  const dataDir = boot.live.get().data_dir;
-  boot.close();
+  const dataDir = loadConfig(args.config!).config.data_dir;
   mkdirSync(dataDir, { recursive: true });
   const fileLog = pino({ name: 'vvtv-autopilot', level: process.env.LOG_LEVEL ?? 'info', redact: ['token', '*.token', 'authorization', '*.authorization'] }, pino.destination({ dest: join(dataDir, 'autopilot.log'), sync: false }));
   const rt = openRuntime(args.config!, { logger: fileLog });

@@ -10,7 +10,9 @@ export function createRegistry(deps: Pick<Deps, 'config' | 'state' | 'metrics'>)
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vvtv_autopilot_process_' });
   const DAY = 86_400_000;
-  const cycles = (channel: string, days: number) => deps.state.listCycles(channel, 10_000).filter((c) => Date.parse(c.started_at) >= Date.now() - days * DAY);
+  // Only the period's rows, newest first (the gauges read the newest prediction error).
+  const cycles = (channel: string, days: number) =>
+    deps.state.listCyclesBetween(channel, new Date(Date.now() - days * DAY).toISOString(), new Date(Date.now() + 1).toISOString()).reverse();
 
   new Gauge({
     name: 'vvtv_autopilot_cycles_30d',
