@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     say('\n• shutting down…');
     sims.forEach((s) => s.stop());
     await watcher.stop();
-    worker.shutdown();
+    if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on the same signal
     await running.catch(() => undefined);
     metricsServer?.close();
     await connection.close();

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   logger.info({ address: c.temporal.address, taskQueue: c.temporal.task_queue }, 'worker started');
   const stop = () => {
     void watcher.stop();
-    worker.shutdown();
+    if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on the same signal
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
