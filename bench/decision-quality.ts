@@ -5,7 +5,8 @@
  *
  *   npx tsx bench/decision-quality.ts [--days=30] [--slots-per-hour=10] [--canary-slots=6000]
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
- *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01]
+ *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--max-changes=N]
+ *     [--optimizer='{"minProceedProbability":0.9}']
  * Every flag can also be an environment variable: DQ_BENCH_DAYS=10, ...
  *
  * Policies, each on its own simulator with the same seed:
@@ -101,6 +102,8 @@ const opts = {
   seed: num('seed', 11),
   parallel: num('parallel', 2),
   harmfulThreshold: num('harmful-threshold', 0.01),
+  /** Overrides the config's autopilot.max_changes_per_cycle when > 0 (compound changes). */
+  maxChanges: num('max-changes', 0),
   scenarios: option('scenarios', 'stable,drift,harmful,noise,outage').split(','),
   /** JSON of extra OptimizerOptions, e.g. '{"rollbackCost":0.01}'. */
   optimizer: JSON.parse(option('optimizer', '{}')) as Record<string, unknown>,
@@ -125,7 +128,7 @@ function settings(): RunSettings {
       trafficShare: config.canary.traffic_percentage, confidenceLevel: config.canary.confidence_level, margin: config.canary.non_inferiority_margin,
       minSamples: config.canary.min_samples_per_group, durationMinutes: config.canary.duration_minutes,
     },
-    maxChanges: config.autopilot.max_changes_per_cycle, minSamplesForAnalysis: config.autopilot.min_samples_for_analysis,
+    maxChanges: opts.maxChanges > 0 ? opts.maxChanges : config.autopilot.max_changes_per_cycle, minSamplesForAnalysis: config.autopilot.min_samples_for_analysis,
     boundsPolicy: { ...DEFAULT_BOUNDS_POLICY, stabilityDays: s.stability_days, maxWeeklyExpansion: s.max_weekly_expansion, rollbackThreshold: s.rollback_threshold,
       contractionFactor: s.contraction_factor, minWidthFraction: s.min_width_fraction, backoffBaseHours: s.backoff_base_hours, backoffMaxDays: s.backoff_max_days },
     optimizer: opts.optimizer,

@@ -11,9 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, CycleSettings } from '../activities';
 import { validateChange } from '../domain/bounds';
-import { proposeChanges } from '../domain/proposer';
-import { optimize } from '../domain/optimizer';
-import type { BoundsDecision, ParamDef, ParameterBounds, ParameterChange, WindowAnalysis } from '../domain/types';
+import { proposeForCycle } from '../domain/optimizer';
+import type { BoundsDecision, ParameterBounds, ParameterChange, WindowAnalysis } from '../domain/types';
 import type { MayRunAnswer } from '../domain/governor-control';
 import type { CycleOutcome } from '../adapters/state-store';
 import { canaryWorkflow } from './canary';
@@ -38,20 +37,6 @@ function chain(err: unknown): unknown[] {
 function rootCause(err: unknown): unknown {
   const all = chain(err);
   return all.find((e) => e instanceof ApplicationFailure) ?? all[all.length - 1];
-}
-
-/** Proposal steps scaled by the governor (drift mode, recovery ramp); an int step stays ≥ 1. */
-function scaledParams(params: ParamDef[], scale: number): ParamDef[] {
-  if (scale === 1) return params;
-  return params.map((p) => ({ ...p, step: p.type === 'int' ? Math.max(1, Math.round(p.step * scale)) : p.step * scale }));
-}
-
-/** Bounds with the operator's active overrides in place of the sliding range (9.3; hard limits stay). */
-function withOverrides(bounds: ParameterBounds[], gov: MayRunAnswer): ParameterBounds[] {
-  return bounds.map((b) => {
-    const o = gov.overrides.find((x) => x.parameter === b.parameter);
-    return o ? { ...b, min: Math.max(b.hardMin, o.min), max: Math.min(b.hardMax, o.max) } : b;
-  });
 }
 
 /** Turns operator-requested values into changes; unknown parameters are reported, not thrown. */
@@ -128,12 +113,12 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
 
   /**
    * The learning optimizer (1.3, 1.4): past canaries are its experiments. On a cold start, when
-   * it has no evidence yet and proposes nothing, the rule table steers instead.
+   * it has no evidence yet and proposes nothing, the rule table steers instead (proposeForCycle).
    */
   const propose = async (analysis: WindowAnalysis, current: Record<string, number>, bounds: ParameterBounds[], reference: Record<string, number>, g: MayRunAnswer): Promise<ParameterChange[]> => {
     const [experiments, boundsPolicy] = await Promise.all([acts.loadExperiments({ channel, limit: 60 }), acts.getBoundsPolicy({})]);
     const durationMinutes = (input.canary?.durationMs ?? settings.canary.durationMs) / 60_000;
-    const opt = optimize({
+    const { changes, source, optimizer: opt } = proposeForCycle({
       now: new Date().toISOString(), analysis, kpis: settings.kpis, params: settings.params, current, reference, lastKnownGood: current,
       bounds, overrides: g.overrides, experiments, boundsPolicy,
       canary: {
@@ -143,11 +128,8 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
       options: { maxChanges: settings.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
     });
     report.optimizer = { reason: opt.reason ?? null, evidence: opt.evidence, skipped: opt.skipped, candidates: opt.candidates.slice(0, 8) };
-    if (opt.changes.length > 0 || opt.evidence > 0) return opt.changes;
-    let rules = proposeChanges({ analysis, kpis: settings.kpis, params: scaledParams(settings.params, g.stepScale), current, bounds: withOverrides(bounds, g), maxChanges: settings.maxChanges });
-    if (g.correctionsOnly) rules = rules.filter((c) => c.changeType === 'Correction'); // drift mode (4.2)
-    report.proposer = rules.length ? 'rules (optimizer has no evidence yet)' : 'none';
-    return rules;
+    if (source !== 'optimizer') report.proposer = source;
+    return changes;
   };
 
   try {

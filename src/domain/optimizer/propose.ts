@@ -1,0 +1,50 @@
+/**
+ * What the daily cycle proposes (1.3, 1.4): the learning optimizer; on a cold start (no
+ * evidence, and nothing the optimizer would try) the rule table of proposer.ts steers instead,
+ * with the governor's step scale and the operator's active overrides in place of the sliding
+ * range; drift mode keeps only Corrections.
+ *
+ * The cycle workflow and bench/decision-quality.ts both call this, so the bench measures the
+ * decision the product makes.
+ */
+import { proposeChanges } from '../proposer';
+import type { ParamDef, ParameterBounds, ParameterChange } from '../types';
+import { optimize, type OptimizerResult } from './optimize';
+import type { OptimizerInput } from './types';
+
+export type ProposalSource = 'optimizer' | 'rules (optimizer has no evidence yet)' | 'none';
+
+export interface CycleProposal {
+  changes: ParameterChange[];
+  /** Who proposed: the optimizer, or the rules on a cold start. */
+  source: ProposalSource;
+  /** The optimizer's evidence (candidates, skipped directions, reason), even when the rules steered. */
+  optimizer: OptimizerResult;
+}
+
+/** Proposal steps scaled by the governor (drift mode, recovery ramp); an int step stays ≥ 1. */
+export function scaledParams(params: ParamDef[], scale: number): ParamDef[] {
+  if (scale === 1) return params;
+  return params.map((p) => ({ ...p, step: p.type === 'int' ? Math.max(1, Math.round(p.step * scale)) : p.step * scale }));
+}
+
+/** Bounds with the operator's active overrides in place of the sliding range (9.3; hard limits stay). */
+export function withOverrides(bounds: ParameterBounds[], overrides: OptimizerInput['overrides'] = [], now?: string): ParameterBounds[] {
+  const active = overrides.filter((o) => now === undefined || Date.parse(o.expiresAt) > Date.parse(now));
+  return bounds.map((b) => {
+    const o = active.find((x) => x.parameter === b.parameter);
+    return o ? { ...b, min: Math.max(b.hardMin, o.min), max: Math.min(b.hardMax, o.max) } : b;
+  });
+}
+
+export function proposeForCycle(input: OptimizerInput): CycleProposal {
+  const optimizer = optimize(input);
+  if (optimizer.changes.length > 0 || optimizer.evidence > 0) return { changes: optimizer.changes, source: optimizer.changes.length ? 'optimizer' : 'none', optimizer };
+  const o = input.options;
+  let rules = proposeChanges({
+    analysis: input.analysis, kpis: input.kpis, params: scaledParams(input.params, o.stepScale ?? 1), current: input.current,
+    bounds: withOverrides(input.bounds, input.overrides, input.now), maxChanges: o.maxChanges,
+  });
+  if (o.correctionsOnly) rules = rules.filter((c) => c.changeType === 'Correction'); // drift mode (4.2)
+  return { changes: rules, source: rules.length ? 'rules (optimizer has no evidence yet)' : 'none', optimizer };
+}
