@@ -85,7 +85,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../src/config';
+import { optimizerOptionsOf, parseConfig } from '../src/config';
 import { DEFAULT_BOUNDS_POLICY } from '../src/domain/bounds';
 import { runPolicy, type RunResult, type RunSettings, type Scenario } from './dq/run';
 import { oracleSearch, reachableOracle, ROOT, Truth } from './dq/world';
@@ -131,7 +131,7 @@ function settings(): RunSettings {
     maxChanges: opts.maxChanges > 0 ? opts.maxChanges : config.autopilot.max_changes_per_cycle, minSamplesForAnalysis: config.autopilot.min_samples_for_analysis,
     boundsPolicy: { ...DEFAULT_BOUNDS_POLICY, stabilityDays: s.stability_days, maxWeeklyExpansion: s.max_weekly_expansion, rollbackThreshold: s.rollback_threshold,
       contractionFactor: s.contraction_factor, minWidthFraction: s.min_width_fraction, backoffBaseHours: s.backoff_base_hours, backoffMaxDays: s.backoff_max_days },
-    optimizer: opts.optimizer,
+    optimizer: { ...optimizerOptionsOf(config.optimizer), ...opts.optimizer },
   };
 }
 

@@ -71,8 +71,13 @@ const rows = names.map((name) => {
   return row;
 });
 
-/** A setting is dominated when another has at least its gain and at most its rollback rate, one of them strictly. */
-const front = rows.map((r) => !rows.some((o) => o !== r && o.gainRatio >= r.gainRatio && o.rollbackRate <= r.rollbackRate && (o.gainRatio > r.gainRatio || o.rollbackRate < r.rollbackRate)));
+/**
+ * The Pareto front among SAFE settings (no hard-limit violation, no harmful change kept): a safe
+ * setting is dominated when another safe one has at least its gain and at most its rollback
+ * rate, one of them strictly. An unsafe setting is never on the front, whatever its gain.
+ */
+const safe = (r: (typeof rows)[number]): boolean => r.hardLimitViolations === 0 && r.harmfulKept === 0;
+const front = rows.map((r) => safe(r) && !rows.some((o) => o !== r && safe(o) && o.gainRatio >= r.gainRatio && o.rollbackRate <= r.rollbackRate && (o.gainRatio > r.gainRatio || o.rollbackRate < r.rollbackRate)));
 const out = {
   seeds,
   targets: { gainRatio: 0.9, rollbackRateBelow: 0.05 },

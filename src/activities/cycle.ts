@@ -5,6 +5,7 @@ import type { Alert } from '../adapters/alerts';
 import type { CycleOutcome, DecisionRecord } from '../adapters/state-store';
 import type { DeploymentStatus } from '../adapters/history';
 import { getPath, selectionParams, type SelectionParams } from '../config/card';
+import { optimizerOptionsOf } from '../config/schema';
 import { ValidationError } from '../config/errors';
 import { guard, type Deps } from './deps';
 import type { CanaryPolicy } from '../workflows/messages';
@@ -18,6 +19,8 @@ export interface CycleSettings {
   minSamples: number;
   operationTimeoutMs: number;
   canary: CanaryPolicy;
+  /** The optimizer's options from the config (absent in cycles started before it existed). */
+  optimizer?: ReturnType<typeof optimizerOptionsOf>;
 }
 
 export interface CurrentCard {
@@ -59,6 +62,7 @@ export function createCycleActivities(deps: Deps) {
         windowHours: c.autopilot.analysis_window_hours,
         minSamples: c.autopilot.min_samples_for_analysis,
         operationTimeoutMs: c.autopilot.operation_timeout_minutes * MINUTE,
+        optimizer: optimizerOptionsOf(c.optimizer),
         canary: {
           trafficPercentage: c.canary.traffic_percentage,
           durationMs: c.canary.duration_minutes * MINUTE,

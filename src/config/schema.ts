@@ -75,6 +75,30 @@ export const AutopilotConfigSchema = z.strictObject({
     /** 3.4/3.5: how long an Inconclusive canary waits for an operator before rolling back. */
     inconclusive_decision_window_minutes: z.number().min(0).default(30),
   }),
+  /**
+   * The learning optimizer (1.4): how bold it is. The defaults are the measured ones
+   * (bench/dq-frontier.ts; docs/configuration.md says what each trades).
+   */
+  optimizer: z.strictObject({
+    /** Probe a parameter the model is unsure about when no move is likely enough to pass. */
+    explore: z.boolean().default(true),
+    /** A non-exploration move needs at least this predicted probability of passing its canary. */
+    min_proceed_probability: fraction.default(0.85),
+    /** Smallest predicted objective gain worth a canary (≈ weighted relative change). */
+    min_gain: z.number().min(0).default(0.005),
+    /** A probe needs at least this predicted probability that no KPI is found degraded. */
+    min_safe_probability: fraction.default(0.7),
+    /** Cost of a rolled-back canary in objective units (the probe's expected utility). */
+    rollback_cost: z.number().min(0).default(0.01),
+    /** No probe within this many days after a rolled-back canary. */
+    exploration_cooldown_days: z.number().min(0).default(7),
+    /** Largest distance from the last known-good card, in steps of each parameter. */
+    trust_radius_steps: z.number().int().min(1).default(3),
+    /** Past canaries lose half their weight after this many days (a moving optimum). */
+    half_life_days: positive.default(14),
+    /** Past canaries lose weight with distance from the current card (Gaussian, in steps). */
+    locality_steps: positive.default(3),
+  }).prefault({}),
   sliding_bounds: z.strictObject({
     stability_days: z.number().int().min(1).default(7),
     max_weekly_expansion: z.number().min(0).max(0.05, 'expected at most 0.05 (5% a week, requirement 2.2)').default(0.05),
@@ -201,3 +225,18 @@ export const AutopilotConfigSchema = z.strictObject({
 export type AutopilotConfig = z.infer<typeof AutopilotConfigSchema>;
 export type ParameterSpec = z.infer<typeof ParameterSpecSchema>;
 export type KpiSpec = z.infer<typeof KpiSpecSchema>;
+
+/** The optimizer's options as the config sets them (src/domain/optimizer OptimizerOptions, without maxChanges). */
+export function optimizerOptionsOf(o: AutopilotConfig['optimizer']) {
+  return {
+    explore: o.explore,
+    minProceedProbability: o.min_proceed_probability,
+    minGain: o.min_gain,
+    minSafeProbability: o.min_safe_probability,
+    rollbackCost: o.rollback_cost,
+    explorationCooldownDays: o.exploration_cooldown_days,
+    trustRadiusSteps: o.trust_radius_steps,
+    halfLifeDays: o.half_life_days,
+    localitySteps: o.locality_steps,
+  };
+}

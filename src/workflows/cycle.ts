@@ -125,7 +125,7 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
         durationMinutes, trafficShare: settings.canary.trafficPercentage, confidenceLevel: settings.canary.confidenceLevel, nonInferiorityMargin: settings.canary.nonInferiorityMargin,
         ...(analysis.recentRatePerHour ? { expectedSamples: (analysis.recentRatePerHour * durationMinutes) / 60 } : {}),
       },
-      options: { maxChanges: settings.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
+      options: { ...settings.optimizer, maxChanges: settings.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
     });
     report.optimizer = { reason: opt.reason ?? null, evidence: opt.evidence, skipped: opt.skipped, candidates: opt.candidates.slice(0, 8) };
     if (source !== 'optimizer') report.proposer = source;

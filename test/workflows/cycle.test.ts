@@ -7,7 +7,8 @@ const FAST = { durationMs: 12_000, checkIntervalMs: 3_000, inconclusiveWindowMs:
 
 describe('daily cycle on a real Temporal server', () => {
   describe('a beneficial change', () => {
-    const h = new Harness({ slotsPerSecond: 400 });
+    // The optimizer's gate comes from the config (optimizer section), checked in the stored report.
+    const h = new Harness({ slotsPerSecond: 400, patchConfig: (raw) => (raw.optimizer.min_proceed_probability = 0.9) });
     beforeAll(() => h.start());
     afterAll(() => h.close());
 
@@ -45,6 +46,12 @@ describe('daily cycle on a real Temporal server', () => {
       expect(canary.status).toBe('promoted');
       expect(canary.checks.length).toBeGreaterThanOrEqual(1);
       expect(typeof r.predictionError).toBe('number');
+      // Cold start: the optimizer had no evidence and proposed nothing, so the rules steered;
+      // its candidates were held to the configured gate (0.9, not the default 0.85).
+      const report = cycle.report as { proposer?: string; optimizer?: { evidence: number; candidates: Array<{ why: string }> } };
+      expect(report.proposer).toBe('rules (optimizer has no evidence yet)');
+      expect(report.optimizer?.evidence).toBe(0);
+      expect(report.optimizer?.candidates.some((c) => c.why.includes('< 0.9)'))).toBe(true);
     });
   });
 
