@@ -190,6 +190,10 @@ describe('governor on a real Temporal server', () => {
   it('carries its state into a new run (continueAsNew) after N messages', async () => {
     const { g } = await governor('can', { maxEventsPerRun: 4 });
     const firstRun = (await g.describe()).runId;
+    // Signals that reach a workflow before its first task are dispatched in the order their
+    // handlers are registered, not the order they were sent: wait for the first task (a query
+    // needs it) so the order below is the order of arrival.
+    await status(g);
     await g.signal(overrideBoundsSignal, { parameter: 'top_k', min: 2, max: 20, reason: 'r', by: 'ops', durationMs: 600_000 });
     for (let i = 0; i < 2; i++) {
       await g.signal(pauseSignal, { by: 'ops', reason: `p${i}` });
