@@ -80,10 +80,13 @@ export const AutopilotConfigSchema = z.strictObject({
    * (bench/dq-frontier.ts; docs/configuration.md says what each trades).
    */
   optimizer: z.strictObject({
-    /** Probe a parameter the model is unsure about when no move is likely enough to pass. */
-    explore: z.boolean().default(true),
+    /**
+     * Probe a parameter the model is unsure about when no move is likely enough to pass. Off by
+     * default: probes more than triple the rollback rate for a few per cent of gain (4.3).
+     */
+    explore: z.boolean().default(false),
     /** A non-exploration move needs at least this predicted probability of passing its canary. */
-    min_proceed_probability: fraction.default(0.85),
+    min_proceed_probability: fraction.default(0.9),
     /** Smallest predicted objective gain worth a canary (≈ weighted relative change). */
     min_gain: z.number().min(0).default(0.005),
     /** A probe needs at least this predicted probability that no KPI is found degraded. */

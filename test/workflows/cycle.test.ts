@@ -8,7 +8,7 @@ const FAST = { durationMs: 12_000, checkIntervalMs: 3_000, inconclusiveWindowMs:
 describe('daily cycle on a real Temporal server', () => {
   describe('a beneficial change', () => {
     // The optimizer's gate comes from the config (optimizer section), checked in the stored report.
-    const h = new Harness({ slotsPerSecond: 400, patchConfig: (raw) => (raw.optimizer.min_proceed_probability = 0.9) });
+    const h = new Harness({ slotsPerSecond: 400, patchConfig: (raw) => (raw.optimizer.min_proceed_probability = 0.8) });
     beforeAll(() => h.start());
     afterAll(() => h.close());
 
@@ -19,7 +19,8 @@ describe('daily cycle on a real Temporal server', () => {
       const handle = await startCycle(h.client, h.taskQueue, { channel: h.channel, canary: FAST });
       const r: CycleResult = await handle.result();
 
-      expect(r.outcome).toBe('promoted');
+      // The verdict's rule and numbers are in the failure message when this does not hold.
+      expect({ outcome: r.outcome, rule: r.verdict?.rule, kpis: r.verdict?.kpis.map((k) => `${k.kpi} ${k.relDiff} n=${k.canary.n}/${k.control.n}`) }).toMatchObject({ outcome: 'promoted' });
       expect(r.changes).toHaveLength(1);
       expect(r.changes[0]).toMatchObject({ parameter: 'temperature', oldValue: 0.5, newValue: 0.6, rule: 'entropy_below_target' });
       const after = h.cards.load();
@@ -47,11 +48,11 @@ describe('daily cycle on a real Temporal server', () => {
       expect(canary.checks.length).toBeGreaterThanOrEqual(1);
       expect(typeof r.predictionError).toBe('number');
       // Cold start: the optimizer had no evidence and proposed nothing, so the rules steered;
-      // its candidates were held to the configured gate (0.9, not the default 0.85).
+      // its candidates were held to the configured gate (0.8, not the default 0.9).
       const report = cycle.report as { proposer?: string; optimizer?: { evidence: number; candidates: Array<{ why: string }> } };
       expect(report.proposer).toBe('rules (optimizer has no evidence yet)');
       expect(report.optimizer?.evidence).toBe(0);
-      expect(report.optimizer?.candidates.some((c) => c.why.includes('< 0.9)'))).toBe(true);
+      expect(report.optimizer?.candidates.some((c) => c.why.includes('< 0.8)'))).toBe(true);
     });
   });
 

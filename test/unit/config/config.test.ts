@@ -42,14 +42,14 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
   });
 
   it('reads the optimizer section into the optimizer\'s options, and names a bad value (1.4)', () => {
-    const c = parseConfig(withPatch((r) => ((r.optimizer.explore = false), (r.optimizer.min_proceed_probability = 0.9))), 'x');
-    expect(optimizerOptionsOf(c.optimizer)).toMatchObject({ explore: false, minProceedProbability: 0.9, minSafeProbability: 0.7, trustRadiusSteps: 3 });
+    const c = parseConfig(withPatch((r) => ((r.optimizer.explore = true), (r.optimizer.min_proceed_probability = 0.8))), 'x');
+    expect(optimizerOptionsOf(c.optimizer)).toMatchObject({ explore: true, minProceedProbability: 0.8, minSafeProbability: 0.7, trustRadiusSteps: 3 });
     expect(problems(withPatch((r) => (r.optimizer.min_proceed_probability = 1.5)))[0]).toMatch(/^optimizer\.min_proceed_probability: /);
     expect(problems(withPatch((r) => (r.optimizer.trust_radius_steps = 0)))[0]).toMatch(/^optimizer\.trust_radius_steps: /);
     // A config written before the section existed gets the measured defaults.
     const old = parseConfig(withPatch((r) => delete r.optimizer), 'x');
     expect(optimizerOptionsOf(old.optimizer)).toEqual({
-      explore: true, minProceedProbability: 0.85, minGain: 0.005, minSafeProbability: 0.7, rollbackCost: 0.01,
+      explore: false, minProceedProbability: 0.9, minGain: 0.005, minSafeProbability: 0.7, rollbackCost: 0.01,
       explorationCooldownDays: 7, trustRadiusSteps: 3, halfLifeDays: 14, localitySteps: 3,
     });
   });
