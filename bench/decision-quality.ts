@@ -10,7 +10,9 @@
  * Every flag can also be an environment variable: DQ_BENCH_DAYS=10, ...
  *
  * Policies, each on its own simulator with the same seed:
- *   learning  the optimizer (src/domain/optimizer) with the canary judge and sliding bounds;
+ *   learning  what the cycle proposes (proposeForCycle: the optimizer with the config's optimizer
+ *             section, --optimizer overriding it; the rule table on a cold start) with the canary
+ *             judge and sliding bounds;
  *   rules     proposer.ts applied every day without a canary (bounds still checked);
  *   static    the example card, never changed;
  *   oracle    the best fixed parameters in hindsight (grid + coordinate search on the true
@@ -42,45 +44,8 @@
  * told the real canary size through CanaryPlan.expectedSamples. DQ_DEBUG=1 prints each day's
  * best candidates (gain, sd, P(pass), utility) to stderr.
  *
- * Findings (seeds 11 and 23, defaults; see the JSON for the numbers). Before the top_k / epsilon
- * rules (proposer.ts) the learner reached 0.69 / 0.66 of the oracle over 30 days (final week
- * 0.78 / 0.68), rollback rate 5.0 % / 6.7 %; with them 0.76 / 0.70 (final week 0.87 / 0.74),
- * rollback rate 7.7 % (2 of 26) / 5.9 % (1 of 17). Every run: no hard-limit violation, no harmful
- * change kept (rules without a canary kept 1-3 in the harmful and noise scenarios). The targets
- * are NOT met: gain ≥ 0.9 (30 days: reached by no scenario; final week: drift, seed 11) and
- * rollback rate < 5 %. Why:
- * - the climb: even the reachable oracle (perfect knowledge, same daily deltas, no failed canary)
- *   earns only 0.90-0.94 of the oracle over 30 days, so the 30-day target leaves no room for
- *   learning;
- * - a ridge: the first probe goes up temperature (its rules also expect engagement up; top_k's
- *   effect on engagement is not signed by the selection), and from temperature 0.8-0.9 with
- *   top_k 8 the way to the oracle (temperature 0.5, top_k 16) is a joint move (temperature down
- *   and top_k up), which max_changes_per_cycle = 1 forbids and whose one-parameter halves are
- *   each worse or flat;
- * - canary noise: at this bench's canary size (relative se of engagement ≈ 1.7 %) a change with
- *   no real effect fails non-inferiority (lower bound > −2 %) about 70 % of the time, so every
- *   probe of a flat direction spends the rollback budget; with ~20 canaries in 150 days a single
- *   rollback is 5 %. Letting half-learned moves (P(pass) 0.6-0.8) through, either by a
- *   rollback budget or by probing them, was tried and raised the rollback rate to 10-22 %: the
- *   model's P(pass) is over-confident near the optimum (local quadratic, shrunk slopes);
- * - the harmful scenario's rollback is the canary catching the harmful region (as intended).
- * Issue 3 (is P(pass) over-confident?), re-checked with seeds 11 and 23: no. forecastCanary
- * already applies the judge's final rule to N(μ, s² + e²) (model sd s, canary se e at
- * expectedSamples); a Monte Carlo of judgeCanary agrees within ±0.01 for a known effect (0.22 for
- * a no-effect move at 6 000 slots, 0.53 at 18 000). Against the outcomes of the 43 canaries of
- * both seeds: the 23 gated moves (Optimization/Correction, predicted 0.87-0.99) passed 22 times,
- * the miss being the harmful region (no model can see it before the canary); the 20 Explorations
- * (admitted by utility, predicted 0.29-0.75) passed 18 times, so P is under-, not over-confident
- * there. Every non-harmful rollback (seed 11 noise, seed 23 noise) is an Exploration predicted at
- * 0.72-0.75. An empirical shrinkage of P toward the observed pass rate of similar past moves (same
- * parameter and direction, age/locality-weighted residual o − p̂, zero prior worth 3 canaries) was
- * tried: over all past canaries it raises P (the Explorations' residuals) and lets half-learned
- * moves through (seed 11: 6 rollbacks of 32 = 18.8 %, gain 0.78); over gated canaries only it
- * changes no decision (identical JSON). Both were reverted. What limits gain is the 0.85 gate on
- * an honest P: e.g. seed 23 stops at temperature 0.8 because 0.8→0.9 (true ΔJ ≈ +0.05, mostly
- * band terms the engagement NI test does not see) has P(pass) 0.62-0.73 at this canary size.
- * (The previous author found that a canary of production size, --canary-slots=18000, changes
- * none of this; not re-checked after these changes.)
+ * Findings: docs/decision-quality.md (figures per seed, the trade-off between gain and rollbacks
+ * measured by bench/dq-frontier.ts, what limits the learner, and what was tried and reverted).
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -35,6 +35,7 @@ const SETTINGS: Record<string, string[]> = {
   'explore-rollback-cost-0.05': ['--optimizer={"explore":true,"minProceedProbability":0.85,"rollbackCost":0.05}'],
   'trust-5-steps': ['--optimizer={"trustRadiusSteps":5}'],
   'two-changes': ['--max-changes=2'],
+  'two-changes-0.95': ['--max-changes=2', '--optimizer={"minProceedProbability":0.95}'],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47').split(',').map((s) => {

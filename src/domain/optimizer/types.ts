@@ -33,6 +33,11 @@ export interface CanaryPlan {
   expectedSamples?: number;
 }
 
+/**
+ * The "Default" of each option is what optimize() uses when a caller passes none (unit tests).
+ * The product passes the config's optimizer section (src/config/schema.ts), whose defaults differ
+ * where measurement said so: explore false, minProceedProbability 0.9 (docs/decision-quality.md).
+ */
 export interface OptimizerOptions {
   /** At most this many changes (the config's max_changes_per_cycle). */
   maxChanges: number;
