@@ -1,6 +1,6 @@
 /** The learning optimizer (1.3, 1.4): model of past canaries → proposals within bounds. */
 export { optimize, directionEventsOf, type Candidate, type OptimizerResult } from './optimize';
-export { proposeForCycle, scaledParams, withOverrides, type CycleProposal, type ProposalSource } from './propose';
+export { proposeForCycle, type CycleProposal, type ProposalSource } from './propose';
 export { fitModel, predict, priorSlope, type FittedModel, type FitOptions } from './model';
 export { predictObjective, proceedProbability, forecastCanary, canarySe, bandDistance, objectiveOfLevels, type ObjectivePrediction, type CanaryForecast } from './objective';
 export { experimentsFromCycles, experimentOf, relativeSe, type StoredCycle } from './experiments';

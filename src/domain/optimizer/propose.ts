@@ -29,8 +29,8 @@ export function scaledParams(params: ParamDef[], scale: number): ParamDef[] {
 }
 
 /** Bounds with the operator's active overrides in place of the sliding range (9.3; hard limits stay). */
-export function withOverrides(bounds: ParameterBounds[], overrides: OptimizerInput['overrides'] = [], now?: string): ParameterBounds[] {
-  const active = overrides.filter((o) => now === undefined || Date.parse(o.expiresAt) > Date.parse(now));
+export function withOverrides(bounds: ParameterBounds[], overrides: OptimizerInput['overrides'] = [], now: string): ParameterBounds[] {
+  const active = overrides.filter((o) => Date.parse(o.expiresAt) > Date.parse(now));
   return bounds.map((b) => {
     const o = active.find((x) => x.parameter === b.parameter);
     return o ? { ...b, min: Math.max(b.hardMin, o.min), max: Math.min(b.hardMax, o.max) } : b;
