@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/decision-quality.ts [--days=30] [--slots-per-hour=10] [--canary-slots=6000]
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
- *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--max-changes=N]
+ *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--max-changes=N] [--governor=0|1]
  *     [--optimizer='{"minProceedProbability":0.9}']
  * Every flag can also be an environment variable: DQ_BENCH_DAYS=10, ...
  *
@@ -52,6 +52,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { optimizerOptionsOf, parseConfig } from '../src/config';
 import { DEFAULT_BOUNDS_POLICY } from '../src/domain/bounds';
+import { governorSettings } from '../src/governor/settings';
 import { runPolicy, type RunResult, type RunSettings, type Scenario } from './dq/run';
 import { oracleSearch, reachableOracle, ROOT, Truth } from './dq/world';
 import { benchOptions } from './options';
@@ -69,6 +70,8 @@ const opts = {
   harmfulThreshold: num('harmful-threshold', 0.01),
   /** Overrides the config's autopilot.max_changes_per_cycle when > 0 (compound changes). */
   maxChanges: num('max-changes', 0),
+  /** 1: the learning policy asks the governor and reports to it, as the cycle does (drift mode, pauses); 0 (default, the figures in docs/decision-quality.md): no governor. */
+  governor: num('governor', 0),
   scenarios: option('scenarios', 'stable,drift,harmful,noise,outage').split(','),
   /** JSON of extra OptimizerOptions, e.g. '{"rollbackCost":0.01}'. */
   optimizer: JSON.parse(option('optimizer', '{}')) as Record<string, unknown>,
@@ -97,6 +100,7 @@ function settings(): RunSettings {
     boundsPolicy: { ...DEFAULT_BOUNDS_POLICY, stabilityDays: s.stability_days, maxWeeklyExpansion: s.max_weekly_expansion, rollbackThreshold: s.rollback_threshold,
       contractionFactor: s.contraction_factor, minWidthFraction: s.min_width_fraction, backoffBaseHours: s.backoff_base_hours, backoffMaxDays: s.backoff_max_days },
     optimizer: { ...optimizerOptionsOf(config.optimizer), ...opts.optimizer },
+    ...(opts.governor ? { governor: governorSettings(config) } : {}),
   };
 }
 
@@ -111,6 +115,7 @@ function summary(r: RunResult, oracleGain: number, days: number) {
     canaries: r.canaries, promoted: r.promoted, rollbacks: r.rollbacks, rollbackRate: r.canaries ? r4(r.rollbacks / r.canaries) : 0,
     applied: r.applied, hardLimitViolations: r.hardLimitViolations, harmfulKept: r.harmfulKept, changeTypes: r.changeTypes,
     primaryPredictionMae: r.primaryPredictionMae === null ? null : r4(r.primaryPredictionMae),
+    governorPausedDays: r.governorPausedDays, governorDriftDays: r.governorDriftDays,
     finalValues: r.days[r.days.length - 1]?.values,
   };
 }
@@ -131,9 +136,10 @@ function runScenario(name: string) {
   const learning = runPolicy('learning', sc, s, truth, opts.harmfulThreshold);
   const rules = runPolicy('rules', sc, s, truth, opts.harmfulThreshold);
   const trajectory = learning.days.map((d) => ({
-    day: d.day, gain: r4(d.gain), ...(d.proposals.length ? { change: d.proposals.map((p) => `${p.changeType} ${p.parameter} ${p.oldValue}→${p.newValue}`).join('; ') } : {}),
+    day: d.day, gain: r4(d.gain), ...(d.proposals.length ? { change: d.proposals.map((p) => `${p.changeType} ${p.parameter} ${p.oldValue}→${p.newValue}${p.predicted === undefined ? '' : ` predicted ${r4(p.predicted)}`}`).join('; ') } : {}),
     ...(d.canary ? { canary: `${d.canary.rule} ${d.canary.outcome} measured ${r4(d.canary.measured)} true ΔJ ${r4(d.canary.trueGain)}` } : {}),
     ...(d.analysisUsable ? {} : { analysis: 'not usable' }),
+    ...(d.governor && d.governor !== 'running' ? { governor: d.governor } : {}),
   }));
   return {
     scenario: { ...sc, oracleDays },

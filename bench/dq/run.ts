@@ -12,6 +12,10 @@ import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from 
 import { proposeChanges } from '../../src/domain/proposer';
 import type { CanaryVerdict, KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../../src/domain/types';
 import { Simulator, type HarmfulRegion, type MetricRow } from '../../src/simulator';
+import { predictionError } from '../../src/activities/canary';
+import { expireDue, mayRun } from '../../src/domain/governor-control';
+import { reportOutcome } from '../../src/domain/governor-outcome';
+import { governorMode, initialGovernorState, type GovernorSettings } from '../../src/domain/governor-state';
 import { cardOf, GroupAccumulator, HourlyStore, type Truth, type Values } from './world';
 
 export interface Scenario {
@@ -36,6 +40,12 @@ export interface RunSettings {
   maxChanges: number;
   minSamplesForAnalysis: number;
   boundsPolicy: BoundsPolicy;
+  /**
+   * The governor's settings (governorSettings(config)): the learning policy asks it before each
+   * cycle and reports each outcome to it, as the cycle does (pauses 4.4/4.5, drift mode 4.2,
+   * recovery ramp). Absent: no governor (the bench before 2026-11-25).
+   */
+  governor?: GovernorSettings;
   /** Extra optimizer options (tuning experiments). */
   optimizer?: Partial<import('../../src/domain/optimizer').OptimizerOptions>;
 }
@@ -47,6 +57,8 @@ export interface DayLog {
   proposals: Array<Pick<ParameterChange, 'parameter' | 'oldValue' | 'newValue' | 'changeType'> & { predicted?: number }>;
   canary?: { decision: string; rule: string; outcome: 'promoted' | 'rolled_back'; measured: number; trueGain: number };
   analysisUsable: boolean;
+  /** The governor's mode when the cycle asked (running, paused, drift), when one is simulated. */
+  governor?: string;
 }
 
 export interface RunResult {
@@ -60,6 +72,9 @@ export interface RunResult {
   changeTypes: Record<string, number>;
   /** Mean |predicted − measured| primary relative effect over canaries. */
   primaryPredictionMae: number | null;
+  /** Days the governor kept the learner from running (paused), and days it ran in drift mode. */
+  governorPausedDays: number;
+  governorDriftDays: number;
 }
 
 const T0 = Date.parse('2025-02-03T00:00:00Z');
@@ -89,7 +104,8 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
   });
   let bounds: ParameterBounds[] = s.params.map((p) => initialBounds(p, iso(T0)));
   const experiments: Experiment[] = [];
-  const out: RunResult = { days: [], canaries: 0, rollbacks: 0, promoted: 0, applied: 0, hardLimitViolations: 0, harmfulKept: 0, changeTypes: {}, primaryPredictionMae: null };
+  const out: RunResult = { days: [], canaries: 0, rollbacks: 0, promoted: 0, applied: 0, hardLimitViolations: 0, harmfulKept: 0, changeTypes: {}, primaryPredictionMae: null, governorPausedDays: 0, governorDriftDays: 0 };
+  const gov = initialGovernorState('main');
   const errors: number[] = [];
   const primary = s.kpis.find((k) => k.role === 'primary')!;
   const plan: CanaryPlan = { durationMinutes: s.canary.durationMinutes, trafficShare: s.canary.trafficShare, confidenceLevel: s.canary.confidenceLevel, nonInferiorityMargin: s.canary.margin, expectedSamples: s.canarySlots };
@@ -130,9 +146,23 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       continue;
     }
 
+    const nowMs = Date.parse(to);
+    let g = { stepScale: 1, correctionsOnly: false, overrides: [] as Parameters<typeof proposeForCycle>[0]['overrides'] };
+    if (s.governor) {
+      expireDue(gov, nowMs, s.governor);
+      const { answer } = mayRun(gov, { cycleId: `d${day}`, at: to }, nowMs, s.governor);
+      log.governor = governorMode(gov);
+      if (!answer.allowed) {
+        out.governorPausedDays += 1;
+        continue;
+      }
+      if (answer.correctionsOnly) out.governorDriftDays += 1;
+      g = { stepScale: answer.stepScale, correctionsOnly: answer.correctionsOnly, overrides: answer.overrides };
+    }
     const { changes: proposed, optimizer: result } = proposeForCycle({
       now: to, analysis, kpis: s.kpis, params: s.params, current: values, reference: values, lastKnownGood: values,
-      bounds, experiments, boundsPolicy: s.boundsPolicy, canary: plan, options: { maxChanges: s.maxChanges, ...s.optimizer },
+      bounds, overrides: g.overrides, experiments, boundsPolicy: s.boundsPolicy, canary: plan,
+      options: { ...s.optimizer, maxChanges: s.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
     });
     if (process.env.DQ_DEBUG) process.stderr.write(`day ${day} ${result.reason ?? ''} ${JSON.stringify(result.candidates.slice(0, 4).map((c) => ({ p: c.parameter, n: c.newValue, g: +c.objective.mean.toFixed(4), sd: +c.objective.sd.toFixed(4), band: +c.objective.band.toFixed(4), pp: +c.pProceed.toFixed(3), eu: +c.utility.toFixed(4), safe: +c.pSafe.toFixed(2), unx: +c.unexplored.toFixed(2), unc: +c.uncertainty.toFixed(2), why: c.why })))}\n`);
     const decisions = proposed.map((c) => validateChange(c, s.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!, { referenceValue: values[c.parameter] }));
@@ -166,7 +196,14 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
         if (trueGain < -harmfulThreshold || truth.harmful(candidate)) out.harmfulKept += 1;
         values = candidate;
       } else out.rollbacks += 1;
-    }
+      const err = predictionError(approved, verdict);
+      if (s.governor) {
+        reportOutcome(gov, {
+          cycleId: `d${day}`, outcome: result2, at: to, ...(err ? { predictionError: err.value } : {}),
+          ...(promoted ? { changedParameters: approved.map((c) => c.parameter) } : { rolledBackParameters: approved.map((c) => c.parameter) }),
+        }, nowMs, s.governor);
+      }
+    } else if (s.governor) reportOutcome(gov, { cycleId: `d${day}`, outcome: analysis.usable ? 'no_change' : 'skipped_bad_data', at: to }, nowMs, s.governor);
     const changed = new Set(approved.map((c) => c.parameter));
     bounds = bounds.map((b) => updateBounds('main', b, { outcome, changed: changed.has(b.parameter), current: values[b.parameter], at: to }, s.boundsPolicy).bounds);
   }
