@@ -70,8 +70,8 @@ const opts = {
   harmfulThreshold: num('harmful-threshold', 0.01),
   /** Overrides the config's autopilot.max_changes_per_cycle when > 0 (compound changes). */
   maxChanges: num('max-changes', 0),
-  /** 1: the learning policy asks the governor and reports to it, as the cycle does (drift mode, pauses); 0 (default, the figures in docs/decision-quality.md): no governor. */
-  governor: num('governor', 0),
+  /** 1 (default): the learning policy asks the governor and reports to it, as the cycle does (pauses, drift mode, recovery ramp); 0: no governor. */
+  governor: num('governor', 1),
   scenarios: option('scenarios', 'stable,drift,harmful,noise,outage').split(','),
   /** JSON of extra OptimizerOptions, e.g. '{"rollbackCost":0.01}'. */
   optimizer: JSON.parse(option('optimizer', '{}')) as Record<string, unknown>,

@@ -8,9 +8,15 @@ export type CanaryGroups = Record<string, { control: GroupSummary; canary: Group
 
 /**
  * autopilot_pred_vs_real_error of one change set (4.1, 8.1): for each primary KPI the change
- * predicted (all predicted KPIs when no primary was predicted), |measured − predicted| /
- * max(|predicted|, |measured|, 1 %), averaged. Symmetric and bounded by 2: a prediction of the
- * right size scores near 0, one off by an order of magnitude near 1, one of the wrong sign above 1.
+ * predicted (all predicted KPIs when no primary was predicted), the part of the miss the canary's
+ * own noise cannot explain, relative to the effect's size:
+ *   max(0, |measured − predicted| − h) / max(|predicted|, |measured|, 1 %),
+ * with h the half-width of the measured effect's confidence interval; averaged over the KPIs.
+ * A prediction inside the canary's interval scores 0 (the canary cannot tell it from the truth);
+ * one off by an order of magnitude scores near 1, one of the wrong sign above 1; at most 2.
+ * Without the noise term a 60-minute canary (relative se of engagement ≈ 1-2 %) would score an
+ * exact prediction of a small effect above the 30 % of 4.2, and drift mode would follow good
+ * canaries (docs/decision-quality.md).
  */
 export function predictionError(changes: ParameterChange[], verdict: CanaryVerdict): { value: number; perKpi: Record<string, { predicted: number; measured: number; error: number }> } | null {
   const predicted: Record<string, number> = {};
@@ -20,7 +26,9 @@ export function predictionError(changes: ParameterChange[], verdict: CanaryVerdi
   const perKpi: Record<string, { predicted: number; measured: number; error: number }> = {};
   for (const ev of primaries.length ? primaries : usable) {
     const p = predicted[ev.kpi];
-    perKpi[ev.kpi] = { predicted: p, measured: ev.relDiff, error: Math.abs(ev.relDiff - p) / Math.max(Math.abs(p), Math.abs(ev.relDiff), 0.01) };
+    const h = Number.isFinite(ev.relCI[0]) && Number.isFinite(ev.relCI[1]) ? Math.abs(ev.relCI[1] - ev.relCI[0]) / 2 : 0;
+    const miss = Math.max(0, Math.abs(ev.relDiff - p) - h);
+    perKpi[ev.kpi] = { predicted: p, measured: ev.relDiff, error: miss / Math.max(Math.abs(p), Math.abs(ev.relDiff), 0.01) };
   }
   const errors = Object.values(perKpi).map((x) => x.error);
   if (errors.length === 0) return null;
