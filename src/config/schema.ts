@@ -82,7 +82,7 @@ export const AutopilotConfigSchema = z.strictObject({
   optimizer: z.strictObject({
     /**
      * Probe a parameter the model is unsure about when no move is likely enough to pass. Off by
-     * default: over six simulated seeds probes took the rollback rate from 3.5 % to 20 % for
+     * default: over six simulated seeds probes took the rollback rate from 3.5 % to 17 % for
      * about 10 % more gain (4.3; docs/decision-quality.md).
      */
     explore: z.boolean().default(false),
