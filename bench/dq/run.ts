@@ -196,8 +196,8 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
         if (trueGain < -harmfulThreshold || truth.harmful(candidate)) out.harmfulKept += 1;
         values = candidate;
       } else out.rollbacks += 1;
-      const err = predictionError(approved, verdict);
       if (s.governor) {
+        const err = predictionError(approved, verdict);
         reportOutcome(gov, {
           cycleId: `d${day}`, outcome: result2, at: to, ...(err ? { predictionError: err.value } : {}),
           ...(promoted ? { changedParameters: approved.map((c) => c.parameter) } : { rolledBackParameters: approved.map((c) => c.parameter) }),

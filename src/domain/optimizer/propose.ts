@@ -23,14 +23,14 @@ export interface CycleProposal {
 }
 
 /** Proposal steps scaled by the governor (drift mode, recovery ramp); an int step stays ≥ 1. */
-export function scaledParams(params: ParamDef[], scale: number): ParamDef[] {
+function scaledParams(params: ParamDef[], scale: number): ParamDef[] {
   if (scale === 1) return params;
   return params.map((p) => ({ ...p, step: p.type === 'int' ? Math.max(1, Math.round(p.step * scale)) : p.step * scale }));
 }
 
 /** Bounds with the operator's active overrides in place of the sliding range (9.3; hard limits stay). */
-export function withOverrides(bounds: ParameterBounds[], overrides: OptimizerInput['overrides'] = [], now: string): ParameterBounds[] {
-  const active = overrides.filter((o) => Date.parse(o.expiresAt) > Date.parse(now));
+function withOverrides(bounds: ParameterBounds[], overrides: OptimizerInput['overrides'], now: string): ParameterBounds[] {
+  const active = (overrides ?? []).filter((o) => Date.parse(o.expiresAt) > Date.parse(now));
   return bounds.map((b) => {
     const o = active.find((x) => x.parameter === b.parameter);
     return o ? { ...b, min: Math.max(b.hardMin, o.min), max: Math.min(b.hardMax, o.max) } : b;
