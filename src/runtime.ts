@@ -7,6 +7,7 @@ import { SqliteMetricsStore } from './adapters/metrics-store';
 import { SqliteStateStore } from './adapters/state-store';
 import { createAlerter, type Alerter } from './adapters/alerts';
 import type { Deps } from './activities';
+import type { AuditLog, StatePorts } from './domain/ports';
 import { LiveConfig } from './config/live';
 import { storePath } from './config/load';
 import { logger as rootLogger, type Logger } from './observability/logger';
@@ -29,9 +30,9 @@ export function openRuntime(configPath: string, opts: { logger?: Logger; env?: N
   const deps: Deps = {
     config: () => live.get(),
     metrics,
-    state,
+    ...ports(state),
     history,
-    alerts: recordingAlerter(createAlerter(() => live.get(), log), state),
+    alerts: recordingAlerter(createAlerter(() => live.get(), log), state.auditLog),
     logger: log,
     cards: (channel) => {
       const c = live.get();
@@ -55,13 +56,18 @@ export function openRuntime(configPath: string, opts: { logger?: Logger; env?: N
 }
 
 /** Every alert, whoever raises it, is first stored in the audit log (decisions, kind `alert`). */
-function recordingAlerter(inner: Alerter, state: SqliteStateStore): Alerter {
+function recordingAlerter(inner: Alerter, audit: AuditLog): Alerter {
   return {
     async raise(alert) {
-      state.recordDecision({ channel: alert.channel, cycle_id: alert.cycleId ?? null, at: new Date().toISOString(), kind: 'alert', summary: alert.summary, payload: alert });
+      audit.record({ channel: alert.channel, cycle_id: alert.cycleId ?? null, at: new Date().toISOString(), kind: 'alert', summary: alert.summary, payload: alert });
       await inner.raise(alert);
     },
   };
+}
+
+/** The state store's ports, each one an interface (Deps depends on these, not on SQLite). */
+function ports(s: SqliteStateStore): StatePorts {
+  return { cycleLog: s.cycleLog, canaryLog: s.canaryLog, auditLog: s.auditLog, boundsStore: s.boundsStore, driftLog: s.driftLog, triageLog: s.triageLog };
 }
 
 export const workflowsPath = join(__dirname, 'workflows', 'index.ts');

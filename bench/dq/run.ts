@@ -1,13 +1,14 @@
 /**
  * One policy over one scenario of bench/decision-quality.ts: the simulator plays the live card
  * every simulated hour; once a day the policy decides; the learning policy runs the same domain
- * functions as the cycle (analysis → proposeForCycle: the optimizer, or the rules on a cold
- * start → bounds → canary judge on simulated canary data → bounds update), the rules policy
+ * functions as the cycle's steps (analysis → proposeForCycle: the optimizer, or the rules on a cold
+ * start → gateChanges → canary judge on simulated canary data → experimentOf → bounds update), the rules policy
  * applies proposer.ts without a canary.
  */
 import { analyzeWindow, type HourAggregate } from '../../src/domain/analysis';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, type BoundsPolicy } from '../../src/domain/bounds';
 import { judgeCanary } from '../../src/domain/canary-judge';
+import { gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
 import { proposeChanges } from '../../src/domain/proposer';
 import type { CanaryVerdict, KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../../src/domain/types';
@@ -165,8 +166,7 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       options: { ...s.optimizer, maxChanges: s.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
     });
     if (process.env.DQ_DEBUG) process.stderr.write(`day ${day} ${result.reason ?? ''} ${JSON.stringify(result.candidates.slice(0, 4).map((c) => ({ p: c.parameter, n: c.newValue, g: +c.objective.mean.toFixed(4), sd: +c.objective.sd.toFixed(4), band: +c.objective.band.toFixed(4), pp: +c.pProceed.toFixed(3), eu: +c.utility.toFixed(4), safe: +c.pSafe.toFixed(2), unx: +c.unexplored.toFixed(2), unc: +c.uncertainty.toFixed(2), why: c.why })))}\n`);
-    const decisions = proposed.map((c) => validateChange(c, s.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!, { referenceValue: values[c.parameter] }));
-    const approved = proposed.filter((_, i) => decisions[i]!.approved);
+    const { decisions, approved } = gateChanges({ proposals: proposed, params: s.params, bounds, overrides: g.overrides ?? [], reference: values, now: to });
     for (const c of approved) {
       log.proposals.push({ parameter: c.parameter, oldValue: c.oldValue, newValue: c.newValue, changeType: c.changeType, predicted: c.expectedImpact[primary.name] });
       out.changeTypes[c.changeType] = (out.changeTypes[c.changeType] ?? 0) + 1;
@@ -187,8 +187,8 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       const predicted = approved.reduce((a, c) => a + (c.expectedImpact[primary.name] ?? 0), 0);
       if (Number.isFinite(measured)) errors.push(Math.abs(predicted - measured));
       const exp = experimentOf({
-        cycle_id: `d${day}`, started_at: to, finished_at: to, outcome,
-        report: { card: { values }, proposals: proposed, bounds: decisions, canary: { outcome, verdict } },
+        cycle: { cycle_id: `d${day}`, started_at: to, finished_at: to, report: { trigger: 'schedule', card: { values, sha256: '', versionId: '' }, proposals: proposed, bounds: decisions } },
+        canary: { status: result2, verdict },
       });
       if (exp) experiments.push(exp);
       if (promoted) {

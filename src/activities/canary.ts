@@ -42,7 +42,7 @@ export function createCanaryActivities(deps: Deps) {
     /** Writes the canary overlay (the candidate card for `trafficPercentage` of slots) and reloads (3.1). */
     async deployCanary(input: { channel: string; cycleId: string; canaryId: string; versionId: string; trafficPercentage: number }): Promise<{ startedAt: string }> {
       return guard(async () => {
-        const existing = deps.state.getCanary(input.canaryId);
+        const existing = deps.canaryLog.get(input.canaryId);
         const store = deps.cards(input.channel);
         const version = deps.history.getVersion(input.channel, input.versionId);
         if (!version) throw new ValidationError('canary', [`versionId: no version ${input.versionId} in history`]);
@@ -51,9 +51,8 @@ export function createCanaryActivities(deps: Deps) {
         if (existing && existing.status !== 'running') throw new ValidationError('canary', [`canaryId: ${input.canaryId} is already ${existing.status}`]);
         // The record exists before the overlay does, so a rollback always finds it.
         if (!existing) {
-          deps.state.upsertCanary({
-            canary_id: input.canaryId, channel: input.channel, cycle_id: input.cycleId, started_at: startedAt,
-            status: 'running', traffic_percentage: input.trafficPercentage, checks: [],
+          deps.canaryLog.open({
+            canary_id: input.canaryId, channel: input.channel, cycle_id: input.cycleId, started_at: startedAt, traffic_percentage: input.trafficPercentage,
           });
         }
         await store.writeOverlay({
@@ -65,7 +64,7 @@ export function createCanaryActivities(deps: Deps) {
           card,
         });
         // A late attempt (timed out, then finished) must not resurrect a canary already rolled back.
-        if (deps.state.getCanary(input.canaryId)?.status !== 'running') {
+        if (deps.canaryLog.get(input.canaryId)?.status !== 'running') {
           await store.removeOverlay();
           throw new ValidationError('canary', [`canaryId: ${input.canaryId} was closed while it was being deployed`]);
         }
@@ -88,7 +87,7 @@ export function createCanaryActivities(deps: Deps) {
     },
 
     async recordCanaryCheck(input: { canaryId: string; checkIndex: number; verdict: CanaryVerdict }): Promise<void> {
-      deps.state.appendCanaryCheck(input.canaryId, { ...input.verdict, checkIndex: input.checkIndex });
+      deps.canaryLog.appendCheck(input.canaryId, { ...input.verdict, checkIndex: input.checkIndex, at: now().toISOString() });
     },
 
     /**
@@ -116,8 +115,7 @@ export function createCanaryActivities(deps: Deps) {
           const parent = deps.history.getVersion(input.channel, version.meta.parent);
           if (parent) deps.history.updateDeployment(input.channel, version.meta.parent, { ...parent.meta.deployment, status: 'superseded', updated_at: at });
         }
-        const c = deps.state.getCanary(input.canaryId);
-        if (c) deps.state.upsertCanary({ ...c, status: 'promoted', finished_at: at, verdict: input.verdict, decided_by: input.decidedBy });
+        deps.canaryLog.close(input.canaryId, { status: 'promoted', at, verdict: input.verdict, decidedBy: input.decidedBy });
         return { promoted: true, sha256: version.meta.sha256 };
       });
     },
@@ -127,8 +125,7 @@ export function createCanaryActivities(deps: Deps) {
       await deps.cards(input.channel).removeOverlay();
       const at = now().toISOString();
       deps.history.updateDeployment(input.channel, input.versionId, { status: 'rolled_back', updated_at: at, verdict: input.verdict ?? undefined, note: `${input.decidedBy}: ${input.reason}` });
-      const c = deps.state.getCanary(input.canaryId);
-      if (c) deps.state.upsertCanary({ ...c, status: 'rolled_back', finished_at: at, verdict: input.verdict, decided_by: input.decidedBy });
+      deps.canaryLog.close(input.canaryId, { status: 'rolled_back', at, verdict: input.verdict, decidedBy: input.decidedBy });
     },
 
     /** Writes autopilot_pred_vs_real_error for the cycle (4.1, 8.1) and returns it. */

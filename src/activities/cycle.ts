@@ -2,7 +2,7 @@ import { completeBounds } from '../domain/bounds';
 import type { KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../domain/types';
 import { applyToCardYaml, parseCard } from '../adapters/card-store';
 import type { Alert } from '../adapters/alerts';
-import type { CycleOutcome, DecisionRecord } from '../adapters/state-store';
+import type { CurrentCard, CycleOutcome, CycleReport, CycleTrigger, DecisionRecord } from '../domain/records';
 import type { DeploymentStatus } from '../adapters/history';
 import { getPath, selectionParams, type SelectionParams } from '../config/card';
 import { optimizerOptionsOf } from '../config/schema';
@@ -23,11 +23,7 @@ export interface CycleSettings {
   optimizer?: ReturnType<typeof optimizerOptionsOf>;
 }
 
-export interface CurrentCard {
-  sha256: string;
-  values: Record<string, number>;
-  versionId: string;
-}
+export type { CurrentCard };
 
 const MINUTE = 60_000;
 const ACTIVE: DeploymentStatus[] = ['active', 'promoted'];
@@ -37,12 +33,12 @@ export function createCycleActivities(deps: Deps) {
 
   return {
     /** Records the cycle and returns the settings it runs with (a snapshot of the live config). */
-    async beginCycle(input: { cycleId: string; channel: string; trigger: string }): Promise<CycleSettings> {
+    async beginCycle(input: { cycleId: string; channel: string; trigger: CycleTrigger }): Promise<CycleSettings> {
       const c = deps.config();
       if (!c.channels.includes(input.channel)) {
         throw new ValidationError('cycle input', [`channel: expected one of ${c.channels.join(', ')}, got ${input.channel}`]);
       }
-      deps.state.upsertCycle({
+      deps.cycleLog.save({
         cycle_id: input.cycleId,
         channel: input.channel,
         started_at: now().toISOString(),
@@ -117,11 +113,11 @@ export function createCycleActivities(deps: Deps) {
     }> {
       return guard(() => {
         const at = now();
-        const stored = deps.state.getBounds(input.channel);
+        const stored = deps.boundsStore.get(input.channel);
         const bounds = completeBounds(input.params, stored, at.toISOString());
         const fresh = bounds.filter((b) => !stored.some((s) => s.parameter === b.parameter));
         if (fresh.length) {
-          deps.state.saveBounds(
+          deps.boundsStore.save(
             input.channel,
             bounds,
             fresh.map((b) => ({
@@ -184,7 +180,7 @@ export function createCycleActivities(deps: Deps) {
 
     /** Appends one decision with its evidence to the audit log (8.4) and the structured log. */
     async recordDecision(input: Omit<DecisionRecord, 'at' | 'id'>): Promise<void> {
-      deps.state.recordDecision({ ...input, at: now().toISOString() });
+      deps.auditLog.record({ ...input, at: now().toISOString() });
       deps.logger.info({ channel: input.channel, cycleId: input.cycle_id, kind: input.kind, decision: input.payload }, input.summary);
     },
 
@@ -194,11 +190,11 @@ export function createCycleActivities(deps: Deps) {
       outcome: CycleOutcome;
       versionId?: string;
       canaryId?: string;
-      report: Record<string, unknown>;
+      report: CycleReport;
       error?: string;
     }): Promise<void> {
-      const prev = deps.state.getCycle(input.cycleId);
-      deps.state.upsertCycle({
+      const prev = deps.cycleLog.get(input.cycleId);
+      deps.cycleLog.save({
         cycle_id: input.cycleId,
         channel: input.channel,
         started_at: prev?.started_at ?? now().toISOString(),

@@ -4,16 +4,15 @@ import { ValidationError } from '../config/errors';
 import type { CardStore } from '../adapters/card-store';
 import { HistoryIntegrityError, type HistoryStore } from '../adapters/history';
 import type { MetricsStore } from '../adapters/metrics-store';
-import type { SqliteStateStore } from '../adapters/state-store';
+import type { StatePorts } from '../domain/ports';
 import type { Alerter } from '../adapters/alerts';
 import type { Logger } from '../observability/logger';
 
 /** Everything the activities touch, built once by the worker (or a test). */
-export interface Deps {
+export interface Deps extends StatePorts {
   /** The live config: re-read when the file changes, so `emergency_pause` needs no restart (9.1). */
   config: () => AutopilotConfig;
   metrics: MetricsStore;
-  state: SqliteStateStore;
   cards: (channel: string) => CardStore;
   history: HistoryStore;
   alerts: Alerter;

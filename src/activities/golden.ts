@@ -7,6 +7,7 @@ import { storePath } from '../config/load';
 import type { AutopilotConfig } from '../config/schema';
 import { GoldenCache, defaultGoldenPath, loadGoldenSets, runGolden, type FailureAnalysis, type GoldenRunResult, type GoldenStatus } from '../golden';
 import { SelectionParamsSchema } from '../golden/model';
+import type { GoldenGateResult as DomainGoldenGateResult } from '../domain/records';
 import { guard, type Deps } from './deps';
 import { takeBypassToken } from './bypass-box';
 
@@ -29,21 +30,8 @@ export interface RunGoldenSetInput {
   bypass?: GoldenBypass;
 }
 
-export interface GoldenGateResult {
-  passed: boolean;
-  bypassed: boolean;
-  status: GoldenStatus | 'bypassed';
-  total: number;
-  failed: number;
-  /** The first MAX_FAILURES failed checks with their analysis (all of them are in the decision). */
-  failures: FailureAnalysis[];
-  cacheHit: boolean;
-  durationMs: number;
-  setHash?: string;
-  engine?: string;
-  /** Id of the stored decision (kind `golden`, or `golden_bypass`). */
-  decisionId: number;
-}
+/** The gate's result (the domain's type, with the runner's full failure analysis). */
+export type GoldenGateResult = Omit<DomainGoldenGateResult, 'failures'> & { failures: FailureAnalysis[] };
 
 export interface GoldenActivityOptions {
   /** Overrides golden.timeout_minutes (tests). */
@@ -82,7 +70,7 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
     if (typeof b.by !== 'string' || b.by.trim().length === 0) problems.push('bypass.by: the operator must be named');
     if (problems.length === 0) return;
     // Audit the refused attempt too; the token itself never leaves this function.
-    deps.state.recordDecision({
+    deps.auditLog.record({
       channel: input.channel,
       cycle_id: input.cycleId,
       at: now().toISOString(),
@@ -118,7 +106,7 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
             await deps.alerts.raise({ severity: 'warning', channel: input.channel, name: 'golden_bypass_refused', cycleId: input.cycleId, summary: 'a golden set bypass was refused', details: { by } });
             throw err;
           }
-          const decisionId = deps.state.recordDecision({
+          const decisionId = deps.auditLog.record({
             channel: input.channel,
             cycle_id: input.cycleId,
             at: now().toISOString(),
@@ -168,7 +156,7 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
             : result.status === 'timed_out'
               ? `golden set TIMED OUT after ${result.durationMs} ms`
               : `golden set FAILED: ${result.failed} of ${result.total} cases (${result.failures[0]?.case}: ${result.failures[0]?.message})`;
-        const decisionId = deps.state.recordDecision({
+        const decisionId = deps.auditLog.record({
           channel: input.channel,
           cycle_id: input.cycleId,
           at: now().toISOString(),

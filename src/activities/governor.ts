@@ -8,7 +8,7 @@ import type { GovernorAlert } from '../domain/governor-state';
 import { governorSettings } from '../governor/settings';
 import { SA_CHANNEL } from '../workflows/messages';
 import {
-  SA_STATE, governorWorkflowId, mayRunUpdate, registerCanaryUpdate, reportOutcomeUpdate,
+  SA_STATE, governorStatusQuery, governorWorkflowId, mayRunUpdate, registerCanaryUpdate, reportOutcomeUpdate,
   type MayRunAnswer, type OutcomeAnswer, type OutcomeReport, type RegisterCanaryAnswer,
 } from '../workflows/governor-messages';
 import type { autopilotGovernor } from '../workflows/governor';
@@ -75,10 +75,28 @@ export function createGovernorActivities(deps: GovernorDeps) {
       return callGovernor(channel, reportOutcomeUpdate, report, `reportOutcome/${input.cycleId}`);
     },
 
+    /**
+     * Is the channel paused now (9.1, 9.2)? The config's emergency flag, or the governor's pause
+     * (operator, emergency, safety). A paused channel never promotes: its canary rolls back.
+     */
+    async channelPause(input: { channel: string }): Promise<{ paused: boolean; by: string | null; reason: string | null }> {
+      const c = deps.config();
+      if (c.autopilot.emergency_pause) return { paused: true, by: 'config', reason: 'emergency_pause is set in autopilot.yaml' };
+      if (!c.autopilot.enabled) return { paused: true, by: 'config', reason: 'autopilot.enabled is false in autopilot.yaml' };
+      try {
+        const s = await deps.client.workflow.getHandle(governorWorkflowId(input.channel)).query(governorStatusQuery);
+        return s.pause ? { paused: true, by: s.pause.by, reason: s.pause.reason } : { paused: false, by: null, reason: null };
+      } catch (err) {
+        // No governor yet: nobody has paused this channel.
+        if ((err as Error).name === 'WorkflowNotFoundError') return { paused: false, by: null, reason: null };
+        throw err;
+      }
+    },
+
     /** Stores a drift event with its numbers and action (idempotent). */
     async recordDriftEvent(input: { event: DriftEvent }): Promise<number> {
       const { event: e } = input;
-      const id = deps.state.recordDriftEvent({ channel: e.channel, at: e.at, kind: e.rule, action: e.action, numbers: eventNumbers(e), resolved_at: e.resolvedAt });
+      const id = deps.driftLog.record({ channel: e.channel, at: e.at, kind: e.rule, action: e.action, numbers: eventNumbers(e), resolved_at: e.resolvedAt });
       deps.logger.warn({ channel: e.channel, drift: e }, `drift event: ${e.rule} → ${e.action}`);
       return id;
     },
@@ -88,8 +106,8 @@ export function createGovernorActivities(deps: GovernorDeps) {
       const { event: e } = input;
       if (!e.resolvedAt) return false;
       // Recording first makes the pair order-independent (an event resolved before it was stored).
-      deps.state.recordDriftEvent({ channel: e.channel, at: e.at, kind: e.rule, action: e.action, numbers: eventNumbers(e), resolved_at: null });
-      const done = deps.state.resolveDriftEvent(e.channel, e.rule, e.at, e.resolvedAt);
+      deps.driftLog.record({ channel: e.channel, at: e.at, kind: e.rule, action: e.action, numbers: eventNumbers(e), resolved_at: null });
+      const done = deps.driftLog.resolve(e.channel, e.rule, e.at, e.resolvedAt);
       deps.logger.info({ channel: e.channel, eventId: e.id, rule: e.rule, resolvedAt: e.resolvedAt }, 'drift event resolved');
       return done;
     },
@@ -102,7 +120,7 @@ export function createGovernorActivities(deps: GovernorDeps) {
 
     /** Pauses, resumes, overrides, drift mode: each is an audit record with its reason (8.4, 9.4). */
     async recordGovernorDecision(input: { channel: string; kind: string; summary: string; payload: unknown; cycleId?: string }): Promise<void> {
-      deps.state.recordDecision({ channel: input.channel, cycle_id: input.cycleId ?? null, at: now().toISOString(), kind: input.kind, summary: input.summary, payload: input.payload });
+      deps.auditLog.record({ channel: input.channel, cycle_id: input.cycleId ?? null, at: now().toISOString(), kind: input.kind, summary: input.summary, payload: input.payload });
       deps.logger.info({ channel: input.channel, kind: input.kind, decision: input.payload }, input.summary);
     },
   };

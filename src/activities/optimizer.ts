@@ -59,7 +59,9 @@ export function createOptimizerActivities(deps: Deps) {
       return guard(() => {
         const limit = input.limit ?? 60;
         if (!Number.isInteger(limit) || limit < 1) throw new ValidationError('loadExperiments', [`limit: expected a positive integer, got ${input.limit}`]);
-        return experimentsFromCycles(deps.state.listCycles(input.channel, limit));
+        return experimentsFromCycles(
+          deps.cycleLog.list(input.channel, limit).map((cycle) => ({ cycle, canary: cycle.canary_id ? deps.canaryLog.get(cycle.canary_id) : null })),
+        );
       });
     },
 
@@ -86,7 +88,7 @@ export function createOptimizerActivities(deps: Deps) {
         // Bounds never stored before are taken as initialised just before this cycle (a stored
         // updatedAt equal to `at` marks an update already applied by a retried call).
         const initAt = new Date(Date.parse(input.at) - 1).toISOString();
-        const current = completeBounds(config.parameters, deps.state.getBounds(input.channel), initAt);
+        const current = completeBounds(config.parameters, deps.boundsStore.get(input.channel), initAt);
         const adjustments: BoundsAdjustmentRecord[] = [];
         const bounds = current.map((b) => {
           const change = input.changes.find((c) => c.parameter === b.parameter);
@@ -95,7 +97,7 @@ export function createOptimizerActivities(deps: Deps) {
           adjustments.push(...u.adjustments);
           return u.bounds;
         });
-        deps.state.saveBounds(input.channel, bounds, adjustments);
+        deps.boundsStore.save(input.channel, bounds, adjustments);
         if (adjustments.length) deps.logger.info({ channel: input.channel, adjustments }, 'sliding bounds adjusted');
         return { bounds, adjustments };
       });
@@ -128,8 +130,8 @@ export function createOptimizerActivities(deps: Deps) {
     /** The channel's sliding bounds and their adjustment history, as one JSON-ready value (2.1). */
     async exportBoundsJson(input: { channel: string; limit?: number }): Promise<BoundsExport> {
       const at = now().toISOString();
-      const bounds = completeBounds(deps.config().parameters, deps.state.getBounds(input.channel), at);
-      return exportBounds(input.channel, bounds, deps.state.listBoundsAdjustments(input.channel, input.limit ?? 1000), at);
+      const bounds = completeBounds(deps.config().parameters, deps.boundsStore.get(input.channel), at);
+      return exportBounds(input.channel, bounds, deps.boundsStore.adjustments(input.channel, input.limit ?? 1000), at);
     },
   };
 }

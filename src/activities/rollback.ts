@@ -82,7 +82,7 @@ export function createRollbackActivities(deps: Deps) {
         if (inputProblems.length) throw new ValidationError('rollbackToVersion input', inputProblems);
         const at = now();
         const refuse = (problems: string[], extra: Record<string, unknown> = {}): never => {
-          deps.state.recordDecision({
+          deps.auditLog.record({
             channel: input.channel,
             at: at.toISOString(),
             kind: 'rollback_refused',
@@ -112,7 +112,7 @@ export function createRollbackActivities(deps: Deps) {
         const loadMs = mark();
 
         // 2. Every tuned value against the current sliding bounds and the hard limits.
-        const bounds = completeBounds(cfg.parameters, deps.state.getBounds(input.channel), at.toISOString());
+        const bounds = completeBounds(cfg.parameters, deps.boundsStore.get(input.channel), at.toISOString());
         const decisions: BoundsDecision[] = [];
         const changes: ParameterChange[] = [];
         const problems: string[] = [];
@@ -152,7 +152,7 @@ export function createRollbackActivities(deps: Deps) {
         // 4. Replace atomically (CardStore validates, renames, runs the reload hook).
         const failed = async (name: string, summary: string, details: Record<string, unknown>): Promise<never> => {
           await deps.alerts.raise({ severity: 'critical', channel: input.channel, name, summary, details });
-          deps.state.recordDecision({ channel: input.channel, at: at.toISOString(), kind: 'rollback_failed', summary, payload: { versionId: input.versionId, backupVersionId: backup.version_id, ...details } });
+          deps.auditLog.record({ channel: input.channel, at: at.toISOString(), kind: 'rollback_failed', summary, payload: { versionId: input.versionId, backupVersionId: backup.version_id, ...details } });
           throw ApplicationFailure.create({ type: 'RollbackFailed', message: summary, nonRetryable: true, details: [details] });
         };
         try {
@@ -201,7 +201,7 @@ export function createRollbackActivities(deps: Deps) {
         }
         const recordMs = mark();
         const timings: RollbackTimings = { loadMs, validateMs, backupMs, writeMs, verifyMs, recordMs, totalMs: Math.round((performance.now() - t0) * 100) / 100 };
-        deps.state.recordDecision({
+        deps.auditLog.record({
           channel: input.channel,
           at: now().toISOString(),
           kind: 'rollback',

@@ -12,7 +12,7 @@ import {
   type TriageSettings,
 } from '../domain/triage';
 import { githubFromConfig, type IssueTracker, type TrackedIssue } from '../adapters/github';
-import type { CycleRecord } from '../adapters/state-store';
+import type { CanaryRecord, CycleRecord } from '../domain/records';
 import { getPath } from '../config/card';
 import { ValidationError } from '../config/errors';
 import { guard, type Deps } from './deps';
@@ -35,14 +35,16 @@ const EPS = 1e-9;
 const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 const appliedTag = (weekStart: string, fingerprint: string) => `[triage ${weekStart} ${fingerprint}]`;
 
-/** Only what the triage reads of a cycle report: keeps the activity payload small. */
-function slimCycle(c: CycleRecord, canaryMs: number | null): TriageCycle {
-  const r = c.report as Record<string, any>;
-  const canary = r.canary && typeof r.canary === 'object'
-    ? { decidedBy: r.canary.decidedBy, decision: r.canary.decision, verdict: r.canary.verdict ? { rule: r.canary.verdict.rule, reason: r.canary.verdict.reason } : null }
-    : undefined;
-  const golden = r.golden && typeof r.golden === 'object'
-    ? { status: r.golden.status, failed: r.golden.failed, total: r.golden.total, durationMs: r.golden.durationMs, failures: (r.golden.failures ?? []).slice(0, 1).map((f: any) => ({ case: f?.case, check: f?.check })) }
+/** Only what the triage reads of a cycle and its canary (the verdict's owner): keeps the activity payload small. */
+function slimCycle(c: CycleRecord, k: CanaryRecord | null): TriageCycle {
+  const r = c.report;
+  const finished = k?.finished_at ? ms(k.finished_at) - ms(k.started_at) : NaN;
+  const canaryMs = Number.isFinite(finished) ? finished : null;
+  const verdict = k?.verdict ? { rule: k.verdict.rule, reason: k.verdict.reason } : null;
+  const canary = r.canary ? { decidedBy: r.canary.decidedBy, decision: r.canary.decision, verdict } : undefined;
+  const golden = r.golden
+    ? { status: r.golden.status, failed: r.golden.failed, total: r.golden.total, durationMs: r.golden.durationMs,
+      failures: r.golden.failures.slice(0, 1).map((f) => ({ case: f.case, check: f.check })) }
     : undefined;
   return {
     cycleId: c.cycle_id, startedAt: c.started_at, finishedAt: c.finished_at ?? null, status: c.status, outcome: c.outcome ?? null, error: c.error ?? null, canaryMs,
@@ -72,22 +74,17 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
           ? { weekStart: new Date(Date.parse(input.weekEnd) - days * 86_400_000).toISOString(), weekEnd: new Date(Date.parse(input.weekEnd)).toISOString() }
           : triageWindow(now(), days);
         const inWindow = (at: string) => at >= weekStart && at < weekEnd;
-        const { state } = deps;
-
-        const cycles = state.listCyclesBetween(input.channel, weekStart, weekEnd).map((cy) => {
-          const canary = cy.canary_id ? state.getCanary(cy.canary_id) : null;
-          const canaryMs = canary?.finished_at ? ms(canary.finished_at) - ms(canary.started_at) : null;
-          return slimCycle(cy, Number.isFinite(canaryMs) ? canaryMs : null);
-        });
-        const alerts = state.listDecisionsBetween(input.channel, weekStart, weekEnd, 'alert').map((d) => {
+        const state = deps;
+        const cycles = state.cycleLog.between(input.channel, weekStart, weekEnd).map((cy) => slimCycle(cy, cy.canary_id ? state.canaryLog.get(cy.canary_id) : null));
+        const alerts = state.auditLog.between(input.channel, weekStart, weekEnd, 'alert').map((d) => {
           const a = (d.payload ?? {}) as Record<string, any>;
           return { at: d.at, cycleId: d.cycle_id ?? null, name: String(a.name ?? 'unknown'), severity: String(a.severity ?? 'warning'), summary: String(a.summary ?? d.summary), details: a.details };
         });
-        const driftEvents = state.listDriftEvents(input.channel, { limit: 1000 }).filter((e) => inWindow(e.at))
+        const driftEvents = state.driftLog.list(input.channel, { limit: 1000 }).filter((e) => inWindow(e.at))
           .map((e) => ({ at: e.at, kind: e.kind, action: e.action, numbers: e.numbers, resolvedAt: e.resolved_at ?? null }));
-        const adjustments = state.listBoundsAdjustments(input.channel, 1000).filter((a) => inWindow(a.at))
+        const adjustments = state.boundsStore.adjustments(input.channel, 1000).filter((a) => inWindow(a.at))
           .map((a) => ({ parameter: a.parameter, at: a.at, kind: a.kind, oldMin: a.old_min, oldMax: a.old_max, newMin: a.new_min, newMax: a.new_max, rationale: a.rationale }));
-        const bounds = completeBounds(c.parameters, state.getBounds(input.channel), now().toISOString());
+        const bounds = completeBounds(c.parameters, state.boundsStore.get(input.channel), now().toISOString());
 
         let current: Record<string, number> | undefined;
         try {
@@ -133,7 +130,7 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
           fingerprint: s.fingerprint, parameter: s.parameter!, kind, status, oldMin, oldMax, newMin: s.proposed!.min, newMax: s.proposed!.max, at, ...(reason ? { reason } : {}),
         });
         const tag = appliedTag(input.weekStart, s.fingerprint);
-        const done = deps.state.listBoundsAdjustments(input.channel, 1000).find((a) => a.kind === 'triage' && a.parameter === s.parameter && a.rationale.includes(tag));
+        const done = deps.boundsStore.adjustments(input.channel, 1000).find((a) => a.kind === 'triage' && a.parameter === s.parameter && a.rationale.includes(tag));
         if (done) {
           out.push({ ...row('already_applied', done.old_min ?? NaN, done.old_max ?? NaN), newMin: done.new_min, newMax: done.new_max, at: done.at });
           continue;
@@ -143,7 +140,7 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
           continue;
         }
         const p = c.parameters.find((x) => x.name === s.parameter);
-        const cur = p ? completeBounds([p], deps.state.getBounds(input.channel), at)[0] : undefined;
+        const cur = p ? completeBounds([p], deps.boundsStore.get(input.channel), at)[0] : undefined;
         if (!p || !cur) {
           out.push(row('skipped', s.basis.min, s.basis.max, `unknown parameter ${s.parameter}`));
           continue;
@@ -157,7 +154,7 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
           out.push(row('skipped', cur.min, cur.max, `proposed [${min}, ${max}] leaves the hard limits [${p.hard_min}, ${p.hard_max}] (2.4)`));
           continue;
         }
-        deps.state.saveBounds(input.channel, [{ ...cur, min, max, updatedAt: at }], [{
+        deps.boundsStore.save(input.channel, [{ ...cur, min, max, updatedAt: at }], [{
           channel: input.channel, parameter: p.name, at, kind: 'triage', old_min: cur.min, old_max: cur.max, new_min: min, new_max: max,
           rationale: `${tag} ${s.kind}: ${s.rationale}`,
         }]);
@@ -194,11 +191,11 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
     async saveTriageReport(input: { report: TriageReport }): Promise<number> {
       const r = input.report;
       const at = now().toISOString();
-      const id = deps.state.saveTriageReport(r.channel, r.weekStart, at, r);
+      const id = deps.triageLog.save(r.channel, r.weekStart, at, r);
       const applied = r.appliedAdjustments.filter((a) => a.status === 'applied').length;
       const opened = r.issues.filter((i) => i.issue).length;
       const summary = `weekly triage ${r.weekStart}: ${r.counts.total} failure(s), ${r.patterns.length} pattern(s), ${applied} bounds adjustment(s), ${opened} issue(s)`;
-      deps.state.recordDecision({ channel: r.channel, cycle_id: null, at, kind: 'triage', summary, payload: {
+      deps.auditLog.record({ channel: r.channel, cycle_id: null, at, kind: 'triage', summary, payload: {
         reportId: id, weekStart: r.weekStart, weekEnd: r.weekEnd, mode: r.mode, counts: r.counts, patterns: r.patterns.map((p) => ({ key: p.key, count: p.count })),
         appliedAdjustments: r.appliedAdjustments, issues: r.issues,
       } });
@@ -210,7 +207,7 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
     async triageIssueStatus(input: { channel: string; reports?: number }): Promise<{ issues: TrackedIssue[]; reason: string | null }> {
       const t = tracker();
       if (!t.tracker) return { issues: [], reason: t.reason };
-      const numbers = deps.state.listTriageReports(input.channel, input.reports ?? 8)
+      const numbers = deps.triageLog.list(input.channel, input.reports ?? 8)
         .flatMap((rec) => ((rec.report as TriageReport).issues ?? []).map((i) => i.issue?.number))
         .filter((n): n is number => typeof n === 'number');
       return { issues: await t.tracker.status(numbers), reason: null };

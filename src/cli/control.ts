@@ -46,7 +46,7 @@ export function registerControl(ap: Command, ctx: () => CliContext): void {
     .action(async (o) => {
       const c = ctx();
       const ch = c.channel(o.channel);
-      const running = c.runtime.deps.state.listCanaries(ch, 5).find((k) => k.status === 'running');
+      const running = c.runtime.deps.canaryLog.list(ch, 5).find((k) => k.status === 'running');
       const id = o.canary ?? running?.canary_id;
       if (!id) return c.out({ running: false }, () => 'no canary is running');
       const s = await canaryStatus(await c.temporal(), id);
@@ -68,7 +68,7 @@ export function registerControl(ap: Command, ctx: () => CliContext): void {
       if (decision !== 'proceed' && decision !== 'rollback') throw new Error(`decision: expected proceed or rollback, got ${decision}`);
       const c = ctx();
       const ch = c.channel(o.channel);
-      const id = o.canary ?? c.runtime.deps.state.listCanaries(ch, 5).find((k) => k.status === 'running')?.canary_id;
+      const id = o.canary ?? c.runtime.deps.canaryLog.list(ch, 5).find((k) => k.status === 'running')?.canary_id;
       if (!id) throw new Error('no canary is running (give --canary <id>)');
       await decideCanary(await c.temporal(), id, { decision, by: o.by, reason: o.reason });
       c.out({ canaryId: id, decision }, (s) => `sent ${s.decision} to ${s.canaryId}`);

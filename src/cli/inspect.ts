@@ -18,10 +18,10 @@ export function registerInspect(ap: Command, ctx: () => CliContext): void {
       const { deps } = c.runtime;
       const card = deps.cards(ch).load();
       const values = Object.fromEntries(c.config.parameters.map((p) => [p.name, getPath(card.card, p.card_path)]));
-      const cycles = deps.state.listCycles(ch, 5);
-      const canary = deps.state.listCanaries(ch, 1).find((k) => k.status === 'running') ?? null;
+      const cycles = deps.cycleLog.list(ch, 5);
+      const canary = deps.canaryLog.list(ch, 1).find((k) => k.status === 'running') ?? null;
       const paused = c.config.autopilot.emergency_pause ? 'emergency_pause set in config' : !c.config.autopilot.enabled ? 'disabled in config' : null;
-      c.out({ channel: ch, paused, card: { path: deps.cards(ch).path, sha256: card.sha256, values }, canary, cycles, bounds: deps.state.getBounds(ch) }, (s) =>
+      c.out({ channel: ch, paused, card: { path: deps.cards(ch).path, sha256: card.sha256, values }, canary, cycles, bounds: deps.boundsStore.get(ch) }, (s) =>
         [
           `channel ${s.channel}: ${s.paused ? `PAUSED (${s.paused})` : 'running'}`,
           `card ${s.card.path}\n  sha256 ${s.card.sha256}\n  ${Object.entries(s.card.values).map(([k, v]) => `${k}=${v}`).join('  ')}`,
@@ -59,9 +59,9 @@ export function registerInspect(ap: Command, ctx: () => CliContext): void {
     .action(async (cycleId, o) => {
       const c = ctx();
       const ch = c.channel(o.channel);
-      const cycle = c.runtime.deps.state.getCycle(cycleId);
+      const cycle = c.runtime.deps.cycleLog.get(cycleId);
       if (!cycle) throw new Error(`no cycle ${cycleId} in the state store`);
-      const decisions = c.runtime.deps.state.listDecisions(ch, { cycleId });
+      const decisions = c.runtime.deps.auditLog.list(ch, { cycleId });
       c.out({ cycle, decisions }, (s) =>
         [
           `cycle ${s.cycle.cycle_id}: ${s.cycle.status} / ${s.cycle.outcome ?? '-'} (${s.cycle.started_at} → ${s.cycle.finished_at ?? 'running'})`,
@@ -77,8 +77,8 @@ export function registerInspect(ap: Command, ctx: () => CliContext): void {
     .action(async (o) => {
       const c = ctx();
       const ch = c.channel(o.channel);
-      const bounds = completeBounds(c.config.parameters, c.runtime.deps.state.getBounds(ch), new Date().toISOString());
-      const adjustments = c.runtime.deps.state.listBoundsAdjustments(ch, 20);
+      const bounds = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), new Date().toISOString());
+      const adjustments = c.runtime.deps.boundsStore.adjustments(ch, 20);
       c.out({ bounds, adjustments }, (s) => `${table(s.bounds.map((b) => ({ parameter: b.parameter, min: b.min, max: b.max, hardMin: b.hardMin, hardMax: b.hardMax, rollbacks: b.rollbackCount })))}\n\nadjustments:\n${table(s.adjustments.map((a) => ({ at: a.at, parameter: a.parameter, kind: a.kind, range: `[${a.new_min}, ${a.new_max}]`, rationale: a.rationale })))}`);
     });
 
@@ -98,7 +98,7 @@ export function registerInspect(ap: Command, ctx: () => CliContext): void {
         throw new ValidationError(path, [`cannot read the card: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
       }
       const { card } = parseCard(text, path);
-      const bounds = completeBounds(c.config.parameters, c.runtime.deps.state.getBounds(ch), new Date().toISOString());
+      const bounds = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), new Date().toISOString());
       const problems: string[] = [];
       for (const p of c.config.parameters) {
         const v = getPath(card, p.card_path);
@@ -130,7 +130,7 @@ export function registerInspect(ap: Command, ctx: () => CliContext): void {
       const days = Number(o.days);
       if (!(days > 0)) throw new ValidationError('--days', [`expected a positive number, got ${o.days}`]);
       const from = new Date(Date.now() - days * 86_400_000).toISOString();
-      const cycles = c.runtime.deps.state.listCycles(ch, 100_000).filter((x) => x.started_at >= from);
+      const cycles = c.runtime.deps.cycleLog.list(ch, 100_000).filter((x) => x.started_at >= from);
       const byOutcome: Record<string, number> = {};
       for (const x of cycles) byOutcome[x.outcome ?? x.status] = (byOutcome[x.outcome ?? x.status] ?? 0) + 1;
       const promoted = byOutcome.promoted ?? 0;

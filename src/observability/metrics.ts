@@ -1,18 +1,26 @@
 import { createServer, type Server } from 'node:http';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Deps } from '../activities';
+import type { MetricsStore } from '../adapters/metrics-store';
+import type { AutopilotConfig } from '../config/schema';
+import type { StatePorts } from '../domain/ports';
+
+/** What the exporter reads: the live config and the stores' interfaces. */
+export interface MetricsSources extends Pick<StatePorts, 'cycleLog' | 'canaryLog' | 'boundsStore'> {
+  config: () => AutopilotConfig;
+  metrics: MetricsStore;
+}
 
 /**
  * Prometheus metrics, computed from the state store at scrape time so that every worker and the
  * store agree (no counters lost on restart).
  */
-export function createRegistry(deps: Pick<Deps, 'config' | 'state' | 'metrics'>): Registry {
+export function createRegistry(deps: MetricsSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vvtv_autopilot_process_' });
   const DAY = 86_400_000;
   // Only the period's rows, newest first (the gauges read the newest prediction error).
   const cycles = (channel: string, days: number) =>
-    deps.state.listCyclesBetween(channel, new Date(Date.now() - days * DAY).toISOString(), new Date(Date.now() + 1).toISOString()).reverse();
+    deps.cycleLog.between(channel, new Date(Date.now() - days * DAY).toISOString(), new Date(Date.now() + 1).toISOString()).reverse();
 
   new Gauge({
     name: 'vvtv_autopilot_cycles_30d',
@@ -76,7 +84,7 @@ export function createRegistry(deps: Pick<Deps, 'config' | 'state' | 'metrics'>)
     registers: [registry],
     collect() {
       this.reset();
-      for (const ch of deps.config().channels) this.set({ channel: ch }, deps.state.listCanaries(ch, 5).some((c) => c.status === 'running') ? 1 : 0);
+      for (const ch of deps.config().channels) this.set({ channel: ch }, deps.canaryLog.list(ch, 5).some((c) => c.status === 'running') ? 1 : 0);
     },
   });
   new Gauge({
@@ -87,7 +95,7 @@ export function createRegistry(deps: Pick<Deps, 'config' | 'state' | 'metrics'>)
     collect() {
       this.reset();
       for (const ch of deps.config().channels)
-        for (const b of deps.state.getBounds(ch)) {
+        for (const b of deps.boundsStore.get(ch)) {
           this.set({ channel: ch, parameter: b.parameter, edge: 'min' }, b.min);
           this.set({ channel: ch, parameter: b.parameter, edge: 'max' }, b.max);
         }
@@ -97,7 +105,7 @@ export function createRegistry(deps: Pick<Deps, 'config' | 'state' | 'metrics'>)
 }
 
 /** Serves GET /metrics (and /healthz) on the port. */
-export function startMetricsServer(port: number, deps: Pick<Deps, 'config' | 'state' | 'metrics'>): Promise<Server> {
+export function startMetricsServer(port: number, deps: MetricsSources): Promise<Server> {
   const registry = createRegistry(deps);
   const server = createServer(async (req, res) => {
     if (req.url === '/metrics') {

@@ -1,13 +1,5 @@
-import {
-  CancellationScope,
-  condition,
-  isCancellation,
-  log,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { CancellationScope, condition, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { operationActivities } from './proxies';
 import { judgeCanary } from '../domain/canary-judge';
 import type { CanaryDecision, CanaryVerdict } from '../domain/types';
 import {
@@ -27,11 +19,7 @@ import {
  * when Inconclusive. Every wait is a durable timer; an emergency stop interrupts it at once.
  */
 export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> {
-  const acts = proxyActivities<Activities>({
-    startToCloseTimeout: input.operationTimeoutMs,
-    scheduleToCloseTimeout: input.operationTimeoutMs,
-    retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['ValidationError', 'HistoryIntegrityError'] },
-  });
+  const acts = operationActivities(input.operationTimeoutMs, '10s');
   const totalChecks = Math.max(1, Math.round(input.durationMs / input.checkIntervalMs));
   const status: CanaryStatus = { canaryId: input.canaryId, phase: 'deploying', checksDone: 0, totalChecks, lastVerdict: null, startedAt: null };
   let emergency: EmergencyStop | null = null;
@@ -49,6 +37,15 @@ export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> 
   });
 
   const finish = async (decision: CanaryDecision, decidedBy: string, reason: string, verdict: CanaryVerdict | null): Promise<CanaryResult> => {
+    if (decision === 'Proceed') {
+      // A paused channel changes nothing (9.2): at its decision time its canary rolls back instead.
+      const pause = await acts.channelPause({ channel: input.channel });
+      if (pause.paused) {
+        decision = 'Rollback';
+        decidedBy = `paused:${pause.by}`;
+        reason = `channel paused by ${pause.by} (${pause.reason}); would have proceeded: ${reason}`;
+      }
+    }
     if (decision === 'Proceed') {
       status.phase = 'promoting';
       const r = await acts.promoteCanary({ channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, parentSha: input.parentSha, verdict, decidedBy });

@@ -14,7 +14,7 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
     const paused = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'epsilon', value: 0.05 }] })).result();
     expect(paused.outcome).toBe('skipped_paused');
     expect(paused.message).toMatch(/paused \(operator\) by alice/);
-    expect(h.rt.deps.state.listDecisions(h.channel, { cycleId: paused.cycleId }).map((d) => d.kind)).toContain('analysis'); // 9.2: still monitoring
+    expect(h.rt.deps.auditLog.list(h.channel, { cycleId: paused.cycleId }).map((d) => d.kind)).toContain('analysis'); // 9.2: still monitoring
 
     const status = JSON.parse((await ctl('drift-check')).out);
     expect(status.pause).toMatchObject({ by: 'alice', reason: 'maintenance window' });
@@ -49,12 +49,12 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
   });
 
   it('triage --dry-run runs the weekly triage now and prints its report without changing bounds (7.1)', async () => {
-    const before = h.rt.deps.state.listBoundsAdjustments(h.channel).length;
+    const before = h.rt.deps.boundsStore.adjustments(h.channel).length;
     const r = await ctl('triage', '--dry-run');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
     expect(report).toMatchObject({ channel: h.channel, mode: 'dry_run' });
     expect(report.counts).toHaveProperty('total');
-    expect(h.rt.deps.state.listBoundsAdjustments(h.channel).length).toBe(before);
+    expect(h.rt.deps.boundsStore.adjustments(h.channel).length).toBe(before);
   });
 });

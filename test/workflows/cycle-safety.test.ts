@@ -35,10 +35,10 @@ describe('cycle safety on a real Temporal server', () => {
       expect(readFileSync(h.cards.path, 'utf8')).toBe(BROKEN_CARD);
       expect(h.cards.readOverlay()).toBeNull();
       expect(h.rt.deps.history.list(h.channel).total).toBe(0);
-      const alerts = h.rt.deps.state.listDecisions(h.channel, { cycleId: r.cycleId }).filter((d) => d.kind === 'alert');
+      const alerts = h.rt.deps.auditLog.list(h.channel, { cycleId: r.cycleId }).filter((d) => d.kind === 'alert');
       expect(alerts).toHaveLength(1);
       expect(alerts[0].payload).toMatchObject({ severity: 'critical', name: 'invalid_card' });
-      expect(h.rt.deps.state.getCycle(r.cycleId)).toMatchObject({ status: 'completed', outcome: 'invalid_card' });
+      expect(h.rt.deps.cycleLog.get(r.cycleId)).toMatchObject({ status: 'completed', outcome: 'invalid_card' });
     });
 
     it('an operator-requested value outside the hard limits is rejected by bounds and never deployed (2.4)', async () => {
@@ -80,12 +80,12 @@ describe('cycle safety on a real Temporal server', () => {
       const r = await handle.result();
 
       expect(['promoted', 'rolled_back']).toContain(r.outcome);
-      const cycles = h.rt.deps.state.listCycles(h.channel);
+      const cycles = h.rt.deps.cycleLog.list(h.channel);
       expect(cycles).toHaveLength(1);
       expect(cycles[0]).toMatchObject({ status: 'completed', outcome: r.outcome });
       const versions = h.rt.deps.history.list(h.channel).items.filter((v) => v.cycle_id === handle.workflowId);
       expect(versions).toHaveLength(1);
-      const canary = h.rt.deps.state.getCanary(canaryId)!;
+      const canary = h.rt.deps.canaryLog.get(canaryId)!;
       const idx = canary.checks.map((c) => c.checkIndex);
       expect(new Set(idx).size).toBe(idx.length);
       expect(canary.status).toBe(r.outcome === 'promoted' ? 'promoted' : 'rolled_back');
@@ -111,10 +111,10 @@ describe('an operation that exceeds the configured timeout (8.3)', () => {
     const before = readFileSync(h.cards.path);
     const handle = await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'temperature', value: 0.6 }], canary: { durationMs: 5_000, checkIntervalMs: 1_000 } });
     await expect(handle.result()).rejects.toThrow();
-    const cycle = h.rt.deps.state.getCycle(handle.workflowId)!;
+    const cycle = h.rt.deps.cycleLog.get(handle.workflowId)!;
     expect(cycle).toMatchObject({ status: 'failed', outcome: 'failed' });
     expect(cycle.error).toMatch(/operation timed out during canary/);
-    const alerts = h.rt.deps.state.listDecisions(h.channel, { cycleId: handle.workflowId }).filter((d) => d.kind === 'alert');
+    const alerts = h.rt.deps.auditLog.list(h.channel, { cycleId: handle.workflowId }).filter((d) => d.kind === 'alert');
     expect(alerts.map((a) => (a.payload as { name: string }).name)).toContain('operation_timeout');
     await waitFor(async () => h.cards.readOverlay() === null, 10_000);
     expect(readFileSync(h.cards.path).equals(before)).toBe(true);
@@ -138,7 +138,7 @@ describe('an Inconclusive canary (3.4, 3.5)', () => {
     expect(r.outcome).toBe('promoted');
     expect(r.verdict?.rule).toBe('insufficient_data');
     expect(h.cards.load().card.exploration.epsilon).toBe(0.06);
-    expect(h.rt.deps.state.getCanary(canaryId)).toMatchObject({ status: 'promoted', decided_by: 'operator:alice' });
+    expect(h.rt.deps.canaryLog.get(canaryId)).toMatchObject({ status: 'promoted', decided_by: 'operator:alice' });
   });
 
   it('rolls back by itself when no operator decides within the window', async () => {
@@ -146,7 +146,7 @@ describe('an Inconclusive canary (3.4, 3.5)', () => {
     const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'epsilon', value: 0.05 }] /* within 0.02 of the value 24 h ago (0.04) */, canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 1_000 } })).result();
     expect(r.outcome).toBe('rolled_back');
     expect(readFileSync(h.cards.path).equals(before)).toBe(true);
-    expect(h.rt.deps.state.getCanary(canaryWorkflowId(h.channel, r.cycleId))).toMatchObject({ status: 'rolled_back', decided_by: 'inconclusive_timeout' });
+    expect(h.rt.deps.canaryLog.get(canaryWorkflowId(h.channel, r.cycleId))).toMatchObject({ status: 'rolled_back', decided_by: 'inconclusive_timeout' });
   });
 });
 
@@ -162,7 +162,7 @@ describe('history housekeeping after each cycle (5.4)', () => {
       deployment: { status: 'superseded', updated_at: new Date().toISOString() },
     });
     const first = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'volume', value: 1 }] })).result();
-    const report = h.rt.deps.state.getCycle(first.cycleId)!.report as { history: { archived: number; integrityOk: boolean } };
+    const report = h.rt.deps.cycleLog.get(first.cycleId)!.report as { history: { archived: number; integrityOk: boolean } };
     expect(report.history).toMatchObject({ archived: 1, integrityOk: true });
     expect(h.rt.deps.history.getVersion(h.channel, old.version_id)).toBeNull(); // moved into the archive, not lost
 
@@ -171,8 +171,8 @@ describe('history housekeeping after each cycle (5.4)', () => {
     // The next cycle cannot trust the history it measures the daily delta from: it stops at once.
     const second = await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'volume', value: 1 }] });
     await expect(second.result()).rejects.toThrow();
-    expect(h.rt.deps.state.getCycle(second.workflowId)).toMatchObject({ status: 'failed', outcome: 'failed' });
-    const alerts = h.rt.deps.state.listDecisions(h.channel, { cycleId: second.workflowId }).filter((d) => d.kind === 'alert');
+    expect(h.rt.deps.cycleLog.get(second.workflowId)).toMatchObject({ status: 'failed', outcome: 'failed' });
+    const alerts = h.rt.deps.auditLog.list(h.channel, { cycleId: second.workflowId }).filter((d) => d.kind === 'alert');
     expect(alerts.map((a) => (a.payload as { name: string }).name)).toContain('history_integrity');
     expect(readFileSync(h.cards.path, 'utf8')).toBe(yaml); // nothing deployed
   });

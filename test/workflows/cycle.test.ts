@@ -39,11 +39,11 @@ describe('daily cycle on a real Temporal server', () => {
       const eng = r.verdict!.kpis.find((k) => k.kpi === 'engagement_proxy')!;
       expect(eng.canary.n).toBeGreaterThan(100);
       expect(eng.relDiff).toBeGreaterThan(0);
-      const cycle = h.rt.deps.state.getCycle(r.cycleId)!;
+      const cycle = h.rt.deps.cycleLog.get(r.cycleId)!;
       expect(cycle).toMatchObject({ status: 'completed', outcome: 'promoted', version_id: r.versionId });
-      const kinds = h.rt.deps.state.listDecisions(h.channel, { cycleId: r.cycleId }).map((d) => d.kind);
+      const kinds = h.rt.deps.auditLog.list(h.channel, { cycleId: r.cycleId }).map((d) => d.kind);
       expect(kinds).toEqual(expect.arrayContaining(['analysis', 'proposal', 'bounds', 'canary_verdict']));
-      const canary = h.rt.deps.state.getCanary(cycle.canary_id!)!;
+      const canary = h.rt.deps.canaryLog.get(cycle.canary_id!)!;
       expect(canary.status).toBe('promoted');
       expect(canary.checks.length).toBeGreaterThanOrEqual(1);
       expect(typeof r.predictionError).toBe('number');

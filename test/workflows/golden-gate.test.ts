@@ -22,14 +22,14 @@ describe('the golden set gate in the cycle (6.1, 6.3, 9.2)', () => {
     const before = readFileSync(h.cards.path);
     const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'temperature', value: 0.6 }] })).result();
     expect(r.outcome).toBe('golden_failed');
-    expect(h.rt.deps.state.listCanaries(h.channel)).toHaveLength(0);
+    expect(h.rt.deps.canaryLog.list(h.channel)).toHaveLength(0);
     expect(readFileSync(h.cards.path).equals(before)).toBe(true);
     expect(h.rt.deps.history.getVersion(h.channel, r.versionId!)!.meta.deployment.status).toBe('rejected');
-    const golden = h.rt.deps.state.listDecisions(h.channel, { cycleId: r.cycleId }).find((d) => d.kind === 'golden')!;
+    const golden = h.rt.deps.auditLog.list(h.channel, { cycleId: r.cycleId }).find((d) => d.kind === 'golden')!;
     const failures = (golden.payload as { failures: Array<{ check: string; seed: unknown; expected?: unknown; actual?: unknown }> }).failures;
     expect(failures.some((f) => f.check === 'top_k')).toBe(true);
     expect(failures[0].seed).toBeDefined();
-    const alert = h.rt.deps.state.listDecisions(h.channel, { cycleId: r.cycleId }).find((d) => d.kind === 'alert')!;
+    const alert = h.rt.deps.auditLog.list(h.channel, { cycleId: r.cycleId }).find((d) => d.kind === 'alert')!;
     expect(alert.payload).toMatchObject({ name: 'golden_failed', severity: 'critical' });
   });
 
@@ -37,7 +37,7 @@ describe('the golden set gate in the cycle (6.1, 6.3, 9.2)', () => {
     const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'temperature', value: 0.6 }], bypassGolden: { by: 'mallory', reason: 'in a hurry' } })).result();
     expect(r.outcome).toBe('invalid_input');
     expect(r.message).toContain('bypass.token: missing or not the authorised operator token');
-    expect(h.rt.deps.state.listCanaries(h.channel)).toHaveLength(0);
+    expect(h.rt.deps.canaryLog.list(h.channel)).toHaveLength(0);
   });
 
   it('an authorised bypass skips the gate, is audited and alerted, and the token never reaches workflow history', async () => {
@@ -51,9 +51,9 @@ describe('the golden set gate in the cycle (6.1, 6.3, 9.2)', () => {
     );
     const r = await handle.result();
     expect(['promoted', 'rolled_back']).toContain(r.outcome); // it reached the canary
-    const kinds = h.rt.deps.state.listDecisions(h.channel, { cycleId }).map((d) => d.kind);
+    const kinds = h.rt.deps.auditLog.list(h.channel, { cycleId }).map((d) => d.kind);
     expect(kinds).toContain('golden_bypass');
-    const audit = h.rt.deps.state.listDecisions(h.channel, { cycleId }).find((d) => d.kind === 'golden_bypass')!;
+    const audit = h.rt.deps.auditLog.list(h.channel, { cycleId }).find((d) => d.kind === 'golden_bypass')!;
     expect(audit.payload).toMatchObject({ by: 'alice', reason: 'incident 123: planner hotfix' });
     expect(JSON.stringify(audit.payload)).not.toContain(TOKEN);
     const history = JSON.stringify((await h.client.workflow.getHandle(cycleId).fetchHistory()).events);

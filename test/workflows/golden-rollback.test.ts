@@ -52,7 +52,7 @@ describe('golden gate and rollback activities on a real worker', () => {
   it('keeps a long golden run alive with heartbeats and returns the verdict to the workflow (6.1, 6.4)', async () => {
     const r = await start<typeof goldenGateWorkflow>('goldenGateWorkflow', [{ channel: 'main', cycleId: 'wf-cycle-1', params: PARAMS }]);
     expect(r).toMatchObject({ passed: true, bypassed: false, status: 'passed', failed: 0 });
-    expect(t.rt.deps.state.listDecisions('main', { cycleId: 'wf-cycle-1' }).map((d) => d.kind)).toEqual(['golden']);
+    expect(t.rt.deps.auditLog.list('main', { cycleId: 'wf-cycle-1' }).map((d) => d.kind)).toEqual(['golden']);
   });
 
   it('rolls back to a version through the worker and refuses a corrupted one without retrying (5.3, 5.5)', async () => {
@@ -70,7 +70,7 @@ describe('golden gate and rollback activities on a real worker', () => {
     writeFileSync(join(deps.history.root, bad.card_file), EXAMPLE.replace('top_k: 8', 'top_k: 13'));
     const refused = await start<typeof rollbackWorkflow>('rollbackWorkflow', [{ channel: 'main', versionId: bad.version_id, by: 'alice', reason: 'test' }]);
     expect(refused).toMatchObject({ ok: false, type: 'ValidationError', retryState: expect.stringMatching(/NON_RETRYABLE/) });
-    expect(deps.state.listDecisions('main', { limit: 10 }).filter((d) => d.kind === 'rollback_refused')).toHaveLength(1);
+    expect(deps.auditLog.list('main', { limit: 10 }).filter((d) => d.kind === 'rollback_refused')).toHaveLength(1);
     expect(readFileSync(deps.cards('main').path, 'utf8')).toBe(EXAMPLE.replace('top_k: 8', 'top_k: 10'));
   });
 });

@@ -99,7 +99,7 @@ describe('governor on a real Temporal server', () => {
 
     const may = await g.executeUpdate(mayRunUpdate, { args: [{ cycleId: 'next', at: new Date().toISOString() }] });
     expect(may).toMatchObject({ allowed: true, stepScale: 0.5, correctionsOnly: true, mode: 'drift', drift: { parameters: ['temperature', 'top_k'] } });
-    const rows = await eventually(() => h.rt.deps.state.listDriftEvents(channel), (r) => r.some((e) => e.kind === 'prediction_error_consecutive_days'));
+    const rows = await eventually(() => h.rt.deps.driftLog.list(channel), (r) => r.some((e) => e.kind === 'prediction_error_consecutive_days'));
     const row = rows.find((e) => e.kind === 'prediction_error_consecutive_days')!;
     expect(row).toMatchObject({ action: 'enter_drift_mode', resolved_at: null });
     expect(row.numbers).toMatchObject({ numbers: { threshold: 0.3, consecutiveDays: 3 }, parameters: ['temperature', 'top_k'], triageFlagged: true });
@@ -129,7 +129,7 @@ describe('governor on a real Temporal server', () => {
     expect(resumed.details).toMatchObject({ why: 'expired', source: 'rollback_rate' });
     expect(Date.parse(resumed.at)).toBeGreaterThanOrEqual(Date.parse(paused.pause!.until!));
     expect(after.recovery).toMatchObject({ step: 0 });
-    const rows = await eventually(() => h.rt.deps.state.listDriftEvents(channel), (rs) => rs.some((e) => e.kind === 'rollback_rate_7d' && e.resolved_at));
+    const rows = await eventually(() => h.rt.deps.driftLog.list(channel), (rs) => rs.some((e) => e.kind === 'rollback_rate_7d' && e.resolved_at));
     expect(rows.find((e) => e.kind === 'rollback_rate_7d')!.resolved_at).toBe(resumed.at);
     await rx.waitFor(() => ['autopilot_paused_rollback_rate', 'autopilot_resumed'].every((n) => alertNames(channel).includes(n)));
   });
@@ -163,7 +163,7 @@ describe('governor on a real Temporal server', () => {
     const after = await status(g);
     expect(after.overrides).toEqual([]);
     expect(after.log.map((l) => l.kind)).toEqual(['override_set', 'override_expired']);
-    const audit = await eventually(() => h.rt.deps.state.listDecisions(channel).map((d) => d.kind), (k) => k.includes('bounds_override_expired'));
+    const audit = await eventually(() => h.rt.deps.auditLog.list(channel).map((d) => d.kind), (k) => k.includes('bounds_override_expired'));
     expect(audit).toEqual(expect.arrayContaining(['bounds_override', 'bounds_override_expired']));
     // a bad payload is refused and recorded, not applied
     await g.signal(overrideBoundsSignal, { parameter: 'temperature', min: 0, max: 5, reason: 'x', by: 'ops' });
@@ -241,7 +241,7 @@ describe('governor on a real Temporal server', () => {
     console.log(JSON.stringify({ measure: 'emergency_pause_latency', signalRpcMs: Math.round(signalledMs), overlayRemovedMs: Math.round(latencyMs), cycleFinishedMs: Math.round(cycleDoneMs) }));
 
     expect(r.outcome).toBe('rolled_back');
-    const canary = h.rt.deps.state.getCanary(canaryId)!;
+    const canary = h.rt.deps.canaryLog.get(canaryId)!;
     expect(canary).toMatchObject({ status: 'rolled_back', decided_by: 'emergency:ops' });
     expect(readFileSync(h.cards.path).equals(cardBefore)).toBe(true);
     const s = await status(g);

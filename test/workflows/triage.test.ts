@@ -28,29 +28,36 @@ const hoursAgo = (n: number) => new Date(Date.parse(weekEnd) - n * 3_600_000).to
 
 /** A week as the cycle workflow stores it: rows, their reports and the alerts they raised. */
 function seedWeek(): void {
-  const { state } = deps;
+  const state = deps;
   const ch = h.channel;
   let n = 0;
-  const put = (outcome: string, at: number, report: Record<string, unknown>, extra: { error?: string; alert?: string } = {}) => {
+  const put = (outcome: string, at: number, report: Record<string, unknown>, extra: { error?: string; alert?: string; verdict?: object } = {}) => {
     const cycle_id = `autopilot-cycle/${ch}/seed-${++n}`;
-    state.upsertCycle({ cycle_id, channel: ch, started_at: hoursAgo(at), finished_at: hoursAgo(at - 0.05), status: outcome === 'failed' ? 'failed' : 'completed',
-      outcome: outcome as never, report, error: extra.error ?? null });
-    if (extra.alert) state.recordDecision({ channel: ch, cycle_id, at: hoursAgo(at - 0.05), kind: 'alert', summary: extra.alert, payload: { severity: 'warning', channel: ch, name: extra.alert, summary: extra.alert } });
+    let canary_id: string | null = null;
+    if (extra.verdict) {
+      // The canary log owns the verdict; the cycle record names the canary.
+      canary_id = `canary/${ch}/seed-${n}`;
+      state.canaryLog.open({ canary_id, channel: ch, cycle_id, started_at: hoursAgo(at - 0.01), traffic_percentage: 0.2 });
+      state.canaryLog.close(canary_id, { status: 'rolled_back', at: hoursAgo(at - 0.04), verdict: extra.verdict as never, decidedBy: 'judge' });
+    }
+    state.cycleLog.save({ cycle_id, channel: ch, started_at: hoursAgo(at), finished_at: hoursAgo(at - 0.05), status: outcome === 'failed' ? 'failed' : 'completed',
+      outcome: outcome as never, report: { trigger: 'schedule', ...report }, error: extra.error ?? null, canary_id });
+    if (extra.alert) state.auditLog.record({ channel: ch, cycle_id, at: hoursAgo(at - 0.05), kind: 'alert', summary: extra.alert, payload: { severity: 'warning', channel: ch, name: extra.alert, summary: extra.alert } });
   };
   for (const at of [150, 120, 96, 72]) {
     put('rolled_back', at, {
       message: 'guardrail degraded',
       proposals: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6 }],
       bounds: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6, approved: true, rejections: [] }],
-      canary: { decidedBy: 'judge', decision: 'Rollback', verdict: { rule: 'guardrail_degraded', reason: 'selection_entropy significantly worse' } },
-    }, { alert: 'canary_rolled_back' });
+      canary: { canaryId: 'k', outcome: 'rolled_back', decidedBy: 'judge', decision: 'Rollback', rule: 'guardrail_degraded', checks: 3 },
+    }, { alert: 'canary_rolled_back', verdict: { rule: 'guardrail_degraded', reason: 'selection_entropy significantly worse' } });
   }
   put('failed', 48, {}, { error: 'operation timed out during analysing: activity timeout', alert: 'operation_timeout' });
   put('invalid_card', 30, { message: 'business_logic.yaml is invalid: selection.temperature: expected a number' }, { alert: 'invalid_card' });
   put('invalid_card', 20, { message: 'business_logic.yaml is invalid: selection.temperature: expected a number' }, { alert: 'invalid_card' });
   put('promoted', 10, { message: 'primary improved' });
   put('rolled_back', 24 * 9, { proposals: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6 }] }); // before the window
-  state.recordDriftEvent({ channel: ch, at: hoursAgo(40), kind: 'consecutive_failures', action: 'pause', numbers: { eventId: `${ch}#1`, message: '3 failures in a row', numbers: { failures: 3 } } });
+  state.driftLog.record({ channel: ch, at: hoursAgo(40), kind: 'consecutive_failures', action: 'pause', numbers: { eventId: `${ch}#1`, message: '3 failures in a row', numbers: { failures: 3 } } });
 }
 
 beforeAll(async () => {
@@ -91,9 +98,9 @@ describe('weekly triage on a real Temporal server (7.1-7.5)', () => {
     const contraction = first.suggestions.find((s) => s.kind === 'bounds_contraction')!;
     expect(contraction).toMatchObject({ parameter: 'temperature', autoApply: true, basis: { min: 0.3, max: 1.5 }, proposed: { min: 0.3, max: 1.2 } });
     expect(first.appliedAdjustments).toEqual([expect.objectContaining({ parameter: 'temperature', status: 'applied', oldMax: 1.5, newMax: 1.2 })]);
-    const t = deps.state.getBounds(h.channel).find((b) => b.parameter === 'temperature')!;
+    const t = deps.boundsStore.get(h.channel).find((b) => b.parameter === 'temperature')!;
     expect([t.min, t.max]).toEqual([0.3, 1.2]); // 7.5, within the hard limits [0.1, 2.0]
-    const adj = deps.state.listBoundsAdjustments(h.channel).filter((a) => a.kind === 'triage');
+    const adj = deps.boundsStore.adjustments(h.channel).filter((a) => a.kind === 'triage');
     expect(adj).toHaveLength(1);
     expect(adj[0]).toMatchObject({ parameter: 'temperature', old_max: 1.5, new_max: 1.2 });
 
@@ -107,11 +114,11 @@ describe('weekly triage on a real Temporal server (7.1-7.5)', () => {
     expect(markerOf(created[0].body.body)).toBe(manual.fingerprint);
     expect(created[0].body.body).toContain('| validation | 2 |');
 
-    const stored = deps.state.listTriageReports(h.channel);
+    const stored = deps.triageLog.list(h.channel);
     expect(stored).toHaveLength(1);
     expect(stored[0].week_start).toBe(first.weekStart);
     expect(stored[0].report).toEqual(JSON.parse(JSON.stringify(first)));
-    expect(deps.state.listDecisions(h.channel, { limit: 5 }).some((d) => d.kind === 'triage')).toBe(true);
+    expect(deps.auditLog.list(h.channel, { limit: 5 }).some((d) => d.kind === 'triage')).toBe(true);
   });
 
   it('a re-run of the same week changes nothing: bounds already applied, no duplicate issue, one stored report', async () => {
@@ -119,8 +126,8 @@ describe('weekly triage on a real Temporal server (7.1-7.5)', () => {
     expect(again.appliedAdjustments).toEqual([expect.objectContaining({ status: 'already_applied', newMax: 1.2 })]);
     expect(again.issues[0].issue).toMatchObject({ action: 'unchanged', number: 1 });
     expect(gh.writes()).toHaveLength(1);
-    expect(deps.state.listBoundsAdjustments(h.channel).filter((a) => a.kind === 'triage')).toHaveLength(1);
-    expect(deps.state.listTriageReports(h.channel)).toHaveLength(1);
+    expect(deps.boundsStore.adjustments(h.channel).filter((a) => a.kind === 'triage')).toHaveLength(1);
+    expect(deps.triageLog.list(h.channel)).toHaveLength(1);
   });
 
   it('a dry run reports the suggestions but applies nothing and opens nothing', async () => {
@@ -128,7 +135,7 @@ describe('weekly triage on a real Temporal server (7.1-7.5)', () => {
     expect(dry.mode).toBe('dry_run');
     expect(dry.issues.every((i) => i.issue === null && i.reason === 'dry run')).toBe(true);
     expect(gh.writes()).toHaveLength(1);
-    expect(deps.state.listBoundsAdjustments(h.channel).filter((a) => a.kind === 'triage')).toHaveLength(1);
+    expect(deps.boundsStore.adjustments(h.channel).filter((a) => a.kind === 'triage')).toHaveLength(1);
   });
 
   it('the schedule runs weekly on Sunday 02:00 UTC with overlap SKIP and a 1 h catch-up window, and a triggered run completes (7.1)', async () => {

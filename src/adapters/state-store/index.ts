@@ -1,2 +1,5 @@
 export { SqliteStateStore } from './sqlite-state-store';
-export type { CycleRecord, CycleStatus, CycleOutcome, CanaryRecord, CanaryCheck, DecisionRecord, BoundsAdjustment } from './sqlite-state-store';
+export type {
+  CycleRecord, CycleStatus, CycleOutcome, CanaryRecord, CanaryCheck, DecisionRecord, BoundsAdjustment, DriftEventRecord,
+  TriageReportRecord,
+} from '../../domain/records';

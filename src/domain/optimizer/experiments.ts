@@ -1,19 +1,17 @@
 /**
- * Past canaries as experiments, from what the cycle stores in its report (cycle.ts):
- * `report.card.values` (the control's parameters), `report.proposals` with `report.bounds`
- * (the approved ones went to the canary), and `report.canary` (outcome and verdict with the
- * per-KPI group summaries). Pure: the activity reads the rows, this turns them into data.
+ * Past canaries as experiments: the cycle record gives the control's parameters (`report.card`)
+ * and the changes that went to the canary (proposals its bounds approved); the canary log gives
+ * the outcome and the verdict with the per-KPI group summaries. Pure: the activity reads the
+ * records, this turns them into data.
  */
-import type { BoundsDecision, CanaryVerdict, KpiEvidence, ParameterChange } from '../types';
+import { shippedChanges, type CanaryRecord, type CycleRecord } from '../records';
+import type { KpiEvidence } from '../types';
 import type { Experiment } from './types';
 
-/** The parts of a stored cycle this needs (CycleRecord from the state store fits). */
-export interface StoredCycle {
-  cycle_id: string;
-  started_at: string;
-  finished_at?: string | null;
-  outcome?: string | null;
-  report: Record<string, unknown>;
+/** A cycle with the canary it ran (null: it ran none). */
+export interface CycleWithCanary {
+  cycle: Pick<CycleRecord, 'cycle_id' | 'started_at' | 'finished_at' | 'report'>;
+  canary: Pick<CanaryRecord, 'status' | 'verdict'> | null;
 }
 
 /** Relative standard error of relDiff from the group summaries (delta method, as the judge). */
@@ -24,24 +22,14 @@ export function relativeSe(e: Pick<KpiEvidence, 'control' | 'canary'>): number {
   return Math.sqrt((k.sd * k.sd) / k.n + (r * r * c.sd * c.sd) / c.n) / Math.abs(c.mean);
 }
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
-
-/** One experiment from a stored cycle, or null if it ran no measured canary. */
-export function experimentOf(c: StoredCycle): Experiment | null {
-  const r = c.report;
-  const canary = r.canary;
-  const card = r.card;
-  if (!isRecord(canary) || !isRecord(card) || !isRecord(card.values)) return null;
-  const verdict = canary.verdict as CanaryVerdict | null | undefined;
-  const outcome = canary.outcome;
-  if (!verdict || !Array.isArray(verdict.kpis) || (outcome !== 'promoted' && outcome !== 'rolled_back')) return null;
-  const proposals = Array.isArray(r.proposals) ? (r.proposals as ParameterChange[]) : [];
-  const decisions = Array.isArray(r.bounds) ? (r.bounds as BoundsDecision[]) : null;
-  const approved = proposals.filter((p, i) => (decisions ? decisions[i]?.approved === true && decisions[i]?.parameter === p.parameter : true));
+/** One experiment from a cycle and its canary, or null if it ran no measured canary. */
+export function experimentOf({ cycle: c, canary }: CycleWithCanary): Experiment | null {
+  const card = c.report.card;
+  const verdict = canary?.verdict;
+  const outcome = canary?.status;
+  if (!card || !verdict || !Array.isArray(verdict.kpis) || (outcome !== 'promoted' && outcome !== 'rolled_back')) return null;
   const deltas: Record<string, number> = {};
-  for (const p of approved) if (Number.isFinite(p.newValue - p.oldValue)) deltas[p.parameter] = p.newValue - p.oldValue;
+  for (const p of shippedChanges(c.report)) if (Number.isFinite(p.newValue - p.oldValue)) deltas[p.parameter] = p.newValue - p.oldValue;
   if (Object.keys(deltas).length === 0) return null;
   const effects: Experiment['effects'] = {};
   for (const e of verdict.kpis) {
@@ -55,7 +43,7 @@ export function experimentOf(c: StoredCycle): Experiment | null {
 }
 
 /** Experiments from stored cycles, oldest first. */
-export function experimentsFromCycles(cycles: StoredCycle[]): Experiment[] {
+export function experimentsFromCycles(cycles: CycleWithCanary[]): Experiment[] {
   return cycles
     .map(experimentOf)
     .filter((e): e is Experiment => e !== null)

@@ -16,7 +16,7 @@ function setup(nowMs = T0) {
   const state = new SqliteStateStore(':memory:');
   const metrics = new SqliteMetricsStore(':memory:');
   const deps = {
-    config: () => config, metrics, state, logger: pino({ level: 'silent' }), now: () => new Date(nowMs),
+    config: () => config, metrics, ...state, logger: pino({ level: 'silent' }), now: () => new Date(nowMs),
     cards: () => { throw new Error('not used'); }, history: {} as never, alerts: {} as never,
   } as unknown as Deps;
   return { state, metrics, acts: createOptimizerActivities(deps) };
@@ -30,24 +30,24 @@ describe('updateBoundsAfterCycle (2.1-2.3)', () => {
     for (const n of [1, 2]) {
       const r = await acts.updateBoundsAfterCycle({ channel: 'main', outcome: 'rolled_back', changes: [tempChange], at: day(n) });
       expect(r.adjustments).toEqual([]);
-      expect(state.getBounds('main').find((b) => b.parameter === 'temperature')!.rollbackCount).toBe(n);
+      expect(state.boundsStore.get('main').find((b) => b.parameter === 'temperature')!.rollbackCount).toBe(n);
     }
     const r = await acts.updateBoundsAfterCycle({ channel: 'main', outcome: 'rolled_back', changes: [tempChange], at: day(3) });
     expect(r.adjustments).toEqual([expect.objectContaining({ channel: 'main', parameter: 'temperature', kind: 'contract', old_min: 0.3, old_max: 1.5 })]);
-    const t = state.getBounds('main').find((b) => b.parameter === 'temperature')!;
+    const t = state.boundsStore.get('main').find((b) => b.parameter === 'temperature')!;
     expect(t.max - t.min).toBeCloseTo(0.9, 9);
     expect(t.min).toBeLessThanOrEqual(0.5);
     expect(t.rollbackCount).toBe(0);
-    expect(state.listBoundsAdjustments('main')[0]).toMatchObject({ kind: 'contract', rationale: expect.stringMatching(/3 rollbacks/) });
+    expect(state.boundsStore.adjustments('main')[0]).toMatchObject({ kind: 'contract', rationale: expect.stringMatching(/3 rollbacks/) });
     // other parameters were not touched
-    expect(state.getBounds('main').find((b) => b.parameter === 'top_k')!.rollbackCount).toBe(0);
+    expect(state.boundsStore.get('main').find((b) => b.parameter === 'top_k')!.rollbackCount).toBe(0);
   });
 
   it('a retried call with the same time does not count the rollback twice', async () => {
     const { acts, state } = setup();
     await acts.updateBoundsAfterCycle({ channel: 'main', outcome: 'rolled_back', changes: [tempChange], at: day(1) });
     await acts.updateBoundsAfterCycle({ channel: 'main', outcome: 'rolled_back', changes: [tempChange], at: day(1) });
-    expect(state.getBounds('main').find((b) => b.parameter === 'temperature')!.rollbackCount).toBe(1);
+    expect(state.boundsStore.get('main').find((b) => b.parameter === 'temperature')!.rollbackCount).toBe(1);
   });
 
   it('widens every range left alone for 7 days by at most 5 %, never past the hard limits (2.2, 2.4)', async () => {
@@ -80,18 +80,25 @@ describe('loadExperiments', () => {
       kpi: 'engagement_proxy', goal: 'maximize', role: 'primary', control: { n: 14400, mean: 0.36, sd: 0.19 }, canary: { n: 3600, mean: 0.36 * (1 + relDiff), sd: 0.19 },
       diff: 0.36 * relDiff, relDiff, relCI: [relDiff - 0.02, relDiff + 0.02], t: 1, df: 100, pValue: 0.1, adjustedP: 0.2, classification: 'Improved',
     });
-    const cycle = (id: string, startedAt: string, outcome: string, relDiff: number) => ({
-      cycle_id: id, channel: 'main', started_at: startedAt, finished_at: startedAt, status: 'completed' as const, outcome: outcome as never,
-      report: {
-        card: { sha256: 's', versionId: 'v', values: { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 } },
-        proposals: [{ ...tempChange, cardPath: 'selection.temperature', changeType: 'Correction', rule: 'r', rationale: '', expectedImpact: {}, confidence: 0.5 }],
-        bounds: [{ parameter: 'temperature', approved: true }],
-        canary: { outcome, verdict: { decision: 'Proceed', rule: 'x', kpis: [kpi(relDiff)] } },
-      },
-    });
-    state.upsertCycle(cycle('c2', day(2), 'rolled_back', -0.05));
-    state.upsertCycle(cycle('c1', day(1), 'promoted', 0.08));
-    state.upsertCycle({ cycle_id: 'c3', channel: 'main', started_at: day(3), status: 'completed', outcome: 'no_change', report: { proposals: [] } });
+    // The cycle record names its canary; the canary log owns the verdict.
+    const cycle = (id: string, startedAt: string, outcome: 'promoted' | 'rolled_back', relDiff: number) => {
+      state.canaryLog.open({ canary_id: `k-${id}`, channel: 'main', cycle_id: id, started_at: startedAt, traffic_percentage: 0.2 });
+      const verdict = { decision: 'Proceed', rule: 'x', kpis: [kpi(relDiff)] } as never;
+      state.canaryLog.close(`k-${id}`, { status: outcome, at: startedAt, verdict, decidedBy: 'judge' });
+      return {
+        cycle_id: id, channel: 'main', started_at: startedAt, finished_at: startedAt, status: 'completed' as const, outcome, canary_id: `k-${id}`,
+        report: {
+          trigger: 'schedule' as const,
+          card: { sha256: 's', versionId: 'v', values: { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 } },
+          proposals: [{ ...tempChange, cardPath: 'selection.temperature', changeType: 'Correction' as const, rule: 'r', rationale: '', expectedImpact: {}, confidence: 0.5 }],
+          bounds: [{ parameter: 'temperature', approved: true }] as never,
+          canary: { canaryId: `k-${id}`, outcome, decision: 'Proceed' as const, decidedBy: 'judge', rule: 'x', checks: 1 },
+        },
+      };
+    };
+    state.cycleLog.save(cycle('c2', day(2), 'rolled_back', -0.05));
+    state.cycleLog.save(cycle('c1', day(1), 'promoted', 0.08));
+    state.cycleLog.save({ cycle_id: 'c3', channel: 'main', started_at: day(3), status: 'completed', outcome: 'no_change', report: { trigger: 'schedule', proposals: [] } });
     const exps = await acts.loadExperiments({ channel: 'main', limit: 10 });
     expect(exps.map((e) => [e.id, e.outcome])).toEqual([['c1', 'promoted'], ['c2', 'rolled_back']]);
     expect(exps[0]!.deltas.temperature).toBeCloseTo(0.1, 12);

@@ -46,9 +46,9 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     const rt = openRuntime(configPath, { logger: require('pino')({ level: 'silent' }), env: {} });
     const now = Date.now();
     ['promoted', 'promoted', 'promoted', 'rolled_back', 'no_change'].forEach((outcome, i) =>
-      rt.deps.state.upsertCycle({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - (i + 1) * 3_600_000).toISOString(), status: 'completed', outcome: outcome as never, report: {} }),
+      rt.deps.cycleLog.save({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - (i + 1) * 3_600_000).toISOString(), status: 'completed', outcome: outcome as never, report: { trigger: 'schedule' } }),
     );
-    rt.deps.state.upsertCycle({ cycle_id: 'old', channel: 'main', started_at: new Date(now - 40 * 86_400_000).toISOString(), status: 'completed', outcome: 'rolled_back', report: {} });
+    rt.deps.cycleLog.save({ cycle_id: 'old', channel: 'main', started_at: new Date(now - 40 * 86_400_000).toISOString(), status: 'completed', outcome: 'rolled_back', report: { trigger: 'schedule' } });
     rt.deps.metrics.insert([0.1, 0.3, 0.2].map((v, i) => ({ timestamp: new Date(now - i * 60_000).toISOString(), metric_type: 'autopilot_pred_vs_real_error', value: v, context: { channel: 'main' } })));
     rt.close();
     const r = JSON.parse((await run(['--config', configPath, '--json', 'autopilot', 'report', '--days', '30'])).out);

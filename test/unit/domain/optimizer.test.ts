@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, validateChange } from '../../../src/domain/bounds';
 import { bandDistance, experimentOf, objectiveOfLevels, optimize, predictObjective, priorSlope, relativeSe } from '../../../src/domain/optimizer';
+import type { CycleReport } from '../../../src/domain/records';
 import { analysis, CURRENT, experiments, input, KPIS, PARAMS } from './optimizer-fixtures';
 
 describe('optimizer (1.3, 1.4)', () => {
@@ -190,11 +191,11 @@ describe('experiments from stored cycles', () => {
       { parameter: 'epsilon', cardPath: 'exploration.epsilon', oldValue: 0.04, newValue: 0.2, changeType: 'Optimization', rule: 'r', rationale: '', expectedImpact: {}, confidence: 0.5 },
     ],
     bounds: [{ parameter: 'temperature', approved: true }, { parameter: 'epsilon', approved: false }],
-    canary: { outcome: 'promoted', verdict },
-  };
+  } as never as CycleReport;
 
   it('keeps the canaried (bounds-approved) deltas and each measured KPI effect with its delta-method se', () => {
-    const e = experimentOf({ cycle_id: 'c1', started_at: '2025-03-01T03:00:00Z', finished_at: '2025-03-01T04:00:00Z', outcome: 'promoted', report })!;
+    const cycle = { cycle_id: 'c1', started_at: '2025-03-01T03:00:00Z', finished_at: '2025-03-01T04:00:00Z', report };
+    const e = experimentOf({ cycle, canary: { status: 'promoted', verdict: verdict as never } })!;
     expect(e).toMatchObject({ id: 'c1', at: '2025-03-01T04:00:00Z', outcome: 'promoted', base: CURRENT });
     expect(e.deltas).toEqual({ temperature: expect.closeTo(0.1, 12) });
     expect(Object.keys(e.effects)).toEqual(['engagement_proxy']);
@@ -204,8 +205,9 @@ describe('experiments from stored cycles', () => {
   });
 
   it('ignores cycles without a measured canary', () => {
-    expect(experimentOf({ cycle_id: 'c2', started_at: 'x', outcome: 'no_change', report: { proposals: [] } })).toBeNull();
-    expect(experimentOf({ cycle_id: 'c3', started_at: 'x', outcome: 'rolled_back', report: { ...report, canary: { outcome: 'rolled_back', verdict: null } } })).toBeNull();
+    expect(experimentOf({ cycle: { cycle_id: 'c2', started_at: 'x', report: { trigger: 'schedule', proposals: [] } }, canary: null })).toBeNull();
+    expect(experimentOf({ cycle: { cycle_id: 'c3', started_at: 'x', report }, canary: { status: 'rolled_back', verdict: null } })).toBeNull();
+    expect(experimentOf({ cycle: { cycle_id: 'c4', started_at: 'x', report }, canary: { status: 'running', verdict: verdict as never } })).toBeNull();
   });
 });
 

@@ -21,7 +21,7 @@ describe('runGoldenSet activity (6.1, 6.3, 6.4)', () => {
     const result: GoldenGateResult = await env.run(acts.runGoldenSet, { channel: 'main', cycleId: 'cycle-1', ...input });
     return { result, beats };
   };
-  const decisions = (kind: string) => t.rt.deps.state.listDecisions('main', { cycleId: 'cycle-1' }).filter((d) => d.kind === kind);
+  const decisions = (kind: string) => t.rt.deps.auditLog.list('main', { cycleId: 'cycle-1' }).filter((d) => d.kind === kind);
 
   it('passes the shipped set, heartbeats while running, stores a `golden` decision and caches the result', async () => {
     t = testRuntime();
@@ -101,7 +101,7 @@ describe('runGoldenSet activity (6.1, 6.3, 6.4)', () => {
     expect(d.summary).toBe('golden set BYPASSED by alice: planner outage, emergency fix');
     expect(d.payload).toEqual({ by: 'alice', reason: 'planner outage, emergency fix', params: PARAMS });
     expect(t.alerts.alerts).toEqual([expect.objectContaining({ severity: 'critical', name: 'golden_bypassed', channel: 'main' })]);
-    const everything = JSON.stringify(t.rt.deps.state.listDecisions('main', { limit: 100 })) + JSON.stringify(t.alerts.alerts) + t.logText();
+    const everything = JSON.stringify(t.rt.deps.auditLog.list('main', { limit: 100 })) + JSON.stringify(t.alerts.alerts) + t.logText();
     expect(t.logText()).toContain('golden set bypassed');
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toContain(TOKEN_SHA);

@@ -50,7 +50,7 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
     expect(restored.meta).toMatchObject({ source: 'rollback', parent: r.backupVersionId, sha256: old.sha256, deployment: { status: 'active' } });
     expect(deps.history.latest('main', { status: ['active', 'promoted'] })!.version_id).toBe(r.versionId);
     expect(deps.history.getVersion('main', live.version_id)!.meta.deployment.status).toBe('superseded');
-    const [d] = deps.state.listDecisions('main', { limit: 5 }).filter((x) => x.kind === 'rollback');
+    const [d] = deps.auditLog.list('main', { limit: 5 }).filter((x) => x.kind === 'rollback');
     expect(d.summary).toBe(`card rolled back to ${old.version_id} by alice: engagement dropped after the last change`);
     expect(t.alerts.alerts.map((a) => a.name)).toEqual(['card_rolled_back']);
   });
@@ -58,7 +58,7 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
   it('refuses a version outside the current sliding bounds and writes nothing (5.5)', async () => {
     const { deps, acts, old, cardPath } = setup();
     const now = new Date().toISOString();
-    deps.state.saveBounds('main', [{ parameter: 'temperature', min: 0.4, max: 0.7, hardMin: 0.1, hardMax: 2.0, rollbackCount: 0, updatedAt: now }]);
+    deps.boundsStore.save('main', [{ parameter: 'temperature', min: 0.4, max: 0.7, hardMin: 0.1, hardMax: 2.0, rollbackCount: 0, updatedAt: now }]);
     const versionsBefore = deps.history.list('main').total;
     await expect(acts.rollbackToVersion(input(old.version_id))).rejects.toMatchObject({
       type: 'ValidationError',
@@ -67,7 +67,7 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
     });
     expect(readFileSync(cardPath, 'utf8')).toBe(EXAMPLE);
     expect(deps.history.list('main').total).toBe(versionsBefore);
-    expect(deps.state.listDecisions('main').map((x) => x.kind)).toEqual(['rollback_refused']);
+    expect(deps.auditLog.list('main').map((x) => x.kind)).toEqual(['rollback_refused']);
 
     // An active operator override of the range lets the same version through.
     const override = { parameter: 'temperature', min: 0.4, max: 1.0, reason: 'incident', expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
@@ -114,7 +114,7 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
     // only the backup was added; no `rollback` version claims the card is live
     expect(deps.history.list('main').total).toBe(versionsBefore + 1);
     expect(deps.history.list('main').items.some((v) => v.source === 'rollback')).toBe(false);
-    expect(deps.state.listDecisions('main').map((x) => x.kind)).toEqual(['rollback_failed']);
+    expect(deps.auditLog.list('main').map((x) => x.kind)).toEqual(['rollback_failed']);
   });
 
   it('refuses an unknown version and input without an operator or reason', async () => {

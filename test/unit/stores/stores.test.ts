@@ -48,27 +48,31 @@ describe('state store', () => {
   it('keeps cycles, canary checks (idempotent per index), decisions and bounds with their adjustments', () => {
     const path = join(tmp(), 'state.sqlite');
     const s = new SqliteStateStore(path);
-    s.upsertCycle({ cycle_id: 'c1', channel: 'a', started_at: '2026-11-25T03:00:00Z', status: 'running', report: { trigger: 'schedule' } });
-    s.upsertCycle({ cycle_id: 'c1', channel: 'a', started_at: '2026-11-25T03:00:00Z', status: 'completed', outcome: 'promoted', report: { x: 1 } });
-    expect(s.getCycle('c1')).toMatchObject({ status: 'completed', outcome: 'promoted', report: { x: 1 } });
+    s.cycleLog.save({ cycle_id: 'c1', channel: 'a', started_at: '2026-11-25T03:00:00Z', status: 'running', report: { trigger: 'schedule' } });
+    s.cycleLog.save({ cycle_id: 'c1', channel: 'a', started_at: '2026-11-25T03:00:00Z', status: 'completed', outcome: 'promoted', report: { trigger: 'schedule', message: 'm' } });
+    expect(s.cycleLog.get('c1')).toMatchObject({ status: 'completed', outcome: 'promoted', report: { message: 'm' } });
 
-    s.upsertCanary({ canary_id: 'k1', channel: 'a', cycle_id: 'c1', started_at: '2026-11-25T03:01:00Z', status: 'running', traffic_percentage: 0.2, checks: [] });
+    s.canaryLog.open({ canary_id: 'k1', channel: 'a', cycle_id: 'c1', started_at: '2026-11-25T03:01:00Z', traffic_percentage: 0.2 });
     const v: CanaryVerdict = { decision: 'Inconclusive', rule: 'continue_monitoring', reason: '', confidenceLevel: 0.95, nonInferiorityMargin: 0.02, kpis: [], final: false, method: 'confidence_sequence' };
-    s.appendCanaryCheck('k1', { ...v, checkIndex: 1 });
-    s.appendCanaryCheck('k1', { ...v, checkIndex: 1 }); // a retried activity
-    s.appendCanaryCheck('k1', { ...v, checkIndex: 2 });
-    expect(s.getCanary('k1')!.checks.map((c) => c.checkIndex)).toEqual([1, 2]);
+    s.canaryLog.appendCheck('k1', { ...v, checkIndex: 1 });
+    s.canaryLog.appendCheck('k1', { ...v, checkIndex: 1 }); // a retried activity
+    s.canaryLog.appendCheck('k1', { ...v, checkIndex: 2 });
+    expect(s.canaryLog.get('k1')!.checks.map((c) => c.checkIndex)).toEqual([1, 2]);
+    // The canary log owns the verdict: it is closed once, and a late second close changes nothing.
+    expect(s.canaryLog.close('k1', { status: 'rolled_back', at: 't1', verdict: { ...v, final: true }, decidedBy: 'judge' })).toBe(true);
+    expect(s.canaryLog.close('k1', { status: 'promoted', at: 't2', verdict: null, decidedBy: 'late' })).toBe(false);
+    expect(s.canaryLog.get('k1')).toMatchObject({ status: 'rolled_back', finished_at: 't1', decided_by: 'judge', verdict: { rule: 'continue_monitoring' } });
 
-    s.recordDecision({ channel: 'a', cycle_id: 'c1', at: '2026-11-25T03:00:01Z', kind: 'analysis', summary: 's', payload: { n: 3 } });
-    expect(s.listDecisions('a', { cycleId: 'c1' })[0]).toMatchObject({ kind: 'analysis', payload: { n: 3 } });
+    s.auditLog.record({ channel: 'a', cycle_id: 'c1', at: '2026-11-25T03:00:01Z', kind: 'analysis', summary: 's', payload: { n: 3 } });
+    expect(s.auditLog.list('a', { cycleId: 'c1' })[0]).toMatchObject({ kind: 'analysis', payload: { n: 3 } });
 
-    s.saveBounds('a', [{ parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' }], [
+    s.boundsStore.save('a', [{ parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' }], [
       { channel: 'a', parameter: 'temperature', at: 't', kind: 'init', old_min: null, old_max: null, new_min: 0.3, new_max: 1.5, rationale: 'initial' },
     ]);
     s.close();
     const again = new SqliteStateStore(path); // migrations run once; data survives a reopen
-    expect(again.getBounds('a')).toEqual([{ parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' }]);
-    expect(again.listBoundsAdjustments('a')).toHaveLength(1);
+    expect(again.boundsStore.get('a')).toEqual([{ parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' }]);
+    expect(again.boundsStore.adjustments('a')).toHaveLength(1);
     again.close();
   });
 });
@@ -79,9 +83,9 @@ describe('Prometheus metrics', () => {
     const now = Date.now();
     const outcomes = ['promoted', 'promoted', 'promoted', 'rolled_back'] as const;
     outcomes.forEach((o, i) =>
-      state.upsertCycle({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - i * 3_600_000).toISOString(), status: 'completed', outcome: o, report: { predictionError: 0.1 * (i + 1) } }),
+      state.cycleLog.save({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - i * 3_600_000).toISOString(), status: 'completed', outcome: o, report: { trigger: 'schedule', predictionError: 0.1 * (i + 1) } }),
     );
-    const reg = createRegistry({ config: () => ({ channels: ['main'] }) as never, state, metrics: null as never });
+    const reg = createRegistry({ config: () => ({ channels: ['main'] }) as never, ...state, metrics: null as never });
     const text = await reg.metrics();
     expect(text).toContain('vvtv_autopilot_deployment_success_ratio_30d{channel="main"} 0.75');
     expect(text).toContain('vvtv_autopilot_rollback_ratio_14d{channel="main"} 0.25');

@@ -1,0 +1,1 @@
+export { requestedChanges, activeOverrides, gateChanges, canaryRef, noChangeMessage, goldenSummary, type RequestedValue } from './steps';

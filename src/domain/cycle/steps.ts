@@ -1,0 +1,91 @@
+/**
+ * The cycle's decisions between its I/O, as pure functions: the workflow's steps call them, and so
+ * does bench/dq/run.ts, so the bench plays exactly the cycle's sequence (1.1-1.5).
+ */
+import { validateChange, type Override } from '../bounds';
+import type { CanaryOutcomeRef, CycleReport } from '../records';
+import type { BoundsDecision, CanaryDecision, CanaryVerdict, ParamDef, ParameterBounds, ParameterChange } from '../types';
+
+/** An operator-requested value (force-deploy, tests). */
+export interface RequestedValue {
+  parameter: string;
+  value: number;
+}
+
+/** Turns operator-requested values into changes; unknown parameters are reported, not thrown. */
+export function requestedChanges(
+  requested: RequestedValue[],
+  params: ParamDef[],
+  current: Record<string, number>,
+  reason: string | undefined,
+): { changes: ParameterChange[]; errors: string[] } {
+  const changes: ParameterChange[] = [];
+  const errors: string[] = [];
+  for (const r of requested) {
+    const p = params.find((x) => x.name === r.parameter);
+    if (!p) {
+      errors.push(`changes.${r.parameter}: expected one of ${params.map((x) => x.name).join(', ')}`);
+      continue;
+    }
+    changes.push({
+      parameter: p.name, cardPath: p.card_path, oldValue: current[p.name], newValue: r.value, changeType: 'Optimization',
+      rule: 'operator_requested', rationale: reason ?? 'requested by an operator', expectedImpact: {}, confidence: 1,
+    });
+  }
+  return { changes, errors };
+}
+
+/** Overrides still in force at `now` (an expired one no longer replaces the sliding range, 9.3). */
+export function activeOverrides(overrides: readonly Override[], now: string): Override[] {
+  return overrides.filter((o) => o.expiresAt > now);
+}
+
+/**
+ * The bounds gate (2.x): every proposal checked against hard limits, the sliding range (or an
+ * active override) and the daily delta measured from the value in force 24 h ago.
+ */
+export function gateChanges(input: {
+  proposals: ParameterChange[];
+  params: ParamDef[];
+  bounds: ParameterBounds[];
+  overrides: readonly Override[];
+  reference: Record<string, number>;
+  now: string;
+}): { decisions: BoundsDecision[]; approved: ParameterChange[] } {
+  const overrides = activeOverrides(input.overrides, input.now);
+  const decisions = input.proposals.map((c) =>
+    validateChange(c, input.params.find((p) => p.name === c.parameter)!, input.bounds.find((b) => b.parameter === c.parameter)!, {
+      referenceValue: input.reference[c.parameter],
+      override: overrides.find((o) => o.parameter === c.parameter),
+    }),
+  );
+  return { decisions, approved: input.proposals.filter((_, i) => decisions[i].approved) };
+}
+
+/** How a canary ended, as the cycle records it: a reference to the canary log's verdict. */
+export function canaryRef(r: {
+  canaryId: string;
+  outcome: 'promoted' | 'rolled_back';
+  decision: CanaryDecision;
+  decidedBy: string;
+  verdict: CanaryVerdict | null;
+  checks: number;
+  promotedSha?: string;
+}): CanaryOutcomeRef {
+  return {
+    canaryId: r.canaryId, outcome: r.outcome, decision: r.decision, decidedBy: r.decidedBy, rule: r.verdict?.rule ?? null, checks: r.checks,
+    ...(r.promotedSha ? { promotedSha: r.promotedSha } : {}),
+  };
+}
+
+/** The message of a cycle that proposed nothing: the optimizer's reason, or every KPI in its band. */
+export function noChangeMessage(report: Pick<CycleReport, 'optimizer'>): string {
+  const why = report.optimizer?.reason;
+  return why ? `no change: ${why}` : 'no change: every KPI is within its target band';
+}
+
+/** Summary of the golden gate's decision (6.1-6.4). */
+export function goldenSummary(gate: { bypassed: boolean; passed: boolean; total: number; failed: number }, bypassedBy?: string): string {
+  if (gate.bypassed) return `golden set bypassed by ${bypassedBy}`;
+  return gate.passed ? `golden set passed (${gate.total} checks)` : `golden set failed: ${gate.failed} of ${gate.total}`;
+}

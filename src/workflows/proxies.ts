@@ -1,0 +1,32 @@
+/**
+ * The one place where workflows get their activity proxies, with the timeouts and retry policy of
+ * each kind of call. Bad input and corrupt history never heal by retrying.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { Activities } from '../activities';
+
+export const NON_RETRYABLE = ['ValidationError', 'HistoryIntegrityError'];
+
+/** Before the cycle knows its settings: short calls with the default retry. */
+export const bootActivities = () =>
+  proxyActivities<Activities>({ startToCloseTimeout: '1 minute', scheduleToCloseTimeout: '10 minutes', retry: { nonRetryableErrorTypes: NON_RETRYABLE } });
+
+/** I/O bounded by the configured operation timeout (8.3: a timeout alerts). */
+export const operationActivities = (timeoutMs: number, maximumInterval: Duration = '30s') =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs,
+    scheduleToCloseTimeout: timeoutMs,
+    retry: { initialInterval: '1s', maximumInterval, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+
+/** The golden set: long-running, heartbeating, tried at most twice (6.x). */
+export const goldenActivities = (timeoutMs: number) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs,
+    scheduleToCloseTimeout: timeoutMs,
+    heartbeatTimeout: '30 seconds',
+    retry: { maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+
+export type WorkflowActivities = ReturnType<typeof operationActivities>;
