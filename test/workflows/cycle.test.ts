@@ -46,11 +46,16 @@ describe('daily cycle on a real Temporal server', () => {
       const canary = h.rt.deps.canaryLog.get(cycle.canary_id!)!;
       expect(canary.status).toBe('promoted');
       expect(canary.checks.length).toBeGreaterThanOrEqual(1);
+      expect(canary.checks.every((c) => Number.isFinite(Date.parse(c.at!)))).toBe(true); // each check with its time
+      // The canary log owns the verdict; the cycle record and the audit record name it, never copy it.
+      expect(canary.verdict).toMatchObject({ decision: 'Proceed', rule: r.verdict!.rule });
+      expect(cycle.report.canary).toEqual(expect.objectContaining({ canaryId: cycle.canary_id, outcome: 'promoted', rule: r.verdict!.rule }));
+      expect(cycle.report.canary).not.toHaveProperty('verdict');
       expect(typeof r.predictionError).toBe('number');
       // Cold start: the optimizer had no evidence and proposed nothing, so the rules steered;
       // its candidates were held to the configured gate (0.8, not the default 0.9).
       const report = cycle.report as { proposer?: string; optimizer?: { evidence: number; candidates: Array<{ why: string }> } };
-      expect(report.proposer).toBe('rules (optimizer has no evidence yet)');
+      expect(report.proposer).toBe('rules');
       expect(report.optimizer?.evidence).toBe(0);
       expect(report.optimizer?.candidates.some((c) => c.why.includes('< 0.8)'))).toBe(true);
     });

@@ -11,7 +11,7 @@ import { startCycle } from '../../src/client';
 import { ConfigWatcher, governorSettings } from '../../src/governor';
 import type { ReportedOutcome } from '../../src/domain/drift';
 import type { GovernorSettings } from '../../src/domain/governor-state';
-import { canaryWorkflowId } from '../../src/workflows/messages';
+import { canaryDecisionSignal, canaryWorkflowId } from '../../src/workflows/messages';
 import {
   SA_STATE, emergencyPauseSignal, governorStatusQuery, governorWorkflowId, mayRunUpdate, overrideBoundsSignal, pauseSignal, reportOutcomeUpdate,
   resumeSignal, type OutcomeReport,
@@ -249,6 +249,28 @@ describe('governor on a real Temporal server', () => {
     expect(s.running).toBeNull(); // the cycle reported its outcome and is no longer running
     expect(s.outcomes.some((o: { cycleId: string; outcome: string }) => o.cycleId === cycle.workflowId && o.outcome === 'rolled_back')).toBe(true);
     await rx.waitFor(() => alertNames(h.channel).includes('emergency_pause'));
+  });
+
+  it('never promotes while the channel is paused: an operator pause makes the canary roll back at its decision time (9.2)', async () => {
+    const g = h.client.workflow.getHandle(governorWorkflowId(h.channel));
+    await g.signal(resumeSignal, { by: 'ops', reason: 'start clean' }); // the previous test left an emergency pause
+    await eventually(() => status(g), (s) => s.pause === null);
+    const cardBefore = readFileSync(h.cards.path);
+    const cycle = await startCycle(h.client, h.taskQueue, {
+      channel: h.channel, canary: { durationMs: 60_000, checkIntervalMs: 5_000 }, changes: [{ parameter: 'temperature', value: 0.6 }], reason: 'pause test',
+    });
+    const canaryId = canaryWorkflowId(h.channel, cycle.workflowId);
+    await eventually(() => existsSync(h.cards.overlayPath), Boolean, 30_000);
+    await g.signal(pauseSignal, { by: 'ops', reason: 'maintenance window' });
+    await eventually(() => status(g), (s) => s.pause?.source === 'operator');
+    // An operator (or the judge) says proceed; the paused channel still must not change.
+    await h.client.workflow.getHandle(canaryId).signal(canaryDecisionSignal, { decision: 'proceed', by: 'alice', reason: 'looks fine' });
+    const r = await cycle.result();
+    expect(r.outcome).toBe('rolled_back');
+    expect(h.rt.deps.canaryLog.get(canaryId)).toMatchObject({ status: 'rolled_back', decided_by: 'paused:ops' });
+    expect(readFileSync(h.cards.path).equals(cardBefore)).toBe(true);
+    expect(existsSync(h.cards.overlayPath)).toBe(false);
+    await g.signal(resumeSignal, { by: 'ops', reason: 'done' });
   });
 
   it('adopts settings edited in autopilot.yaml at the next cycle, without a restart', async () => {
