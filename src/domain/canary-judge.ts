@@ -48,7 +48,7 @@
  * Degradation is checked before missing data: a KPI that is significantly worse rolls back
  * even when another KPI has no data yet.
  */
-import type { CanaryDecision, CanaryVerdict, ErrorControl, GroupSummary, KpiClassification, KpiDef, KpiEvidence } from './types';
+import type { CanaryDecision, CanaryVerdict, ErrorControl, GroupSummary, KpiClassification, KpiDef, KpiEvidence, VerdictRule } from './types';
 import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from './statistics';
 import { errorControl } from './error-control';
 
@@ -224,7 +224,7 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
     : `always-valid confidence sequence (tau=${tuning.tau}): primaries at ${num(ec.proceed.interimLevel * 100)}%, ` +
       `worsening at ${num(ec.harm.interimLevel * 100)}% per KPI (Bonferroni within each family)`;
 
-  const verdict = (decision: CanaryDecision, rule: string, why: string, isFinal: boolean, cited: KpiEvidence[]): CanaryVerdict => ({
+  const verdict = (decision: CanaryDecision, rule: VerdictRule, why: string, isFinal: boolean, cited: KpiEvidence[]): CanaryVerdict => ({
     decision, rule,
     reason: `${why}; ${test}; margin ${pct(margin)}. ${cited.map(describe).join('; ')}`,
     confidenceLevel: input.confidenceLevel,

@@ -249,10 +249,20 @@ export interface ErrorFamily {
 
 export type CanaryDecision = 'Proceed' | 'Rollback' | 'Inconclusive';
 
+/** The judge's rules, one name per way a check can end (3.2-3.4). */
+export type VerdictRule =
+  | 'primary_degraded'
+  | 'guardrail_degraded'
+  | 'insufficient_data'
+  | 'primary_improved'
+  | 'primary_non_inferior'
+  | 'no_confident_result'
+  | 'continue_monitoring';
+
 export interface CanaryVerdict {
   decision: CanaryDecision;
-  /** Name of the rule that fired, e.g. `guardrail_degraded`, `primary_improved`. */
-  rule: string;
+  /** The rule that fired. */
+  rule: VerdictRule;
   reason: string;
   confidenceLevel: number;
   nonInferiorityMargin: number;

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CycleOutcome, CyclePhase, CycleTrigger } from '../domain/records';
 import type { CanaryDecision, CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
 
 export const TASK_QUEUE_DEFAULT = 'vvtv-autopilot';
@@ -30,7 +31,7 @@ export interface RequestedChange {
 
 export interface CycleInput {
   channel: string;
-  trigger: 'schedule' | 'manual';
+  trigger: CycleTrigger;
   /** Overrides of the canary's timing (demo, tests). */
   canary?: CanaryTiming;
   /** Skip the proposer and test exactly these changes. */
@@ -46,7 +47,7 @@ export interface CycleInput {
 export interface CycleResult {
   cycleId: string;
   channel: string;
-  outcome: string;
+  outcome: CycleOutcome;
   versionId?: string;
   verdict?: CanaryVerdict;
   changes: ParameterChange[];
@@ -115,4 +116,4 @@ export const canaryDecisionSignal = defineSignal<[OperatorDecision]>('canaryDeci
 /** Roll the canary back now (emergency pause, 9.1). */
 export const emergencyStopSignal = defineSignal<[EmergencyStop]>('emergencyStop');
 export const canaryStatusQuery = defineQuery<CanaryStatus>('canaryStatus');
-export const cycleStatusQuery = defineQuery<{ phase: string; canaryId: string | null; changes: ParameterChange[] }>('cycleStatus');
+export const cycleStatusQuery = defineQuery<{ phase: CyclePhase; canaryId: string | null; changes: ParameterChange[] }>('cycleStatus');

@@ -10,7 +10,7 @@ const ev = (kpi: string, role: 'primary' | 'guardrail', relDiff: number, half = 
   kpi, goal: 'maximize', role, control: { n: 100, mean: 1, sd: 1 }, canary: { n: 100, mean: 1 + relDiff, sd: 1 }, diff: relDiff, relDiff,
   relCI: [relDiff - half, relDiff + half], t: 0, df: 1, pValue: 0.5, adjustedP: 0.5, classification: 'Improved',
 });
-const verdict = (kpis: KpiEvidence[]): CanaryVerdict => ({ decision: 'Proceed', rule: 'x', reason: '', confidenceLevel: 0.95, nonInferiorityMargin: 0.02, kpis, final: true, method: 'welch_fixed_horizon' });
+const verdict = (kpis: KpiEvidence[]): CanaryVerdict => ({ decision: 'Proceed', rule: 'primary_improved', reason: '', confidenceLevel: 0.95, nonInferiorityMargin: 0.02, kpis, final: true, method: 'welch_fixed_horizon' });
 
 describe('autopilot_pred_vs_real_error (4.1, 8.1)', () => {
   it('is near 0 for a prediction of the right size and scores the primary KPI only', () => {

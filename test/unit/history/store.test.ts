@@ -91,7 +91,7 @@ describe('HistoryStore: storing versions', () => {
       status: 'promoted' as const,
       updated_at: '2026-11-03T12:00:00.000Z',
       note: 'canary passed',
-      verdict: { decision: 'Proceed' as const, rule: 'primary_improved', reason: 'retention up', confidenceLevel: 0.95, nonInferiorityMargin: 0.01, kpis: [], final: true, method: 'welch_fixed_horizon' as const },
+      verdict: { decision: 'Proceed' as const, rule: 'primary_improved' as const, reason: 'retention up', confidenceLevel: 0.95, nonInferiorityMargin: 0.01, kpis: [], final: true, method: 'welch_fixed_horizon' as const },
     };
     const updated = store.updateDeployment('main', meta.version_id, deployment);
 
