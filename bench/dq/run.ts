@@ -134,7 +134,9 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
 
     if (policy === 'rules') {
       const rules = s.optimizer?.rules ?? DEFAULT_RULES;
-      const changes = proposeChanges({ analysis, kpis: s.kpis, params: s.params, current: values, bounds, maxChanges: s.maxChanges, rules });
+      const changes = proposeChanges({
+        analysis, kpis: s.kpis, params: s.params, current: values, bounds, maxChanges: s.maxChanges, rules,
+      });
       for (const c of changes) {
         const d = validateChange(c, s.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!);
         if (!d.approved) continue;
@@ -165,7 +167,9 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
     const { changes: proposed, optimizer: result } = proposeForCycle({
       now: to, analysis, kpis: s.kpis, params: s.params, current: values, reference: values, lastKnownGood: values,
       bounds, overrides: g.overrides, experiments, boundsPolicy: s.boundsPolicy, canary: plan,
-      options: { rules: DEFAULT_RULES, ...s.optimizer, maxChanges: s.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
+      options: {
+        rules: DEFAULT_RULES, ...s.optimizer, maxChanges: s.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly,
+      },
     });
     if (process.env.DQ_DEBUG) process.stderr.write(`day ${day} ${result.reason ?? ''} ${JSON.stringify(result.candidates.slice(0, 4).map((c) => ({ p: c.parameter, n: c.newValue, g: +c.objective.mean.toFixed(4), sd: +c.objective.sd.toFixed(4), band: +c.objective.band.toFixed(4), pp: +c.pProceed.toFixed(3), eu: +c.utility.toFixed(4), safe: +c.pSafe.toFixed(2), unx: +c.unexplored.toFixed(2), unc: +c.uncertainty.toFixed(2), why: c.why })))}\n`);
     const { decisions, approved } = gateChanges({ proposals: proposed, params: s.params, bounds, overrides: g.overrides ?? [], reference: values, now: to });

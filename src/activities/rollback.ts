@@ -124,9 +124,9 @@ export function createRollbackActivities(deps: Deps) {
             problems.push(`${p.card_path}: the version has no number for parameter ${p.name}`);
             continue;
           }
-          const d = validateChange({ parameter: p.name, oldValue: typeof oldValue === 'number' ? oldValue : newValue, newValue }, p, bounds.find((b) => b.parameter === p.name), {
-            overrides: input.overrides, now: at.toISOString(),
-          });
+          const change = { parameter: p.name, oldValue: typeof oldValue === 'number' ? oldValue : newValue, newValue };
+          const b = bounds.find((x) => x.parameter === p.name);
+          const d = validateChange(change, p, b, { overrides: input.overrides, now: at.toISOString() });
           const refusing = d.rejections.filter((r) => REFUSING_RULES.has(r.rule));
           decisions.push({ ...d, approved: refusing.length === 0, rejections: refusing });
           for (const r of refusing) problems.push(r.message);

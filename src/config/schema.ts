@@ -215,8 +215,10 @@ export const AutopilotConfigSchema = z.strictObject({
   const kpis = c.kpis.map((k) => k.name);
   c.optimizer.rules?.forEach((r, i) => {
     const path = ['optimizer', 'rules', i];
-    if (!params.includes(r.parameter))
-      ctx.addIssue({ code: 'custom', path: [...path, 'parameter'], message: `expected one of the parameters (${params.join(', ')}), got ${r.parameter}` });
+    if (!params.includes(r.parameter)) {
+      const message = `expected one of the parameters (${params.join(', ')}), got ${r.parameter}`;
+      ctx.addIssue({ code: 'custom', path: [...path, 'parameter'], message });
+    }
     if (!kpis.includes(r.kpi)) ctx.addIssue({ code: 'custom', path: [...path, 'kpi'], message: `expected one of the kpis (${kpis.join(', ')}), got ${r.kpi}` });
   });
 });

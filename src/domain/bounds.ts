@@ -47,7 +47,8 @@ export function validateChange(
   const { newValue, oldValue } = change;
   const range = opts.now === undefined ? effectiveRange(param, bounds, [], '') : effectiveRange(param, bounds, opts.overrides, opts.now);
   const onValue = checkValue(param, range, newValue);
-  const rejections = Number.isFinite(newValue) ? [...onValue, ...checkMove(param, { oldValue, newValue, reference: opts.referenceValue })] : onValue;
+  const onMove = Number.isFinite(newValue) ? checkMove(param, { oldValue, newValue, reference: opts.referenceValue }) : [];
+  const rejections = [...onValue, ...onMove];
   return {
     parameter: param.name,
     oldValue,

@@ -60,6 +60,8 @@ export type ProposalRule = z.infer<typeof ProposalRuleSchema>;
 /** Rule names must be unique (they are recorded with every change they cause). */
 export const ProposalRulesSchema = z.array(ProposalRuleSchema).superRefine((rules, ctx) => {
   rules.forEach((r, i) => {
-    if (rules.findIndex((x) => x.name === r.name) !== i) ctx.addIssue({ code: 'custom', message: `duplicate rule name ${r.name}`, path: [i, 'name'] });
+    if (rules.findIndex((x) => x.name === r.name) !== i) {
+      ctx.addIssue({ code: 'custom', message: `duplicate rule name ${r.name}`, path: [i, 'name'] });
+    }
   });
 });

@@ -26,7 +26,11 @@ export interface BoundsOverride {
 export type OverrideRange = Pick<BoundsOverride, 'parameter' | 'min' | 'max' | 'expiresAt'>;
 
 /** The override on `parameter` in force at `now`; an expired one is ignored (9.5). */
-export function activeOverride<O extends OverrideRange>(parameter: string, overrides: readonly O[] | undefined, now: string): O | undefined {
+export function activeOverride<O extends OverrideRange>(
+  parameter: string,
+  overrides: readonly O[] | undefined,
+  now: string,
+): O | undefined {
   const t = Date.parse(now);
   return overrides?.find((o) => o.parameter === parameter && Date.parse(o.expiresAt) > t);
 }
@@ -78,14 +82,16 @@ export const EPS = 1e-9;
 export function checkValue(param: ParameterSpec, range: EffectiveRange, value: number): BoundsRejection[] {
   if (!Number.isFinite(value)) return [nonFinite(param, value)];
   const out: BoundsRejection[] = [];
-  if (param.type === 'int' && !Number.isInteger(value)) out.push({ rule: 'integer', message: `${param.name}: expected an integer, got ${value}` });
+  if (param.type === 'int' && !Number.isInteger(value)) {
+    out.push({ rule: 'integer', message: `${param.name}: expected an integer, got ${value}` });
+  }
   if (value < param.hard_min - EPS || value > param.hard_max + EPS)
     out.push({ rule: 'hard_limit', message: `${param.name}=${value} is outside the hard limits [${param.hard_min}, ${param.hard_max}]` });
-  else if (value < range.min - EPS || value > range.max + EPS)
-    out.push({
-      rule: 'sliding_bounds',
-      message: `${param.name}=${value} is outside the ${range.overridden ? 'overridden' : 'sliding'} bounds [${round6(range.min)}, ${round6(range.max)}]`,
-    });
+  else if (value < range.min - EPS || value > range.max + EPS) {
+    const which = range.overridden ? 'overridden' : 'sliding';
+    const message = `${param.name}=${value} is outside the ${which} bounds [${round6(range.min)}, ${round6(range.max)}]`;
+    out.push({ rule: 'sliding_bounds', message });
+  }
   return out;
 }
 
@@ -106,8 +112,10 @@ export function checkMove(param: ParameterSpec, move: Move): BoundsRejection[] {
   const out: BoundsRejection[] = [];
   const ref = move.reference ?? oldValue;
   const delta = Math.abs(newValue - ref);
-  if (delta > param.max_daily_delta + EPS)
-    out.push({ rule: 'daily_delta', message: `${param.name} would move ${round6(delta)} from ${ref} within 24 h; the limit is ${param.max_daily_delta}` });
+  if (delta > param.max_daily_delta + EPS) {
+    const message = `${param.name} would move ${round6(delta)} from ${ref} within 24 h; the limit is ${param.max_daily_delta}`;
+    out.push({ rule: 'daily_delta', message });
+  }
   if (Math.abs(newValue - oldValue) < EPS) out.push({ rule: 'no_change', message: `${param.name} is already ${oldValue}` });
   return out;
 }

@@ -145,9 +145,8 @@ export function optimize(input: OptimizerInput): OptimizerResult {
         next = snapValue(p, next);
         if (Math.abs(next - old) < 1e-9 || Math.sign(next - old) !== dir || seen.has(next)) continue;
         seen.add(next);
-        const check = bounds
-          ? validateChange({ parameter: p.name, oldValue: old, newValue: next }, p, bounds, { referenceValue: ref, overrides: input.overrides, now: input.now })
-          : null;
+        const move = { parameter: p.name, oldValue: old, newValue: next };
+        const check = bounds ? validateChange(move, p, bounds, { referenceValue: ref, overrides: input.overrides, now: input.now }) : null;
         if (check && !check.approved) continue;
         candidates.push({ ...evaluate(input, model, p, old, next), score: 0, eligible: false, why: '' });
       }

@@ -39,11 +39,15 @@ describe('the rule table in the config (1.3)', () => {
     expect(problems(withPatch((r) => (r.optimizer.rules[3].parameter = 'temprature')))).toEqual([
       'optimizer.rules[3].parameter: expected one of the parameters (temperature, top_k, plan_selection_bias, epsilon), got temprature',
     ]);
-    expect(problems(withPatch((r) => (r.optimizer.rules[0].kpi = 'entropy')))[0]).toMatch(/^optimizer\.rules\[0\]\.kpi: expected one of the kpis \(.*\), got entropy$/);
+    expect(problems(withPatch((r) => (r.optimizer.rules[0].kpi = 'entropy')))[0]).toMatch(
+      /^optimizer\.rules\[0\]\.kpi: expected one of the kpis \(.*\), got entropy$/,
+    );
   });
 
   it('refuses a bad direction, an unknown key and a duplicate name, naming the field', () => {
-    expect(problems(withPatch((r) => (r.optimizer.rules[1].direction = 2)))).toEqual(['optimizer.rules[1].direction: expected 1 (up) or -1 (down)']);
+    expect(problems(withPatch((r) => (r.optimizer.rules[1].direction = 2)))).toEqual([
+      'optimizer.rules[1].direction: expected 1 (up) or -1 (down)',
+    ]);
     expect(problems(withPatch((r) => (r.optimizer.rules[1].when = 'within')))[0]).toMatch(/^optimizer\.rules\[1\]\.when: /);
     expect(problems(withPatch((r) => (r.optimizer.rules[2].expectedImpact = {})))[0]).toMatch(/^optimizer\.rules\[2\]: .*expectedImpact/);
     expect(problems(withPatch((r) => (r.optimizer.rules[2].name = r.optimizer.rules[0].name)))).toEqual([
@@ -63,6 +67,8 @@ describe('the rule table in the config (1.3)', () => {
       analysis: analysis({ selection_entropy: 1.5 }), kpis: KPIS, params: PARAMS, current: CURRENT,
       bounds: PARAMS.map((p) => initialBounds(p, '2025-01-01T00:00:00.000Z')), maxChanges: 1, rules: optimizerOptionsOf(c.optimizer).rules,
     });
-    expect(changes).toEqual([expect.objectContaining({ parameter: 'epsilon', oldValue: 0.04, newValue: 0.06, rule: 'entropy_low_epsilon' })]);
+    expect(changes).toEqual([
+      expect.objectContaining({ parameter: 'epsilon', oldValue: 0.04, newValue: 0.06, rule: 'entropy_low_epsilon' }),
+    ]);
   });
 });

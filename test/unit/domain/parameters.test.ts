@@ -1,12 +1,16 @@
 import fc from 'fast-check';
 import { checkProposals, initialBounds, validateChange } from '../../../src/domain/bounds';
-import { activeOverride, checkMove, checkValue, effectiveRange, type OverrideRange, type ParameterSpec } from '../../../src/domain/parameters';
+import {
+  activeOverride, checkMove, checkValue, effectiveRange, type OverrideRange, type ParameterSpec,
+} from '../../../src/domain/parameters';
 
 const temperature: ParameterSpec = {
   name: 'temperature', card_path: 'selection.temperature', type: 'float',
   hard_min: 0.1, hard_max: 2.0, max_daily_delta: 0.1, step: 0.1, initial_min: 0.3, initial_max: 1.5,
 };
-const topK: ParameterSpec = { name: 'top_k', card_path: 'selection.top_k', type: 'int', hard_min: 1, hard_max: 30, max_daily_delta: 2, step: 1 };
+const topK: ParameterSpec = {
+  name: 'top_k', card_path: 'selection.top_k', type: 'int', hard_min: 1, hard_max: 30, max_daily_delta: 2, step: 1,
+};
 
 const T0 = '2025-03-01T03:00:00.000Z';
 const hours = (n: number): string => new Date(Date.parse(T0) + n * 3_600_000).toISOString();
@@ -16,7 +20,9 @@ const rules = (xs: { rule: string }[]) => xs.map((x) => x.rule);
 
 describe('effectiveRange: sliding bounds, or an active override, within the hard limits (2.1, 2.4, 9.3-9.5)', () => {
   it('is the sliding range when no override is active (2.1)', () => {
-    expect(effectiveRange(temperature, sliding, [], T0)).toMatchObject({ min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, source: 'sliding', overridden: false });
+    expect(effectiveRange(temperature, sliding, [], T0)).toMatchObject({
+      min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, source: 'sliding', overridden: false,
+    });
   });
 
   it('is the hard range for a parameter without stored bounds', () => {
@@ -49,7 +55,7 @@ describe('effectiveRange: sliding bounds, or an active override, within the hard
         fc.array(fc.record({ min: num, max: num, expiresIn: fc.double({ min: -48, max: 48, noNaN: true }) }), { maxLength: 3 }),
         fc.double({ min: -48, max: 48, noNaN: true }),
         (hard, stored, overrides, at) => {
-          const p: ParameterSpec = { ...temperature, hard_min: hard.lo, hard_max: hard.lo + hard.width, initial_min: undefined, initial_max: undefined };
+          const p: ParameterSpec = { ...temperature, hard_min: hard.lo, hard_max: hard.lo + hard.width };
           const b = stored ? { min: stored.min, max: stored.max } : undefined;
           const os = overrides.map((o) => ({ parameter: p.name, min: o.min, max: o.max, expiresAt: hours(o.expiresIn) }));
           const r = effectiveRange(p, b, os, hours(at));
@@ -72,8 +78,12 @@ describe('checkValue: finite, integer, hard limits, effective range (1.4, 2.4)',
   });
 
   it('names the hard limits before the sliding bounds, and the overridden bounds as such', () => {
-    expect(checkValue(temperature, range, 2.05)).toEqual([{ rule: 'hard_limit', message: 'temperature=2.05 is outside the hard limits [0.1, 2]' }]);
-    expect(checkValue(temperature, range, 1.6)).toEqual([{ rule: 'sliding_bounds', message: 'temperature=1.6 is outside the sliding bounds [0.3, 1.5]' }]);
+    expect(checkValue(temperature, range, 2.05)).toEqual([
+      { rule: 'hard_limit', message: 'temperature=2.05 is outside the hard limits [0.1, 2]' },
+    ]);
+    expect(checkValue(temperature, range, 1.6)).toEqual([
+      { rule: 'sliding_bounds', message: 'temperature=1.6 is outside the sliding bounds [0.3, 1.5]' },
+    ]);
     const overridden = effectiveRange(temperature, sliding, [override(0.4, 0.6, hours(1))], T0);
     expect(checkValue(temperature, overridden, 0.7)[0]!.message).toBe('temperature=0.7 is outside the overridden bounds [0.4, 0.6]');
   });
@@ -107,7 +117,9 @@ describe('checkMove: daily delta, no-op, non-finite (2.5)', () => {
   });
 
   it('refuses a move that changes nothing, and a non-finite target', () => {
-    expect(checkMove(temperature, { oldValue: 0.5, newValue: 0.5 })).toEqual([{ rule: 'no_change', message: 'temperature is already 0.5' }]);
+    expect(checkMove(temperature, { oldValue: 0.5, newValue: 0.5 })).toEqual([
+      { rule: 'no_change', message: 'temperature is already 0.5' },
+    ]);
     expect(rules(checkMove(temperature, { oldValue: 0.5, newValue: Number.NaN }))).toEqual(['non_finite']);
   });
 });
@@ -134,7 +146,9 @@ describe('checkProposals: the cycle\'s bounds check (1.4, 9.3-9.5)', () => {
 
   it('rejects a change of a parameter the config does not declare, by name', () => {
     const [d] = checkProposals([{ parameter: 'gamma', oldValue: 1, newValue: 2 }], [temperature], bounds, [], {}, T0);
-    expect(d).toMatchObject({ approved: false, rejections: [{ rule: 'unknown_parameter', message: 'gamma: not a tuned parameter of the config' }] });
+    expect(d).toMatchObject({
+      approved: false, rejections: [{ rule: 'unknown_parameter', message: 'gamma: not a tuned parameter of the config' }],
+    });
   });
 
   it('agrees with validateChange, which applies no override without a clock', () => {
