@@ -25,14 +25,18 @@ export interface BoundsOverride {
 /** What a range computation reads of an override. */
 export type OverrideRange = Pick<BoundsOverride, 'parameter' | 'min' | 'max' | 'expiresAt'>;
 
+/** Whether an override is in force at `now`: from its expiry on, it no longer is (9.5). */
+export function isActive(o: Pick<BoundsOverride, 'expiresAt'>, now: string): boolean {
+  return Date.parse(o.expiresAt) > Date.parse(now);
+}
+
 /** The override on `parameter` in force at `now`; an expired one is ignored (9.5). */
 export function activeOverride<O extends OverrideRange>(
   parameter: string,
   overrides: readonly O[] | undefined,
   now: string,
 ): O | undefined {
-  const t = Date.parse(now);
-  return overrides?.find((o) => o.parameter === parameter && Date.parse(o.expiresAt) > t);
+  return overrides?.find((o) => o.parameter === parameter && isActive(o, now));
 }
 
 export interface EffectiveRange {

@@ -3,7 +3,7 @@
  * does bench/dq/run.ts, so the bench plays exactly the cycle's sequence (1.1-1.5).
  */
 import { checkProposals } from '../bounds';
-import type { OverrideRange } from '../parameters';
+import { isActive, type OverrideRange } from '../parameters';
 import type { CanaryOutcomeRef, CycleReport } from '../records';
 import type { BoundsDecision, CanaryDecision, CanaryVerdict, ParamDef, ParameterBounds, ParameterChange } from '../types';
 
@@ -38,7 +38,7 @@ export function requestedChanges(
 
 /** Overrides still in force at `now` (an expired one no longer replaces the sliding range, 9.3). */
 export function activeOverrides<O extends OverrideRange>(overrides: readonly O[], now: string): O[] {
-  return overrides.filter((o) => Date.parse(o.expiresAt) > Date.parse(now));
+  return overrides.filter((o) => isActive(o, now));
 }
 
 /**
