@@ -219,7 +219,9 @@ export const AutopilotConfigSchema = z.strictObject({
       const message = `expected one of the parameters (${params.join(', ')}), got ${r.parameter}`;
       ctx.addIssue({ code: 'custom', path: [...path, 'parameter'], message });
     }
-    if (!kpis.includes(r.kpi)) ctx.addIssue({ code: 'custom', path: [...path, 'kpi'], message: `expected one of the kpis (${kpis.join(', ')}), got ${r.kpi}` });
+    if (!kpis.includes(r.kpi)) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'kpi'], message: `expected one of the kpis (${kpis.join(', ')}), got ${r.kpi}` });
+    }
   });
 });
 
