@@ -11,6 +11,7 @@ import { judgeCanary } from '../../src/domain/canary-judge';
 import { gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
 import { proposeChanges } from '../../src/domain/proposer';
+import { DEFAULT_RULES } from '../../src/config/rules';
 import type { CanaryVerdict, KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../../src/domain/types';
 import { Simulator, type HarmfulRegion, type MetricRow } from '../../src/simulator';
 import { predictionError } from '../../src/activities/canary';
@@ -132,7 +133,10 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
     const before = { ...values };
 
     if (policy === 'rules') {
-      const changes = proposeChanges({ analysis, kpis: s.kpis, params: s.params, current: values, bounds, maxChanges: s.maxChanges });
+      const rules = s.optimizer?.rules ?? DEFAULT_RULES;
+      const changes = proposeChanges({
+        analysis, kpis: s.kpis, params: s.params, current: values, bounds, maxChanges: s.maxChanges, rules,
+      });
       for (const c of changes) {
         const d = validateChange(c, s.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!);
         if (!d.approved) continue;
@@ -163,7 +167,9 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
     const { changes: proposed, optimizer: result } = proposeForCycle({
       now: to, analysis, kpis: s.kpis, params: s.params, current: values, reference: values, lastKnownGood: values,
       bounds, overrides: g.overrides, experiments, boundsPolicy: s.boundsPolicy, canary: plan,
-      options: { ...s.optimizer, maxChanges: s.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
+      options: {
+        rules: DEFAULT_RULES, ...s.optimizer, maxChanges: s.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly,
+      },
     });
     if (process.env.DQ_DEBUG) process.stderr.write(`day ${day} ${result.reason ?? ''} ${JSON.stringify(result.candidates.slice(0, 4).map((c) => ({ p: c.parameter, n: c.newValue, g: +c.objective.mean.toFixed(4), sd: +c.objective.sd.toFixed(4), band: +c.objective.band.toFixed(4), pp: +c.pProceed.toFixed(3), eu: +c.utility.toFixed(4), safe: +c.pSafe.toFixed(2), unx: +c.unexplored.toFixed(2), unc: +c.uncertainty.toFixed(2), why: c.why })))}\n`);
     const { decisions, approved } = gateChanges({ proposals: proposed, params: s.params, bounds, overrides: g.overrides ?? [], reference: values, now: to });

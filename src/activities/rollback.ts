@@ -5,7 +5,8 @@ import { HistoryIntegrityError, type VersionMeta } from '../adapters/history';
 import { sha256Hex } from '../adapters/history/layout';
 import { getPath } from '../config/card';
 import { ValidationError } from '../config/errors';
-import { completeBounds, validateChange, type Override } from '../domain/bounds';
+import { completeBounds, validateChange } from '../domain/bounds';
+import type { OverrideRange } from '../domain/parameters';
 import type { BoundsDecision, BoundsRule, ParameterChange } from '../domain/types';
 import { guard, type Deps } from './deps';
 
@@ -16,8 +17,8 @@ export interface RollbackInput {
   /** Operator (or workflow) that asked for it: audited. */
   by: string;
   reason: string;
-  /** Active operator overrides of the sliding bounds (from the governor), if any. */
-  overrides?: Override[];
+  /** Operator overrides of the sliding bounds (from the governor); expired ones are ignored. */
+  overrides?: OverrideRange[];
 }
 
 export interface RollbackTimings {
@@ -123,8 +124,9 @@ export function createRollbackActivities(deps: Deps) {
             problems.push(`${p.card_path}: the version has no number for parameter ${p.name}`);
             continue;
           }
-          const override = input.overrides?.find((o) => o.parameter === p.name && Date.parse(o.expiresAt) > at.getTime());
-          const d = validateChange({ parameter: p.name, oldValue: typeof oldValue === 'number' ? oldValue : newValue, newValue }, p, bounds.find((b) => b.parameter === p.name)!, { override });
+          const change = { parameter: p.name, oldValue: typeof oldValue === 'number' ? oldValue : newValue, newValue };
+          const b = bounds.find((x) => x.parameter === p.name);
+          const d = validateChange(change, p, b, { overrides: input.overrides, now: at.toISOString() });
           const refusing = d.rejections.filter((r) => REFUSING_RULES.has(r.rule));
           decisions.push({ ...d, approved: refusing.length === 0, rejections: refusing });
           for (const r of refusing) problems.push(r.message);

@@ -1,39 +1,38 @@
 import { z } from 'zod';
 
 /**
+ * The parameters the reference selection reads from a card, declared once: the card's sections
+ * and the golden set's base parameters and overrides are derived from this schema.
+ */
+export const SelectionParamsSchema = z.strictObject({
+  method: z.enum(['gumbel_top_k', 'softmax', 'greedy']),
+  temperature: z.number().gt(0, 'expected a temperature above 0'),
+  top_k: z.number().int().min(1),
+  plan_selection_bias: z.number().min(-1).max(1),
+  epsilon: z.number().min(0).max(1),
+});
+
+export type SelectionParams = z.infer<typeof SelectionParamsSchema>;
+
+/**
  * VVTV's Business Logic Card. Known sections are validated; unknown keys are kept
  * (looseObject) so that manual edits and newer planner fields survive a rewrite (10.5).
  */
 export const CardSchema = z.looseObject({
   policy_version: z.string().min(1),
   env: z.string().min(1),
-  knobs: z.looseObject({
-    plan_selection_bias: z.number().min(-1).max(1),
-  }),
+  knobs: z.looseObject(SelectionParamsSchema.pick({ plan_selection_bias: true }).shape),
   scheduling: z.looseObject({}).optional(),
   selection: z.looseObject({
-    method: z.enum(['gumbel_top_k', 'softmax', 'greedy']),
-    temperature: z.number().gt(0, 'expected a temperature above 0'),
-    top_k: z.number().int().min(1),
+    ...SelectionParamsSchema.pick({ method: true, temperature: true, top_k: true }).shape,
     seed_strategy: z.enum(['per_slot', 'fixed', 'random']).default('per_slot'),
   }),
-  exploration: z.looseObject({
-    epsilon: z.number().min(0).max(1),
-  }),
+  exploration: z.looseObject(SelectionParamsSchema.pick({ epsilon: true }).shape),
   autopilot: z.looseObject({ enabled: z.boolean().default(true) }).optional(),
   kpis: z.looseObject({}).optional(),
 });
 
 export type Card = z.infer<typeof CardSchema>;
-
-/** The parameters the reference selection reads from a card. */
-export interface SelectionParams {
-  method: Card['selection']['method'];
-  temperature: number;
-  top_k: number;
-  plan_selection_bias: number;
-  epsilon: number;
-}
 
 export function selectionParams(card: Card): SelectionParams {
   return {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ParameterSpecSchema, ProposalRulesSchema } from '../domain/parameter-spec';
+import { DEFAULT_RULES } from './rules';
 
 /** Days of the week as Temporal schedule calendars name them. */
 export const DayOfWeek = z.enum(['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']);
@@ -8,30 +10,7 @@ const minute = z.number().int().min(0).max(59);
 const positive = z.number().positive();
 const fraction = z.number().gt(0).lt(1);
 
-export const ParameterSpecSchema = z
-  .strictObject({
-    /** Name used in proposals, bounds and history (e.g. `temperature`). */
-    name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a snake_case name'),
-    /** Dotted path in the Business Logic Card (e.g. `selection.temperature`). */
-    card_path: z.string().regex(/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$/, 'expected a dotted card path such as selection.temperature'),
-    type: z.enum(['float', 'int']),
-    /** Limits that no history, triage or override may move (2.4). */
-    hard_min: z.number(),
-    hard_max: z.number(),
-    /** Largest change the autopilot may make in one day (2.5). */
-    max_daily_delta: positive,
-    /** Sliding bounds the first time the parameter is seen (2.1). Defaults to the hard limits. */
-    initial_min: z.number().optional(),
-    initial_max: z.number().optional(),
-    /** Step the rule-based proposer takes when it moves this parameter. */
-    step: positive,
-  })
-  .refine((p) => p.hard_min < p.hard_max, { message: 'hard_min must be below hard_max', path: ['hard_max'] })
-  .refine((p) => p.step <= p.max_daily_delta, { message: 'step must not exceed max_daily_delta', path: ['step'] })
-  .refine((p) => (p.initial_min ?? p.hard_min) >= p.hard_min && (p.initial_max ?? p.hard_max) <= p.hard_max, {
-    message: 'initial bounds must lie within the hard limits',
-    path: ['initial_min'],
-  });
+export { ParameterSpecSchema, ProposalRuleSchema, type ParameterSpec, type ProposalRule } from '../domain/parameter-spec';
 
 export const KpiSpecSchema = z.strictObject({
   /** business_metrics.metric_type */
@@ -102,6 +81,11 @@ export const AutopilotConfigSchema = z.strictObject({
     half_life_days: positive.default(14),
     /** Past canaries lose weight with distance from the current card (Gaussian, in steps). */
     locality_steps: positive.default(3),
+    /**
+     * The rule table (1.3): the cold-start proposer's corrections and the model's prior. Absent:
+     * DEFAULT_RULES (src/config/rules.ts). Each rule must name a declared parameter and KPI.
+     */
+    rules: ProposalRulesSchema.optional(),
   }).prefault({}),
   sliding_bounds: z.strictObject({
     stability_days: z.number().int().min(1).default(7),
@@ -224,10 +208,24 @@ export const AutopilotConfigSchema = z.strictObject({
       batch_size: z.number().int().min(1).default(500),
     }).optional(),
   }).prefault({}),
+}).superRefine((c, ctx) => {
+  // A rule written in the config must name what the config declares (the default table may name
+  // parameters a config leaves out: such rules never fire).
+  const params = c.parameters.map((p) => p.name);
+  const kpis = c.kpis.map((k) => k.name);
+  c.optimizer.rules?.forEach((r, i) => {
+    const path = ['optimizer', 'rules', i];
+    if (!params.includes(r.parameter)) {
+      const message = `expected one of the parameters (${params.join(', ')}), got ${r.parameter}`;
+      ctx.addIssue({ code: 'custom', path: [...path, 'parameter'], message });
+    }
+    if (!kpis.includes(r.kpi)) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'kpi'], message: `expected one of the kpis (${kpis.join(', ')}), got ${r.kpi}` });
+    }
+  });
 });
 
 export type AutopilotConfig = z.infer<typeof AutopilotConfigSchema>;
-export type ParameterSpec = z.infer<typeof ParameterSpecSchema>;
 export type KpiSpec = z.infer<typeof KpiSpecSchema>;
 
 /** The optimizer's options as the config sets them (src/domain/optimizer OptimizerOptions, without maxChanges). */
@@ -242,5 +240,6 @@ export function optimizerOptionsOf(o: AutopilotConfig['optimizer']) {
     trustRadiusSteps: o.trust_radius_steps,
     halfLifeDays: o.half_life_days,
     localitySteps: o.locality_steps,
+    rules: o.rules ?? DEFAULT_RULES,
   };
 }

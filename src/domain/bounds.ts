@@ -1,6 +1,5 @@
-import type { BoundsAdjustmentRecord, BoundsDecision, BoundsRejection, ParamDef, ParameterBounds, ParameterChange } from './types';
-
-const EPS = 1e-9;
+import { checkMove, checkValue, effectiveRange, type OverrideRange } from './parameters';
+import type { BoundsAdjustmentRecord, BoundsDecision, ParamDef, ParameterBounds, ParameterChange } from './types';
 
 /** The sliding bounds a parameter starts with: its configured initial range, or the hard limits (2.1). */
 export function initialBounds(param: ParamDef, now: string): ParameterBounds {
@@ -24,61 +23,70 @@ export function completeBounds(params: ParamDef[], stored: ParameterBounds[], no
   });
 }
 
-export interface Override {
-  parameter: string;
-  min: number;
-  max: number;
-  reason: string;
-  expiresAt: string;
+export interface ValidateOptions {
+  /** The value in force 24 h ago; the change's oldValue when absent. */
+  referenceValue?: number;
+  /** Operator overrides; each counts only while `now` is before its expiry (9.5). */
+  overrides?: readonly OverrideRange[];
+  /** The time the overrides are judged at; without it no override applies. */
+  now?: string;
 }
 
 /**
  * Checks one proposed change and returns every reason it is rejected (1.4, 2.4, 2.5).
  * `referenceValue` is the value in force 24 h ago, so several cycles in one day cannot add up
- * to more than the daily delta. An operator override replaces the sliding range, never the
- * hard limits.
+ * to more than the daily delta. An active operator override replaces the sliding range, never
+ * the hard limits.
  */
 export function validateChange(
   change: Pick<ParameterChange, 'parameter' | 'oldValue' | 'newValue'>,
   param: ParamDef,
-  bounds: ParameterBounds,
-  opts: { referenceValue?: number; override?: Override } = {},
+  bounds: ParameterBounds | undefined,
+  opts: ValidateOptions = {},
 ): BoundsDecision {
   const { newValue, oldValue } = change;
-  const rejections: BoundsRejection[] = [];
-  const min = opts.override ? Math.max(param.hard_min, opts.override.min) : bounds.min;
-  const max = opts.override ? Math.min(param.hard_max, opts.override.max) : bounds.max;
-  const ref = opts.referenceValue ?? oldValue;
-
-  if (!Number.isFinite(newValue)) {
-    rejections.push({ rule: 'non_finite', message: `${param.name}: expected a finite number, got ${newValue}` });
-  } else {
-    if (param.type === 'int' && !Number.isInteger(newValue))
-      rejections.push({ rule: 'integer', message: `${param.name}: expected an integer, got ${newValue}` });
-    if (newValue < param.hard_min - EPS || newValue > param.hard_max + EPS)
-      rejections.push({ rule: 'hard_limit', message: `${param.name}=${newValue} is outside the hard limits [${param.hard_min}, ${param.hard_max}]` });
-    else if (newValue < min - EPS || newValue > max + EPS)
-      rejections.push({
-        rule: 'sliding_bounds',
-        message: `${param.name}=${newValue} is outside the ${opts.override ? 'overridden' : 'sliding'} bounds [${round(min)}, ${round(max)}]`,
-      });
-    const delta = Math.abs(newValue - ref);
-    if (delta > param.max_daily_delta + EPS)
-      rejections.push({
-        rule: 'daily_delta',
-        message: `${param.name} would move ${round(delta)} from ${ref} within 24 h; the limit is ${param.max_daily_delta}`,
-      });
-    if (Math.abs(newValue - oldValue) < EPS) rejections.push({ rule: 'no_change', message: `${param.name} is already ${oldValue}` });
-  }
+  const range = opts.now === undefined ? effectiveRange(param, bounds, [], '') : effectiveRange(param, bounds, opts.overrides, opts.now);
+  const onValue = checkValue(param, range, newValue);
+  const onMove = Number.isFinite(newValue) ? checkMove(param, { oldValue, newValue, reference: opts.referenceValue }) : [];
+  const rejections = [...onValue, ...onMove];
   return {
     parameter: param.name,
     oldValue,
     newValue,
     approved: rejections.length === 0,
     rejections,
-    bounds: { min, max, hardMin: param.hard_min, hardMax: param.hard_max, overridden: Boolean(opts.override) },
+    bounds: { min: range.min, max: range.max, hardMin: param.hard_min, hardMax: param.hard_max, overridden: range.overridden },
     maxDailyDelta: param.max_daily_delta,
   };
+}
+
+/**
+ * The cycle's bounds check of its proposals (1.4, 2.4, 2.5, 9.3-9.5): each change against its
+ * parameter's effective range at `now` (an expired override no longer counts) and the daily
+ * delta from `reference` (the values in force 24 h ago). A change of a parameter the config
+ * does not declare is rejected.
+ */
+export function checkProposals(
+  changes: readonly Pick<ParameterChange, 'parameter' | 'oldValue' | 'newValue'>[],
+  params: readonly ParamDef[],
+  bounds: readonly ParameterBounds[],
+  overrides: readonly OverrideRange[] | undefined,
+  reference: Readonly<Record<string, number>>,
+  now: string,
+): BoundsDecision[] {
+  return changes.map((c) => {
+    const p = params.find((x) => x.name === c.parameter);
+    if (!p) {
+      return {
+        parameter: c.parameter, oldValue: c.oldValue, newValue: c.newValue, approved: false,
+        rejections: [{ rule: 'unknown_parameter', message: `${c.parameter}: not a tuned parameter of the config` }],
+        bounds: { min: Number.NaN, max: Number.NaN, hardMin: Number.NaN, hardMax: Number.NaN, overridden: false },
+        maxDailyDelta: 0,
+      };
+    }
+    const b = bounds.find((x) => x.parameter === c.parameter);
+    return validateChange(c, p, b, { referenceValue: reference[c.parameter], overrides, now });
+  });
 }
 
 function round(x: number): number {

@@ -4,8 +4,11 @@
  * Every transition mutates the state it is given and returns the side effects it calls for
  * (alerts, audit records, drift-event rows, canary stops); the workflow performs them.
  */
+import type { BoundsOverride } from './parameters';
 import { pauseEndMs, effectiveStepScale, remainingPauseMs } from './backoff';
 import { errorP50, rollbackRate, trailingFailures, type DailyError, type DriftEvent, type DriftFinding, type DriftSettings, type ErrorP50, type OutcomeEntry, type RollbackRate } from './drift';
+
+export type { BoundsOverride };
 
 export interface ParamLimit {
   name: string;
@@ -57,16 +60,6 @@ export interface DriftModeState {
   /** Parameters implicated by the high-error days: candidates for contraction. */
   parameters: string[];
   triageFlagged: boolean;
-}
-
-export interface BoundsOverride {
-  parameter: string;
-  min: number;
-  max: number;
-  reason: string;
-  by: string;
-  setAt: string;
-  expiresAt: string;
 }
 
 export interface RunningCycle {

@@ -2,6 +2,7 @@
  * Domain values shared by the pure core, the activities and the workflows.
  * No Node imports here: this file is bundled into workflow code.
  */
+import type { ParameterSpec } from './parameter-spec';
 
 export type Group = 'control' | 'canary';
 export type KpiGoal = 'maximize' | 'minimize';
@@ -19,18 +20,8 @@ export interface KpiDef {
   target_max?: number;
 }
 
-/** What the domain needs to know of a tuned parameter (the config's ParameterSpec). */
-export interface ParamDef {
-  name: string;
-  card_path: string;
-  type: 'float' | 'int';
-  hard_min: number;
-  hard_max: number;
-  max_daily_delta: number;
-  step: number;
-  initial_min?: number;
-  initial_max?: number;
-}
+/** A tuned parameter: the config's ParameterSpec (src/domain/parameter-spec.ts). */
+export type ParamDef = ParameterSpec;
 
 // ---------------------------------------------------------------- analysis
 
@@ -147,7 +138,7 @@ export interface BoundsAdjustmentRecord {
   rationale: string;
 }
 
-export type BoundsRule = 'hard_limit' | 'sliding_bounds' | 'daily_delta' | 'integer' | 'no_change' | 'non_finite';
+export type BoundsRule = 'hard_limit' | 'sliding_bounds' | 'daily_delta' | 'integer' | 'no_change' | 'non_finite' | 'unknown_parameter';
 
 export interface BoundsRejection {
   rule: BoundsRule;

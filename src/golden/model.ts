@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CandidateSchema, type Candidate } from '../adapters/selection';
-import type { SelectionParams } from '../config/card';
+import { SelectionParamsSchema, type SelectionParams } from '../config/card';
 
 /**
  * The golden set (6.2): pinned cases in VVTV's shape, whose `expected_order` the engine must
@@ -14,22 +14,11 @@ import type { SelectionParams } from '../config/card';
  *              extreme temperatures, so every run exercises them whatever the proposal is).
  */
 
-export const SelectionOverridesSchema = z.strictObject({
-  method: z.enum(['gumbel_top_k', 'softmax', 'greedy']).optional(),
-  temperature: z.number().gt(0, 'expected a temperature above 0').optional(),
-  top_k: z.number().int().min(1).optional(),
-  plan_selection_bias: z.number().min(-1).max(1).optional(),
-  epsilon: z.number().min(0).max(1).optional(),
-});
+/** Any of the selection parameters (src/config/card.ts), each optional; unknown keys refused. */
+export const SelectionOverridesSchema = SelectionParamsSchema.partial();
 export type SelectionOverrides = z.infer<typeof SelectionOverridesSchema>;
 
-export const SelectionParamsSchema = z.strictObject({
-  method: z.enum(['gumbel_top_k', 'softmax', 'greedy']),
-  temperature: z.number().gt(0),
-  top_k: z.number().int().min(1),
-  plan_selection_bias: z.number().min(-1).max(1),
-  epsilon: z.number().min(0).max(1),
-}) satisfies z.ZodType<SelectionParams>;
+export { SelectionParamsSchema };
 
 const seed = z.union([z.string().min(1), z.number().int()]);
 

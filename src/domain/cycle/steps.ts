@@ -2,7 +2,8 @@
  * The cycle's decisions between its I/O, as pure functions: the workflow's steps call them, and so
  * does bench/dq/run.ts, so the bench plays exactly the cycle's sequence (1.1-1.5).
  */
-import { validateChange, type Override } from '../bounds';
+import { checkProposals } from '../bounds';
+import { isActive, type OverrideRange } from '../parameters';
 import type { CanaryOutcomeRef, CycleReport } from '../records';
 import type { BoundsDecision, CanaryDecision, CanaryVerdict, ParamDef, ParameterBounds, ParameterChange } from '../types';
 
@@ -36,8 +37,8 @@ export function requestedChanges(
 }
 
 /** Overrides still in force at `now` (an expired one no longer replaces the sliding range, 9.3). */
-export function activeOverrides(overrides: readonly Override[], now: string): Override[] {
-  return overrides.filter((o) => o.expiresAt > now);
+export function activeOverrides<O extends OverrideRange>(overrides: readonly O[], now: string): O[] {
+  return overrides.filter((o) => isActive(o, now));
 }
 
 /**
@@ -48,17 +49,11 @@ export function gateChanges(input: {
   proposals: ParameterChange[];
   params: ParamDef[];
   bounds: ParameterBounds[];
-  overrides: readonly Override[];
+  overrides: readonly OverrideRange[];
   reference: Record<string, number>;
   now: string;
 }): { decisions: BoundsDecision[]; approved: ParameterChange[] } {
-  const overrides = activeOverrides(input.overrides, input.now);
-  const decisions = input.proposals.map((c) =>
-    validateChange(c, input.params.find((p) => p.name === c.parameter)!, input.bounds.find((b) => b.parameter === c.parameter)!, {
-      referenceValue: input.reference[c.parameter],
-      override: overrides.find((o) => o.parameter === c.parameter),
-    }),
-  );
+  const decisions = checkProposals(input.proposals, input.params, input.bounds, input.overrides, input.reference, input.now);
   return { decisions, approved: input.proposals.filter((_, i) => decisions[i].approved) };
 }
 

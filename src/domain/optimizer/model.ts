@@ -7,7 +7,7 @@
  * experiment's starting point. So b_p is the slope at the current card and c_p the curvature;
  * both are linear coefficients, fitted in closed form (conjugate normal prior, known noise).
  *
- * - Prior: b from the rule table in proposer.ts (the expected impact per step of the rules that
+ * - Prior: b from the config's rule table (the expected impact per step of the rules that
  *   hold now, else of every rule that moves the parameter; 0 where no rule speaks), with sd
  *   max(|b0|, 5 % per step); c ~ N(0, (5 % over three steps)²).
  * - Likelihood: each experiment's measured relDiff with its standard error, plus a 1 % misfit
@@ -17,7 +17,7 @@
  * - Prediction: mean and sd of each KPI's relative effect for a candidate move (parameter
  *   uncertainty plus the misfit floor).
  */
-import { RULES } from '../proposer';
+import type { ProposalRule } from '../parameters';
 import type { KpiDef, ParamDef } from '../types';
 import { cholesky, cholSolve, quadInv } from './linalg';
 import type { Experiment, Prediction } from './types';
@@ -31,10 +31,10 @@ const DAY_MS = 86_400_000;
  * whose condition holds now (their KPI is where the rule reacts), else every rule that moves the
  * parameter, averaged; 0 where no rule speaks.
  */
-export function priorSlope(param: ParamDef, kpi: string, positions: Record<string, string> = {}): number {
-  const speaking = RULES.filter((r) => r.parameter === param.name && r.expectedImpact[kpi] !== undefined);
+export function priorSlope(param: ParamDef, kpi: string, positions: Record<string, string>, rules: readonly ProposalRule[]): number {
+  const speaking = rules.filter((r) => r.parameter === param.name && r.expected_impact[kpi] !== undefined);
   const active = speaking.filter((r) => positions[r.kpi] === r.when);
-  const slopes = (active.length ? active : speaking).map((r) => (r.expectedImpact[kpi]! * r.direction) / param.step);
+  const slopes = (active.length ? active : speaking).map((r) => (r.expected_impact[kpi]! * r.direction) / param.step);
   return slopes.length ? slopes.reduce((a, b) => a + b, 0) / slopes.length : 0;
 }
 
@@ -51,6 +51,8 @@ export interface FitOptions {
   now: string;
   /** Where each KPI sits against its band now (analysis `position`): selects the active rules. */
   positions?: Record<string, string>;
+  /** The rule table the prior slopes come from (the config's `optimizer.rules`). */
+  rules: readonly ProposalRule[];
   halfLifeDays: number;
   localitySteps: number;
 }
@@ -87,7 +89,7 @@ export function fitModel(params: ParamDef[], kpis: KpiDef[], center: Record<stri
     const rhs = new Array<number>(m).fill(0);
     const priorSd = new Array<number>(m).fill(1);
     params.forEach((p, i) => {
-      const b0 = priorSlope(p, k.name, o.positions);
+      const b0 = priorSlope(p, k.name, o.positions ?? {}, o.rules);
       const sb = Math.max(Math.abs(b0), PRIOR_STEP_EFFECT / p.step);
       const sc = PRIOR_STEP_EFFECT / (9 * p.step * p.step);
       prec[2 * i]![2 * i] = 1 / (sb * sb);

@@ -27,6 +27,7 @@
  *    score, each judged alone (the model is additive; interactions are not modelled).
  */
 import { validateChange, directionBackoff, DEFAULT_BOUNDS_POLICY, type DirectionEvent } from '../bounds';
+import { effectiveRange, snapValue } from '../parameters';
 import { normalCdf } from '../sequential';
 import type { ChangeType, ParamDef, ParameterChange } from '../types';
 import { fitModel, predict, slopeUncertainty, type FittedModel } from './model';
@@ -77,11 +78,9 @@ export function directionEventsOf(experiments: Experiment[]): DirectionEvent[] {
   );
 }
 
+/** The effective range (bounds or active override, within the hard limits) ∩ the trust region. */
 function range(input: OptimizerInput, p: ParamDef): { lo: number; hi: number } {
-  const ov = input.overrides?.find((o) => o.parameter === p.name && Date.parse(o.expiresAt) > Date.parse(input.now));
-  const b = input.bounds.find((x) => x.parameter === p.name);
-  const lo = Math.max(p.hard_min, ov ? ov.min : (b?.min ?? p.hard_min));
-  const hi = Math.min(p.hard_max, ov ? ov.max : (b?.max ?? p.hard_max));
+  const { min: lo, max: hi } = effectiveRange(p, input.bounds.find((x) => x.parameter === p.name), input.overrides, input.now);
   const good = input.lastKnownGood?.[p.name] ?? input.current[p.name]!;
   const radius = (input.options.trustRadiusSteps ?? 3) * p.step;
   return { lo: Math.max(lo, good - radius), hi: Math.min(hi, good + radius) };
@@ -116,7 +115,7 @@ export function optimize(input: OptimizerInput): OptimizerResult {
   if (!input.analysis.usable) return { changes: [], candidates: [], skipped: [], reason: 'metrics not usable: no proposal from bad data', evidence: 0 };
   const positions = Object.fromEntries(input.analysis.kpis.map((a) => [a.kpi, a.position]));
   const model = fitModel(input.params, input.kpis, input.current, input.experiments, {
-    now: input.now, halfLifeDays: o.halfLifeDays ?? 14, localitySteps: o.localitySteps ?? 3, positions,
+    now: input.now, halfLifeDays: o.halfLifeDays ?? 14, localitySteps: o.localitySteps ?? 3, positions, rules: o.rules ?? [],
   });
   const events = input.directionEvents ?? directionEventsOf(input.experiments);
   const policy = input.boundsPolicy ?? DEFAULT_BOUNDS_POLICY;
@@ -143,10 +142,11 @@ export function optimize(input: OptimizerInput): OptimizerResult {
       for (let m = 1; m * p.step * scale <= p.max_daily_delta * Math.min(1, scale) + 1e-9; m++) {
         let next = old + dir * m * p.step * scale;
         next = Math.min(hi, Math.max(lo, Math.min(ref + p.max_daily_delta, Math.max(ref - p.max_daily_delta, next))));
-        next = p.type === 'int' ? Math.round(next) : round6(next);
+        next = snapValue(p, next);
         if (Math.abs(next - old) < 1e-9 || Math.sign(next - old) !== dir || seen.has(next)) continue;
         seen.add(next);
-        const check = bounds ? validateChange({ parameter: p.name, oldValue: old, newValue: next }, p, bounds, { referenceValue: ref, override: input.overrides?.find((x) => x.parameter === p.name && Date.parse(x.expiresAt) > Date.parse(input.now)) }) : null;
+        const move = { parameter: p.name, oldValue: old, newValue: next };
+        const check = bounds ? validateChange(move, p, bounds, { referenceValue: ref, overrides: input.overrides, now: input.now }) : null;
         if (check && !check.approved) continue;
         candidates.push({ ...evaluate(input, model, p, old, next), score: 0, eligible: false, why: '' });
       }

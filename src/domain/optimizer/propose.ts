@@ -1,6 +1,6 @@
 /**
  * What the daily cycle proposes (1.3, 1.4): the learning optimizer; on a cold start (no
- * evidence, and nothing the optimizer would try) the rule table of proposer.ts steers instead,
+ * evidence, and nothing the optimizer would try) the config's rule table (proposer.ts) steers instead,
  * with the governor's step scale and the operator's active overrides in place of the sliding
  * range; drift mode keeps only Corrections.
  *
@@ -8,7 +8,7 @@
  * decision the product makes.
  */
 import { proposeChanges } from '../proposer';
-import type { ParamDef, ParameterBounds, ParameterChange } from '../types';
+import type { ParamDef, ParameterChange } from '../types';
 import { optimize, type OptimizerResult } from './optimize';
 import type { OptimizerInput } from './types';
 
@@ -28,22 +28,13 @@ function scaledParams(params: ParamDef[], scale: number): ParamDef[] {
   return params.map((p) => ({ ...p, step: p.type === 'int' ? Math.max(1, Math.round(p.step * scale)) : p.step * scale }));
 }
 
-/** Bounds with the operator's active overrides in place of the sliding range (9.3; hard limits stay). */
-function withOverrides(bounds: ParameterBounds[], overrides: OptimizerInput['overrides'], now: string): ParameterBounds[] {
-  const active = (overrides ?? []).filter((o) => Date.parse(o.expiresAt) > Date.parse(now));
-  return bounds.map((b) => {
-    const o = active.find((x) => x.parameter === b.parameter);
-    return o ? { ...b, min: Math.max(b.hardMin, o.min), max: Math.min(b.hardMax, o.max) } : b;
-  });
-}
-
 export function proposeForCycle(input: OptimizerInput): CycleProposal {
   const optimizer = optimize(input);
   if (optimizer.changes.length > 0 || optimizer.evidence > 0) return { changes: optimizer.changes, source: optimizer.changes.length ? 'optimizer' : 'none', optimizer };
   const o = input.options;
   let rules = proposeChanges({
     analysis: input.analysis, kpis: input.kpis, params: scaledParams(input.params, o.stepScale ?? 1), current: input.current,
-    bounds: withOverrides(input.bounds, input.overrides, input.now), maxChanges: o.maxChanges,
+    bounds: input.bounds, overrides: input.overrides, now: input.now, maxChanges: o.maxChanges, rules: o.rules ?? [],
   });
   if (o.correctionsOnly) rules = rules.filter((c) => c.changeType === 'Correction'); // drift mode (4.2)
   return { changes: rules, source: rules.length ? 'rules (optimizer has no evidence yet)' : 'none', optimizer };

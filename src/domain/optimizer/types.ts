@@ -1,4 +1,5 @@
-import type { BoundsPolicy, DirectionEvent, Override } from '../bounds';
+import type { BoundsPolicy, DirectionEvent } from '../bounds';
+import type { OverrideRange, ProposalRule } from '../parameters';
 import type { KpiDef, ParamDef, ParameterBounds, WindowAnalysis } from '../types';
 
 /**
@@ -45,6 +46,11 @@ export interface OptimizerOptions {
   stepScale?: number;
   /** Only Corrections (a KPI back into its band) and Rollbacks (drift mode). */
   correctionsOnly?: boolean;
+  /**
+   * The rule table (the config's `optimizer.rules`): the model's prior slopes and the cold-start
+   * proposer's corrections. Default none: flat priors, and no rule proposals.
+   */
+  rules?: readonly ProposalRule[];
   /** Largest distance from the last known-good card, in steps of each parameter. Default 3. */
   trustRadiusSteps?: number;
   /** A change is proposed only if the canary is predicted to pass with at least this probability. Default 0.85. */
@@ -80,8 +86,8 @@ export interface OptimizerInput {
   /** The last card that passed a canary (trust-region center); `current` when absent. */
   lastKnownGood?: Record<string, number>;
   bounds: ParameterBounds[];
-  /** Active operator overrides: they replace the sliding range (never the hard limits). */
-  overrides?: Override[];
+  /** Operator overrides: while active at `now` they replace the sliding range (never the hard limits). */
+  overrides?: readonly OverrideRange[];
   experiments: Experiment[];
   /** Promotions and rollbacks per direction (for backoff); derived from experiments when absent. */
   directionEvents?: DirectionEvent[];

@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { parseConfig, loadConfig } from '../../../src/config/load';
 import { ValidationError } from '../../../src/config/errors';
 import { optimizerOptionsOf } from '../../../src/config/schema';
+import { DEFAULT_RULES } from '../../../src/config/rules';
 import { LiveConfig } from '../../../src/config/live';
 
 const DEFAULT = readFileSync(join(__dirname, '../../../config/autopilot.yaml'), 'utf8');
@@ -50,7 +51,7 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
     const old = parseConfig(withPatch((r) => delete r.optimizer), 'x');
     expect(optimizerOptionsOf(old.optimizer)).toEqual({
       explore: false, minProceedProbability: 0.9, minGain: 0.005, minSafeProbability: 0.7, rollbackCost: 0.01,
-      explorationCooldownDays: 7, trustRadiusSteps: 3, halfLifeDays: 14, localitySteps: 3,
+      explorationCooldownDays: 7, trustRadiusSteps: 3, halfLifeDays: 14, localitySteps: 3, rules: DEFAULT_RULES,
     });
   });
 

@@ -1,5 +1,6 @@
 import { analyzeKpi, analyzeWindow, compareWithPreviousDays, theilSenWithCI, type HourAggregate } from '../../../src/domain/analysis';
 import { proposeChanges } from '../../../src/domain/proposer';
+import { DEFAULT_RULES } from '../../../src/config/rules';
 import { initialBounds } from '../../../src/domain/bounds';
 import type { KpiDef, ParamDef } from '../../../src/domain/types';
 import { createRng } from '../../../src/adapters/selection/rng';
@@ -55,7 +56,9 @@ describe('analyzeKpi: data quality flags (1.2)', () => {
     const analysis = analyzeWindow('main', 'a', 'b', kpis, { selection_entropy: gappy }, OPTS);
     expect(analysis.kpis[0]!.position).toBe('below');
     expect(analysis.usable).toBe(false);
-    expect(proposeChanges({ analysis, kpis, params: [temperature], current: { temperature: 0.5 }, bounds: [initialBounds(temperature, 'x')], maxChanges: 1 })).toEqual([]);
+    const bounds = [initialBounds(temperature, 'x')];
+    const current = { temperature: 0.5 };
+    expect(proposeChanges({ analysis, kpis, params: [temperature], current, bounds, maxChanges: 1, rules: DEFAULT_RULES })).toEqual([]);
   });
 });
 

@@ -51,8 +51,10 @@ describe('validateChange (1.4, 2.4, 2.5)', () => {
 
   it('an override replaces the sliding range but never the hard limits (9.3)', () => {
     const override = { parameter: 'temperature', min: 0, max: 3, reason: 'incident', expiresAt: day(1) };
-    expect(validateChange({ parameter: 'temperature', oldValue: 1.5, newValue: 1.6 }, temperature, b, { override }).approved).toBe(true);
-    expect(validateChange({ parameter: 'temperature', oldValue: 0.15, newValue: 0.05 }, temperature, b, { override }).rejections.map((r) => r.rule)).toContain('hard_limit');
+    const active = { overrides: [override], now: T0 };
+    expect(validateChange({ parameter: 'temperature', oldValue: 1.5, newValue: 1.6 }, temperature, b, active).approved).toBe(true);
+    const below = validateChange({ parameter: 'temperature', oldValue: 0.15, newValue: 0.05 }, temperature, b, active);
+    expect(below.rejections.map((r) => r.rule)).toContain('hard_limit');
   });
 });
 
@@ -194,7 +196,7 @@ describe('bounds properties (fast-check)', () => {
           const wide = { ...initialBounds(p, T0), min: -100, max: 100 };
           const d = validateChange({ parameter: p.name, oldValue: ref, newValue }, p, wide, {
             referenceValue: ref,
-            ...(override ? { override: { parameter: p.name, min: -100, max: 100, reason: 'x', expiresAt: day(1) } } : {}),
+            ...(override ? { overrides: [{ parameter: p.name, min: -100, max: 100, expiresAt: day(1) }], now: T0 } : {}),
           });
           expect(d.approved).toBe(false);
           expect(d.rejections.map((r) => r.rule)).toContain('daily_delta');

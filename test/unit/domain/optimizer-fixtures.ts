@@ -1,4 +1,5 @@
 /** Fixtures of the optimizer tests: the default KPIs and parameters, a production-size window, an input. */
+import { DEFAULT_RULES } from '../../../src/config/rules';
 import { initialBounds } from '../../../src/domain/bounds';
 import type { CanaryPlan, Experiment, OptimizerInput } from '../../../src/domain/optimizer';
 import type { KpiAnalysis, KpiDef, ParamDef, WindowAnalysis } from '../../../src/domain/types';
@@ -32,11 +33,13 @@ export function analysis(levels: Partial<Record<string, number>> = {}, usable = 
   return { channel: 'main', from: '2025-03-09T03:00:00.000Z', to: NOW, kpis, usable };
 }
 
+/** An optimizer input; the options always carry the default rule table unless they name one. */
 export function input(over: Partial<OptimizerInput> = {}): OptimizerInput {
   return {
     now: NOW, analysis: analysis(), kpis: KPIS, params: PARAMS, current: CURRENT,
-    bounds: PARAMS.map((p) => initialBounds(p, '2025-01-01T00:00:00.000Z')), experiments: [], canary: PLAN, options: { maxChanges: 1 },
+    bounds: PARAMS.map((p) => initialBounds(p, '2025-01-01T00:00:00.000Z')), experiments: [], canary: PLAN,
     ...over,
+    options: { rules: DEFAULT_RULES, ...(over.options ?? { maxChanges: 1 }) },
   };
 }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, validateChange } from '../../../src/domain/bounds';
+import { DEFAULT_RULES } from '../../../src/config/rules';
 import { bandDistance, experimentOf, objectiveOfLevels, optimize, predictObjective, priorSlope, relativeSe } from '../../../src/domain/optimizer';
 import type { CycleReport } from '../../../src/domain/records';
 import { analysis, CURRENT, experiments, input, KPIS, PARAMS } from './optimizer-fixtures';
@@ -26,14 +27,14 @@ describe('optimizer (1.3, 1.4)', () => {
     const topK = PARAMS[1]!;
     const eps = PARAMS[3]!;
     // More picks per slot → more kinds in the selected set, more low-ranked picks for the curator.
-    expect(priorSlope(topK, 'selection_entropy', { selection_entropy: 'below' })).toBeGreaterThan(0);
-    expect(priorSlope(topK, 'selection_entropy', {})).toBeGreaterThan(0);
-    expect(priorSlope(topK, 'curator_apply_budget_used_pct', { selection_entropy: 'below' })).toBeGreaterThan(0);
+    expect(priorSlope(topK, 'selection_entropy', { selection_entropy: 'below' }, DEFAULT_RULES)).toBeGreaterThan(0);
+    expect(priorSlope(topK, 'selection_entropy', {}, DEFAULT_RULES)).toBeGreaterThan(0);
+    expect(priorSlope(topK, 'curator_apply_budget_used_pct', { selection_entropy: 'below' }, DEFAULT_RULES)).toBeGreaterThan(0);
     // The selection does not sign top_k's effect on engagement: the prior stays neutral.
-    expect(priorSlope(topK, 'engagement_proxy', { selection_entropy: 'below' })).toBe(0);
+    expect(priorSlope(topK, 'engagement_proxy', { selection_entropy: 'below' }, DEFAULT_RULES)).toBe(0);
     // Uniformly random positions: entropy up, engagement down.
-    expect(priorSlope(eps, 'selection_entropy', { selection_entropy: 'below' })).toBeGreaterThan(0);
-    expect(priorSlope(eps, 'engagement_proxy', { selection_entropy: 'below' })).toBeLessThan(0);
+    expect(priorSlope(eps, 'selection_entropy', { selection_entropy: 'below' }, DEFAULT_RULES)).toBeGreaterThan(0);
+    expect(priorSlope(eps, 'engagement_proxy', { selection_entropy: 'below' }, DEFAULT_RULES)).toBeLessThan(0);
   });
 
   it('cold start with entropy below its band: top_k up is predicted to bring entropy back (band gain), epsilon up to cost engagement (1.3)', () => {
