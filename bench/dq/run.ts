@@ -10,7 +10,7 @@ import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, typ
 import { judgeCanary } from '../../src/domain/canary-judge';
 import { gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
-import { proposeChanges } from '../../src/domain/proposer';
+import { proposeChanges } from '../../src/domain/optimizer/rules';
 import { DEFAULT_RULES } from '../../src/config/rules';
 import type { CanaryVerdict, KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../../src/domain/types';
 import { Simulator, type HarmfulRegion, type MetricRow } from '../../src/simulator';

@@ -7,7 +7,7 @@
  * The cycle workflow and bench/decision-quality.ts both call this, so the bench measures the
  * decision the product makes.
  */
-import { proposeChanges } from '../proposer';
+import { proposeChanges } from './rules';
 import type { ParamDef, ParameterChange } from '../types';
 import { optimize, type OptimizerResult } from './optimize';
 import type { OptimizerInput } from './types';

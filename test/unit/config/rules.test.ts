@@ -6,7 +6,7 @@ import { parseConfig } from '../../../src/config/load';
 import { DEFAULT_RULES } from '../../../src/config/rules';
 import { optimizerOptionsOf } from '../../../src/config/schema';
 import { initialBounds } from '../../../src/domain/bounds';
-import { proposeChanges } from '../../../src/domain/proposer';
+import { proposeChanges } from '../../../src/domain/optimizer/rules';
 import { analysis, KPIS, PARAMS, CURRENT } from '../domain/optimizer-fixtures';
 
 const DEFAULT = readFileSync(join(__dirname, '../../../config/autopilot.yaml'), 'utf8');

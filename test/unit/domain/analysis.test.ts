@@ -1,5 +1,5 @@
 import { analyzeKpi, analyzeWindow, compareWithPreviousDays, theilSenWithCI, type HourAggregate } from '../../../src/domain/analysis';
-import { proposeChanges } from '../../../src/domain/proposer';
+import { proposeChanges } from '../../../src/domain/optimizer/rules';
 import { DEFAULT_RULES } from '../../../src/config/rules';
 import { initialBounds } from '../../../src/domain/bounds';
 import type { KpiDef, ParamDef } from '../../../src/domain/types';

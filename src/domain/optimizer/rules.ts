@@ -1,5 +1,5 @@
-import { effectiveRange, snapValue, type OverrideRange, type ProposalRule } from './parameters';
-import type { KpiAnalysis, KpiDef, ParamDef, ParameterBounds, ParameterChange, WindowAnalysis } from './types';
+import { effectiveRange, snapValue, type OverrideRange, type ProposalRule } from '../parameters';
+import type { KpiAnalysis, KpiDef, ParamDef, ParameterBounds, ParameterChange, WindowAnalysis } from '../types';
 
 /**
  * Rule-based proposals from the 24 h analysis (1.3). Each rule of the config's table
