@@ -1,4 +1,4 @@
-import { Client, Connection, ScheduleOverlapPolicy, type CalendarSpec, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, ScheduleOverlapPolicy, WorkflowNotFoundError, type CalendarSpec, type WorkflowHandle } from '@temporalio/client';
 import type { AutopilotConfig } from './config/schema';
 import {
   SA_CHANNEL,
@@ -17,10 +17,27 @@ import { SA_STATE, governorStatusQuery, governorWorkflowId, type GovernorStatus 
 import { governorSettings } from './governor/settings';
 import type { OperatorRollbackInput } from './workflows/operator';
 import type { RollbackResult } from './activities';
+import { depositBypassToken } from './activities/bypass-box';
+import type { GovernorReading } from './readmodel';
 
-export async function connectClient(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
+export async function connectClient(address: string, namespace: string, connectTimeoutMs?: number): Promise<Client> {
+  if (connectTimeoutMs) await probeTcp(address, connectTimeoutMs);
+  const connection = await Connection.connect({ address, ...(connectTimeoutMs ? { connectTimeout: connectTimeoutMs } : {}) });
   return new Client({ connection, namespace });
+}
+
+/** Fails at once when nothing listens at host:port (gRPC would retry until its deadline). */
+async function probeTcp(address: string, timeoutMs: number): Promise<void> {
+  const m = /^(.*):(\d+)$/.exec(address);
+  if (!m) return;
+  const { connect } = await import('node:net');
+  await new Promise<void>((resolveP, reject) => {
+    const s = connect({ host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) });
+    const fail = (why: string) => (s.destroy(), reject(new Error(why)));
+    s.setTimeout(timeoutMs, () => fail(`no answer within ${timeoutMs} ms`));
+    s.once('connect', () => (s.destroy(), resolveP()));
+    s.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+  });
 }
 
 export interface ScheduledWorkflow {
@@ -119,6 +136,47 @@ export async function signalGovernor<P>(client: Client, config: AutopilotConfig,
 
 export async function governorStatus(client: Client, channel: string): Promise<GovernorStatus> {
   return client.workflow.getHandle(governorWorkflowId(channel)).query(governorStatusQuery);
+}
+
+/**
+ * Asks a channel's governor for its status within `timeoutMs` (a query waits for a worker). A
+ * governor that was never started or has ended reads as `not_started`: nothing pauses the channel.
+ */
+export async function readGovernor(client: Client, channel: string, timeoutMs = 3000): Promise<GovernorReading> {
+  const handle = client.workflow.getHandle(governorWorkflowId(channel));
+  try {
+    return await client.withDeadline(Date.now() + timeoutMs, async () => {
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') return { state: 'not_started', reason: `${handle.workflowId} is ${status.name.toLowerCase()}` } as const;
+      return { state: 'running', status: await handle.query(governorStatusQuery) } as const;
+    });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { state: 'not_started', reason: `no workflow ${handle.workflowId}` };
+    return { state: 'unreachable', reason: `${handle.workflowId} did not answer: ${(err as Error).message}` };
+  }
+}
+
+/** When each check of a canary was recorded (index i: check i + 1), from its workflow history. */
+export async function canaryCheckTimes(client: Client, canaryId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(canaryId).fetchHistory();
+  return (history.events ?? [])
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordCanaryCheck')
+    .map((e) => new Date(Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)).toISOString());
+}
+
+/**
+ * Starts an emergency deployment (9.2). With a bypass token, the token is first left in the data
+ * dir's drop box for this cycle id, so it never travels through Temporal.
+ */
+export async function forceDeploy(
+  client: Client,
+  config: AutopilotConfig,
+  input: { channel: string; changes: Array<{ parameter: string; value: number }>; reason: string; by: string; bypassToken?: string },
+): Promise<WorkflowHandle<typeof autopilotCycle>> {
+  const suffix = `force-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  if (input.bypassToken) depositBypassToken(config, cycleWorkflowId(input.channel, suffix), input.bypassToken);
+  const bypass = input.bypassToken ? { bypassGolden: { by: input.by, reason: input.reason } } : {};
+  return startCycle(client, config.temporal.task_queue, { channel: input.channel, changes: input.changes, reason: input.reason, ...bypass }, suffix);
 }
 
 /** Restores a stored card version through the worker (operatorRollback workflow) and waits. */

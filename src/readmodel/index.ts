@@ -1,0 +1,13 @@
+/**
+ * The read model: what operators read about a channel, computed once for vvtvctl, the `npm start`
+ * demo and the /metrics gauges. Governor figures come from the governor, or from the stores with
+ * the governor's own functions when it cannot be asked.
+ */
+export {
+  PREDICTION_ERROR_METRIC, controlView, governorNumbers, storeNumbers, storedDailyErrors, storedOutcomes,
+  type ControlView, type GovernorLookup, type GovernorNumbers, type GovernorReading, type PauseView,
+} from './governor';
+export { channelReport, channelStatus, driftView, type ChannelReport, type ChannelStatus, type DriftView } from './status';
+export { cycleView, trajectory, verdictRows, type CycleView, type TrajectoryPoint, type VerdictRow } from './cycle';
+export { controlText, deltaWithCI, pauseText, pct, rate, table, trajectoryTable, verdictTable } from './format';
+export { triageIssues, type TriageIssues } from './triage';

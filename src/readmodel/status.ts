@@ -1,0 +1,90 @@
+/** What `status`, `report` and `drift-check` show: one computation for every reader (8.2, 4.x, 9.1). */
+import type { Deps } from '../activities/deps';
+import type { CanaryRecord, CycleRecord } from '../adapters/state-store';
+import { getPath } from '../config/card';
+import { rollbackRate, type RollbackRate } from '../domain/drift';
+import type { BoundsOverride } from '../domain/governor-state';
+import type { ParameterBounds } from '../domain/types';
+import { controlView, governorNumbers, storedOutcomes, type ControlView, type GovernorNumbers, type GovernorReading } from './governor';
+
+type ReadDeps = Pick<Deps, 'config' | 'state' | 'metrics' | 'cards'>;
+const DAY = 86_400_000;
+
+export interface ChannelStatus extends ControlView {
+  channel: string;
+  card: { path: string; sha256: string; values: Record<string, unknown> };
+  canary: CanaryRecord | null;
+  cycles: CycleRecord[];
+  bounds: ParameterBounds[];
+}
+
+/** The channel now: the governor's pause and mode, the live card, the running canary, recent cycles, bounds. */
+export function channelStatus(deps: ReadDeps, reading: GovernorReading, channel: string): ChannelStatus {
+  const config = deps.config();
+  const store = deps.cards(channel);
+  const card = store.load();
+  return {
+    channel,
+    ...controlView(reading, config),
+    card: { path: store.path, sha256: card.sha256, values: Object.fromEntries(config.parameters.map((p) => [p.name, getPath(card.card, p.card_path)])) },
+    canary: deps.state.listCanaries(channel, 1).find((k) => k.status === 'running') ?? null,
+    cycles: deps.state.listCycles(channel, 5),
+    bounds: deps.state.getBounds(channel),
+  };
+}
+
+export interface ChannelReport {
+  channel: string;
+  days: number;
+  cycles: number;
+  byOutcome: Record<string, number>;
+  /** Promoted / deployments over the period (8.2). */
+  deploymentSuccess: number | null;
+  /** Rolled back / deployments over the period, by the governor's rollbackRate (4.3). */
+  rollbackRate: number | null;
+  /** The governor's p50 of daily prediction errors over its window (4.1). */
+  predictionErrorP50: number | null;
+  /** Days with a measured prediction error in that window. */
+  predictionErrorDays: number;
+  governor: GovernorNumbers;
+  targets: { deploymentSuccessAbove: number; rollbackRateBelow: number; predictionErrorP50Below: number };
+}
+
+/** Performance over `days`: outcomes and deployment success; the governor's rollback and prediction-error figures. */
+export function channelReport(deps: ReadDeps, reading: GovernorReading, channel: string, days: number, nowMs = Date.now()): ChannelReport {
+  const fromMs = nowMs - days * DAY;
+  const cycles = deps.state.listCyclesBetween(channel, new Date(fromMs).toISOString(), new Date(nowMs + 1).toISOString());
+  const byOutcome: Record<string, number> = {};
+  for (const x of cycles) byOutcome[x.outcome ?? x.status] = (byOutcome[x.outcome ?? x.status] ?? 0) + 1;
+  const period: RollbackRate = rollbackRate(storedOutcomes(deps, channel, fromMs, nowMs), nowMs, days, DAY);
+  const numbers = governorNumbers(reading, deps, channel, nowMs);
+  const config = deps.config().drift_monitoring;
+  return {
+    channel, days, cycles: cycles.length, byOutcome,
+    deploymentSuccess: period.deployments ? (period.deployments - period.rollbacks) / period.deployments : null,
+    rollbackRate: period.rate,
+    predictionErrorP50: numbers.errorP50.p50,
+    predictionErrorDays: numbers.errorP50.days,
+    governor: numbers,
+    targets: { deploymentSuccessAbove: 0.9, rollbackRateBelow: config.rollback_rate_target, predictionErrorP50Below: config.error_p50_target },
+  };
+}
+
+export interface DriftView extends ControlView {
+  channel: string;
+  numbers: GovernorNumbers & { stepScale: number | null; correctionsOnly: boolean };
+  backoffLevel: number | null;
+  overrides: BoundsOverride[];
+}
+
+/** The governor's view (4.x): pause, drift mode, rates, prediction error, overrides. */
+export function driftView(deps: ReadDeps, reading: GovernorReading, channel: string, nowMs = Date.now()): DriftView {
+  const s = reading.state === 'running' ? reading.status : null;
+  return {
+    channel,
+    ...controlView(reading, deps.config()),
+    numbers: { ...governorNumbers(reading, deps, channel, nowMs), stepScale: s ? s.numbers.stepScale : null, correctionsOnly: s ? s.numbers.correctionsOnly : false },
+    backoffLevel: s ? s.backoffLevel : null,
+    overrides: s ? s.overrides : [],
+  };
+}
