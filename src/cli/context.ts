@@ -1,25 +1,45 @@
-import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
-import { defaultConfigPath } from '../config/load';
-import { openRuntime, type Runtime } from '../runtime';
+import type { Client } from '@temporalio/client';
+import type { AutopilotConfig } from '../config/schema';
+import type { Runtime } from '../runtime';
+import type { GovernorReading } from '../readmodel';
 
-/** Opens what a command needs, lazily: the stores (read-only use) and a Temporal client. */
+// Heavy modules are required by the command that first needs them, so help and parsing stay fast.
+const configModule = () => require('../config/load') as typeof import('../config/load');
+const runtimeModule = () => require('../runtime') as typeof import('../runtime');
+const clientModule = () => require('../client') as typeof import('../client');
+
+/** A governor that has not answered within this long reads as unreachable. */
+const GOVERNOR_TIMEOUT_MS = 3000;
+
+/** Opens what a command needs, lazily: the config, the stores (read-only use), a Temporal client. */
 export class CliContext {
   private rt: Runtime | null = null;
+  private cfg: AutopilotConfig | null = null;
   private client: Client | null = null;
 
   constructor(
-    readonly configPath: string = defaultConfigPath(),
+    private readonly configOption: string | undefined,
     readonly json = false,
   ) {}
 
+  /** --config, else $VVTV_CONFIG, else config/autopilot.yaml of this checkout. */
+  get configPath(): string {
+    return this.configOption ?? configModule().defaultConfigPath();
+  }
+
   get runtime(): Runtime {
-    this.rt ??= openRuntime(this.configPath, { logger: pino({ level: 'silent' }) });
+    if (!this.rt) {
+      const pino = require('pino') as typeof import('pino');
+      this.rt = runtimeModule().openRuntime(this.configPath, { logger: pino.pino({ level: 'silent' }) });
+    }
     return this.rt;
   }
 
-  get config() {
-    return this.runtime.live.get();
+  /** The config alone (commands that only signal Temporal open no store). */
+  get config(): AutopilotConfig {
+    if (this.rt) return this.rt.live.get();
+    this.cfg ??= configModule().loadConfig(this.configPath).config;
+    return this.cfg;
   }
 
   channel(requested?: string): string {
@@ -32,12 +52,24 @@ export class CliContext {
   async temporal(): Promise<Client> {
     if (!this.client) {
       const c = this.config.temporal;
-      const connection = await Connection.connect({ address: c.address, connectTimeout: 5000 }).catch((err) => {
-        throw new Error(`cannot reach Temporal at ${c.address} (${(err as Error).message}); is \`npm start\` or a worker stack running?`);
-      });
-      this.client = new Client({ connection, namespace: c.namespace });
+      this.client = await clientModule()
+        .connectClient(c.address, c.namespace, 5000)
+        .catch((err) => {
+          throw new Error(`cannot reach Temporal at ${c.address} (${(err as Error).message}); is \`npm start\` or a worker stack running?`);
+        });
     }
     return this.client;
+  }
+
+  /** The channel's governor, or why it cannot be asked (read-only commands still answer from the stores). */
+  async governor(channel: string): Promise<GovernorReading> {
+    let client: Client;
+    try {
+      client = await this.temporal();
+    } catch (err) {
+      return { state: 'unreachable', reason: (err as Error).message };
+    }
+    return clientModule().readGovernor(client, channel, GOVERNOR_TIMEOUT_MS);
   }
 
   /** Prints a value as JSON (--json) or through the formatter. */
@@ -49,14 +81,4 @@ export class CliContext {
     await this.client?.connection.close();
     this.rt?.close();
   }
-}
-
-/** A minimal fixed-width table. */
-export function table(rows: Array<Record<string, unknown>>, columns?: string[]): string {
-  if (rows.length === 0) return '(none)';
-  const cols = columns ?? Object.keys(rows[0]);
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
 }

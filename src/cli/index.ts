@@ -2,21 +2,17 @@
 /** vvtvctl — operators' command line for the autopilot (9.x). `vvtvctl autopilot --help`. */
 import { Command } from 'commander';
 import { ValidationError } from '../config/errors';
-import { defaultConfigPath } from '../config/load';
+import { registerCommands } from './commands';
 import { CliContext } from './context';
-import { registerInspect } from './inspect';
-import { registerControl, registerTriage } from './control';
-import { registerGovernor } from './governor';
 
 export function buildProgram(): { program: Command; context: () => CliContext } {
-  const program = new Command('vvtvctl').description('VVTV control').option('--config <path>', 'autopilot.yaml', defaultConfigPath()).option('--json', 'machine-readable output');
+  const program = new Command('vvtvctl')
+    .description('VVTV control')
+    .option('--config <path>', 'autopilot.yaml (default: $VVTV_CONFIG, else config/autopilot.yaml)')
+    .option('--json', 'machine-readable output');
   let ctx: CliContext | null = null;
   const context = () => (ctx ??= new CliContext(program.opts().config, Boolean(program.opts().json)));
-  const ap = program.command('autopilot').description('inspect and steer the autopilot');
-  registerInspect(ap, context);
-  registerControl(ap, context);
-  registerGovernor(ap, context);
-  registerTriage(ap, context);
+  registerCommands(program.command('autopilot').description('inspect and steer the autopilot'), context);
   return { program, context };
 }
 

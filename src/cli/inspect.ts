@@ -1,159 +1,166 @@
-import type { Command } from 'commander';
+/** Read-only commands: status, history, show-cycle, bounds, validate, config, report, drift-check. */
+import { readFileSync } from 'node:fs';
 import { parseCard } from '../adapters/card-store';
 import { completeBounds, validateChange } from '../domain/bounds';
 import { getPath } from '../config/card';
 import { loadConfig } from '../config/load';
 import { ValidationError } from '../config/errors';
-import { readFileSync } from 'node:fs';
-import { table, type CliContext } from './context';
+import {
+  channelReport, channelStatus, controlText, cycleView, driftView, pct, rate, table, trajectoryTable, verdictTable, type CycleView,
+} from '../readmodel';
+import type { CliContext } from './context';
 
-/** Read-only commands: status, history, show-cycle, bounds, validate, config. */
-export function registerInspect(ap: Command, ctx: () => CliContext): void {
-  ap.command('status')
-    .description('current card, recent cycles, running canary and bounds of a channel')
-    .option('-c, --channel <id>')
-    .action(async (o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
-      const { deps } = c.runtime;
-      const card = deps.cards(ch).load();
-      const values = Object.fromEntries(c.config.parameters.map((p) => [p.name, getPath(card.card, p.card_path)]));
-      const cycles = deps.cycleLog.list(ch, 5);
-      const canary = deps.canaryLog.list(ch, 1).find((k) => k.status === 'running') ?? null;
-      const paused = c.config.autopilot.emergency_pause ? 'emergency_pause set in config' : !c.config.autopilot.enabled ? 'disabled in config' : null;
-      c.out({ channel: ch, paused, card: { path: deps.cards(ch).path, sha256: card.sha256, values }, canary, cycles, bounds: deps.boundsStore.get(ch) }, (s) =>
-        [
-          `channel ${s.channel}: ${s.paused ? `PAUSED (${s.paused})` : 'running'}`,
-          `card ${s.card.path}\n  sha256 ${s.card.sha256}\n  ${Object.entries(s.card.values).map(([k, v]) => `${k}=${v}`).join('  ')}`,
-          `canary: ${s.canary ? `${s.canary.canary_id} since ${s.canary.started_at}, ${s.canary.checks.length} check(s)` : 'none running'}`,
-          'recent cycles:',
-          table(s.cycles.map((x) => ({ started: x.started_at, outcome: x.outcome ?? x.status, cycle: x.cycle_id }))),
-          'bounds:',
-          table(s.bounds.map((b) => ({ parameter: b.parameter, min: b.min, max: b.max, hard: `[${b.hardMin}, ${b.hardMax}]`, rollbacks: b.rollbackCount }))),
-        ].join('\n'),
-      );
-    });
+interface ChannelOpt {
+  channel?: string;
+}
 
-  ap.command('history')
-    .description('card versions with their changes, rationale and deployment result (5.1)')
-    .option('-c, --channel <id>')
-    .option('-n, --limit <n>', 'versions to show', '20')
-    .option('--parameter <name>', 'only versions changing this parameter')
-    .option('--format <fmt>', 'table | json | csv', 'table')
-    .action(async (o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
-      const h = c.runtime.deps.history;
-      const q = { limit: Number(o.limit), parameter: o.parameter };
-      if (o.format === 'csv') return void process.stdout.write(h.exportCsv(ch, q));
-      const { items, total } = h.list(ch, q);
-      if (o.format === 'json' || c.json) return void process.stdout.write(`${JSON.stringify({ total, items }, null, 2)}\n`);
-      process.stdout.write(
-        `${table(items.map((v) => ({ version: v.version_id, source: v.source, status: v.deployment.status, changes: v.changes.map((x) => `${x.parameter} ${x.oldValue}→${x.newValue}`).join(', '), sha: v.sha256.slice(0, 12) })))}\n(${total} in all)\n`,
-      );
-    });
+export async function status(c: CliContext, o: ChannelOpt): Promise<void> {
+  const ch = c.channel(o.channel);
+  const s = channelStatus(c.runtime.deps, await c.governor(ch), ch);
+  c.out(s, (x) =>
+    [
+      `channel ${x.channel}: ${controlText(x)}`,
+      `card ${x.card.path}\n  sha256 ${x.card.sha256}\n  ${Object.entries(x.card.values).map(([k, v]) => `${k}=${v}`).join('  ')}`,
+      `canary: ${x.canary ? `${x.canary.canary_id} since ${x.canary.started_at}, ${x.canary.checks.length} check(s)` : 'none running'}`,
+      'recent cycles:',
+      table(x.cycles.map((y) => ({ started: y.started_at, outcome: y.outcome ?? y.status, cycle: y.cycle_id }))),
+      'bounds:',
+      table(x.bounds.map((b) => ({ parameter: b.parameter, min: b.min, max: b.max, hard: `[${b.hardMin}, ${b.hardMax}]`, rollbacks: b.rollbackCount }))),
+    ].join('\n'),
+  );
+}
 
-  ap.command('show-cycle <cycleId>')
-    .description('every decision of one cycle with its evidence (8.4)')
-    .option('-c, --channel <id>')
-    .action(async (cycleId, o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
-      const cycle = c.runtime.deps.cycleLog.get(cycleId);
-      if (!cycle) throw new Error(`no cycle ${cycleId} in the state store`);
-      const decisions = c.runtime.deps.auditLog.list(ch, { cycleId });
-      c.out({ cycle, decisions }, (s) =>
-        [
-          `cycle ${s.cycle.cycle_id}: ${s.cycle.status} / ${s.cycle.outcome ?? '-'} (${s.cycle.started_at} → ${s.cycle.finished_at ?? 'running'})`,
-          ...(s.cycle.error ? [`error: ${s.cycle.error}`] : []),
-          ...s.decisions.map((d) => `\n[${d.at}] ${d.kind}: ${d.summary}\n${JSON.stringify(d.payload, null, 2)}`),
-        ].join('\n'),
-      );
-    });
+export async function history(c: CliContext, o: ChannelOpt & { limit: string; parameter?: string; format: string }): Promise<void> {
+  const ch = c.channel(o.channel);
+  const h = c.runtime.deps.history;
+  const q = { limit: Number(o.limit), parameter: o.parameter };
+  if (o.format === 'csv') return void process.stdout.write(h.exportCsv(ch, q));
+  const { items, total } = h.list(ch, q);
+  if (o.format === 'json' || c.json) return void process.stdout.write(`${JSON.stringify({ total, items }, null, 2)}\n`);
+  const rows = items.map((v) => ({
+    version: v.version_id, source: v.source, status: v.deployment.status,
+    changes: v.changes.map((x) => `${x.parameter} ${x.oldValue}→${x.newValue}`).join(', '), sha: v.sha256.slice(0, 12),
+  }));
+  process.stdout.write(`${table(rows)}\n(${total} in all)\n`);
+}
 
-  ap.command('bounds')
-    .description('current sliding bounds and their adjustment history (2.x)')
-    .option('-c, --channel <id>')
-    .action(async (o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
-      const bounds = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), new Date().toISOString());
-      const adjustments = c.runtime.deps.boundsStore.adjustments(ch, 20);
-      c.out({ bounds, adjustments }, (s) => `${table(s.bounds.map((b) => ({ parameter: b.parameter, min: b.min, max: b.max, hardMin: b.hardMin, hardMax: b.hardMax, rollbacks: b.rollbackCount })))}\n\nadjustments:\n${table(s.adjustments.map((a) => ({ at: a.at, parameter: a.parameter, kind: a.kind, range: `[${a.new_min}, ${a.new_max}]`, rationale: a.rationale })))}`);
-    });
+/** Check times come from the canary's workflow history; without Temporal the trajectory shows none. */
+async function checkTimes(c: CliContext, canaryId: string | null | undefined): Promise<{ times: string[]; note: string | null }> {
+  if (!canaryId) return { times: [], note: null };
+  try {
+    const { canaryCheckTimes } = await import('../client');
+    return { times: await canaryCheckTimes(await c.temporal(), canaryId), note: null };
+  } catch (err) {
+    return { times: [], note: `check times unavailable: ${(err as Error).message}` };
+  }
+}
 
-  ap.command('validate')
-    .description('validate the config and a card (syntax, constraints, current bounds) without changing anything (10.1)')
-    .option('-c, --channel <id>')
-    .option('--card <path>', 'card to check (default: the channel’s live card)')
-    .action(async (o) => {
-      const c = ctx();
-      loadConfig(c.configPath); // throws with every problem named
-      const ch = c.channel(o.channel);
-      const path = o.card ?? c.runtime.deps.cards(ch).path;
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (err) {
-        throw new ValidationError(path, [`cannot read the card: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
-      }
-      const { card } = parseCard(text, path);
-      const bounds = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), new Date().toISOString());
-      const problems: string[] = [];
-      for (const p of c.config.parameters) {
-        const v = getPath(card, p.card_path);
-        if (typeof v !== 'number') {
-          problems.push(`${p.card_path}: expected a number`);
-          continue;
-        }
-        const d = validateChange({ parameter: p.name, oldValue: Number.NaN, newValue: v }, p, bounds.find((b) => b.parameter === p.name)!, { referenceValue: v });
-        problems.push(...d.rejections.filter((r) => r.rule === 'hard_limit' || r.rule === 'sliding_bounds' || r.rule === 'integer').map((r) => r.message));
-      }
-      c.out({ config: c.configPath, card: path, ok: problems.length === 0, problems }, (s) => (s.ok ? `OK: ${s.config} and ${s.card} are valid and within bounds` : `INVALID:\n  - ${s.problems.join('\n  - ')}`));
-      if (problems.length) process.exitCode = 2;
-    });
+export async function showCycle(c: CliContext, cycleId: string, o: ChannelOpt): Promise<void> {
+  const ch = c.channel(o.channel);
+  const stored = c.runtime.deps.state.getCycle(cycleId);
+  if (!stored) throw new Error(`no cycle ${cycleId} in the state store`);
+  // --json keeps the raw records; the text view adds the canary's check times.
+  const { times, note } = c.json ? { times: [], note: null } : await checkTimes(c, stored.canary_id);
+  const view = cycleView(c.runtime.deps, ch, cycleId, times)!;
+  if (c.json) return c.out({ cycle: view.cycle, decisions: view.decisions, canary: view.canary }, (x) => JSON.stringify(x));
+  process.stdout.write(`${cycleText(view, note)}\n`);
+}
 
-  ap.command('config')
-    .description('show the effective config (file + environment overrides)')
-    .action(async () => {
-      const c = ctx();
-      c.out(c.config, (cfg) => JSON.stringify(cfg, null, 2));
-    });
+function cycleText(v: CycleView, note: string | null): string {
+  const cy = v.cycle;
+  const out = [`cycle ${cy.cycle_id}: ${cy.status} / ${cy.outcome ?? '-'} (${cy.started_at} → ${cy.finished_at ?? 'running'})`];
+  if (cy.error) out.push(`error: ${cy.error}`);
+  if (v.verdict) {
+    const by = v.canary?.decided_by ? `, decided by ${v.canary.decided_by}` : '';
+    out.push('', `verdict: ${v.verdict.decision} by rule ${v.verdict.rule}${by} (${v.verdict.method}, ${pct(v.verdict.confidenceLevel, 0)} confidence)`);
+    out.push(`  ${v.verdict.reason}`, verdictTable(v.kpis));
+  }
+  if (v.canary) {
+    out.push('', `canary ${v.canary.canary_id} (${v.canary.status}, ${pct(v.canary.traffic_percentage, 0)} of traffic), checks:`, trajectoryTable(v.trajectory));
+    if (note) out.push(`(${note})`);
+  }
+  for (const d of v.decisions) out.push('', `[${d.at}] ${d.kind}: ${d.summary}`, JSON.stringify(d.payload, null, 2));
+  return out.join('\n');
+}
 
-  ap.command('report')
-    .description('performance over a period: outcomes, deployment success (8.2), rollback rate (4.3), prediction error (4.1)')
-    .option('-c, --channel <id>')
-    .option('--days <n>', 'period', '30')
-    .action(async (o) => {
-      const c = ctx();
-      const ch = c.channel(o.channel);
-      const days = Number(o.days);
-      if (!(days > 0)) throw new ValidationError('--days', [`expected a positive number, got ${o.days}`]);
-      const from = new Date(Date.now() - days * 86_400_000).toISOString();
-      const cycles = c.runtime.deps.cycleLog.list(ch, 100_000).filter((x) => x.started_at >= from);
-      const byOutcome: Record<string, number> = {};
-      for (const x of cycles) byOutcome[x.outcome ?? x.status] = (byOutcome[x.outcome ?? x.status] ?? 0) + 1;
-      const promoted = byOutcome.promoted ?? 0;
-      const rolledBack = byOutcome.rolled_back ?? 0;
-      const errors = c.runtime.deps.metrics
-        .window({ channel: ch, metricType: 'autopilot_pred_vs_real_error', from, to: new Date(Date.now() + 1).toISOString() })
-        .map((p) => p.value)
-        .sort((a, b) => a - b);
-      const p50 = errors.length ? errors[Math.floor((errors.length - 1) / 2)] : null;
-      const r = {
-        channel: ch, days, cycles: cycles.length, byOutcome,
-        deploymentSuccess: promoted + rolledBack ? promoted / (promoted + rolledBack) : null,
-        rollbackRate: promoted + rolledBack ? rolledBack / (promoted + rolledBack) : null,
-        predictionErrorP50: p50, predictionErrors: errors.length,
-        targets: { deploymentSuccessAbove: 0.9, rollbackRateBelow: 0.05, predictionErrorP50Below: 0.2 },
-      };
-      const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
-      c.out(r, (x) =>
-        [
-          `${x.channel}, last ${x.days} days: ${x.cycles} cycle(s)  ${Object.entries(x.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-          `deployment success ${pct(x.deploymentSuccess)} (target > 90 %, 8.2)   rollback rate ${pct(x.rollbackRate)} (target < 5 %, 4.3)`,
-          `prediction error p50 ${pct(x.predictionErrorP50)} over ${x.predictionErrors} canar${x.predictionErrors === 1 ? 'y' : 'ies'} (target < 20 %, 4.1)`,
-        ].join('\n'),
-      );
-    });
+export async function bounds(c: CliContext, o: ChannelOpt): Promise<void> {
+  const ch = c.channel(o.channel);
+  const b = completeBounds(c.config.parameters, c.runtime.deps.state.getBounds(ch), new Date().toISOString());
+  const adjustments = c.runtime.deps.state.listBoundsAdjustments(ch, 20);
+  c.out({ bounds: b, adjustments }, (s) =>
+    [
+      table(s.bounds.map((x) => ({ parameter: x.parameter, min: x.min, max: x.max, hardMin: x.hardMin, hardMax: x.hardMax, rollbacks: x.rollbackCount }))),
+      '',
+      'adjustments:',
+      table(s.adjustments.map((a) => ({ at: a.at, parameter: a.parameter, kind: a.kind, range: `[${a.new_min}, ${a.new_max}]`, rationale: a.rationale }))),
+    ].join('\n'),
+  );
+}
+
+export async function validate(c: CliContext, o: ChannelOpt & { card?: string }): Promise<void> {
+  loadConfig(c.configPath); // throws with every problem named
+  const ch = c.channel(o.channel);
+  const path = o.card ?? c.runtime.deps.cards(ch).path;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ValidationError(path, [`cannot read the card: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  }
+  const { card } = parseCard(text, path);
+  const current = completeBounds(c.config.parameters, c.runtime.deps.state.getBounds(ch), new Date().toISOString());
+  const problems: string[] = [];
+  for (const p of c.config.parameters) {
+    const v = getPath(card, p.card_path);
+    if (typeof v !== 'number') {
+      problems.push(`${p.card_path}: expected a number`);
+      continue;
+    }
+    const d = validateChange({ parameter: p.name, oldValue: Number.NaN, newValue: v }, p, current.find((b) => b.parameter === p.name)!, { referenceValue: v });
+    problems.push(...d.rejections.filter((r) => r.rule === 'hard_limit' || r.rule === 'sliding_bounds' || r.rule === 'integer').map((r) => r.message));
+  }
+  const r = { config: c.configPath, card: path, ok: problems.length === 0, problems };
+  c.out(r, (s) => (s.ok ? `OK: ${s.config} and ${s.card} are valid and within bounds` : `INVALID:\n  - ${s.problems.join('\n  - ')}`));
+  if (problems.length) process.exitCode = 2;
+}
+
+export async function config(c: CliContext): Promise<void> {
+  c.out(c.config, (cfg) => JSON.stringify(cfg, null, 2));
+}
+
+export async function report(c: CliContext, o: ChannelOpt & { days: string }): Promise<void> {
+  const ch = c.channel(o.channel);
+  const days = Number(o.days);
+  if (!(days > 0)) throw new ValidationError('--days', [`expected a positive number, got ${o.days}`]);
+  const r = channelReport(c.runtime.deps, await c.governor(ch), ch, days);
+  const g = r.governor;
+  const from = g.source === 'governor' ? 'the governor' : 'the stores, as the governor computes it';
+  c.out(r, (x) =>
+    [
+      `${x.channel}, last ${x.days} days: ${x.cycles} cycle(s)  ${Object.entries(x.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `deployment success ${pct(x.deploymentSuccess)} (target > 90 %, 8.2)   rollback rate ${pct(x.rollbackRate)} (target < ${pct(x.targets.rollbackRateBelow, 0)}, 4.3)`,
+      `governor (${from}): rollback rate 7 d ${rate(g.rollbackRate7d)}   ${g.rollbackRate14d.windowDays} d ${rate(g.rollbackRate14d)}`,
+      `prediction error p50 ${pct(x.predictionErrorP50)} over ${x.predictionErrorDays} measured day(s) of the last ${g.errorP50.windowDays} `
+        + `(target < ${pct(x.targets.predictionErrorP50Below, 0)}, 4.1)`,
+    ].join('\n'),
+  );
+}
+
+export async function driftCheck(c: CliContext, o: ChannelOpt): Promise<void> {
+  const ch = c.channel(o.channel);
+  const v = driftView(c.runtime.deps, await c.governor(ch), ch);
+  c.out(v, (x) => {
+    const n = x.numbers;
+    const from = n.source === 'governor' ? '' : ' (from the stores: the governor did not answer)';
+    return [
+      `${x.channel}: ${controlText(x)}`,
+      `drift mode: ${x.drift ? `since ${x.drift.since} (parameters ${x.drift.parameters.join(', ') || '-'})` : x.governor.state === 'running' ? 'off' : 'unknown'}`,
+      `mode ${x.mode}, step scale ${n.stepScale ?? '-'}${n.correctionsOnly ? ', corrections only' : ''}, trailing failures ${n.trailingFailures}, `
+        + `backoff level ${x.backoffLevel ?? '-'}`,
+      `rollback rate ${n.rollbackRate7d.windowDays} d: ${rate(n.rollbackRate7d)}   ${n.rollbackRate14d.windowDays} d: ${rate(n.rollbackRate14d)}   `
+        + `p50 prediction error ${n.errorP50.windowDays} d: ${pct(n.errorP50.p50)} over ${n.errorP50.days} day(s) (target < ${pct(n.errorP50.target, 0)})${from}`,
+      'overrides:',
+      table(x.overrides.map((y) => ({ parameter: y.parameter, range: `[${y.min}, ${y.max}]`, until: y.expiresAt, by: y.by, reason: y.reason }))),
+    ].join('\n');
+  });
 }

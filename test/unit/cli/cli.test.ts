@@ -1,15 +1,25 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import YAML from 'yaml';
 import { run } from '../../support/cli';
+import { openRuntime } from '../../../src/runtime';
+import { governorStatus, initialGovernorState } from '../../../src/domain/governor-state';
+import { reportOutcome } from '../../../src/domain/governor-outcome';
+import { governorSettings } from '../../../src/governor/settings';
+import { loadConfig } from '../../../src/config/load';
 
 const ROOT = join(__dirname, '../../..');
+const DAY = 86_400_000;
 
-function setup(): { configPath: string; cardPath: string } {
+/** A data dir with the example card; Temporal points at a closed port, so no governor can answer. */
+function setup(patch: (raw: Record<string, any>) => void = () => undefined): { configPath: string; cardPath: string } {
   const dir = mkdtempSync(join(tmpdir(), 'vvtv-cli-'));
   const raw = YAML.parse(readFileSync(join(ROOT, 'config/autopilot.yaml'), 'utf8'));
   raw.data_dir = join(dir, 'data');
+  raw.temporal = { ...raw.temporal, address: '127.0.0.1:1' };
+  patch(raw);
   const configPath = join(dir, 'autopilot.yaml');
   writeFileSync(configPath, YAML.stringify(raw));
   const cardPath = join(dir, 'data/cards/main/business_logic.yaml');
@@ -17,6 +27,8 @@ function setup(): { configPath: string; cardPath: string } {
   copyFileSync(join(ROOT, 'config/business_logic.example.yaml'), cardPath);
   return { configPath, cardPath };
 }
+
+const stores = (configPath: string) => openRuntime(configPath, { logger: pino({ level: 'silent' }), env: {} });
 
 describe('vvtvctl autopilot (9.1, 9.4)', () => {
   it('validate accepts the example card and refuses one outside the hard limits, naming the parameter (10.1)', async () => {
@@ -32,27 +44,74 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     expect(body.problems).toEqual(['temperature=1.9 is outside the sliding bounds [0.3, 1.5]']);
   });
 
-  it('status shows the live card values and the bounds', async () => {
+  it('status shows the live card values and the bounds, and says the pause state is unknown when the governor cannot be asked', async () => {
     const { configPath } = setup();
     const r = await run(['--config', configPath, '--json', 'autopilot', 'status']);
+    expect(r.code).toBe(0);
     const s = JSON.parse(r.out);
     expect(s.card.values).toEqual({ temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 });
-    expect(s.paused).toBeNull();
+    expect(s).toMatchObject({ mode: 'unknown', pause: null, governor: { state: 'unreachable' } });
+    const text = await run(['--config', configPath, 'autopilot', 'status']);
+    expect(text.out.split('\n')[0]).toMatch(/^channel main: state unknown; governor unreachable: cannot reach Temporal at 127\.0\.0\.1:1/);
+    expect(text.out).not.toMatch(/: running/);
   });
 
-  it('report computes deployment success, rollback rate and the prediction error p50 over the period (8.2, 4.3, 4.1)', async () => {
+  it('status shows a config emergency_pause as a pause even without the governor (9.1)', async () => {
+    const { configPath } = setup((raw) => (raw.autopilot.emergency_pause = true));
+    const s = JSON.parse((await run(['--config', configPath, '--json', 'autopilot', 'status'])).out);
+    expect(s).toMatchObject({ mode: 'paused', pause: { source: 'config', until: null }, config: { emergencyPause: true } });
+  });
+
+  it('report computes deployment success and rollback rate over the period, and the prediction error p50 (8.2, 4.3, 4.1)', async () => {
     const { configPath } = setup();
-    const { openRuntime } = await import('../../../src/runtime');
-    const rt = openRuntime(configPath, { logger: require('pino')({ level: 'silent' }), env: {} });
+    const rt = stores(configPath);
     const now = Date.now();
     ['promoted', 'promoted', 'promoted', 'rolled_back', 'no_change'].forEach((outcome, i) =>
       rt.deps.cycleLog.save({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - (i + 1) * 3_600_000).toISOString(), status: 'completed', outcome: outcome as never, report: { trigger: 'schedule' } }),
     );
-    rt.deps.cycleLog.save({ cycle_id: 'old', channel: 'main', started_at: new Date(now - 40 * 86_400_000).toISOString(), status: 'completed', outcome: 'rolled_back', report: { trigger: 'schedule' } });
-    rt.deps.metrics.insert([0.1, 0.3, 0.2].map((v, i) => ({ timestamp: new Date(now - i * 60_000).toISOString(), metric_type: 'autopilot_pred_vs_real_error', value: v, context: { channel: 'main' } })));
+    rt.deps.state.upsertCycle({ cycle_id: 'old', channel: 'main', started_at: new Date(now - 40 * DAY).toISOString(), status: 'completed', outcome: 'rolled_back', report: {} });
+    // Three errors within one UTC day (yesterday noon): the day's mean is the p50.
+    const noon = Math.floor(now / DAY) * DAY - DAY / 2;
+    rt.deps.metrics.insert([0.1, 0.3, 0.2].map((v, i) => ({ timestamp: new Date(noon + i * 60_000).toISOString(), metric_type: 'autopilot_pred_vs_real_error', value: v, context: { channel: 'main' } })));
     rt.close();
     const r = JSON.parse((await run(['--config', configPath, '--json', 'autopilot', 'report', '--days', '30'])).out);
-    expect(r).toMatchObject({ cycles: 5, byOutcome: { promoted: 3, rolled_back: 1, no_change: 1 }, deploymentSuccess: 0.75, rollbackRate: 0.25, predictionErrorP50: 0.2, predictionErrors: 3 });
+    expect(r).toMatchObject({ cycles: 5, byOutcome: { promoted: 3, rolled_back: 1, no_change: 1 }, deploymentSuccess: 0.75, rollbackRate: 0.25, predictionErrorP50: 0.2, predictionErrorDays: 1 });
+    expect(r.governor.source).toBe('store');
+  });
+
+  it('report and drift-check give the governor’s p50 prediction error and rollback rates, not a median of raw errors (4.1, 4.3)', async () => {
+    const { configPath } = setup();
+    const rt = stores(configPath);
+    const now = Date.now();
+    const today = Math.floor(now / DAY) * DAY;
+    // Three small errors two days ago, one large error yesterday: daily means 0.1 and 0.5.
+    const reports = [
+      { cycleId: 'a', outcome: 'promoted', at: today - 2 * DAY + 3_600_000, predictionError: 0.1 },
+      { cycleId: 'b', outcome: 'promoted', at: today - 2 * DAY + 7_200_000, predictionError: 0.1 },
+      { cycleId: 'c', outcome: 'rolled_back', at: today - 2 * DAY + 10_800_000, predictionError: 0.1 },
+      { cycleId: 'd', outcome: 'promoted', at: today - DAY + 3_600_000, predictionError: 0.5 },
+    ] as const;
+    for (const x of reports) {
+      const iso = new Date(x.at).toISOString();
+      rt.deps.state.upsertCycle({ cycle_id: x.cycleId, channel: 'main', started_at: new Date(x.at - 600_000).toISOString(), finished_at: iso, status: 'completed', outcome: x.outcome, report: {} });
+      rt.deps.metrics.insert([{ timestamp: iso, metric_type: 'autopilot_pred_vs_real_error', value: x.predictionError, context: { channel: 'main' } }]);
+    }
+    rt.close();
+    // The governor's own computation over the same reports.
+    const st = governorSettings(loadConfig(configPath, {}).config);
+    const gov = initialGovernorState('main');
+    for (const x of reports) reportOutcome(gov, { ...x, at: new Date(x.at).toISOString() }, now, st);
+    const expected = governorStatus(gov, now, st).numbers;
+    expect(expected.errorP50.p50).toBe(0.3);
+
+    const report = JSON.parse((await run(['--config', configPath, '--json', 'autopilot', 'report'])).out);
+    const drift = JSON.parse((await run(['--config', configPath, '--json', 'autopilot', 'drift-check'])).out);
+    expect(report.predictionErrorP50).toBe(0.3);
+    expect(drift.numbers.errorP50).toEqual(expected.errorP50);
+    expect(report.governor.errorP50).toEqual(expected.errorP50);
+    expect(drift.numbers.rollbackRate7d).toEqual(expected.rollbackRate7d);
+    expect(report.governor.rollbackRate14d).toEqual(expected.rollbackRate14d);
+    expect(expected.rollbackRate14d).toMatchObject({ rollbacks: 1, deployments: 4 });
   });
 
   it('validate names an unreadable card instead of crashing', async () => {
