@@ -156,14 +156,6 @@ export async function readGovernor(client: Client, channel: string, timeoutMs = 
   }
 }
 
-/** When each check of a canary was recorded (index i: check i + 1), from its workflow history. */
-export async function canaryCheckTimes(client: Client, canaryId: string): Promise<string[]> {
-  const history = await client.workflow.getHandle(canaryId).fetchHistory();
-  return (history.events ?? [])
-    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordCanaryCheck')
-    .map((e) => new Date(Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)).toISOString());
-}
-
 /**
  * Starts an emergency deployment (9.2). With a bypass token, the token is first left in the data
  * dir's drop box for this cycle id, so it never travels through Temporal.

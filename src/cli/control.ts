@@ -1,5 +1,5 @@
 /** Commands that act through Temporal: run, canary-status, decide, schedule, triage. */
-import { canaryCheckTimes, canaryStatus as queryCanary, decideCanary, ensureDailySchedule, startCycle, uiLink } from '../client';
+import { canaryStatus as queryCanary, decideCanary, ensureDailySchedule, startCycle, uiLink } from '../client';
 import { startTriage } from '../triage-schedule';
 import { table, trajectory, trajectoryTable, triageIssues, verdictRows, verdictTable } from '../readmodel';
 import { dailyScheduleId, type CycleResult, type RequestedChange } from '../workflows/messages';
@@ -17,7 +17,7 @@ function parseSet(values: string[] = []): RequestedChange[] {
   });
 }
 
-const runningCanary = (c: CliContext, ch: string) => c.runtime.deps.state.listCanaries(ch, 5).find((k) => k.status === 'running');
+const runningCanary = (c: CliContext, ch: string) => c.runtime.deps.canaryLog.list(ch, 5).find((k) => k.status === 'running');
 
 export async function run(
   c: CliContext,
@@ -38,14 +38,13 @@ export async function run(
   c.out(r, (x) => `${x.outcome}: ${x.message}\n${x.changes.map((y) => `  ${y.parameter} ${y.oldValue} → ${y.newValue}`).join('\n')}\n${link}`);
 }
 
-/** The live canary (its query) with its checks so far (the store) and their times (its history). */
+/** The live canary (its query) with its checks so far (the canary log). */
 export async function canaryStatus(c: CliContext, o: ChannelOpt & { canary?: string }): Promise<void> {
   const ch = c.channel(o.channel);
   const id = o.canary ?? runningCanary(c, ch)?.canary_id;
   if (!id) return c.out({ running: false }, () => 'no canary is running');
-  const client = await c.temporal();
-  const [live, times] = await Promise.all([queryCanary(client, id), canaryCheckTimes(client, id).catch(() => [] as string[])]);
-  const checks = trajectory(c.runtime.deps.state.getCanary(id)?.checks ?? [], times);
+  const live = await queryCanary(await c.temporal(), id);
+  const checks = trajectory(c.runtime.deps.canaryLog.get(id)?.checks ?? []);
   c.out({ ...live, checks }, (x) =>
     [
       `${x.canaryId}: ${x.phase}, check ${x.checksDone}/${x.totalChecks}, since ${x.startedAt}`,

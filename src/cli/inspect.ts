@@ -44,29 +44,16 @@ export async function history(c: CliContext, o: ChannelOpt & { limit: string; pa
   process.stdout.write(`${table(rows)}\n(${total} in all)\n`);
 }
 
-/** Check times come from the canary's workflow history; without Temporal the trajectory shows none. */
-async function checkTimes(c: CliContext, canaryId: string | null | undefined): Promise<{ times: string[]; note: string | null }> {
-  if (!canaryId) return { times: [], note: null };
-  try {
-    const { canaryCheckTimes } = await import('../client');
-    return { times: await canaryCheckTimes(await c.temporal(), canaryId), note: null };
-  } catch (err) {
-    return { times: [], note: `check times unavailable: ${(err as Error).message}` };
-  }
-}
-
 export async function showCycle(c: CliContext, cycleId: string, o: ChannelOpt): Promise<void> {
   const ch = c.channel(o.channel);
-  const stored = c.runtime.deps.state.getCycle(cycleId);
-  if (!stored) throw new Error(`no cycle ${cycleId} in the state store`);
-  // --json keeps the raw records; the text view adds the canary's check times.
-  const { times, note } = c.json ? { times: [], note: null } : await checkTimes(c, stored.canary_id);
-  const view = cycleView(c.runtime.deps, ch, cycleId, times)!;
+  const view = cycleView(c.runtime.deps, ch, cycleId);
+  if (!view) throw new Error(`no cycle ${cycleId} in the state store`);
+  // --json keeps the raw records.
   if (c.json) return c.out({ cycle: view.cycle, decisions: view.decisions, canary: view.canary }, (x) => JSON.stringify(x));
-  process.stdout.write(`${cycleText(view, note)}\n`);
+  process.stdout.write(`${cycleText(view)}\n`);
 }
 
-function cycleText(v: CycleView, note: string | null): string {
+function cycleText(v: CycleView): string {
   const cy = v.cycle;
   const out = [`cycle ${cy.cycle_id}: ${cy.status} / ${cy.outcome ?? '-'} (${cy.started_at} → ${cy.finished_at ?? 'running'})`];
   if (cy.error) out.push(`error: ${cy.error}`);
@@ -77,7 +64,6 @@ function cycleText(v: CycleView, note: string | null): string {
   }
   if (v.canary) {
     out.push('', `canary ${v.canary.canary_id} (${v.canary.status}, ${pct(v.canary.traffic_percentage, 0)} of traffic), checks:`, trajectoryTable(v.trajectory));
-    if (note) out.push(`(${note})`);
   }
   for (const d of v.decisions) out.push('', `[${d.at}] ${d.kind}: ${d.summary}`, JSON.stringify(d.payload, null, 2));
   return out.join('\n');
@@ -85,8 +71,8 @@ function cycleText(v: CycleView, note: string | null): string {
 
 export async function bounds(c: CliContext, o: ChannelOpt): Promise<void> {
   const ch = c.channel(o.channel);
-  const b = completeBounds(c.config.parameters, c.runtime.deps.state.getBounds(ch), new Date().toISOString());
-  const adjustments = c.runtime.deps.state.listBoundsAdjustments(ch, 20);
+  const b = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), new Date().toISOString());
+  const adjustments = c.runtime.deps.boundsStore.adjustments(ch, 20);
   c.out({ bounds: b, adjustments }, (s) =>
     [
       table(s.bounds.map((x) => ({ parameter: x.parameter, min: x.min, max: x.max, hardMin: x.hardMin, hardMax: x.hardMax, rollbacks: x.rollbackCount }))),
@@ -108,7 +94,7 @@ export async function validate(c: CliContext, o: ChannelOpt & { card?: string })
     throw new ValidationError(path, [`cannot read the card: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
   const { card } = parseCard(text, path);
-  const current = completeBounds(c.config.parameters, c.runtime.deps.state.getBounds(ch), new Date().toISOString());
+  const current = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), new Date().toISOString());
   const problems: string[] = [];
   for (const p of c.config.parameters) {
     const v = getPath(card, p.card_path);

@@ -3,7 +3,7 @@
  * check-by-check trajectory, from the stored records. The raw records stay available (`--json`).
  */
 import type { Deps } from '../activities/deps';
-import type { CanaryCheck, CanaryRecord, CycleRecord, DecisionRecord } from '../adapters/state-store';
+import type { CanaryCheck, CanaryRecord, CycleRecord, DecisionRecord } from '../domain/records';
 import type { CanaryDecision, CanaryVerdict, KpiClassification, KpiRole } from '../domain/types';
 
 export interface VerdictRow {
@@ -21,7 +21,7 @@ export interface VerdictRow {
 
 export interface TrajectoryPoint {
   checkIndex: number;
-  /** When the check was recorded; null when not known (the workflow history is gone). */
+  /** When the check was judged (null on records that predate check times). */
   at: string | null;
   decision: CanaryDecision;
   rule: string;
@@ -53,27 +53,28 @@ export function verdictRows(v: CanaryVerdict): VerdictRow[] {
   }));
 }
 
-/** Each check in order with its decision and the primaries' Δ; `times[i]` is when check i + 1 was recorded. */
-export function trajectory(checks: readonly CanaryCheck[], times: readonly string[] = []): TrajectoryPoint[] {
+/** Each check in order with its time, decision and the primaries' Δ. */
+export function trajectory(checks: readonly CanaryCheck[]): TrajectoryPoint[] {
   return [...checks]
     .sort((a, b) => a.checkIndex - b.checkIndex)
     .map((c) => ({
       checkIndex: c.checkIndex,
-      at: times[c.checkIndex - 1] ?? null,
+      at: c.at ?? null,
       decision: c.decision, rule: c.rule, final: c.final, method: c.method,
       primaries: c.kpis.filter((k) => k.role === 'primary').map((k) => ({ kpi: k.kpi, relDiff: k.relDiff, relCI: interval(k.relCI) })),
     }));
 }
 
-type CycleDeps = Pick<Deps, 'state'>;
+type CycleDeps = Pick<Deps, 'cycleLog' | 'canaryLog' | 'auditLog'>;
 
 /** The cycle, its decisions, its canary with the verdict table and trajectory; null when the store has no such cycle. */
-export function cycleView(deps: CycleDeps, channel: string, cycleId: string, checkTimes: readonly string[] = []): CycleView | null {
-  const cycle = deps.state.getCycle(cycleId);
+export function cycleView(deps: CycleDeps, channel: string, cycleId: string): CycleView | null {
+  const cycle = deps.cycleLog.get(cycleId);
   if (!cycle) return null;
-  const decisions = deps.state.listDecisions(channel, { cycleId });
-  const canary = cycle.canary_id ? deps.state.getCanary(cycle.canary_id) : null;
-  const reported = (cycle.report.canary as { verdict?: CanaryVerdict | null } | undefined)?.verdict ?? null;
-  const verdict = canary?.verdict ?? reported ?? canary?.checks.at(-1) ?? null;
-  return { cycle, decisions, canary, verdict, kpis: verdict ? verdictRows(verdict) : [], trajectory: trajectory(canary?.checks ?? [], checkTimes) };
+  const decisions = deps.auditLog.list(channel, { cycleId });
+  const id = cycle.canary_id ?? cycle.report.canary?.canaryId;
+  const canary = id ? deps.canaryLog.get(id) : null;
+  // The canary log owns the verdict; a canary still running shows its last check.
+  const verdict = canary?.verdict ?? canary?.checks.at(-1) ?? null;
+  return { cycle, decisions, canary, verdict, kpis: verdict ? verdictRows(verdict) : [], trajectory: trajectory(canary?.checks ?? []) };
 }

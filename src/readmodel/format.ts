@@ -18,6 +18,12 @@ export function pct(x: number | null | undefined, digits = 1): string {
   return typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : '-';
 }
 
+/** A p-value: three significant digits, small ones as `6.34e-5`. */
+export function pValue(p: number): string {
+  if (!Number.isFinite(p)) return '-';
+  return p !== 0 && p < 0.001 ? p.toExponential(2).replace(/e-0*/, 'e-') : p.toPrecision(3);
+}
+
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`;
 const end = (x: number | null) => (x === null ? '∞' : `${(x * 100).toFixed(1)}%`);
 
@@ -39,8 +45,8 @@ export function verdictTable(rows: readonly VerdictRow[]): string {
       control: `${k.control.mean.toFixed(4)} (n=${k.control.n})`,
       canary: `${k.canary.mean.toFixed(4)} (n=${k.canary.n})`,
       'Δ [ci]': deltaWithCI(k.relDiff, k.relCI),
-      p: Number.isFinite(k.pValue) ? k.pValue.toPrecision(3) : '-',
-      'adj p': Number.isFinite(k.adjustedP) ? k.adjustedP.toPrecision(3) : '-',
+      p: pValue(k.pValue),
+      'adj p': pValue(k.adjustedP),
       class: k.classification,
     })),
   );

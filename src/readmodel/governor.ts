@@ -30,12 +30,12 @@ export interface GovernorNumbers {
   trailingFailures: number;
 }
 
-type StoreDeps = Pick<Deps, 'config' | 'state' | 'metrics'>;
+type StoreDeps = Pick<Deps, 'config' | 'cycleLog' | 'metrics'>;
 
 /** Outcomes of finished cycles, oldest first, as the governor records them (at = when the cycle ended). */
 export function storedOutcomes(deps: StoreDeps, channel: string, fromMs: number, toMs: number): OutcomeEntry[] {
   // A cycle that ended in the window may have started up to a day before it.
-  const cycles = deps.state.listCyclesBetween(channel, new Date(fromMs - 86_400_000).toISOString(), new Date(toMs + 1).toISOString());
+  const cycles = deps.cycleLog.between(channel, new Date(fromMs - 86_400_000).toISOString(), new Date(toMs + 1).toISOString());
   return cycles
     .filter((c) => c.outcome)
     .map((c) => ({ cycleId: c.cycle_id, outcome: c.outcome!, at: c.finished_at ?? c.started_at }))

@@ -1,13 +1,13 @@
 /** What `status`, `report` and `drift-check` show: one computation for every reader (8.2, 4.x, 9.1). */
 import type { Deps } from '../activities/deps';
-import type { CanaryRecord, CycleRecord } from '../adapters/state-store';
+import type { CanaryRecord, CycleRecord } from '../domain/records';
 import { getPath } from '../config/card';
 import { rollbackRate, type RollbackRate } from '../domain/drift';
 import type { BoundsOverride } from '../domain/governor-state';
 import type { ParameterBounds } from '../domain/types';
 import { controlView, governorNumbers, storedOutcomes, type ControlView, type GovernorNumbers, type GovernorReading } from './governor';
 
-type ReadDeps = Pick<Deps, 'config' | 'state' | 'metrics' | 'cards'>;
+type ReadDeps = Pick<Deps, 'config' | 'cycleLog' | 'canaryLog' | 'boundsStore' | 'metrics' | 'cards'>;
 const DAY = 86_400_000;
 
 export interface ChannelStatus extends ControlView {
@@ -27,9 +27,9 @@ export function channelStatus(deps: ReadDeps, reading: GovernorReading, channel:
     channel,
     ...controlView(reading, config),
     card: { path: store.path, sha256: card.sha256, values: Object.fromEntries(config.parameters.map((p) => [p.name, getPath(card.card, p.card_path)])) },
-    canary: deps.state.listCanaries(channel, 1).find((k) => k.status === 'running') ?? null,
-    cycles: deps.state.listCycles(channel, 5),
-    bounds: deps.state.getBounds(channel),
+    canary: deps.canaryLog.list(channel, 1).find((k) => k.status === 'running') ?? null,
+    cycles: deps.cycleLog.list(channel, 5),
+    bounds: deps.boundsStore.get(channel),
   };
 }
 
@@ -50,19 +50,33 @@ export interface ChannelReport {
   targets: { deploymentSuccessAbove: number; rollbackRateBelow: number; predictionErrorP50Below: number };
 }
 
-/** Performance over `days`: outcomes and deployment success; the governor's rollback and prediction-error figures. */
-export function channelReport(deps: ReadDeps, reading: GovernorReading, channel: string, days: number, nowMs = Date.now()): ChannelReport {
+export interface PeriodFigures {
+  cycles: number;
+  byOutcome: Record<string, number>;
+  deploymentSuccess: number | null;
+  rollbackRate: number | null;
+}
+
+/** Cycles started in the last `days` by outcome; deployment success and rollback rate of the deployments that ended in it. */
+export function periodFigures(deps: Pick<Deps, 'config' | 'cycleLog' | 'metrics'>, channel: string, days: number, nowMs = Date.now()): PeriodFigures {
   const fromMs = nowMs - days * DAY;
-  const cycles = deps.state.listCyclesBetween(channel, new Date(fromMs).toISOString(), new Date(nowMs + 1).toISOString());
+  const cycles = deps.cycleLog.between(channel, new Date(fromMs).toISOString(), new Date(nowMs + 1).toISOString());
   const byOutcome: Record<string, number> = {};
   for (const x of cycles) byOutcome[x.outcome ?? x.status] = (byOutcome[x.outcome ?? x.status] ?? 0) + 1;
   const period: RollbackRate = rollbackRate(storedOutcomes(deps, channel, fromMs, nowMs), nowMs, days, DAY);
+  return {
+    cycles: cycles.length, byOutcome,
+    deploymentSuccess: period.deployments ? (period.deployments - period.rollbacks) / period.deployments : null,
+    rollbackRate: period.rate,
+  };
+}
+
+/** Performance over `days`: outcomes and deployment success; the governor's rollback and prediction-error figures. */
+export function channelReport(deps: ReadDeps, reading: GovernorReading, channel: string, days: number, nowMs = Date.now()): ChannelReport {
   const numbers = governorNumbers(reading, deps, channel, nowMs);
   const config = deps.config().drift_monitoring;
   return {
-    channel, days, cycles: cycles.length, byOutcome,
-    deploymentSuccess: period.deployments ? (period.deployments - period.rollbacks) / period.deployments : null,
-    rollbackRate: period.rate,
+    channel, days, ...periodFigures(deps, channel, days, nowMs),
     predictionErrorP50: numbers.errorP50.p50,
     predictionErrorDays: numbers.errorP50.days,
     governor: numbers,

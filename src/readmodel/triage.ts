@@ -9,13 +9,13 @@ export interface TriageIssues {
   reason: string | null;
 }
 
-export async function triageIssues(deps: Pick<Deps, 'config' | 'state'>, channel: string, reports = 8, env: NodeJS.ProcessEnv = process.env): Promise<TriageIssues> {
+export async function triageIssues(deps: Pick<Deps, 'config' | 'triageLog'>, channel: string, reports = 8, env: NodeJS.ProcessEnv = process.env): Promise<TriageIssues> {
   // Octokit is loaded only by the command that needs it.
   const { githubFromConfig } = await import('../adapters/github');
   const t = githubFromConfig(deps.config().incident_triage.github, env);
   if (!t.tracker) return { issues: [], reason: t.reason };
-  const numbers = deps.state
-    .listTriageReports(channel, reports)
+  const numbers = deps.triageLog
+    .list(channel, reports)
     .flatMap((rec) => ((rec.report as TriageReport).issues ?? []).map((i) => i.issue?.number))
     .filter((n): n is number => typeof n === 'number');
   return { issues: await t.tracker.status(numbers), reason: null };

@@ -69,7 +69,7 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     ['promoted', 'promoted', 'promoted', 'rolled_back', 'no_change'].forEach((outcome, i) =>
       rt.deps.cycleLog.save({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - (i + 1) * 3_600_000).toISOString(), status: 'completed', outcome: outcome as never, report: { trigger: 'schedule' } }),
     );
-    rt.deps.state.upsertCycle({ cycle_id: 'old', channel: 'main', started_at: new Date(now - 40 * DAY).toISOString(), status: 'completed', outcome: 'rolled_back', report: {} });
+    rt.deps.cycleLog.save({ cycle_id: 'old', channel: 'main', started_at: new Date(now - 40 * DAY).toISOString(), status: 'completed', outcome: 'rolled_back', report: { trigger: 'schedule' } });
     // Three errors within one UTC day (yesterday noon): the day's mean is the p50.
     const noon = Math.floor(now / DAY) * DAY - DAY / 2;
     rt.deps.metrics.insert([0.1, 0.3, 0.2].map((v, i) => ({ timestamp: new Date(noon + i * 60_000).toISOString(), metric_type: 'autopilot_pred_vs_real_error', value: v, context: { channel: 'main' } })));
@@ -93,7 +93,8 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     ] as const;
     for (const x of reports) {
       const iso = new Date(x.at).toISOString();
-      rt.deps.state.upsertCycle({ cycle_id: x.cycleId, channel: 'main', started_at: new Date(x.at - 600_000).toISOString(), finished_at: iso, status: 'completed', outcome: x.outcome, report: {} });
+      const started = new Date(x.at - 600_000).toISOString();
+      rt.deps.cycleLog.save({ cycle_id: x.cycleId, channel: 'main', started_at: started, finished_at: iso, status: 'completed', outcome: x.outcome, report: { trigger: 'schedule' } });
       rt.deps.metrics.insert([{ timestamp: iso, metric_type: 'autopilot_pred_vs_real_error', value: x.predictionError, context: { channel: 'main' } }]);
     }
     rt.close();
