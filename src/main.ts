@@ -22,6 +22,7 @@ import type { HarmfulRegion } from './simulator/types';
 import { canaryWorkflowId, type CycleResult } from './workflows/messages';
 import { logger } from './observability/logger';
 import { startMetricsServer } from './observability/metrics';
+import { verdictRows, verdictTable } from './readmodel';
 
 const ROOT = resolve(__dirname, '..');
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
@@ -182,10 +183,7 @@ function printResult(r: CycleResult, uiUrl: string, namespace: string, workflowI
   if (r.verdict) {
     say(`  verdict: ${r.verdict.decision} by rule ${r.verdict.rule} (${r.verdict.method}, ${r.verdict.confidenceLevel * 100}% confidence)`);
     say(`  reason: ${r.message.split(';')[0]}`);
-    for (const k of r.verdict.kpis) {
-      const ci = k.relCI.map((x) => (x === null || !Number.isFinite(x) ? '∞' : `${(x * 100).toFixed(1)}%`)).join(' .. ');
-      say(`    ${k.kpi.padEnd(30)} ${k.role.padEnd(9)} control ${k.control.mean.toFixed(4)} (n=${k.control.n})  canary ${k.canary.mean.toFixed(4)} (n=${k.canary.n})  Δ ${(k.relDiff * 100).toFixed(2)}% [${ci}]  p=${k.pValue.toPrecision(3)} → ${k.classification}`);
-    }
+    for (const line of verdictTable(verdictRows(r.verdict)).split('\n')) say(`    ${line}`);
   }
   if (r.predictionError !== undefined) say(`  autopilot_pred_vs_real_error: ${r.predictionError.toFixed(3)}`);
   if (r.versionId) say(`  version: ${r.versionId}`);

@@ -3,6 +3,7 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MetricsStore } from '../adapters/metrics-store';
 import type { AutopilotConfig } from '../config/schema';
 import type { StatePorts } from '../domain/ports';
+import { periodFigures, storeNumbers } from '../readmodel';
 
 /** What the exporter reads: the live config and the stores' interfaces. */
 export interface MetricsSources extends Pick<StatePorts, 'cycleLog' | 'canaryLog' | 'boundsStore'> {
@@ -44,23 +45,34 @@ export function createRegistry(deps: MetricsSources): Registry {
     collect() {
       this.reset();
       for (const ch of deps.config().channels) {
-        const cs = cycles(ch, 30);
-        const promoted = cs.filter((c) => c.outcome === 'promoted').length;
-        const rolled = cs.filter((c) => c.outcome === 'rolled_back').length;
-        if (promoted + rolled > 0) this.set({ channel: ch }, promoted / (promoted + rolled));
+        const r = periodFigures(deps, ch, 30).deploymentSuccess;
+        if (r !== null) this.set({ channel: ch }, r);
       }
     },
   });
   new Gauge({
     name: 'vvtv_autopilot_rollback_ratio_14d',
-    help: 'Rolled back / deployments over 14 days (target < 0.05, 4.3)',
+    help: 'Rolled back / deployments over 14 days, as the governor computes it (target < 0.05, 4.3)',
     labelNames: ['channel'],
     registers: [registry],
     collect() {
       this.reset();
       for (const ch of deps.config().channels) {
-        const cs = cycles(ch, 14).filter((c) => c.outcome === 'promoted' || c.outcome === 'rolled_back');
-        if (cs.length) this.set({ channel: ch }, cs.filter((c) => c.outcome === 'rolled_back').length / cs.length);
+        const r = storeNumbers(deps, ch, Date.now()).rollbackRate14d.rate;
+        if (r !== null) this.set({ channel: ch }, r);
+      }
+    },
+  });
+  new Gauge({
+    name: 'vvtv_autopilot_pred_vs_real_error_p50_14d',
+    help: 'p50 of the daily autopilot_pred_vs_real_error over 14 days, as the governor computes it (target < 0.2, 4.1)',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ch of deps.config().channels) {
+        const p = storeNumbers(deps, ch, Date.now()).errorP50.p50;
+        if (p !== null) this.set({ channel: ch }, p);
       }
     },
   });

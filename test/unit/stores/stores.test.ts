@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,6 +6,7 @@ import { SqliteMetricsStore } from '../../../src/adapters/metrics-store';
 import { SqliteStateStore } from '../../../src/adapters/state-store';
 import type { CanaryVerdict } from '../../../src/domain/types';
 import { createRegistry } from '../../../src/observability/metrics';
+import { parseConfig } from '../../../src/config/load';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vvtv-store-'));
 
@@ -85,8 +86,15 @@ describe('Prometheus metrics', () => {
     outcomes.forEach((o, i) =>
       state.cycleLog.save({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - i * 3_600_000).toISOString(), status: 'completed', outcome: o, report: { trigger: 'schedule', predictionError: 0.1 * (i + 1) } }),
     );
-    const reg = createRegistry({ config: () => ({ channels: ['main'] }) as never, ...state, metrics: null as never });
+    // Prediction errors on two days (daily means 0.1 and 0.5): the governor's p50 is 0.3 (4.1).
+    const metrics = new SqliteMetricsStore(join(tmp(), 'm.sqlite'));
+    const today = Math.floor(now / 86_400_000) * 86_400_000;
+    metrics.insert([[today - 2 * 86_400_000, 0.1], [today - 2 * 86_400_000 + 60_000, 0.1], [today - 86_400_000, 0.5]].map(([t, value]) => (
+      { timestamp: new Date(t).toISOString(), metric_type: 'autopilot_pred_vs_real_error', value, context: { channel: 'main' } })));
+    const config = parseConfig(readFileSync(join(__dirname, '../../../config/autopilot.yaml'), 'utf8'), 'autopilot.yaml');
+    const reg = createRegistry({ config: () => ({ ...config, channels: ['main'] }), ...state, metrics });
     const text = await reg.metrics();
+    expect(text).toContain('vvtv_autopilot_pred_vs_real_error_p50_14d{channel="main"} 0.3');
     expect(text).toContain('vvtv_autopilot_deployment_success_ratio_30d{channel="main"} 0.75');
     expect(text).toContain('vvtv_autopilot_rollback_ratio_14d{channel="main"} 0.25');
     expect(text).toContain('vvtv_autopilot_cycles_30d{channel="main",outcome="promoted"} 3');
