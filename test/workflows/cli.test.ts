@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Harness } from '../support/harness';
 import { run } from '../support/cli';
 import { startCycle } from '../../src/client';
+import { governorWorkflowId, reportOutcomeUpdate } from '../../src/workflows/governor-messages';
+
+const DAY = 86_400_000;
 
 describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
   const h = new Harness();
@@ -22,6 +25,32 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
     expect((await ctl('resume', '--reason', 'done', '--by', 'alice')).code).toBe(0);
     const after = JSON.parse((await ctl('drift-check')).out);
     expect(after.pause).toBeNull();
+  });
+
+  it('after emergency-pause, status shows the governor’s pause (emergency, by whom, until when, why), not `running` (9.1)', async () => {
+    expect((await ctl('emergency-pause', '--reason', 'bad deploy upstream', '--by', 'carol')).code).toBe(0);
+    const s = JSON.parse((await ctl('status')).out);
+    expect(s).toMatchObject({ mode: 'paused', governor: { state: 'running' }, pause: { source: 'emergency', by: 'carol', reason: 'bad deploy upstream', until: null } });
+    const text = (await run(['--config', h.configPath, 'autopilot', 'status', '--channel', h.channel])).out.split('\n')[0];
+    expect(text).toMatch(new RegExp(`^channel ${h.channel}: PAUSED \\(emergency\\) by carol since \\S+ until resumed: bad deploy upstream$`));
+
+    expect((await ctl('resume', '--reason', 'upstream fixed', '--by', 'carol')).code).toBe(0);
+    expect(JSON.parse((await ctl('status')).out)).toMatchObject({ mode: 'running', pause: null });
+  });
+
+  it('report and drift-check give the governor’s own p50 prediction error (4.1)', async () => {
+    // The governor's record: three small errors two days ago, one large error yesterday (daily means 0.1 and 0.5).
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const gov = h.client.workflow.getHandle(governorWorkflowId(h.channel));
+    const errors: Array<[number, number]> = [[today - 2 * DAY + 3_600_000, 0.1], [today - 2 * DAY + 7_200_000, 0.1], [today - 2 * DAY + 10_800_000, 0.1], [today - DAY + 3_600_000, 0.5]];
+    for (const [i, [at, predictionError]] of errors.entries()) {
+      await gov.executeUpdate(reportOutcomeUpdate, { args: [{ cycleId: `p50-${i}`, outcome: 'promoted', at: new Date(at).toISOString(), predictionError }] });
+    }
+    const drift = JSON.parse((await ctl('drift-check')).out);
+    const report = JSON.parse((await ctl('report')).out);
+    expect(drift.numbers).toMatchObject({ source: 'governor', errorP50: { p50: 0.3, days: 2 } });
+    expect(report.governor.source).toBe('governor');
+    expect(report.predictionErrorP50).toBe(0.3);
   });
 
   it('override-bounds widens a range for a while and the governor reports it; a bad override is refused by name', async () => {
