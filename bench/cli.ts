@@ -39,7 +39,12 @@ async function main(): Promise<void> {
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
 
   const dir = mkdtempSync(join(tmpdir(), 'vvtv-bench-cli-'));
-  const server = await startDevServer({ dbFile: join(dir, 'temporal.sqlite'), headless: true, logFile: join(dir, 'server.log'), readyTimeoutMs: 90_000 });
+  const server = await startDevServer({
+    dbFile: join(dir, 'temporal.sqlite'),
+    headless: true,
+    logFile: join(dir, 'server.log'),
+    readyTimeoutMs: 90_000,
+  });
   try {
     const raw = YAML.parse(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'));
     raw.data_dir = join(dir, 'data');
@@ -55,7 +60,9 @@ async function main(): Promise<void> {
     const node = Array.from({ length: runs }, () => timed(['-e', '0'], [process.execPath]));
     const help = Array.from({ length: runs }, () => timed(['autopilot', '--help']));
     const status = Array.from({ length: runs }, () => timed(['--config', config, '--json', 'autopilot', 'status']));
-    const pause = Array.from({ length: runs }, (_, i) => timed(['--config', config, 'autopilot', 'emergency-pause', '--reason', `bench ${i}`, '--by', 'bench']));
+    const pause = Array.from({ length: runs }, (_, i) =>
+      timed(['--config', config, 'autopilot', 'emergency-pause', '--reason', `bench ${i}`, '--by', 'bench']),
+    );
     const result = {
       bench: 'cli',
       nodeStartup: summary(node),

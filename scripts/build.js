@@ -25,7 +25,13 @@ const say = (msg) => args.has('--quiet') || process.stderr.write(`[build] ${msg}
 function sources(dir) {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path.join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory()
+        ? sources(path.join(dir, e.name))
+        : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')
+          ? [path.join(dir, e.name)]
+          : [],
+    )
     .sort();
 }
 

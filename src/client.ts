@@ -1,4 +1,6 @@
-import { Client, Connection, ScheduleOverlapPolicy, WorkflowNotFoundError, type CalendarSpec, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client, Connection, ScheduleOverlapPolicy, WorkflowNotFoundError, type CalendarSpec, type WorkflowHandle,
+} from '@temporalio/client';
 import type { AutopilotConfig } from './config/schema';
 import {
   SA_CHANNEL,
@@ -147,7 +149,9 @@ export async function readGovernor(client: Client, channel: string, timeoutMs = 
   try {
     return await client.withDeadline(Date.now() + timeoutMs, async () => {
       const { status } = await handle.describe();
-      if (status.name !== 'RUNNING') return { state: 'not_started', reason: `${handle.workflowId} is ${status.name.toLowerCase()}` } as const;
+      if (status.name !== 'RUNNING') {
+        return { state: 'not_started', reason: `${handle.workflowId} is ${status.name.toLowerCase()}` } as const;
+      }
       return { state: 'running', status: await handle.query(governorStatusQuery) } as const;
     });
   } catch (err) {
@@ -168,7 +172,8 @@ export async function forceDeploy(
   const suffix = `force-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   if (input.bypassToken) depositBypassToken(config, cycleWorkflowId(input.channel, suffix), input.bypassToken);
   const bypass = input.bypassToken ? { bypassGolden: { by: input.by, reason: input.reason } } : {};
-  return startCycle(client, config.temporal.task_queue, { channel: input.channel, changes: input.changes, reason: input.reason, ...bypass }, suffix);
+  const cycle = { channel: input.channel, changes: input.changes, reason: input.reason, ...bypass };
+  return startCycle(client, config.temporal.task_queue, cycle, suffix);
 }
 
 /** Restores a stored card version through the worker (operatorRollback workflow) and waits. */

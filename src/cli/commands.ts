@@ -40,7 +40,9 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
     .description('show the effective config (file + environment overrides)')
     .action(async () => (await inspect()).config(ctx()));
   ap.command('report')
-    .description('performance over a period: outcomes, deployment success (8.2), rollback rate (4.3), the governor’s prediction error p50 (4.1)')
+    .description(
+      'performance over a period: outcomes, deployment success (8.2), rollback rate (4.3), the governor’s prediction error p50 (4.1)',
+    )
     .option('-c, --channel <id>')
     .option('--days <n>', 'period', '30')
     .action(async (o) => (await inspect()).report(ctx(), o));
@@ -73,18 +75,24 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
     .action(async (decision, o) => (await control()).decide(ctx(), decision, o));
 
   const sch = ap.command('schedule').description('the daily schedule (1.1)');
-  sch.command('show').option('-c, --channel <id>').action(async (o) => (await control()).scheduleShow(ctx(), o));
-  sch.command('apply')
+  sch
+    .command('show')
+    .option('-c, --channel <id>')
+    .action(async (o) => (await control()).scheduleShow(ctx(), o));
+  sch
+    .command('apply')
     .description('create or update the schedule from the config')
     .option('-c, --channel <id>')
     .action(async (o) => (await control()).scheduleApply(ctx(), o));
   for (const verb of ['pause', 'unpause'] as const) {
-    sch.command(verb)
+    sch
+      .command(verb)
       .option('-c, --channel <id>')
       .requiredOption('--reason <text>')
       .action(async (o) => (await control()).schedulePause(ctx(), verb, o));
   }
-  sch.command('trigger')
+  sch
+    .command('trigger')
     .description('run the scheduled action now')
     .option('-c, --channel <id>')
     .action(async (o) => (await control()).scheduleTrigger(ctx(), o));
@@ -131,8 +139,10 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
     .option('--by <name>', 'who', who())
     .action(async (versionId, o) => (await governor()).rollback(ctx(), versionId, o));
   ap.command('force-deploy')
-    .description('emergency deployment of given values: bounds and canary still apply; --bypass-golden skips the golden set '
-      + 'with the operator token in $VVTV_BYPASS_TOKEN (9.2)')
+    .description(
+      'emergency deployment of given values: bounds and canary still apply; --bypass-golden skips the golden set ' +
+        'with the operator token in $VVTV_BYPASS_TOKEN (9.2)',
+    )
     .option('-c, --channel <id>')
     .requiredOption('--set <param=value...>', 'values to deploy')
     .requiredOption('--reason <text>')

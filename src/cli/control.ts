@@ -35,7 +35,10 @@ export async function run(
   const link = uiLink(c.config.temporal.ui_url, c.config.temporal.namespace, handle.workflowId);
   if (!o.wait) return c.out({ cycleId: handle.workflowId, link }, (s) => `started ${s.cycleId}\n${s.link}`);
   const r: CycleResult = await handle.result();
-  c.out(r, (x) => `${x.outcome}: ${x.message}\n${x.changes.map((y) => `  ${y.parameter} ${y.oldValue} → ${y.newValue}`).join('\n')}\n${link}`);
+  c.out(
+    r,
+    (x) => `${x.outcome}: ${x.message}\n${x.changes.map((y) => `  ${y.parameter} ${y.oldValue} → ${y.newValue}`).join('\n')}\n${link}`,
+  );
 }
 
 /** The live canary (its query) with its checks so far (the canary log). */
@@ -49,7 +52,10 @@ export async function canaryStatus(c: CliContext, o: ChannelOpt & { canary?: str
     [
       `${x.canaryId}: ${x.phase}, check ${x.checksDone}/${x.totalChecks}, since ${x.startedAt}`,
       ...(x.lastVerdict
-        ? [`last verdict: ${x.lastVerdict.decision} (${x.lastVerdict.rule}) — ${x.lastVerdict.reason}`, verdictTable(verdictRows(x.lastVerdict))]
+        ? [
+            `last verdict: ${x.lastVerdict.decision} (${x.lastVerdict.rule}) — ${x.lastVerdict.reason}`,
+            verdictTable(verdictRows(x.lastVerdict)),
+          ]
         : []),
       'checks:',
       trajectoryTable(x.checks),
@@ -57,7 +63,11 @@ export async function canaryStatus(c: CliContext, o: ChannelOpt & { canary?: str
   );
 }
 
-export async function decide(c: CliContext, decision: string, o: ChannelOpt & { canary?: string; reason: string; by: string }): Promise<void> {
+export async function decide(
+  c: CliContext,
+  decision: string,
+  o: ChannelOpt & { canary?: string; reason: string; by: string },
+): Promise<void> {
   if (decision !== 'proceed' && decision !== 'rollback') throw new Error(`decision: expected proceed or rollback, got ${decision}`);
   const ch = c.channel(o.channel);
   const id = o.canary ?? runningCanary(c, ch)?.canary_id;
@@ -68,7 +78,13 @@ export async function decide(c: CliContext, decision: string, o: ChannelOpt & { 
 
 export async function scheduleShow(c: CliContext, o: ChannelOpt): Promise<void> {
   const d = await (await c.temporal()).schedule.getHandle(dailyScheduleId(c.channel(o.channel))).describe();
-  const s = { id: d.scheduleId, paused: d.state.paused, note: d.state.note, next: d.info.nextActionTimes, recent: d.info.recentActions.map((a) => a.takenAt) };
+  const s = {
+    id: d.scheduleId,
+    paused: d.state.paused,
+    note: d.state.note,
+    next: d.info.nextActionTimes,
+    recent: d.info.recentActions.map((a) => a.takenAt),
+  };
   c.out(s, (x) =>
     [
       `${x.id}: ${x.paused ? `PAUSED (${x.note ?? ''})` : 'active'}`,
@@ -98,20 +114,32 @@ export async function scheduleTrigger(c: CliContext, o: ChannelOpt): Promise<voi
 /** Weekly triage by hand (7.1-7.5): runs the triage workflow now and prints its report. */
 export async function triage(c: CliContext, o: ChannelOpt & { dryRun?: boolean; weekEnd?: string }): Promise<void> {
   const ch = c.channel(o.channel);
-  const handle = await startTriage(await c.temporal(), c.config.temporal.task_queue, { channel: ch, apply: !o.dryRun, ...(o.weekEnd ? { weekEnd: o.weekEnd } : {}) });
+  const handle = await startTriage(await c.temporal(), c.config.temporal.task_queue, {
+    channel: ch,
+    apply: !o.dryRun,
+    ...(o.weekEnd ? { weekEnd: o.weekEnd } : {}),
+  });
   const r = await handle.result();
   c.out(r, (x) =>
     [
       `${x.channel} ${x.weekStart} → ${x.weekEnd} (${x.mode}): ${x.cycles.total} cycle(s) ${JSON.stringify(x.cycles.byOutcome)}`,
-      `failures: ${Object.entries(x.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `failures: ${Object.entries(x.counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
       'suggestions:',
       table(
         x.suggestions.map((s) => ({
-          pattern: s.pattern, count: s.count, kind: s.kind, confidence: s.confidence.toFixed(2),
-          proposed: s.proposed ? `[${s.proposed.min}, ${s.proposed.max}]` : '', auto: s.autoApply,
+          pattern: s.pattern,
+          count: s.count,
+          kind: s.kind,
+          confidence: s.confidence.toFixed(2),
+          proposed: s.proposed ? `[${s.proposed.min}, ${s.proposed.max}]` : '',
+          auto: s.autoApply,
         })),
       ),
-      `applied: ${x.appliedAdjustments.length}   issues: ${x.issues.map((i) => (i.issue ? `#${i.issue.number}` : `none (${i.reason})`)).join(', ') || '-'}`,
+      `applied: ${x.appliedAdjustments.length}   issues: ${
+        x.issues.map((i) => (i.issue ? `#${i.issue.number}` : `none (${i.reason})`)).join(', ') || '-'
+      }`,
     ].join('\n'),
   );
 }

@@ -25,7 +25,14 @@ interface Signed {
 }
 
 /** Checks an operator's payload here first (the field is named), then signals the governor (starting it if needed). */
-async function send<P>(c: CliContext, o: { channel?: string }, signal: SignalDefinition<[P]>, validate: (p: unknown) => void, payload: P, done: (ch: string) => string) {
+async function send<P>(
+  c: CliContext,
+  o: { channel?: string },
+  signal: SignalDefinition<[P]>,
+  validate: (p: unknown) => void,
+  payload: P,
+  done: (ch: string) => string,
+) {
   const ch = c.channel(o.channel);
   validate(payload);
   await signalGovernor(await c.temporal(), c.config, ch, signal, payload);
@@ -46,10 +53,21 @@ export async function emergencyPause(c: CliContext, o: Signed): Promise<void> {
   await send(c, o, emergencyPauseSignal, validateEmergencyPause, { by: o.by, reason: o.reason }, done);
 }
 
-export async function overrideBounds(c: CliContext, parameter: string, o: Signed & { min: string; max: string; hours: string }): Promise<void> {
+export async function overrideBounds(
+  c: CliContext,
+  parameter: string,
+  o: Signed & { min: string; max: string; hours: string },
+): Promise<void> {
   const p = { parameter, min: Number(o.min), max: Number(o.max), reason: o.reason, by: o.by, durationMs: Number(o.hours) * HOUR };
   const check = (x: unknown) => validateOverride(x, governorSettings(c.config));
-  await send(c, o, overrideBoundsSignal, check, p, (ch) => `${ch}: ${parameter} bounds overridden to [${p.min}, ${p.max}] for ${o.hours} h`);
+  await send(
+    c,
+    o,
+    overrideBoundsSignal,
+    check,
+    p,
+    (ch) => `${ch}: ${parameter} bounds overridden to [${p.min}, ${p.max}] for ${o.hours} h`,
+  );
 }
 
 export async function clearOverride(c: CliContext, parameter: string, o: Signed): Promise<void> {
@@ -59,8 +77,17 @@ export async function clearOverride(c: CliContext, parameter: string, o: Signed)
 
 export async function rollback(c: CliContext, versionId: string, o: Signed): Promise<void> {
   const ch = c.channel(o.channel);
-  const r = await rollbackToVersion(await c.temporal(), c.config.temporal.task_queue, { channel: ch, versionId, by: o.by, reason: o.reason });
-  c.out(r, (x) => `restored ${x.restoredFrom} as ${x.versionId} (backup of the previous card: ${x.backupVersionId}); sha256 ${x.sha256.slice(0, 12)}`);
+  const r = await rollbackToVersion(await c.temporal(), c.config.temporal.task_queue, {
+    channel: ch,
+    versionId,
+    by: o.by,
+    reason: o.reason,
+  });
+  c.out(
+    r,
+    (x) =>
+      `restored ${x.restoredFrom} as ${x.versionId} (backup of the previous card: ${x.backupVersionId}); sha256 ${x.sha256.slice(0, 12)}`,
+  );
 }
 
 export async function forceDeploy(c: CliContext, o: Signed & { set: string[]; bypassGolden?: boolean }): Promise<void> {
@@ -73,5 +100,8 @@ export async function forceDeploy(c: CliContext, o: Signed & { set: string[]; by
   const bypassToken = o.bypassGolden ? process.env.VVTV_BYPASS_TOKEN : undefined;
   if (o.bypassGolden && !bypassToken) throw new Error('--bypass-golden: set VVTV_BYPASS_TOKEN to the operator token');
   const handle = await startForcedCycle(await c.temporal(), c.config, { channel: ch, changes, reason: o.reason, by: o.by, bypassToken });
-  c.out({ cycleId: handle.workflowId }, (x) => `started ${x.cycleId}\n${uiLink(c.config.temporal.ui_url, c.config.temporal.namespace, x.cycleId)}`);
+  c.out(
+    { cycleId: handle.workflowId },
+    (x) => `started ${x.cycleId}\n${uiLink(c.config.temporal.ui_url, c.config.temporal.namespace, x.cycleId)}`,
+  );
 }

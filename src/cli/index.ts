@@ -29,7 +29,9 @@ export async function runCli(argv: string[], stderr: (s: string) => void = (s) =
     stderr(`vvtvctl: ${(err as Error).message}\n`);
     process.exitCode = err instanceof ValidationError ? 2 : 1;
   } finally {
-    await context().close().catch(() => undefined);
+    await context()
+      .close()
+      .catch(() => undefined);
   }
   return Number(process.exitCode ?? 0);
 }

@@ -6,7 +6,17 @@ import { getPath } from '../config/card';
 import { loadConfig } from '../config/load';
 import { ValidationError } from '../config/errors';
 import {
-  channelReport, channelStatus, controlText, cycleView, driftView, pct, rate, table, trajectoryTable, verdictTable, type CycleView,
+  channelReport,
+  channelStatus,
+  controlText,
+  cycleView,
+  driftView,
+  pct,
+  rate,
+  table,
+  trajectoryTable,
+  verdictTable,
+  type CycleView,
 } from '../readmodel';
 import type { CliContext } from './context';
 
@@ -20,12 +30,22 @@ export async function status(c: CliContext, o: ChannelOpt): Promise<void> {
   c.out(s, (x) =>
     [
       `channel ${x.channel}: ${controlText(x)}`,
-      `card ${x.card.path}\n  sha256 ${x.card.sha256}\n  ${Object.entries(x.card.values).map(([k, v]) => `${k}=${v}`).join('  ')}`,
+      `card ${x.card.path}\n  sha256 ${x.card.sha256}\n  ${Object.entries(x.card.values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('  ')}`,
       `canary: ${x.canary ? `${x.canary.canary_id} since ${x.canary.started_at}, ${x.canary.checks.length} check(s)` : 'none running'}`,
       'recent cycles:',
       table(x.cycles.map((y) => ({ started: y.started_at, outcome: y.outcome ?? y.status, cycle: y.cycle_id }))),
       'bounds:',
-      table(x.bounds.map((b) => ({ parameter: b.parameter, min: b.min, max: b.max, hard: `[${b.hardMin}, ${b.hardMax}]`, rollbacks: b.rollbackCount }))),
+      table(
+        x.bounds.map((b) => ({
+          parameter: b.parameter,
+          min: b.min,
+          max: b.max,
+          hard: `[${b.hardMin}, ${b.hardMax}]`,
+          rollbacks: b.rollbackCount,
+        })),
+      ),
     ].join('\n'),
   );
 }
@@ -38,8 +58,11 @@ export async function history(c: CliContext, o: ChannelOpt & { limit: string; pa
   const { items, total } = h.list(ch, q);
   if (o.format === 'json' || c.json) return void process.stdout.write(`${JSON.stringify({ total, items }, null, 2)}\n`);
   const rows = items.map((v) => ({
-    version: v.version_id, source: v.source, status: v.deployment.status,
-    changes: v.changes.map((x) => `${x.parameter} ${x.oldValue}→${x.newValue}`).join(', '), sha: v.sha256.slice(0, 12),
+    version: v.version_id,
+    source: v.source,
+    status: v.deployment.status,
+    changes: v.changes.map((x) => `${x.parameter} ${x.oldValue}→${x.newValue}`).join(', '),
+    sha: v.sha256.slice(0, 12),
   }));
   process.stdout.write(`${table(rows)}\n(${total} in all)\n`);
 }
@@ -59,11 +82,19 @@ function cycleText(v: CycleView): string {
   if (cy.error) out.push(`error: ${cy.error}`);
   if (v.verdict) {
     const by = v.canary?.decided_by ? `, decided by ${v.canary.decided_by}` : '';
-    out.push('', `verdict: ${v.verdict.decision} by rule ${v.verdict.rule}${by} (${v.verdict.method}, ${pct(v.verdict.confidenceLevel, 0)} confidence)`);
+    out.push(
+      '',
+      `verdict: ${v.verdict.decision} by rule ${v.verdict.rule}${by} ` +
+        `(${v.verdict.method}, ${pct(v.verdict.confidenceLevel, 0)} confidence)`,
+    );
     out.push(`  ${v.verdict.reason}`, verdictTable(v.kpis));
   }
   if (v.canary) {
-    out.push('', `canary ${v.canary.canary_id} (${v.canary.status}, ${pct(v.canary.traffic_percentage, 0)} of traffic), checks:`, trajectoryTable(v.trajectory));
+    out.push(
+      '',
+      `canary ${v.canary.canary_id} (${v.canary.status}, ${pct(v.canary.traffic_percentage, 0)} of traffic), checks:`,
+      trajectoryTable(v.trajectory),
+    );
   }
   for (const d of v.decisions) out.push('', `[${d.at}] ${d.kind}: ${d.summary}`, JSON.stringify(d.payload, null, 2));
   return out.join('\n');
@@ -75,10 +106,27 @@ export async function bounds(c: CliContext, o: ChannelOpt): Promise<void> {
   const adjustments = c.runtime.deps.boundsStore.adjustments(ch, 20);
   c.out({ bounds: b, adjustments }, (s) =>
     [
-      table(s.bounds.map((x) => ({ parameter: x.parameter, min: x.min, max: x.max, hardMin: x.hardMin, hardMax: x.hardMax, rollbacks: x.rollbackCount }))),
+      table(
+        s.bounds.map((x) => ({
+          parameter: x.parameter,
+          min: x.min,
+          max: x.max,
+          hardMin: x.hardMin,
+          hardMax: x.hardMax,
+          rollbacks: x.rollbackCount,
+        })),
+      ),
       '',
       'adjustments:',
-      table(s.adjustments.map((a) => ({ at: a.at, parameter: a.parameter, kind: a.kind, range: `[${a.new_min}, ${a.new_max}]`, rationale: a.rationale }))),
+      table(
+        s.adjustments.map((a) => ({
+          at: a.at,
+          parameter: a.parameter,
+          kind: a.kind,
+          range: `[${a.new_min}, ${a.new_max}]`,
+          rationale: a.rationale,
+        })),
+      ),
     ].join('\n'),
   );
 }
@@ -102,8 +150,15 @@ export async function validate(c: CliContext, o: ChannelOpt & { card?: string })
       problems.push(`${p.card_path}: expected a number`);
       continue;
     }
-    const d = validateChange({ parameter: p.name, oldValue: Number.NaN, newValue: v }, p, current.find((b) => b.parameter === p.name)!, { referenceValue: v });
-    problems.push(...d.rejections.filter((r) => r.rule === 'hard_limit' || r.rule === 'sliding_bounds' || r.rule === 'integer').map((r) => r.message));
+    const d = validateChange(
+      { parameter: p.name, oldValue: Number.NaN, newValue: v },
+      p,
+      current.find((b) => b.parameter === p.name)!,
+      { referenceValue: v },
+    );
+    problems.push(
+      ...d.rejections.filter((r) => r.rule === 'hard_limit' || r.rule === 'sliding_bounds' || r.rule === 'integer').map((r) => r.message),
+    );
   }
   const r = { config: c.configPath, card: path, ok: problems.length === 0, problems };
   c.out(r, (s) => (s.ok ? `OK: ${s.config} and ${s.card} are valid and within bounds` : `INVALID:\n  - ${s.problems.join('\n  - ')}`));
@@ -123,11 +178,15 @@ export async function report(c: CliContext, o: ChannelOpt & { days: string }): P
   const from = g.source === 'governor' ? 'the governor' : 'the stores, as the governor computes it';
   c.out(r, (x) =>
     [
-      `${x.channel}, last ${x.days} days: ${x.cycles} cycle(s)  ${Object.entries(x.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-      `deployment success ${pct(x.deploymentSuccess)} (target > 90 %, 8.2)   rollback rate ${pct(x.rollbackRate)} (target < ${pct(x.targets.rollbackRateBelow, 0)}, 4.3)`,
+      `${x.channel}, last ${x.days} days: ${x.cycles} cycle(s)  ${Object.entries(x.byOutcome)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      `deployment success ${pct(x.deploymentSuccess)} (target > 90 %, 8.2)   ` +
+        `rollback rate ${pct(x.rollbackRate)} (target < ${pct(x.targets.rollbackRateBelow, 0)}, 4.3)`,
       `governor (${from}): rollback rate 7 d ${rate(g.rollbackRate7d)}   ${g.rollbackRate14d.windowDays} d ${rate(g.rollbackRate14d)}`,
-      `prediction error p50 ${pct(x.predictionErrorP50)} over ${x.predictionErrorDays} measured day(s) of the last ${g.errorP50.windowDays} `
-        + `(target < ${pct(x.targets.predictionErrorP50Below, 0)}, 4.1)`,
+      `prediction error p50 ${pct(x.predictionErrorP50)} over ${x.predictionErrorDays} measured day(s) ` +
+        `of the last ${g.errorP50.windowDays} ` +
+        `(target < ${pct(x.targets.predictionErrorP50Below, 0)}, 4.1)`,
     ].join('\n'),
   );
 }
@@ -138,15 +197,22 @@ export async function driftCheck(c: CliContext, o: ChannelOpt): Promise<void> {
   c.out(v, (x) => {
     const n = x.numbers;
     const from = n.source === 'governor' ? '' : ' (from the stores: the governor did not answer)';
+    const off = x.governor.state === 'running' ? 'off' : 'unknown';
+    const drift = x.drift ? `since ${x.drift.since} (parameters ${x.drift.parameters.join(', ') || '-'})` : off;
     return [
       `${x.channel}: ${controlText(x)}`,
-      `drift mode: ${x.drift ? `since ${x.drift.since} (parameters ${x.drift.parameters.join(', ') || '-'})` : x.governor.state === 'running' ? 'off' : 'unknown'}`,
-      `mode ${x.mode}, step scale ${n.stepScale ?? '-'}${n.correctionsOnly ? ', corrections only' : ''}, trailing failures ${n.trailingFailures}, `
-        + `backoff level ${x.backoffLevel ?? '-'}`,
-      `rollback rate ${n.rollbackRate7d.windowDays} d: ${rate(n.rollbackRate7d)}   ${n.rollbackRate14d.windowDays} d: ${rate(n.rollbackRate14d)}   `
-        + `p50 prediction error ${n.errorP50.windowDays} d: ${pct(n.errorP50.p50)} over ${n.errorP50.days} day(s) (target < ${pct(n.errorP50.target, 0)})${from}`,
+      `drift mode: ${drift}`,
+      `mode ${x.mode}, step scale ${n.stepScale ?? '-'}${n.correctionsOnly ? ', corrections only' : ''}, ` +
+        `trailing failures ${n.trailingFailures}, ` +
+        `backoff level ${x.backoffLevel ?? '-'}`,
+      `rollback rate ${n.rollbackRate7d.windowDays} d: ${rate(n.rollbackRate7d)}   ` +
+        `${n.rollbackRate14d.windowDays} d: ${rate(n.rollbackRate14d)}   ` +
+        `p50 prediction error ${n.errorP50.windowDays} d: ${pct(n.errorP50.p50)} over ${n.errorP50.days} day(s) ` +
+        `(target < ${pct(n.errorP50.target, 0)})${from}`,
       'overrides:',
-      table(x.overrides.map((y) => ({ parameter: y.parameter, range: `[${y.min}, ${y.max}]`, until: y.expiresAt, by: y.by, reason: y.reason }))),
+      table(
+        x.overrides.map((y) => ({ parameter: y.parameter, range: `[${y.min}, ${y.max}]`, until: y.expiresAt, by: y.by, reason: y.reason })),
+      ),
     ].join('\n');
   });
 }

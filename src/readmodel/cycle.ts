@@ -46,10 +46,15 @@ const interval = (ci: [number, number] | undefined): [number | null, number | nu
 
 export function verdictRows(v: CanaryVerdict): VerdictRow[] {
   return v.kpis.map((k) => ({
-    kpi: k.kpi, role: k.role,
+    kpi: k.kpi,
+    role: k.role,
     control: { mean: k.control.mean, n: k.control.n },
     canary: { mean: k.canary.mean, n: k.canary.n },
-    relDiff: k.relDiff, relCI: interval(k.relCI), pValue: k.pValue, adjustedP: k.adjustedP, classification: k.classification,
+    relDiff: k.relDiff,
+    relCI: interval(k.relCI),
+    pValue: k.pValue,
+    adjustedP: k.adjustedP,
+    classification: k.classification,
   }));
 }
 
@@ -60,7 +65,10 @@ export function trajectory(checks: readonly CanaryCheck[]): TrajectoryPoint[] {
     .map((c) => ({
       checkIndex: c.checkIndex,
       at: c.at ?? null,
-      decision: c.decision, rule: c.rule, final: c.final, method: c.method,
+      decision: c.decision,
+      rule: c.rule,
+      final: c.final,
+      method: c.method,
       primaries: c.kpis.filter((k) => k.role === 'primary').map((k) => ({ kpi: k.kpi, relDiff: k.relDiff, relCI: interval(k.relCI) })),
     }));
 }

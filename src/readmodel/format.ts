@@ -9,7 +9,11 @@ export function table(rows: Array<Record<string, unknown>>, columns?: string[]):
   const cols = columns ?? Object.keys(rows[0]);
   const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
 }
 
@@ -66,12 +70,15 @@ export function trajectoryTable(points: readonly TrajectoryPoint[]): string {
 
 export function pauseText(p: PauseView): string {
   const since = p.since ? ` since ${p.since}` : '';
-  return `PAUSED (${p.source}) by ${p.by}${since} until ${p.until ?? (p.source === 'config' ? 'the config flag is cleared' : 'resumed')}: ${p.reason}`;
+  const until = p.until ?? (p.source === 'config' ? 'the config flag is cleared' : 'resumed');
+  return `PAUSED (${p.source}) by ${p.by}${since} until ${until}: ${p.reason}`;
 }
 
 /** `running`, `PAUSED (emergency) by … until …: why`, `drift mode since …`, or why it is unknown. */
 export function controlText(v: ControlView): string {
-  const parts = [v.pause ? pauseText(v.pause) : v.mode === 'unknown' ? 'state unknown' : v.mode === 'drift' ? 'running in drift mode' : 'running'];
+  const parts = [
+    v.pause ? pauseText(v.pause) : v.mode === 'unknown' ? 'state unknown' : v.mode === 'drift' ? 'running in drift mode' : 'running',
+  ];
   if (v.pause && v.drift) parts.push(`drift mode since ${v.drift.since}`);
   if (v.mode === 'drift' && v.drift) parts[0] += ` since ${v.drift.since} (corrections only)`;
   if (v.governor.state !== 'running') parts.push(`governor ${v.governor.state.replace('_', ' ')}: ${v.governor.reason}`);

@@ -5,7 +5,16 @@
  * functions (src/domain/drift.ts) and settings, so every reader gives the same figure.
  */
 import type { Deps } from '../activities/deps';
-import { addDailyError, errorP50, rollbackRate, trailingFailures, type DailyError, type ErrorP50, type OutcomeEntry, type RollbackRate } from '../domain/drift';
+import {
+  addDailyError,
+  errorP50,
+  rollbackRate,
+  trailingFailures,
+  type DailyError,
+  type ErrorP50,
+  type OutcomeEntry,
+  type RollbackRate,
+} from '../domain/drift';
 import type { GovernorMode, GovernorStatus, PauseSource } from '../domain/governor-state';
 import { governorSettings } from '../governor/settings';
 
@@ -45,7 +54,12 @@ export function storedOutcomes(deps: StoreDeps, channel: string, fromMs: number,
 
 /** The stored prediction errors bucketed by day exactly as the governor's reportOutcome does. */
 export function storedDailyErrors(deps: StoreDeps, channel: string, fromMs: number, toMs: number, dayMs: number): DailyError[] {
-  const points = deps.metrics.window({ channel, metricType: PREDICTION_ERROR_METRIC, from: new Date(fromMs).toISOString(), to: new Date(toMs + 1).toISOString() });
+  const points = deps.metrics.window({
+    channel,
+    metricType: PREDICTION_ERROR_METRIC,
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs + 1).toISOString(),
+  });
   return points.reduce<DailyError[]>((days, p) => addDailyError(days, Date.parse(p.timestamp), p.value, [], dayMs), []);
 }
 
@@ -68,7 +82,13 @@ export function storeNumbers(deps: StoreDeps, channel: string, nowMs: number): G
 export function governorNumbers(reading: GovernorReading, deps: StoreDeps, channel: string, nowMs: number): GovernorNumbers {
   if (reading.state !== 'running') return storeNumbers(deps, channel, nowMs);
   const n = reading.status.numbers;
-  return { source: 'governor', rollbackRate7d: n.rollbackRate7d, rollbackRate14d: n.rollbackRate14d, errorP50: n.errorP50, trailingFailures: n.trailingFailures };
+  return {
+    source: 'governor',
+    rollbackRate7d: n.rollbackRate7d,
+    rollbackRate14d: n.rollbackRate14d,
+    errorP50: n.errorP50,
+    trailingFailures: n.trailingFailures,
+  };
 }
 
 export interface PauseView {
@@ -95,7 +115,9 @@ export function controlView(reading: GovernorReading, config: ReturnType<Deps['c
   const flags = { enabled: config.autopilot.enabled, emergencyPause: config.autopilot.emergency_pause };
   if (reading.state === 'running') {
     const s = reading.status;
-    const pause = s.pause ? { source: s.pause.source, by: s.pause.by, reason: s.pause.reason, since: s.pause.since, until: s.pause.until } : null;
+    const pause = s.pause
+      ? { source: s.pause.source, by: s.pause.by, reason: s.pause.reason, since: s.pause.since, until: s.pause.until }
+      : null;
     const drift = s.drift ? { since: s.drift.since, parameters: s.drift.parameters } : null;
     return { mode: s.mode, pause, drift, governor: { state: 'running', reason: null }, config: flags };
   }

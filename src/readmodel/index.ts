@@ -4,10 +4,28 @@
  * the governor's own functions when it cannot be asked.
  */
 export {
-  PREDICTION_ERROR_METRIC, controlView, governorNumbers, storeNumbers, storedDailyErrors, storedOutcomes,
-  type ControlView, type GovernorLookup, type GovernorNumbers, type GovernorReading, type PauseView,
+  PREDICTION_ERROR_METRIC,
+  controlView,
+  governorNumbers,
+  storeNumbers,
+  storedDailyErrors,
+  storedOutcomes,
+  type ControlView,
+  type GovernorLookup,
+  type GovernorNumbers,
+  type GovernorReading,
+  type PauseView,
 } from './governor';
-export { channelReport, channelStatus, driftView, periodFigures, type ChannelReport, type ChannelStatus, type DriftView, type PeriodFigures } from './status';
+export {
+  channelReport,
+  channelStatus,
+  driftView,
+  periodFigures,
+  type ChannelReport,
+  type ChannelStatus,
+  type DriftView,
+  type PeriodFigures,
+} from './status';
 export { cycleView, trajectory, verdictRows, type CycleView, type TrajectoryPoint, type VerdictRow } from './cycle';
 export { controlText, deltaWithCI, pauseText, pct, pValue, rate, table, trajectoryTable, verdictTable } from './format';
 export { triageIssues, type TriageIssues } from './triage';

@@ -26,7 +26,11 @@ export function channelStatus(deps: ReadDeps, reading: GovernorReading, channel:
   return {
     channel,
     ...controlView(reading, config),
-    card: { path: store.path, sha256: card.sha256, values: Object.fromEntries(config.parameters.map((p) => [p.name, getPath(card.card, p.card_path)])) },
+    card: {
+      path: store.path,
+      sha256: card.sha256,
+      values: Object.fromEntries(config.parameters.map((p) => [p.name, getPath(card.card, p.card_path)])),
+    },
     canary: deps.canaryLog.list(channel, 1).find((k) => k.status === 'running') ?? null,
     cycles: deps.cycleLog.list(channel, 5),
     bounds: deps.boundsStore.get(channel),
@@ -58,14 +62,20 @@ export interface PeriodFigures {
 }
 
 /** Cycles started in the last `days` by outcome; deployment success and rollback rate of the deployments that ended in it. */
-export function periodFigures(deps: Pick<Deps, 'config' | 'cycleLog' | 'metrics'>, channel: string, days: number, nowMs = Date.now()): PeriodFigures {
+export function periodFigures(
+  deps: Pick<Deps, 'config' | 'cycleLog' | 'metrics'>,
+  channel: string,
+  days: number,
+  nowMs = Date.now(),
+): PeriodFigures {
   const fromMs = nowMs - days * DAY;
   const cycles = deps.cycleLog.between(channel, new Date(fromMs).toISOString(), new Date(nowMs + 1).toISOString());
   const byOutcome: Record<string, number> = {};
   for (const x of cycles) byOutcome[x.outcome ?? x.status] = (byOutcome[x.outcome ?? x.status] ?? 0) + 1;
   const period: RollbackRate = rollbackRate(storedOutcomes(deps, channel, fromMs, nowMs), nowMs, days, DAY);
   return {
-    cycles: cycles.length, byOutcome,
+    cycles: cycles.length,
+    byOutcome,
     deploymentSuccess: period.deployments ? (period.deployments - period.rollbacks) / period.deployments : null,
     rollbackRate: period.rate,
   };
@@ -76,11 +86,17 @@ export function channelReport(deps: ReadDeps, reading: GovernorReading, channel:
   const numbers = governorNumbers(reading, deps, channel, nowMs);
   const config = deps.config().drift_monitoring;
   return {
-    channel, days, ...periodFigures(deps, channel, days, nowMs),
+    channel,
+    days,
+    ...periodFigures(deps, channel, days, nowMs),
     predictionErrorP50: numbers.errorP50.p50,
     predictionErrorDays: numbers.errorP50.days,
     governor: numbers,
-    targets: { deploymentSuccessAbove: 0.9, rollbackRateBelow: config.rollback_rate_target, predictionErrorP50Below: config.error_p50_target },
+    targets: {
+      deploymentSuccessAbove: 0.9,
+      rollbackRateBelow: config.rollback_rate_target,
+      predictionErrorP50Below: config.error_p50_target,
+    },
   };
 }
 
@@ -97,7 +113,11 @@ export function driftView(deps: ReadDeps, reading: GovernorReading, channel: str
   return {
     channel,
     ...controlView(reading, deps.config()),
-    numbers: { ...governorNumbers(reading, deps, channel, nowMs), stepScale: s ? s.numbers.stepScale : null, correctionsOnly: s ? s.numbers.correctionsOnly : false },
+    numbers: {
+      ...governorNumbers(reading, deps, channel, nowMs),
+      stepScale: s ? s.numbers.stepScale : null,
+      correctionsOnly: s ? s.numbers.correctionsOnly : false,
+    },
     backoffLevel: s ? s.backoffLevel : null,
     overrides: s ? s.overrides : [],
   };

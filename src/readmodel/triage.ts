@@ -9,7 +9,12 @@ export interface TriageIssues {
   reason: string | null;
 }
 
-export async function triageIssues(deps: Pick<Deps, 'config' | 'triageLog'>, channel: string, reports = 8, env: NodeJS.ProcessEnv = process.env): Promise<TriageIssues> {
+export async function triageIssues(
+  deps: Pick<Deps, 'config' | 'triageLog'>,
+  channel: string,
+  reports = 8,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TriageIssues> {
   // Octokit is loaded only by the command that needs it.
   const { githubFromConfig } = await import('../adapters/github');
   const t = githubFromConfig(deps.config().incident_triage.github, env);

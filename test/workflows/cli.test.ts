@@ -30,9 +30,11 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
   it('after emergency-pause, status shows the governor’s pause (emergency, by whom, until when, why), not `running` (9.1)', async () => {
     expect((await ctl('emergency-pause', '--reason', 'bad deploy upstream', '--by', 'carol')).code).toBe(0);
     const s = JSON.parse((await ctl('status')).out);
-    expect(s).toMatchObject({ mode: 'paused', governor: { state: 'running' }, pause: { source: 'emergency', by: 'carol', reason: 'bad deploy upstream', until: null } });
+    const pause = { source: 'emergency', by: 'carol', reason: 'bad deploy upstream', until: null };
+    expect(s).toMatchObject({ mode: 'paused', governor: { state: 'running' }, pause });
     const text = (await run(['--config', h.configPath, 'autopilot', 'status', '--channel', h.channel])).out.split('\n')[0];
-    expect(text).toMatch(new RegExp(`^channel ${h.channel}: PAUSED \\(emergency\\) by carol since \\S+ until resumed: bad deploy upstream$`));
+    const line = `^channel ${h.channel}: PAUSED \\(emergency\\) by carol since \\S+ until resumed: bad deploy upstream$`;
+    expect(text).toMatch(new RegExp(line));
 
     expect((await ctl('resume', '--reason', 'upstream fixed', '--by', 'carol')).code).toBe(0);
     expect(JSON.parse((await ctl('status')).out)).toMatchObject({ mode: 'running', pause: null });
@@ -42,9 +44,15 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
     // The governor's record: three small errors two days ago, one large error yesterday (daily means 0.1 and 0.5).
     const today = Math.floor(Date.now() / DAY) * DAY;
     const gov = h.client.workflow.getHandle(governorWorkflowId(h.channel));
-    const errors: Array<[number, number]> = [[today - 2 * DAY + 3_600_000, 0.1], [today - 2 * DAY + 7_200_000, 0.1], [today - 2 * DAY + 10_800_000, 0.1], [today - DAY + 3_600_000, 0.5]];
+    const errors: Array<[number, number]> = [
+      [today - 2 * DAY + 3_600_000, 0.1],
+      [today - 2 * DAY + 7_200_000, 0.1],
+      [today - 2 * DAY + 10_800_000, 0.1],
+      [today - DAY + 3_600_000, 0.5],
+    ];
     for (const [i, [at, predictionError]] of errors.entries()) {
-      await gov.executeUpdate(reportOutcomeUpdate, { args: [{ cycleId: `p50-${i}`, outcome: 'promoted', at: new Date(at).toISOString(), predictionError }] });
+      const report = { cycleId: `p50-${i}`, outcome: 'promoted' as const, at: new Date(at).toISOString(), predictionError };
+      await gov.executeUpdate(reportOutcomeUpdate, { args: [report] });
     }
     const drift = JSON.parse((await ctl('drift-check')).out);
     const report = JSON.parse((await ctl('report')).out);

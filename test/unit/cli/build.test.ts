@@ -15,7 +15,10 @@ function checkout(): string {
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   mkdirSync(join(dir, 'src/cli'), { recursive: true });
-  writeFileSync(join(dir, 'src/cli/index.ts'), "const v: string = 'one';\nprocess.stdout.write(`${v} ${process.argv.slice(2).join(' ')}\\n`);\n");
+  writeFileSync(
+    join(dir, 'src/cli/index.ts'),
+    "const v: string = 'one';\nprocess.stdout.write(`${v} ${process.argv.slice(2).join(' ')}\\n`);\n",
+  );
   return dir;
 }
 
@@ -75,17 +78,27 @@ describe('scripts/setup.sh while it builds the Temporal CLI', () => {
     // A stand-in for go: it downloads, compiles for ~3 s, then installs a `temporal` that prints its version.
     const fakeBin = join(dir, 'fake-bin');
     mkdirSync(fakeBin);
-    writeFileSync(join(fakeBin, 'go'), [
-      '#!/usr/bin/env bash',
-      'echo "go: downloading github.com/temporalio/cli v1.5.1" >&2',
-      'for p in a b c; do sleep 1; echo "example.com/pkg/$p" >&2; done',
-      'printf \'#!/usr/bin/env bash\\necho "temporal version 1.5.1"\\n\' > "$GOBIN/temporal"; chmod +x "$GOBIN/temporal"',
-    ].join('\n'));
+    writeFileSync(
+      join(fakeBin, 'go'),
+      [
+        '#!/usr/bin/env bash',
+        'echo "go: downloading github.com/temporalio/cli v1.5.1" >&2',
+        'for p in a b c; do sleep 1; echo "example.com/pkg/$p" >&2; done',
+        'printf \'#!/usr/bin/env bash\\necho "temporal version 1.5.1"\\n\' > "$GOBIN/temporal"; chmod +x "$GOBIN/temporal"',
+      ].join('\n'),
+    );
     chmodSync(join(fakeBin, 'go'), 0o755);
-    const env = { PATH: `${fakeBin}:/usr/bin:/bin:${join(process.execPath, '..')}`, HOME: dir, VVTV_TOOLS_DIR: join(dir, 'tools'), VVTV_SETUP_TICK_SECONDS: '1' };
+    const env = {
+      PATH: `${fakeBin}:/usr/bin:/bin:${join(process.execPath, '..')}`,
+      HOME: dir,
+      VVTV_TOOLS_DIR: join(dir, 'tools'),
+      VVTV_SETUP_TICK_SECONDS: '1',
+    };
     const r = spawnSync('bash', [join(dir, 'scripts/setup.sh')], { encoding: 'utf8', env });
     expect(r.status).toBe(0);
-    const ticks = r.stderr.split('\n').filter((l) => /^\[setup\] {3}… \d+ min \d+ s: \d+ modules downloaded, \d+ packages compiled$/.test(l));
+    const ticks = r.stderr
+      .split('\n')
+      .filter((l) => /^\[setup\] {3}… \d+ min \d+ s: \d+ modules downloaded, \d+ packages compiled$/.test(l));
     expect(ticks.length).toBeGreaterThanOrEqual(1);
     expect(r.stderr).toMatch(/about 9 minutes on a fresh machine/);
     expect(r.stderr).toMatch(/\[setup\] Temporal CLI ready after 0 min \d+ s: temporal version 1\.5\.1/);

@@ -44,7 +44,7 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     expect(body.problems).toEqual(['temperature=1.9 is outside the sliding bounds [0.3, 1.5]']);
   });
 
-  it('status shows the live card values and the bounds, and says the pause state is unknown when the governor cannot be asked', async () => {
+  it('status shows the live card and the bounds, and says the pause state is unknown when the governor cannot be asked', async () => {
     const { configPath } = setup();
     const r = await run(['--config', configPath, '--json', 'autopilot', 'status']);
     expect(r.code).toBe(0);
@@ -67,19 +67,47 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     const rt = stores(configPath);
     const now = Date.now();
     ['promoted', 'promoted', 'promoted', 'rolled_back', 'no_change'].forEach((outcome, i) =>
-      rt.deps.cycleLog.save({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - (i + 1) * 3_600_000).toISOString(), status: 'completed', outcome: outcome as never, report: { trigger: 'schedule' } }),
+      rt.deps.cycleLog.save({
+        cycle_id: `c${i}`,
+        channel: 'main',
+        started_at: new Date(now - (i + 1) * 3_600_000).toISOString(),
+        status: 'completed',
+        outcome: outcome as never,
+        report: { trigger: 'schedule' },
+      }),
     );
-    rt.deps.cycleLog.save({ cycle_id: 'old', channel: 'main', started_at: new Date(now - 40 * DAY).toISOString(), status: 'completed', outcome: 'rolled_back', report: { trigger: 'schedule' } });
+    rt.deps.cycleLog.save({
+      cycle_id: 'old',
+      channel: 'main',
+      started_at: new Date(now - 40 * DAY).toISOString(),
+      status: 'completed',
+      outcome: 'rolled_back',
+      report: { trigger: 'schedule' },
+    });
     // Three errors within one UTC day (yesterday noon): the day's mean is the p50.
     const noon = Math.floor(now / DAY) * DAY - DAY / 2;
-    rt.deps.metrics.insert([0.1, 0.3, 0.2].map((v, i) => ({ timestamp: new Date(noon + i * 60_000).toISOString(), metric_type: 'autopilot_pred_vs_real_error', value: v, context: { channel: 'main' } })));
+    rt.deps.metrics.insert(
+      [0.1, 0.3, 0.2].map((v, i) => ({
+        timestamp: new Date(noon + i * 60_000).toISOString(),
+        metric_type: 'autopilot_pred_vs_real_error',
+        value: v,
+        context: { channel: 'main' },
+      })),
+    );
     rt.close();
     const r = JSON.parse((await run(['--config', configPath, '--json', 'autopilot', 'report', '--days', '30'])).out);
-    expect(r).toMatchObject({ cycles: 5, byOutcome: { promoted: 3, rolled_back: 1, no_change: 1 }, deploymentSuccess: 0.75, rollbackRate: 0.25, predictionErrorP50: 0.2, predictionErrorDays: 1 });
+    expect(r).toMatchObject({
+      cycles: 5,
+      byOutcome: { promoted: 3, rolled_back: 1, no_change: 1 },
+      deploymentSuccess: 0.75,
+      rollbackRate: 0.25,
+      predictionErrorP50: 0.2,
+      predictionErrorDays: 1,
+    });
     expect(r.governor.source).toBe('store');
   });
 
-  it('report and drift-check give the governor’s p50 prediction error and rollback rates, not a median of raw errors (4.1, 4.3)', async () => {
+  it('report and drift-check give the governor’s p50 prediction error and rollback rates, not a raw median (4.1, 4.3)', async () => {
     const { configPath } = setup();
     const rt = stores(configPath);
     const now = Date.now();
@@ -94,8 +122,18 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     for (const x of reports) {
       const iso = new Date(x.at).toISOString();
       const started = new Date(x.at - 600_000).toISOString();
-      rt.deps.cycleLog.save({ cycle_id: x.cycleId, channel: 'main', started_at: started, finished_at: iso, status: 'completed', outcome: x.outcome, report: { trigger: 'schedule' } });
-      rt.deps.metrics.insert([{ timestamp: iso, metric_type: 'autopilot_pred_vs_real_error', value: x.predictionError, context: { channel: 'main' } }]);
+      rt.deps.cycleLog.save({
+        cycle_id: x.cycleId,
+        channel: 'main',
+        started_at: started,
+        finished_at: iso,
+        status: 'completed',
+        outcome: x.outcome,
+        report: { trigger: 'schedule' },
+      });
+      rt.deps.metrics.insert([
+        { timestamp: iso, metric_type: 'autopilot_pred_vs_real_error', value: x.predictionError, context: { channel: 'main' } },
+      ]);
     }
     rt.close();
     // The governor's own computation over the same reports.
