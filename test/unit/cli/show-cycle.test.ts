@@ -5,7 +5,7 @@ import pino from 'pino';
 import YAML from 'yaml';
 import { run } from '../../support/cli';
 import { openRuntime } from '../../../src/runtime';
-import type { CanaryVerdict, KpiEvidence } from '../../../src/domain/types';
+import type { CanaryVerdict, KpiEvidence, VerdictRule } from '../../../src/domain/types';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -30,7 +30,7 @@ const kpi = (
   adjustedP: 0.000127,
   classification,
 });
-const verdict = (decision: CanaryVerdict['decision'], rule: string, primary: KpiEvidence, final: boolean): CanaryVerdict => ({
+const verdict = (decision: CanaryVerdict['decision'], rule: VerdictRule, primary: KpiEvidence, final: boolean): CanaryVerdict => ({
   decision,
   rule,
   reason: `${rule} fired`,
