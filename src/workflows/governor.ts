@@ -20,7 +20,7 @@ import {
   SA_STATE, clearOverrideSignal, configFlagSignal, emergencyPauseSignal, governorStatusQuery, mayRunUpdate, overrideBoundsSignal,
   pauseSignal, registerCanaryUpdate, reportOutcomeUpdate, resumeSignal, validateClearOverride, validateConfigFlag,
   validateEmergencyPause, validateMayRun, validateOverride, validatePause, validateRegisterCanary, validateReport, validateResume,
-  type AutopilotGovernorWorkflow, type GovernorInput,
+  type GovernorInput,
 } from './governor-messages';
 
 /**
@@ -179,7 +179,3 @@ export async function autopilotGovernor(input: GovernorInput): Promise<void> {
     }
   }
 }
-
-// Fails to compile when the signature leaves the one the governor activities start the workflow with.
-type StartedAs<W extends AutopilotGovernorWorkflow> = W;
-type Checked = StartedAs<typeof autopilotGovernor>;
