@@ -78,11 +78,12 @@ export function createCanaryActivities(deps: Deps) {
       const to = new Date(now().getTime() + 1).toISOString();
       const out: CanaryGroups = {};
       for (const k of input.kpis) {
-        const m = deps.metrics.canaryMoments({ channel: input.channel, metricType: k.name, from: input.since, to, canaryId: input.canaryId });
+        const { channel, canaryId } = input;
+        const m = deps.metrics.canaryMoments({ channel, metricType: k.name, from: input.since, to, canaryId });
         // Infinite values are left out of the summaries; the log says how many.
         if (m.control.nonFinite + m.canary.nonFinite > 0) {
           const nonFinite = { control: m.control.nonFinite, canary: m.canary.nonFinite };
-          deps.logger.warn({ channel: input.channel, canaryId: input.canaryId, kpi: k.name, nonFinite }, 'canary rows with non-finite values left out');
+          deps.logger.warn({ channel, canaryId, kpi: k.name, nonFinite }, 'canary rows with non-finite values left out');
         }
         out[k.name] = { control: summaryFromMoments(m.control), canary: summaryFromMoments(m.canary) };
       }

@@ -148,7 +148,8 @@ export class SqliteMetricsStore implements MetricsStore {
   }
 
   canaryMoments(q: CanaryWindowQuery): Record<Group, GroupMoments> {
-    const r = this.momentsStmt.get({ channel: q.channel, metricType: q.metricType, from: q.from, to: q.to, canaryId: q.canaryId }) as Record<string, number>;
+    const { channel, metricType, from, to, canaryId } = q;
+    const r = this.momentsStmt.get({ channel, metricType, from, to, canaryId }) as Record<string, number>;
     const of = (g: Group): GroupMoments => ({ n: r[`${g}N`]!, mean: r[`${g}Mean`]!, m2: r[`${g}M2`]!, nonFinite: r[`${g}NonFinite`]! });
     return { control: of('control'), canary: of('canary') };
   }

@@ -7,7 +7,7 @@ import type { Deps } from '../../../src/activities/deps';
 import { SqliteMetricsStore, type MetricRow } from '../../../src/adapters/metrics-store';
 import { parseConfig } from '../../../src/config';
 import { judgeCanary } from '../../../src/domain/canary-judge';
-import type { GroupSummary } from '../../../src/domain/types';
+import type { Group, GroupSummary } from '../../../src/domain/types';
 import { Simulator } from '../../../src/simulator';
 import { card } from '../simulator/fixtures';
 import { summarize } from '../statistics/reference';
@@ -26,7 +26,7 @@ function activities(metrics: SqliteMetricsStore, nowMs: number) {
 }
 
 /** The summaries as measureCanary computed them before aggregating in SQL: every row loaded, then summarized. */
-function rowByRow(metrics: SqliteMetricsStore, kpi: string, canaryId: string, nowMs: number): { control: GroupSummary; canary: GroupSummary } {
+function rowByRow(metrics: SqliteMetricsStore, kpi: string, canaryId: string, nowMs: number): Record<Group, GroupSummary> {
   const q = { channel: 'main', metricType: kpi, from: iso(0), to: iso(nowMs + 1) };
   return {
     control: summarize(metrics.window({ ...q, group: 'control' }).map((p) => p.value)),
@@ -45,17 +45,19 @@ describe('measureCanary aggregates in SQL (3.2)', () => {
     const metrics = new SqliteMetricsStore(join(mkdtempSync(join(tmpdir(), 'vvtv-moments-')), 'metrics.sqlite'));
     const overlay = { canary_id: 'k1', traffic_percentage: 0.2, card: card({ temperature: 0.7 }), card_sha: 'candidate' };
     const sim = new Simulator({ channel: 'main', seed: 7, source: () => ({ card: card(), cardSha: 'live', overlay }), sink: metrics });
-    const noise = new Simulator({ channel: 'other', seed: 8, source: () => ({ card: card(), cardSha: 'live', overlay: null }), sink: metrics });
-    new Simulator({ channel: 'main', seed: 9, source: () => ({ card: card(), cardSha: 'live', overlay: null }), sink: metrics })
-      .runSlots(200, new Date(START - 60_000)); // before the canary: outside the window
+    const liveOnly = () => ({ card: card(), cardSha: 'live', overlay: null });
+    const noise = new Simulator({ channel: 'other', seed: 8, source: liveOnly, sink: metrics });
+    const before = new Simulator({ channel: 'main', seed: 9, source: liveOnly, sink: metrics });
+    before.runSlots(200, new Date(START - 60_000)); // outside the window
     for (let minute = 0; minute < 60; minute++) {
       sim.runSlots(60, new Date(START + minute * 60_000));
       if (minute % 10 === 0) noise.runSlots(20, new Date(START + minute * 60_000));
     }
     // A stale canary's rows and infinite values: neither may reach the summaries.
+    const canaryOf = (id: string) => ({ channel: 'main', group: 'canary' as const, canary_id: id });
     const extra: MetricRow[] = [
-      { timestamp: iso(5_000), metric_type: 'engagement_proxy', value: 99, context: { channel: 'main', group: 'canary', canary_id: 'k0' } },
-      { timestamp: iso(6_000), metric_type: 'engagement_proxy', value: Infinity, context: { channel: 'main', group: 'canary', canary_id: 'k1' } },
+      { timestamp: iso(5_000), metric_type: 'engagement_proxy', value: 99, context: canaryOf('k0') },
+      { timestamp: iso(6_000), metric_type: 'engagement_proxy', value: Infinity, context: canaryOf('k1') },
       { timestamp: iso(7_000), metric_type: 'selection_entropy', value: -Infinity, context: { channel: 'main', group: 'control' } },
     ];
     metrics.insert(extra);
@@ -88,9 +90,9 @@ describe('measureCanary aggregates in SQL (3.2)', () => {
   it('keeps the variance when the mean dwarfs the spread (no one-pass cancellation)', () => {
     const metrics = new SqliteMetricsStore(':memory:');
     const values = Array.from({ length: 2000 }, (_, i) => 1e9 + ((i * 7919) % 1000) / 1000);
-    metrics.insert(values.map((value, i) => ({
-      timestamp: iso(i), metric_type: 'k', value, context: { channel: 'main', group: i % 2 ? 'control' : 'canary', canary_id: i % 2 ? undefined : 'k1' },
-    })));
+    const contextOf = (i: number) =>
+      (i % 2 ? { channel: 'main', group: 'control' as const } : { channel: 'main', group: 'canary' as const, canary_id: 'k1' });
+    metrics.insert(values.map((value, i) => ({ timestamp: iso(i), metric_type: 'k', value, context: contextOf(i) })));
     const m = metrics.canaryMoments({ channel: 'main', metricType: 'k', from: iso(0), to: iso(10_000), canaryId: 'k1' });
     const expected = summarize(values.filter((_, i) => i % 2 === 1));
     expect(m.control.n).toBe(1000);
