@@ -3,13 +3,13 @@
  * dir, Web UI), the worker, the built-in VVTV simulator, the daily schedules — then one demo
  * cycle with a short canary whose verdict is printed with its Web UI link. Ctrl-C stops it all.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { Connection, Client } from '@temporalio/client';
-import { defaultConfigPath, loadConfig, storePath } from './config/load';
+import { defaultConfigPath, loadConfig } from './config/load';
 import { ValidationError } from './config/errors';
 import { isListening, startDevServer, type DevServer } from './devserver';
 import { ensureDailySchedule, startCycle, uiLink, canaryStatus, cycleStatus } from './client';

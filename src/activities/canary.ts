@@ -1,4 +1,4 @@
-import { summarize } from '../domain/statistics';
+import { summaryFromMoments } from '../domain/statistics';
 import type { CanaryVerdict, GroupSummary, KpiDef, ParameterChange } from '../domain/types';
 import { ValidationError } from '../config/errors';
 import { parseCard } from '../adapters/card-store';
@@ -78,10 +78,14 @@ export function createCanaryActivities(deps: Deps) {
       const to = new Date(now().getTime() + 1).toISOString();
       const out: CanaryGroups = {};
       for (const k of input.kpis) {
-        const q = { channel: input.channel, metricType: k.name, from: input.since, to };
-        const control = deps.metrics.window({ ...q, group: 'control' }).map((p) => p.value);
-        const canary = deps.metrics.window({ ...q, group: 'canary', canaryId: input.canaryId }).map((p) => p.value);
-        out[k.name] = { control: summarize(control), canary: summarize(canary) };
+        const { channel, canaryId } = input;
+        const m = deps.metrics.canaryMoments({ channel, metricType: k.name, from: input.since, to, canaryId });
+        // Infinite values are left out of the summaries; the log says how many.
+        if (m.control.nonFinite + m.canary.nonFinite > 0) {
+          const nonFinite = { control: m.control.nonFinite, canary: m.canary.nonFinite };
+          deps.logger.warn({ channel, canaryId, kpi: k.name, nonFinite }, 'canary rows with non-finite values left out');
+        }
+        out[k.name] = { control: summaryFromMoments(m.control), canary: summaryFromMoments(m.canary) };
       }
       return out;
     },

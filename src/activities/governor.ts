@@ -9,9 +9,8 @@ import { governorSettings } from '../governor/settings';
 import { SA_CHANNEL } from '../workflows/messages';
 import {
   SA_STATE, governorStatusQuery, governorWorkflowId, mayRunUpdate, registerCanaryUpdate, reportOutcomeUpdate,
-  type MayRunAnswer, type OutcomeAnswer, type OutcomeReport, type RegisterCanaryAnswer,
+  type AutopilotGovernorWorkflow, type MayRunAnswer, type OutcomeAnswer, type OutcomeReport, type RegisterCanaryAnswer,
 } from '../workflows/governor-messages';
-import type { autopilotGovernor } from '../workflows/governor';
 import { guard, type Deps } from './deps';
 
 /** Every outcome the state store knows can be reported to the governor (checked at compile time). */
@@ -34,7 +33,7 @@ export function createGovernorActivities(deps: GovernorDeps) {
   async function callGovernor<Ret, Arg>(channel: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string): Promise<Ret> {
     return guard(async () => {
       const c = deps.config();
-      const start = new WithStartWorkflowOperation<typeof autopilotGovernor>('autopilotGovernor', {
+      const start = new WithStartWorkflowOperation<AutopilotGovernorWorkflow>('autopilotGovernor', {
         workflowId: governorWorkflowId(channel),
         taskQueue: c.temporal.task_queue,
         args: [{ channel, settings: governorSettings(c) }],

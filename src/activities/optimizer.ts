@@ -1,15 +1,13 @@
 /**
  * Activities around the decision core: past canaries as experiments for the optimizer, the
- * sliding-bounds update after a cycle (2.1-2.3), the richer window analysis with earlier days
- * (1.2), and the bounds export (2.1). Thin: the decisions are in src/domain.
+ * sliding-bounds update after a cycle (2.1-2.3) and the richer window analysis with earlier
+ * days (1.2). Thin: the decisions are in src/domain.
  */
 import { analyzeWindow as analyze, type HourAggregate } from '../domain/analysis';
 import {
   DEFAULT_BOUNDS_POLICY,
   completeBounds,
-  exportBounds,
   updateBounds,
-  type BoundsExport,
   type BoundsPolicy,
 } from '../domain/bounds';
 import { experimentsFromCycles, type Experiment } from '../domain/optimizer';
@@ -125,13 +123,6 @@ export function createOptimizerActivities(deps: Deps) {
       const recentFrom = new Date(to.getTime() - 10 * 60_000).toISOString();
       const recent = input.kpis.length ? deps.metrics.hourly({ channel: input.channel, metricType: input.kpis[0].name, from: recentFrom, to: to.toISOString() }) : [];
       return { ...analysis, recentRatePerHour: recent.reduce((a, b) => a + b.n, 0) * 6 };
-    },
-
-    /** The channel's sliding bounds and their adjustment history, as one JSON-ready value (2.1). */
-    async exportBoundsJson(input: { channel: string; limit?: number }): Promise<BoundsExport> {
-      const at = now().toISOString();
-      const bounds = completeBounds(deps.config().parameters, deps.boundsStore.get(input.channel), at);
-      return exportBounds(input.channel, bounds, deps.boundsStore.adjustments(input.channel, input.limit ?? 1000), at);
     },
   };
 }

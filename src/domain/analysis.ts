@@ -44,12 +44,8 @@ export interface AnalysisOptions {
 const HOUR_MS = 3_600_000;
 const hourMs = (h: string): number => Date.parse(`${h}:00:00Z`);
 
-/** Theil–Sen estimator: the median of pairwise slopes, robust to outlying hours. */
-export function theilSen(xs: number[], ys: number[]): number {
-  return theilSenWithCI(xs, ys).slope;
-}
-
 /**
+ * Theil–Sen estimator: the median of pairwise slopes, robust to outlying hours.
  * Theil–Sen slope with Sen's distribution-free interval: with N pairwise slopes sorted and
  * C = z·sqrt(Var S), Var S = n(n−1)(2n+5)/18, the interval is [slope_(M1), slope_(M2+1)] with
  * M1 = (N − C)/2, M2 = (N + C)/2 (1-based, rounded). Unbounded when n is too small for it.

@@ -51,24 +51,9 @@
 import type { CanaryDecision, CanaryVerdict, ErrorControl, GroupSummary, KpiClassification, KpiDef, KpiEvidence, VerdictRule } from './types';
 import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from './statistics';
 import { errorControl } from './error-control';
+import type { JudgeInput } from './judge-input';
 
-export interface JudgeInput {
-  kpis: KpiDef[];
-  groups: Record<string, { control: GroupSummary; canary: GroupSummary } | undefined>;
-  /** e.g. 0.95; alpha = 1 - confidenceLevel. */
-  confidenceLevel: number;
-  /** Relative margin, e.g. 0.02: goal-signed relative CI lower bound above -margin = non-inferior. */
-  nonInferiorityMargin: number;
-  minSamplesPerGroup: number;
-  isFinalCheck: boolean;
-  /** Interim confidence-sequence tuning; DEFAULT_CS_TUNING when absent. */
-  csTuning?: CsTuning;
-  /** Share of alpha given to the Proceed family (the Rollback family gets the rest); 0.5 by default. */
-  proceedShare?: number;
-  /** Share of each family's alpha spent by the interim sequence; the final test gets the rest. */
-  interimShare?: number;
-}
-
+export type { JudgeInput } from './judge-input';
 export { DEFAULT_INTERIM_SHARE, errorControl } from './error-control';
 
 const EMPTY: GroupSummary = { n: 0, mean: 0, sd: 0 };

@@ -3,7 +3,7 @@
  * Rollback), their interim sequences' levels and, at the final check, what the interim looks
  * spent and what the final Holm tests get. See canary-judge.ts for the reasoning.
  */
-import type { JudgeInput } from './canary-judge';
+import type { JudgeInput } from './judge-input';
 import { crossingProbability } from './sequential';
 import { DEFAULT_CS_TUNING } from './statistics';
 import type { ErrorControl, ErrorFamily, GroupSummary, KpiDef } from './types';

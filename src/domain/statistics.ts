@@ -14,10 +14,9 @@
  *   ±Infinity and relCI is unbounded. The absolute test (t, p, CI of diff) is unaffected.
  * JSON turns ±Infinity into null; the flags say why.
  */
-import { mean as ssMean, sampleVariance } from 'simple-statistics';
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import type { GroupSummary } from './types';
+import type { GroupMoments, GroupSummary } from './types';
 
 export type StatFlag = 'too_few_samples' | 'zero_variance' | 'zero_control_mean' | 'non_finite';
 
@@ -31,13 +30,14 @@ function around(center: number, half: number): Interval {
   return [center - half, center + half];
 }
 
-/** n, mean and sample sd (n - 1) of the finite values; n = 0 gives mean 0, sd 0. */
-export function summarize(values: readonly number[]): GroupSummary {
-  const xs = values.filter((v) => Number.isFinite(v));
-  if (xs.length === 0) return { n: 0, mean: 0, sd: 0 };
-  if (xs.length === 1) return { n: 1, mean: xs[0]!, sd: 0 };
-  const variance = sampleVariance(xs);
-  return { n: xs.length, mean: ssMean(xs), sd: Math.sqrt(Math.max(0, variance)) };
+/**
+ * The summary the judge reads, from a group's aggregated moments: sample sd (n - 1) from M2;
+ * n = 0 gives mean 0, sd 0 and n = 1 gives sd 0, as for the values themselves.
+ */
+export function summaryFromMoments(m: Pick<GroupMoments, 'n' | 'mean' | 'm2'>): GroupSummary {
+  if (m.n === 0) return { n: 0, mean: 0, sd: 0 };
+  if (m.n === 1) return { n: 1, mean: m.mean, sd: 0 };
+  return { n: m.n, mean: m.mean, sd: Math.sqrt(Math.max(0, m.m2 / (m.n - 1))) };
 }
 
 /** Holm's step-down adjusted p-values, in input order: monotone in the sorted order, capped at 1. */

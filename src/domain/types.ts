@@ -164,6 +164,17 @@ export interface GroupSummary {
   sd: number;
 }
 
+/** One group's finite values of one KPI as the metrics store aggregates them: enough for a GroupSummary. */
+export interface GroupMoments {
+  n: number;
+  /** 0 when n = 0. */
+  mean: number;
+  /** Sum of squared deviations from the mean (Welford's M2). */
+  m2: number;
+  /** Rows whose value is ±Infinity, left out of n, mean and m2 (NaN cannot be stored). */
+  nonFinite: number;
+}
+
 export type KpiClassification = 'Improved' | 'NonInferior' | 'Degraded' | 'Inconclusive' | 'NoData';
 
 export interface KpiEvidence {

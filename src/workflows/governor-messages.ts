@@ -33,6 +33,9 @@ export interface GovernorInput {
   settings: GovernorSettings;
 }
 
+/** The governor workflow's signature: the activities start it by name with update-with-start. */
+export type AutopilotGovernorWorkflow = (input: GovernorInput) => Promise<void>;
+
 export const pauseSignal = defineSignal<[PausePayload]>('governorPause');
 export const resumeSignal = defineSignal<[ResumePayload]>('governorResume');
 export const emergencyPauseSignal = defineSignal<[EmergencyPausePayload]>('governorEmergencyPause');

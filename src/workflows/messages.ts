@@ -7,8 +7,6 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { CycleOutcome, CyclePhase, CycleTrigger } from '../domain/records';
 import type { CanaryDecision, CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
 
-export const TASK_QUEUE_DEFAULT = 'vvtv-autopilot';
-
 export const SA_CHANNEL = defineSearchAttributeKey('VvtvChannel', SearchAttributeType.KEYWORD);
 export const SA_OUTCOME = defineSearchAttributeKey('VvtvOutcome', SearchAttributeType.KEYWORD);
 

@@ -1,5 +1,4 @@
 import type { Logger } from '../../observability/logger';
-import { logLevel } from './log-alerter';
 import { SEVERITY_RANK, type Alert, type Alerter, type AlertSink, type Severity } from './types';
 
 export interface AlertRouterOptions {
@@ -11,6 +10,9 @@ export interface AlertRouterOptions {
   minSeverity?: () => Severity;
   now?: () => Date;
 }
+
+const logLevel = (alert: Alert): 'error' | 'warn' | 'info' =>
+  alert.severity === 'critical' ? 'error' : alert.severity === 'warning' ? 'warn' : 'info';
 
 export interface AlertStats {
   raised: number;

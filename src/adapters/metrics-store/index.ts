@@ -1,2 +1,2 @@
 export { SqliteMetricsStore } from './sqlite-metrics-store';
-export type { MetricRow, MetricPoint, MetricsStore, WindowQuery, HourBucket } from './sqlite-metrics-store';
+export type { MetricRow, MetricPoint, MetricsStore, WindowQuery, HourBucket, CanaryWindowQuery } from './sqlite-metrics-store';

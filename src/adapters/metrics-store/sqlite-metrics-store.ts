@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Group } from '../../domain/types';
+import type { Group, GroupMoments } from '../../domain/types';
 
 /** One business_metrics row; `context` is stored as JSON and always names the channel. */
 export interface MetricRow {
@@ -37,11 +37,22 @@ export interface WindowQuery {
   canaryId?: string;
 }
 
+/** One KPI of a running canary: its own rows against the control group's, over [from, to). */
+export interface CanaryWindowQuery {
+  channel: string;
+  metricType: string;
+  from: string;
+  to: string;
+  canaryId: string;
+}
+
 /** The metrics store as the autopilot sees it, in domain terms. */
 export interface MetricsStore {
   insert(rows: MetricRow[]): void;
   window(q: WindowQuery): MetricPoint[];
   hourly(q: WindowQuery): HourBucket[];
+  /** Moments of both groups, aggregated in the store (3.2); a group without rows has n = 0. */
+  canaryMoments(q: CanaryWindowQuery): Record<Group, GroupMoments>;
   count(channel: string): number;
   close(): void;
 }
@@ -55,6 +66,7 @@ export class SqliteMetricsStore implements MetricsStore {
   private readonly insertStmt: Database.Statement;
   private readonly windowStmt: Database.Statement;
   private readonly hourlyStmt: Database.Statement;
+  private readonly momentsStmt: Database.Statement;
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -92,6 +104,32 @@ export class SqliteMetricsStore implements MetricsStore {
         AND (@group IS NULL OR json_extract(context, '$.group') = @group)
         AND (@canaryId IS NULL OR json_extract(context, '$.canary_id') = @canaryId)
       GROUP BY hour ORDER BY hour`);
+    // Two passes over the window's rows, read once: each group's mean, then the squared
+    // deviations from it (a one-pass sum of squares loses the variance to cancellation when
+    // |mean| ≫ sd). `abs(value) < 9e999` is Number.isFinite: 9e999 reads as +Infinity.
+    const group = (g: Group, what: string) => `CASE WHEN grp = '${g}' AND finite THEN ${what} END`;
+    const deviation = (g: Group) => group(g, `(v - m.${g}Mean) * (v - m.${g}Mean)`);
+    this.momentsStmt = this.db.prepare(`
+      WITH w AS MATERIALIZED (
+        SELECT CASE json_extract(context, '$.group')
+                 WHEN 'control' THEN 'control'
+                 WHEN 'canary' THEN CASE WHEN json_extract(context, '$.canary_id') = @canaryId THEN 'canary' END
+               END AS grp,
+               value AS v, abs(value) < 9e999 AS finite
+        FROM business_metrics
+        WHERE metric_type = @metricType AND timestamp >= @from AND timestamp < @to
+          AND json_extract(context, '$.channel') = @channel
+      ),
+      m AS MATERIALIZED (
+        SELECT count(${group('control', '1')}) AS controlN, avg(${group('control', 'v')}) AS controlMean,
+               count(${group('canary', '1')}) AS canaryN, avg(${group('canary', 'v')}) AS canaryMean,
+               count(CASE WHEN grp = 'control' AND NOT finite THEN 1 END) AS controlNonFinite,
+               count(CASE WHEN grp = 'canary' AND NOT finite THEN 1 END) AS canaryNonFinite
+        FROM w
+      )
+      SELECT m.controlN, coalesce(m.controlMean, 0) AS controlMean, total(${deviation('control')}) AS controlM2, m.controlNonFinite,
+             m.canaryN, coalesce(m.canaryMean, 0) AS canaryMean, total(${deviation('canary')}) AS canaryM2, m.canaryNonFinite
+      FROM m LEFT JOIN w`);
   }
 
   insert(rows: MetricRow[]): void {
@@ -107,6 +145,13 @@ export class SqliteMetricsStore implements MetricsStore {
 
   hourly(q: WindowQuery): HourBucket[] {
     return this.hourlyStmt.all({ ...q, group: q.group ?? null, canaryId: q.canaryId ?? null }) as HourBucket[];
+  }
+
+  canaryMoments(q: CanaryWindowQuery): Record<Group, GroupMoments> {
+    const { channel, metricType, from, to, canaryId } = q;
+    const r = this.momentsStmt.get({ channel, metricType, from, to, canaryId }) as Record<string, number>;
+    const of = (g: Group): GroupMoments => ({ n: r[`${g}N`]!, mean: r[`${g}Mean`]!, m2: r[`${g}M2`]!, nonFinite: r[`${g}NonFinite`]! });
+    return { control: of('control'), canary: of('canary') };
   }
 
   count(channel: string): number {

@@ -126,15 +126,3 @@ describe('analyzeMetrics (1.2, 1.3)', () => {
     expect(k.vsPreviousDays!.relChange).toBeCloseTo(0.1, 9);
   });
 });
-
-describe('exportBoundsJson (2.1)', () => {
-  it('exports every parameter with its hard limits and the adjustment history', async () => {
-    const { acts } = setup();
-    for (const n of [1, 2, 3]) await acts.updateBoundsAfterCycle({ channel: 'main', outcome: 'rolled_back', changes: [tempChange], at: day(n) });
-    const e = await acts.exportBoundsJson({ channel: 'main' });
-    expect(e.parameters.map((p) => p.parameter).sort()).toEqual(['epsilon', 'plan_selection_bias', 'temperature', 'top_k']);
-    expect(e.parameters.find((p) => p.parameter === 'temperature')).toMatchObject({ hardMin: 0.1, hardMax: 2 });
-    expect(e.adjustments.map((a) => a.kind)).toContain('contract');
-    expect(JSON.parse(JSON.stringify(e))).toEqual(e);
-  });
-});

@@ -1,5 +1,8 @@
 import { ValidationError } from '../../../src/config/errors';
-import { validateMayRun, validateOverride, validatePause, validateReport } from '../../../src/workflows/governor-messages';
+import { autopilotGovernor } from '../../../src/workflows/governor';
+import {
+  validateMayRun, validateOverride, validatePause, validateReport, type AutopilotGovernorWorkflow,
+} from '../../../src/workflows/governor-messages';
 import { settings } from './fixtures';
 
 const problems = (fn: () => void): string[] => {
@@ -41,5 +44,12 @@ describe('governor payload checks', () => {
   it('refuses a non-object payload and a pause without a reason', () => {
     expect(problems(() => validateMayRun(null))).toEqual(['(root): expected an object']);
     expect(problems(() => validatePause({ by: 'ops' }))).toEqual(['reason: expected a non-empty string']);
+  });
+});
+
+describe('the governor workflow as its starters see it', () => {
+  it('has the name and the signature the governor activities start it with', () => {
+    const started: AutopilotGovernorWorkflow = autopilotGovernor; // fails to compile when the signatures part
+    expect(started.name).toBe('autopilotGovernor');
   });
 });

@@ -1,4 +1,5 @@
-import { summarize, welch } from '../../../src/domain/statistics';
+import { summaryFromMoments, welch } from '../../../src/domain/statistics';
+import { summarize } from './reference';
 
 /**
  * Known answer: R's `sleep` data set (Cushny & Peebles 1905, as printed by Student 1908), the
@@ -12,7 +13,7 @@ import { summarize, welch } from '../../../src/domain/statistics';
 const group1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];
 const group2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4];
 
-describe('summarize', () => {
+describe('summarize (the row-by-row reference)', () => {
   it('gives n, mean and the sample (n - 1) standard deviation', () => {
     const s = summarize([2, 4, 4, 4, 5, 5, 7, 9]);
     expect(s.n).toBe(8);
@@ -28,6 +29,21 @@ describe('summarize', () => {
     expect(summarize([])).toEqual({ n: 0, mean: 0, sd: 0 });
     expect(summarize([NaN])).toEqual({ n: 0, mean: 0, sd: 0 });
     expect(summarize([3])).toEqual({ n: 1, mean: 3, sd: 0 });
+  });
+});
+
+describe('summaryFromMoments', () => {
+  it('gives the sample (n - 1) standard deviation from M2', () => {
+    expect(summaryFromMoments({ n: 8, mean: 5, m2: 32 })).toEqual({ n: 8, mean: 5, sd: Math.sqrt(32 / 7) });
+  });
+
+  it('handles no rows and a single row without NaN, like the values themselves', () => {
+    expect(summaryFromMoments({ n: 0, mean: 0, m2: 0 })).toEqual(summarize([]));
+    expect(summaryFromMoments({ n: 1, mean: 3, m2: 0 })).toEqual(summarize([3]));
+  });
+
+  it('never takes the square root of a negative rounding error', () => {
+    expect(summaryFromMoments({ n: 3, mean: 1, m2: -1e-18 }).sd).toBe(0);
   });
 });
 

@@ -1,0 +1,23 @@
+/**
+ * What the canary judge decides from: the KPIs, both groups' summaries per KPI and the error
+ * budget's settings. Shared by the judge (canary-judge.ts) and its error control (error-control.ts).
+ */
+import type { CsTuning } from './statistics';
+import type { GroupSummary, KpiDef } from './types';
+
+export interface JudgeInput {
+  kpis: KpiDef[];
+  groups: Record<string, { control: GroupSummary; canary: GroupSummary } | undefined>;
+  /** e.g. 0.95; alpha = 1 - confidenceLevel. */
+  confidenceLevel: number;
+  /** Relative margin, e.g. 0.02: goal-signed relative CI lower bound above -margin = non-inferior. */
+  nonInferiorityMargin: number;
+  minSamplesPerGroup: number;
+  isFinalCheck: boolean;
+  /** Interim confidence-sequence tuning; DEFAULT_CS_TUNING when absent. */
+  csTuning?: CsTuning;
+  /** Share of alpha given to the Proceed family (the Rollback family gets the rest); 0.5 by default. */
+  proceedShare?: number;
+  /** Share of each family's alpha spent by the interim sequence; the final test gets the rest. */
+  interimShare?: number;
+}
