@@ -34,7 +34,7 @@
  * spending (interimShare 0): Welch, one-sided, the Proceed family (primary) and the Rollback
  * family (all KPIs, Holm) at alpha/2 each.
  *
- * Tuning (see canary-judge.ts for the error control). Scanned with 2000 runs:
+ * Tuning (see canary/judge.ts for the error control). Scanned with 2000 runs:
  *   interimShare 0.5, tau 0.15: A/A 4.1 %, power at MDE 76.4 %, stop at 2×MDE 22.4 min
  *   interimShare 0.4, tau 0.15: A/A 4.1 %, power 77.1 %, stop 23.3 min      ← default
  *   interimShare 0.5, tau 0.12: A/A 4.1 %, power 77.2 %, stop 23.6 min
@@ -44,7 +44,7 @@
  * judge (Holm over all KPIs, two-sided) had power 71.7 % at the MDE: the primary was tested at
  * alpha/2. Rates carry a 95 % Wilson interval (`…CI`): with 2000 runs ±1 % around 5 %.
  */
-import { DEFAULT_INTERIM_SHARE, judgeCanary, type JudgeInput } from '../src/domain/canary-judge';
+import { DEFAULT_INTERIM_SHARE, judgeCanary, type JudgeInput } from '../src/domain/canary';
 import { DEFAULT_CS_TUNING } from '../src/domain/statistics';
 import type { CanaryVerdict, GroupSummary, KpiDef } from '../src/domain/types';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';

@@ -19,7 +19,7 @@ import { SA_STATE, governorStatusQuery, governorWorkflowId, type GovernorStatus 
 import { governorSettings } from './governor/settings';
 import type { OperatorRollbackInput } from './workflows/operator';
 import type { RollbackResult } from './activities';
-import { depositBypassToken } from './activities/bypass-box';
+import { depositBypassToken } from './adapters/bypass-box';
 import type { GovernorReading } from './readmodel';
 
 export async function connectClient(address: string, namespace: string, connectTimeoutMs?: number): Promise<Client> {

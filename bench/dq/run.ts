@@ -7,7 +7,7 @@
  */
 import { analyzeWindow, type HourAggregate } from '../../src/domain/analysis';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, type BoundsPolicy } from '../../src/domain/bounds';
-import { judgeCanary } from '../../src/domain/canary-judge';
+import { judgeCanary } from '../../src/domain/canary';
 import { gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
 import { proposeChanges } from '../../src/domain/optimizer/rules';
@@ -15,9 +15,9 @@ import { DEFAULT_RULES } from '../../src/config/rules';
 import type { CanaryVerdict, KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../../src/domain/types';
 import { Simulator, type HarmfulRegion, type MetricRow } from '../../src/simulator';
 import { predictionError } from '../../src/activities/canary';
-import { expireDue, mayRun } from '../../src/domain/governor-control';
-import { reportOutcome } from '../../src/domain/governor-outcome';
-import { governorMode, initialGovernorState, type GovernorSettings } from '../../src/domain/governor-state';
+import { expireDue, mayRun } from '../../src/domain/governor';
+import { reportOutcome } from '../../src/domain/governor';
+import { governorMode, initialGovernorState, type GovernorSettings } from '../../src/domain/governor';
 import { cardOf, GroupAccumulator, HourlyStore, type Truth, type Values } from './world';
 
 export interface Scenario {

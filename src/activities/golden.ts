@@ -5,16 +5,16 @@ import type { SelectionParams } from '../config/card';
 import { ValidationError, parseOrThrow } from '../config/errors';
 import { storePath } from '../config/load';
 import type { AutopilotConfig } from '../config/schema';
-import { GoldenCache, defaultGoldenPath, loadGoldenSets, runGolden, type FailureAnalysis, type GoldenRunResult, type GoldenStatus } from '../golden';
+import { GoldenCache, defaultGoldenPath, loadGoldenSets, runGolden, type FailureAnalysis, type GoldenRunResult } from '../golden';
 import { SelectionParamsSchema } from '../golden/model';
 import type { GoldenGateResult as DomainGoldenGateResult } from '../domain/records';
 import { guard, type Deps } from './deps';
-import { takeBypassToken } from './bypass-box';
+import { takeBypassToken } from '../adapters/bypass-box';
 
 export interface GoldenBypass {
   /**
    * The operator's token; only its sha256 is compared, it is never stored or logged. Workflows
-   * leave it out: the activity then takes it from the bypass drop box (bypass-box.ts), so the
+   * leave it out: the activity then takes it from the bypass drop box (adapters/bypass-box), so the
    * token never enters workflow history.
    */
   token?: string;

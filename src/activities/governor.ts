@@ -3,8 +3,8 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { CycleOutcome } from '../adapters/state-store';
 import type { Alert } from '../adapters/alerts';
 import { ValidationError } from '../config/errors';
-import type { DriftEvent, ReportedOutcome } from '../domain/drift';
-import type { GovernorAlert } from '../domain/governor-state';
+import type { DriftEvent, ReportedOutcome } from '../domain/governor';
+import type { GovernorAlert } from '../domain/governor';
 import { governorSettings } from '../governor/settings';
 import { SA_CHANNEL } from '../workflows/messages';
 import {

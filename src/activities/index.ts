@@ -4,7 +4,9 @@ import { createGoldenActivities } from './golden';
 import { createRollbackActivities } from './rollback';
 import { createGovernorActivities } from './governor';
 import { createTriageActivities } from './triage';
-import { createOptimizerActivities } from './optimizer';
+import { createAnalysisActivities } from './analysis';
+import { createBoundsActivities } from './bounds';
+import { createCardActivities } from './card';
 import type { Client } from '@temporalio/client';
 import type { Deps } from './deps';
 
@@ -26,7 +28,9 @@ export const createActivities = (deps: Deps, client: Client) => ({
   ...createRollbackActivities(deps),
   ...createGovernorActivities({ ...deps, client }),
   ...createTriageActivities(deps),
-  ...createOptimizerActivities(deps),
+  ...createAnalysisActivities(deps),
+  ...createBoundsActivities(deps),
+  ...createCardActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -4,7 +4,7 @@
  * audit log, drift events and triage reports. The ports in ports.ts store and read these.
  * No Node imports: workflow code uses these types.
  */
-import type { MayRunAnswer } from './governor-control';
+import type { MayRunAnswer } from './governor';
 import type {
   BoundsAdjustmentRecord, BoundsDecision, CanaryDecision, CanaryVerdict, ParameterChange, WindowAnalysis,
 } from './types';

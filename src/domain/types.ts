@@ -203,7 +203,7 @@ export interface KpiEvidence {
   /**
    * On the scale of alpha (significant ⟺ adjustedP < 1 − confidenceLevel): the smaller of
    * adjustedPBetter and adjustedPWorse, each divided by the level its family tests it at and
-   * multiplied by alpha. See canary-judge.ts for the two families.
+   * multiplied by alpha. See canary/judge.ts for the two families.
    */
   adjustedP: number;
   classification: KpiClassification;
@@ -225,7 +225,7 @@ export interface KpiEvidence {
   harmRelCI?: [number, number];
 }
 
-/** How the judge spends alpha (1 − confidenceLevel): two directional families, see canary-judge.ts. */
+/** How the judge spends alpha (1 − confidenceLevel): two directional families, see canary/judge.ts. */
 export interface ErrorControl {
   alpha: number;
   /** Share of each family's alpha that sets the interim sequences' nominal (Ville) level. */

@@ -1,5 +1,5 @@
 import type { AutopilotConfig } from '../config/schema';
-import type { GovernorSettings } from '../domain/governor-state';
+import type { GovernorSettings } from '../domain/governor';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,5 +1,5 @@
 /** Text renderings of the read model, shared by vvtvctl and the `npm start` demo printout. */
-import type { RollbackRate } from '../domain/drift';
+import type { RollbackRate } from '../domain/governor';
 import type { TrajectoryPoint, VerdictRow } from './cycle';
 import type { ControlView, PauseView } from './governor';
 

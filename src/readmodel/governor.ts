@@ -2,7 +2,7 @@
  * The governor's numbers and pause as operators read them (4.1-4.5, 9.1). The governor itself is
  * the authority: when it answers its status query, its numbers and pause are shown as they are.
  * When it cannot be asked, the numbers are recomputed from the stores with the governor's own
- * functions (src/domain/drift.ts) and settings, so every reader gives the same figure.
+ * functions (src/domain/governor/drift.ts) and settings, so every reader gives the same figure.
  */
 import type { Deps } from '../activities/deps';
 import {
@@ -14,8 +14,8 @@ import {
   type ErrorP50,
   type OutcomeEntry,
   type RollbackRate,
-} from '../domain/drift';
-import type { GovernorMode, GovernorStatus, PauseSource } from '../domain/governor-state';
+} from '../domain/governor';
+import type { GovernorMode, GovernorStatus, PauseSource } from '../domain/governor';
 import { governorSettings } from '../governor/settings';
 
 export const PREDICTION_ERROR_METRIC = 'autopilot_pred_vs_real_error';

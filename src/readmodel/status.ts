@@ -2,8 +2,8 @@
 import type { Deps } from '../activities/deps';
 import type { CanaryRecord, CycleRecord } from '../domain/records';
 import { getPath } from '../config/card';
-import { rollbackRate, type RollbackRate } from '../domain/drift';
-import type { BoundsOverride } from '../domain/governor-state';
+import { rollbackRate, type RollbackRate } from '../domain/governor';
+import type { BoundsOverride } from '../domain/governor';
 import type { ParameterBounds } from '../domain/types';
 import { controlView, governorNumbers, storedOutcomes, type ControlView, type GovernorNumbers, type GovernorReading } from './governor';
 

@@ -1,5 +1,5 @@
 import { CancellationScope, condition, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import { judgeCanary } from '../domain/canary-judge';
+import { judgeCanary } from '../domain/canary';
 import type { CanaryDecision, CanaryVerdict } from '../domain/types';
 import { operationActivities, type WorkflowActivities } from './proxies';
 import {

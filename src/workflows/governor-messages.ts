@@ -6,21 +6,21 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ValidationError } from '../config/errors';
-import { REPORTED_OUTCOMES } from '../domain/drift';
-import type { GovernorSettings, GovernorState, GovernorStatus } from '../domain/governor-state';
+import { REPORTED_OUTCOMES } from '../domain/governor';
+import type { GovernorSettings, GovernorState, GovernorStatus } from '../domain/governor';
 import type {
   ClearOverridePayload, ConfigFlagPayload, EmergencyPausePayload, MayRunAnswer, MayRunRequest, OverrideBoundsPayload,
   PausePayload, RegisterCanaryAnswer, RegisterCanaryRequest, ResumePayload,
-} from '../domain/governor-control';
-import type { OutcomeAnswer, OutcomeReport } from '../domain/governor-outcome';
+} from '../domain/governor';
+import type { OutcomeAnswer, OutcomeReport } from '../domain/governor';
 
-export type { GovernorSettings, GovernorState, GovernorStatus, GovernorMode, BoundsOverride, PauseState, PauseSource, DriftModeState } from '../domain/governor-state';
+export type { GovernorSettings, GovernorState, GovernorStatus, GovernorMode, BoundsOverride, PauseState, PauseSource, DriftModeState } from '../domain/governor';
 export type {
   ClearOverridePayload, ConfigFlagPayload, EmergencyPausePayload, MayRunAnswer, MayRunRequest, OverrideBoundsPayload,
   PausePayload, RegisterCanaryAnswer, RegisterCanaryRequest, ResumePayload,
-} from '../domain/governor-control';
-export type { OutcomeAnswer, OutcomeReport } from '../domain/governor-outcome';
-export type { DriftEvent } from '../domain/drift';
+} from '../domain/governor';
+export type { OutcomeAnswer, OutcomeReport } from '../domain/governor';
+export type { DriftEvent } from '../domain/governor';
 
 export const SA_STATE = defineSearchAttributeKey('VvtvState', SearchAttributeType.KEYWORD);
 

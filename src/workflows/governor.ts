@@ -12,9 +12,9 @@ import {
 import type { GovernorActivities } from '../activities/governor';
 import {
   clearOverride, configFlag, emergencyPause, expireDue, mayRun, nextDeadlineMs, operatorPause, registerCanary, resume, setOverride,
-} from '../domain/governor-control';
-import { reportOutcome } from '../domain/governor-outcome';
-import { governorMode, governorStatus, initialGovernorState, reject, type GovernorEffect, type GovernorMode } from '../domain/governor-state';
+} from '../domain/governor';
+import { reportOutcome } from '../domain/governor';
+import { governorMode, governorStatus, initialGovernorState, reject, type GovernorEffect, type GovernorMode } from '../domain/governor';
 import { SA_CHANNEL, emergencyStopSignal } from './messages';
 import {
   SA_STATE, clearOverrideSignal, configFlagSignal, emergencyPauseSignal, governorStatusQuery, mayRunUpdate, overrideBoundsSignal,

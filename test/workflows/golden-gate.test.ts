@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness, ROOT } from '../support/harness';
 import { startCycle } from '../../src/client';
-import { depositBypassToken } from '../../src/activities/bypass-box';
+import { depositBypassToken } from '../../src/adapters/bypass-box';
 import { cycleWorkflowId } from '../../src/workflows/messages';
 
 const TOKEN = 'operator-secret-token-42';

@@ -9,8 +9,8 @@ import { createGovernorActivities } from '../../src/activities/governor';
 import { AlertRouter, AlertmanagerSink, WebhookSink } from '../../src/adapters/alerts';
 import { startCycle } from '../../src/client';
 import { ConfigWatcher, governorSettings } from '../../src/governor';
-import type { ReportedOutcome } from '../../src/domain/drift';
-import type { GovernorSettings } from '../../src/domain/governor-state';
+import type { ReportedOutcome } from '../../src/domain/governor';
+import type { GovernorSettings } from '../../src/domain/governor';
 import { canaryDecisionSignal, canaryWorkflowId } from '../../src/workflows/messages';
 import {
   SA_STATE, emergencyPauseSignal, governorStatusQuery, governorWorkflowId, mayRunUpdate, overrideBoundsSignal, pauseSignal, reportOutcomeUpdate,

@@ -24,7 +24,7 @@
  * (predicted 0.3-0.75, observed 18 of 20): see the Findings in bench/decision-quality.ts.
  */
 import { probit } from 'simple-statistics';
-import { normalCdf } from '../sequential';
+import { normalCdf } from '../canary';
 import type { KpiAnalysis, KpiDef, WindowAnalysis } from '../types';
 import type { CanaryPlan, Prediction } from './types';
 

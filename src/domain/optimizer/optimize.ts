@@ -28,7 +28,7 @@
  */
 import { validateChange, directionBackoff, DEFAULT_BOUNDS_POLICY, type DirectionEvent } from '../bounds';
 import { effectiveRange, snapValue } from '../parameters';
-import { normalCdf } from '../sequential';
+import { normalCdf } from '../canary';
 import type { ChangeType, ParamDef, ParameterChange } from '../types';
 import { fitModel, predict, slopeUncertainty, type FittedModel } from './model';
 import { forecastCanary, predictObjective, canarySe, type ObjectivePrediction } from './objective';

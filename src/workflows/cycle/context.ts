@@ -1,6 +1,6 @@
 /** What the cycle's steps share: its identity, settings, activities and the record they fill. */
 import type { CycleSettings } from '../../activities';
-import type { MayRunAnswer } from '../../domain/governor-control';
+import type { MayRunAnswer } from '../../domain/governor';
 import type { CurrentCard, CycleOutcome, CyclePhase, CycleReport } from '../../domain/records';
 import type { DecisionKind } from '../../domain/records';
 import type { CanaryVerdict, ParameterChange } from '../../domain/types';

@@ -5,8 +5,8 @@ import pino from 'pino';
 import YAML from 'yaml';
 import { run } from '../../support/cli';
 import { openRuntime } from '../../../src/runtime';
-import { governorStatus, initialGovernorState } from '../../../src/domain/governor-state';
-import { reportOutcome } from '../../../src/domain/governor-outcome';
+import { governorStatus, initialGovernorState } from '../../../src/domain/governor';
+import { reportOutcome } from '../../../src/domain/governor';
 import { governorSettings } from '../../../src/governor/settings';
 import { loadConfig } from '../../../src/config/load';
 

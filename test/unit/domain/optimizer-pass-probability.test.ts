@@ -4,9 +4,9 @@
  * to N(predicted effect, model sd² + the planned canary's se²). Checked against the rule in closed
  * form and against judgeCanary itself on simulated canaries.
  */
-import { judgeCanary } from '../../../src/domain/canary-judge';
+import { judgeCanary } from '../../../src/domain/canary';
 import { proceedProbability, type CanaryPlan } from '../../../src/domain/optimizer';
-import { normalCdf } from '../../../src/domain/sequential';
+import { normalCdf } from '../../../src/domain/canary';
 import type { GroupSummary, KpiAnalysis, KpiDef, WindowAnalysis } from '../../../src/domain/types';
 
 const KPIS: KpiDef[] = [

@@ -1,7 +1,7 @@
 import {
   addDailyError, checkDriftRecovery, checkErrorStreak, checkErrorTarget, checkFailures, checkRollbackPause, checkRollbackTarget,
   errorP50, rollbackRate, type DailyError, type OutcomeEntry, type ReportedOutcome,
-} from '../../../src/domain/drift';
+} from '../../../src/domain/governor';
 import { DAY, T0, at, settings } from './fixtures';
 
 const st = settings();

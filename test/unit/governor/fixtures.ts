@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/load';
 import { governorSettings } from '../../../src/governor/settings';
-import type { GovernorSettings } from '../../../src/domain/governor-state';
+import type { GovernorSettings } from '../../../src/domain/governor';
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;

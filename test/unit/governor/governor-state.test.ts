@@ -1,7 +1,7 @@
-import { clearOverride, configFlag, emergencyPause, expireDue, mayRun, operatorPause, registerCanary, resume, setOverride } from '../../../src/domain/governor-control';
-import { reportOutcome, type OutcomeReport } from '../../../src/domain/governor-outcome';
-import { governorStatus, initialGovernorState, nextDeadlineMs, type GovernorState } from '../../../src/domain/governor-state';
-import type { ReportedOutcome } from '../../../src/domain/drift';
+import { clearOverride, configFlag, emergencyPause, expireDue, mayRun, operatorPause, registerCanary, resume, setOverride } from '../../../src/domain/governor';
+import { reportOutcome, type OutcomeReport } from '../../../src/domain/governor';
+import { governorStatus, initialGovernorState, nextDeadlineMs, type GovernorState } from '../../../src/domain/governor';
+import type { ReportedOutcome } from '../../../src/domain/governor';
 import { DAY, HOUR, T0, at, settings } from './fixtures';
 
 const st = settings();

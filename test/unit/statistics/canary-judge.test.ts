@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { judgeCanary, type JudgeInput } from '../../../src/domain/canary-judge';
+import { judgeCanary, type JudgeInput } from '../../../src/domain/canary';
 import type { GroupSummary, KpiDef } from '../../../src/domain/types';
 
 const engagement: KpiDef = { name: 'engagement', goal: 'maximize', role: 'primary', weight: 1 };

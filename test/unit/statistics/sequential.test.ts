@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { crossingProbability } from '../../../src/domain/sequential';
+import { crossingProbability } from '../../../src/domain/canary';
 
 describe('crossingProbability: what the interim confidence sequence really spends', () => {
   /**

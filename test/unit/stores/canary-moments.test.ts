@@ -6,7 +6,7 @@ import { createCanaryActivities } from '../../../src/activities/canary';
 import type { Deps } from '../../../src/activities/deps';
 import { SqliteMetricsStore, type MetricRow } from '../../../src/adapters/metrics-store';
 import { parseConfig } from '../../../src/config';
-import { judgeCanary } from '../../../src/domain/canary-judge';
+import { judgeCanary } from '../../../src/domain/canary';
 import type { Group, GroupSummary } from '../../../src/domain/types';
 import { Simulator } from '../../../src/simulator';
 import { card } from '../simulator/fixtures';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createOptimizerActivities } from '../../../src/activities/optimizer';
+import { createAnalysisActivities } from '../../../src/activities/analysis';
+import { createBoundsActivities } from '../../../src/activities/bounds';
 import type { Deps } from '../../../src/activities/deps';
 import { SqliteMetricsStore } from '../../../src/adapters/metrics-store';
 import { SqliteStateStore } from '../../../src/adapters/state-store';
@@ -19,7 +20,7 @@ function setup(nowMs = T0) {
     config: () => config, metrics, ...state, logger: pino({ level: 'silent' }), now: () => new Date(nowMs),
     cards: () => { throw new Error('not used'); }, history: {} as never, alerts: {} as never,
   } as unknown as Deps;
-  return { state, metrics, acts: createOptimizerActivities(deps) };
+  return { state, metrics, acts: { ...createAnalysisActivities(deps), ...createBoundsActivities(deps) } };
 }
 
 const tempChange = { parameter: 'temperature', oldValue: 0.5, newValue: 0.6 };

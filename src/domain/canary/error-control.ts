@@ -5,8 +5,8 @@
  */
 import type { JudgeInput } from './judge-input';
 import { crossingProbability } from './sequential';
-import { DEFAULT_CS_TUNING } from './statistics';
-import type { ErrorControl, ErrorFamily, GroupSummary, KpiDef } from './types';
+import { DEFAULT_CS_TUNING } from '../statistics';
+import type { ErrorControl, ErrorFamily, GroupSummary, KpiDef } from '../types';
 
 /** Default share of each family's alpha spent at interim checks (see the header and bench/canary-stats.ts). */
 export const DEFAULT_INTERIM_SHARE = 0.4;

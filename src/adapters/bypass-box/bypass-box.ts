@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { storePath } from '../config/load';
-import type { AutopilotConfig } from '../config/schema';
-import { writeFileAtomicSync } from '../adapters/fs-atomic';
+import { storePath } from '../../config/load';
+import type { AutopilotConfig } from '../../config/schema';
+import { writeFileAtomicSync } from '../fs-atomic';
 
 /**
  * A drop box for golden-set bypass tokens. The operator's CLI deposits the token for one cycle id

@@ -1,9 +1,9 @@
 /**
  * What the canary judge decides from: the KPIs, both groups' summaries per KPI and the error
- * budget's settings. Shared by the judge (canary-judge.ts) and its error control (error-control.ts).
+ * budget's settings. Shared by the judge (canary/judge.ts) and its error control (error-control.ts).
  */
-import type { CsTuning } from './statistics';
-import type { GroupSummary, KpiDef } from './types';
+import type { CsTuning } from '../statistics';
+import type { GroupSummary, KpiDef } from '../types';
 
 export interface JudgeInput {
   kpis: KpiDef[];

@@ -1,22 +1,17 @@
 /**
- * Activities around the decision core: past canaries as experiments for the optimizer, the
- * sliding-bounds update after a cycle (2.1-2.3) and the richer window analysis with earlier
- * days (1.2). Thin: the decisions are in src/domain.
+ * The sliding bounds' I/O (2.1-2.5): the bounds a cycle checks against with the value in force
+ * 24 h ago, the policy, and the update after a cycle. The decisions are in src/domain/bounds.ts.
  */
-import { analyzeWindow as analyze, type HourAggregate } from '../domain/analysis';
-import {
-  DEFAULT_BOUNDS_POLICY,
-  completeBounds,
-  updateBounds,
-  type BoundsPolicy,
-} from '../domain/bounds';
-import { experimentsFromCycles, type Experiment } from '../domain/optimizer';
-import type { BoundsAdjustmentRecord, KpiDef, ParameterBounds, ParameterChange, WindowAnalysis } from '../domain/types';
+import { DEFAULT_BOUNDS_POLICY, completeBounds, updateBounds, type BoundsPolicy } from '../domain/bounds';
+import type { BoundsAdjustmentRecord, ParamDef, ParameterBounds, ParameterChange } from '../domain/types';
+import { applyToCardYaml } from '../adapters/card-store';
+import type { DeploymentStatus } from '../adapters/history';
+import { getPath } from '../config/card';
 import type { AutopilotConfig } from '../config/schema';
 import { ValidationError } from '../config/errors';
 import { guard, type Deps } from './deps';
 
-const HOUR_MS = 3_600_000;
+const ACTIVE: DeploymentStatus[] = ['active', 'promoted'];
 
 /** The config's `sliding_bounds` section as the domain's BoundsPolicy. */
 export function boundsPolicyOf(config: AutopilotConfig): BoundsPolicy {
@@ -48,18 +43,49 @@ export interface UpdateBoundsResult {
   adjustments: BoundsAdjustmentRecord[];
 }
 
-export function createOptimizerActivities(deps: Deps) {
+export function createBoundsActivities(deps: Deps) {
   const now = () => (deps.now ? deps.now() : new Date());
 
   return {
-    /** Past canaries of the channel as experiments (oldest first), from the cycles' stored reports. */
-    async loadExperiments(input: { channel: string; limit?: number }): Promise<Experiment[]> {
+    /**
+     * Current sliding bounds (initialised on first use) and, per parameter, the value in force
+     * 24 h ago: the daily delta is measured from it, so manual re-runs cannot add up (2.5).
+     */
+    async loadBounds(input: { channel: string; params: ParamDef[]; current: Record<string, number> }): Promise<{
+      bounds: ParameterBounds[];
+      reference: Record<string, number>;
+    }> {
       return guard(() => {
-        const limit = input.limit ?? 60;
-        if (!Number.isInteger(limit) || limit < 1) throw new ValidationError('loadExperiments', [`limit: expected a positive integer, got ${input.limit}`]);
-        return experimentsFromCycles(
-          deps.cycleLog.list(input.channel, limit).map((cycle) => ({ cycle, canary: cycle.canary_id ? deps.canaryLog.get(cycle.canary_id) : null })),
-        );
+        const at = now();
+        const stored = deps.boundsStore.get(input.channel);
+        const bounds = completeBounds(input.params, stored, at.toISOString());
+        const fresh = bounds.filter((b) => !stored.some((s) => s.parameter === b.parameter));
+        if (fresh.length) {
+          deps.boundsStore.save(
+            input.channel,
+            bounds,
+            fresh.map((b) => ({
+              channel: input.channel, parameter: b.parameter, at: at.toISOString(), kind: 'init' as const,
+              old_min: null, old_max: null, new_min: b.min, new_max: b.max, rationale: 'initial bounds from config',
+            })),
+          );
+        }
+        const dayAgo = new Date(at.getTime() - 86_400_000).toISOString();
+        const versions = deps.history.list(input.channel, { status: [...ACTIVE, 'superseded'] }).items;
+        // newest first: the first version created at or before 24 h ago was in force then
+        const then = versions.find((v) => v.created_at <= dayAgo) ?? versions[versions.length - 1];
+        const reference: Record<string, number> = { ...input.current };
+        if (then) {
+          const old = deps.history.getVersion(input.channel, then.version_id);
+          if (old) {
+            const { card } = applyToCardYaml(old.yaml, [], 'history');
+            for (const p of input.params) {
+              const v = getPath(card, p.card_path);
+              if (typeof v === 'number') reference[p.name] = v;
+            }
+          }
+        }
+        return { bounds, reference };
       });
     },
 
@@ -99,30 +125,6 @@ export function createOptimizerActivities(deps: Deps) {
         if (adjustments.length) deps.logger.info({ channel: input.channel, adjustments }, 'sliding bounds adjusted');
         return { bounds, adjustments };
       });
-    },
-
-    /**
-     * Level, trend (with Sen's interval), change against the same hours of up to `previousDays`
-     * earlier days, and data quality of every KPI over the last window (1.2, 1.3).
-     */
-    async analyzeMetrics(input: { channel: string; windowHours: number; minSamples: number; kpis: KpiDef[]; previousDays?: number }): Promise<WindowAnalysis> {
-      const to = now();
-      const from = new Date(to.getTime() - input.windowHours * HOUR_MS);
-      const days = Math.min(7, Math.max(0, Math.floor(input.previousDays ?? 7)));
-      const since = new Date(from.getTime() - days * 24 * HOUR_MS);
-      const hours: Record<string, HourAggregate[]> = {};
-      const previous: Record<string, HourAggregate[]> = {};
-      for (const k of input.kpis) {
-        const q = { channel: input.channel, metricType: k.name };
-        hours[k.name] = deps.metrics.hourly({ ...q, from: from.toISOString(), to: to.toISOString() });
-        previous[k.name] = days > 0 ? deps.metrics.hourly({ ...q, from: since.toISOString(), to: from.toISOString() }) : [];
-      }
-      const analysis = analyze(input.channel, from.toISOString(), to.toISOString(), input.kpis, hours, { windowHours: input.windowHours, minSamples: input.minSamples }, previous);
-      // The planner's current pace (rows of the first KPI in the last 10 minutes, per hour):
-      // how many samples the coming canary will see.
-      const recentFrom = new Date(to.getTime() - 10 * 60_000).toISOString();
-      const recent = input.kpis.length ? deps.metrics.hourly({ channel: input.channel, metricType: input.kpis[0].name, from: recentFrom, to: to.toISOString() }) : [];
-      return { ...analysis, recentRatePerHour: recent.reduce((a, b) => a + b.n, 0) * 6 };
     },
   };
 }

@@ -3,7 +3,7 @@
  * category (7.2) → patterns recurring more than the threshold → patch suggestions (7.3), the
  * bounds ones ready to apply (7.5). Deterministic, no Node imports: runs inside the workflow.
  */
-import { findPatterns, suggestPatches } from './triage-suggest';
+import { findPatterns, suggestPatches } from './suggest';
 import {
   FAILURE_CATEGORIES,
   type AppliedAdjustment,
@@ -17,10 +17,10 @@ import {
   type TriageFacts,
   type TriageReport,
   type TriageSettings,
-} from './triage-types';
+} from './types';
 
-export * from './triage-types';
-export { contractSide, shiftSide, fingerprint, findPatterns, suggestPatches } from './triage-suggest';
+export * from './types';
+export { contractSide, shiftSide, fingerprint, findPatterns, suggestPatches } from './suggest';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -3,7 +3,7 @@
  * use. Pure: a contraction or shift never leaves the hard limits (2.4), never narrows the range
  * below the anti-windup floor (2.3), and never excludes the value in force.
  */
-import type { ParamDef, ParameterBounds } from './types';
+import type { ParamDef, ParameterBounds } from '../types';
 import {
   TRIAGE_DEFAULTS,
   type FailureCategory,
@@ -12,7 +12,7 @@ import {
   type TriageFacts,
   type TriagePattern,
   type TriageSettings,
-} from './triage-types';
+} from './types';
 
 const EPS = 1e-9;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

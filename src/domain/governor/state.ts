@@ -4,7 +4,7 @@
  * Every transition mutates the state it is given and returns the side effects it calls for
  * (alerts, audit records, drift-event rows, canary stops); the workflow performs them.
  */
-import type { BoundsOverride } from './parameters';
+import type { BoundsOverride } from '../parameters';
 import { pauseEndMs, effectiveStepScale, remainingPauseMs } from './backoff';
 import { errorP50, rollbackRate, trailingFailures, type DailyError, type DriftEvent, type DriftFinding, type DriftSettings, type ErrorP50, type OutcomeEntry, type RollbackRate } from './drift';
 

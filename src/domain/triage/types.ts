@@ -2,7 +2,7 @@
  * Values of the weekly incident triage (7.1-7.5). Pure data, no Node imports: bundled into the
  * triage workflow. Every count, pattern and suggestion carries the numbers that produced it.
  */
-import type { ParamDef, ParameterBounds } from './types';
+import type { ParamDef, ParameterBounds } from '../types';
 
 export type FailureCategory = 'performance' | 'stability' | 'validation' | 'canary' | 'drift';
 export const FAILURE_CATEGORIES: readonly FailureCategory[] = ['performance', 'stability', 'validation', 'canary', 'drift'];

@@ -11,7 +11,7 @@ import {
 import {
   governorMode, iso, note, openEvent, prune, resolveEvent, startPause, stepScale,
   type GovernorEffect, type GovernorMode, type GovernorSettings, type GovernorState,
-} from './governor-state';
+} from './state';
 
 export interface OutcomeReport {
   cycleId: string;

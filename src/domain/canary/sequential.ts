@@ -17,7 +17,7 @@
  * of looks. Pure and deterministic; results are memoised.
  */
 import { errorFunction } from 'simple-statistics';
-import { mixtureHalfWidth } from './statistics';
+import { mixtureHalfWidth } from '../statistics';
 
 export interface CrossingQuery {
   /** Information when monitoring starts (1/se², pooled-sd units). */

@@ -48,8 +48,8 @@
  * Degradation is checked before missing data: a KPI that is significantly worse rolls back
  * even when another KPI has no data yet.
  */
-import type { CanaryDecision, CanaryVerdict, ErrorControl, GroupSummary, KpiClassification, KpiDef, KpiEvidence, VerdictRule } from './types';
-import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from './statistics';
+import type { CanaryDecision, CanaryVerdict, ErrorControl, GroupSummary, KpiClassification, KpiDef, KpiEvidence, VerdictRule } from '../types';
+import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from '../statistics';
 import { errorControl } from './error-control';
 import type { JudgeInput } from './judge-input';
 

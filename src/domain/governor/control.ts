@@ -6,7 +6,7 @@
 import {
   governorMode, iso, nextDeadlineMs, note, reject, resolveEvent, startPause, stepScale,
   type BoundsOverride, type GovernorEffect, type GovernorMode, type GovernorSettings, type GovernorState,
-} from './governor-state';
+} from './state';
 
 export interface PausePayload { by: string; reason: string; durationMs?: number }
 export interface ResumePayload { by: string; reason: string }

@@ -1,0 +1,84 @@
+/**
+ * The live card and its versions: read and validate it (10.1), record manual edits (10.5), write
+ * a candidate version into history and mark one rejected.
+ */
+import { applyToCardYaml, parseCard } from '../adapters/card-store';
+import type { DeploymentStatus } from '../adapters/history';
+import { getPath, selectionParams, type SelectionParams } from '../config/card';
+import { ValidationError } from '../config/errors';
+import type { CurrentCard } from '../domain/records';
+import type { ParameterChange } from '../domain/types';
+import { guard, type Deps } from './deps';
+
+const ACTIVE: DeploymentStatus[] = ['active', 'promoted'];
+
+export function createCardActivities(deps: Deps) {
+  const now = () => (deps.now ? deps.now() : new Date());
+
+  return {
+    /**
+     * Loads and validates the live card (10.1) and makes sure history knows it: the first card is
+     * stored as `bootstrap`, a card edited by hand since the last version as `manual` (10.5).
+     */
+    async readCard(input: { channel: string }): Promise<CurrentCard> {
+      return guard(() => {
+        const store = deps.cards(input.channel);
+        const loaded = store.load();
+        const params = deps.config().parameters;
+        const values: Record<string, number> = {};
+        for (const p of params) {
+          const v = getPath(loaded.card, p.card_path);
+          if (typeof v !== 'number') throw new ValidationError(store.path, [`${p.card_path}: expected a number for parameter ${p.name}`]);
+          values[p.name] = v;
+        }
+        const latest = deps.history.latest(input.channel, { status: ACTIVE });
+        let versionId = latest?.version_id;
+        if (!latest || latest.sha256 !== loaded.sha256) {
+          const meta = deps.history.storeVersion(input.channel, loaded.yaml, {
+            parent: latest?.version_id ?? null,
+            source: latest ? 'manual' : 'bootstrap',
+            changes: [],
+            rationale: latest ? 'card edited outside the autopilot; recorded as found' : 'first card seen by the autopilot',
+            deployment: { status: 'active', updated_at: now().toISOString() },
+          });
+          if (latest) deps.history.updateDeployment(input.channel, latest.version_id, { ...latest.deployment, status: 'superseded', updated_at: now().toISOString() });
+          versionId = meta.version_id;
+        }
+        return { sha256: loaded.sha256, values, versionId: versionId! };
+      });
+    },
+
+    /** Writes the candidate card into history (status `canary`); idempotent per cycle. */
+    async prepareVersion(input: { channel: string; cycleId: string; parentVersionId: string; changes: ParameterChange[] }): Promise<{
+      versionId: string;
+      sha256: string;
+      /** The candidate's selection parameters (what the golden set runs with). */
+      params: SelectionParams;
+    }> {
+      return guard(() => {
+        const existing = deps.history.list(input.channel, { limit: 50 }).items.find((v) => v.cycle_id === input.cycleId);
+        if (existing) {
+          const stored = deps.history.getVersion(input.channel, existing.version_id)!;
+          return { versionId: existing.version_id, sha256: existing.sha256, params: selectionParams(parseCard(stored.yaml, 'history').card) };
+        }
+        const store = deps.cards(input.channel);
+        const current = store.load();
+        const next = applyToCardYaml(current.yaml, input.changes.map((c) => ({ cardPath: c.cardPath, value: c.newValue })), `${store.path} (proposed)`);
+        const meta = deps.history.storeVersion(input.channel, next.yaml, {
+          parent: input.parentVersionId,
+          source: 'autopilot',
+          changes: input.changes,
+          rationale: input.changes.map((c) => `${c.parameter} ${c.oldValue} → ${c.newValue}: ${c.rationale}`).join('; '),
+          cycle_id: input.cycleId,
+          deployment: { status: 'canary', updated_at: now().toISOString() },
+        });
+        return { versionId: meta.version_id, sha256: meta.sha256, params: selectionParams(next.card) };
+      });
+    },
+
+    /** Marks a candidate version that never reached the canary (golden set failed). */
+    async rejectVersion(input: { channel: string; versionId: string; note: string }): Promise<void> {
+      deps.history.updateDeployment(input.channel, input.versionId, { status: 'rejected', updated_at: now().toISOString(), note: input.note });
+    },
+  };
+}

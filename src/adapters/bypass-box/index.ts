@@ -1,0 +1,1 @@
+export { depositBypassToken, takeBypassToken } from './bypass-box';

@@ -1,0 +1,3 @@
+/** The canary judge (3.2-3.4): per-KPI evidence, error control, the always-valid sequence. */
+export * from './judge';
+export * from './sequential';
