@@ -140,9 +140,15 @@ interface RunOutcome {
 
 function input(groups: JudgeInput['groups'], isFinalCheck: boolean, peeks = true): JudgeInput {
   return {
-    kpis: KPIS, groups, isFinalCheck,
-    confidenceLevel: opts.confidence, nonInferiorityMargin: opts.margin, minSamplesPerGroup: opts.minSamples,
-    csTuning: { tau: opts.tau }, interimShare: peeks ? opts.interimShare : 0, proceedShare: opts.proceedShare,
+    kpis: KPIS,
+    groups,
+    isFinalCheck,
+    confidenceLevel: opts.confidence,
+    nonInferiorityMargin: opts.margin,
+    minSamplesPerGroup: opts.minSamples,
+    csTuning: { tau: opts.tau },
+    interimShare: peeks ? opts.interimShare : 0,
+    proceedShare: opts.proceedShare,
   };
 }
 
@@ -214,7 +220,10 @@ function stats(verdicts: CanaryVerdict[], minutes: number[], nullTrue: boolean):
     falseDecisionRate: share(nullTrue ? isFalseUnderNull : (v) => v.decision === 'Rollback'),
     falseDecisionRateCI: wilson(share(nullTrue ? isFalseUnderNull : (v) => v.decision === 'Rollback'), n),
     power: share((v) => v.decision === 'Proceed' && v.rule === 'primary_improved'),
-    powerCI: wilson(share((v) => v.decision === 'Proceed' && v.rule === 'primary_improved'), n),
+    powerCI: wilson(
+      share((v) => v.decision === 'Proceed' && v.rule === 'primary_improved'),
+      n,
+    ),
     proceedNonInferior: share((v) => v.rule === 'primary_non_inferior'),
     rollback: share((v) => v.decision === 'Rollback'),
     inconclusive: share((v) => v.decision === 'Inconclusive'),
@@ -238,8 +247,16 @@ function wilson(p: number, n: number): [number, number] {
 function scenario(name: string, effect: number, seedBase: number) {
   const outcomes: RunOutcome[] = [];
   for (let r = 0; r < opts.runs; r++) outcomes.push(simulateRun((seedBase + r * 7919) >>> 0, effect, name === 'aa'));
-  const judge = stats(outcomes.map((o) => o.judge), outcomes.map((o) => o.judgeMinute), effect === 0);
-  const fixed = stats(outcomes.map((o) => o.fixed), outcomes.map(() => opts.minutes), effect === 0);
+  const judge = stats(
+    outcomes.map((o) => o.judge),
+    outcomes.map((o) => o.judgeMinute),
+    effect === 0,
+  );
+  const fixed = stats(
+    outcomes.map((o) => o.fixed),
+    outcomes.map(() => opts.minutes),
+    effect === 0,
+  );
   const naive = name === 'aa' ? { naivePeekingWelchFalseDecisionRate: round(outcomes.filter((o) => o.naiveFalse).length / opts.runs) } : {};
   return { effect: round(effect, 6), relativeEffect: round(effect / opts.mean, 6), judge, fixedHorizon: fixed, ...naive };
 }
@@ -271,8 +288,12 @@ function main(): void {
   const out = {
     config: { ...opts, kpis: KPIS.map((k) => `${k.name}:${k.role}:${k.goal}`) },
     mde: {
-      absolute: round(m.mde, 6), relative: round(m.mde / opts.mean, 6), alpha: round(alpha, 6), power: 0.8,
-      expectedN: { control: m.nControl, canary: m.nCanary }, welchDf: round(m.df, 1),
+      absolute: round(m.mde, 6),
+      relative: round(m.mde / opts.mean, 6),
+      alpha: round(alpha, 6),
+      power: 0.8,
+      expectedN: { control: m.nControl, canary: m.nCanary },
+      welchDf: round(m.df, 1),
       note: 'analytic, single fixed-horizon Welch test at the expected sample sizes',
     },
     scenarios: { aa, mde: atMde, twoMde: at2Mde },

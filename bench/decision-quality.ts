@@ -81,7 +81,13 @@ const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 
 const SCENARIOS: Record<string, Omit<Scenario, 'seed'>> = {
   stable: { name: 'stable', noise: 0.05, drift: 0, outageDays: [] },
   drift: { name: 'drift', noise: 0.05, drift: 0.0006, outageDays: [] },
-  harmful: { name: 'harmful', noise: 0.05, drift: 0, harmfulRegion: { parameter: 'temperature', above: 0.85, severity: 0.3 }, outageDays: [] },
+  harmful: {
+    name: 'harmful',
+    noise: 0.05,
+    drift: 0,
+    harmfulRegion: { parameter: 'temperature', above: 0.85, severity: 0.3 },
+    outageDays: [],
+  },
   noise: { name: 'noise', noise: 0.2, drift: 0, outageDays: [] },
   outage: { name: 'outage', noise: 0.05, drift: 0, outageDays: [3, 4, 12] },
 };
@@ -89,16 +95,32 @@ const SCENARIOS: Record<string, Omit<Scenario, 'seed'>> = {
 function settings(): RunSettings {
   const s = config.sliding_bounds;
   return {
-    days: opts.days, slotsPerHour: opts.slotsPerHour, canarySlots: opts.canarySlots, canaryChecks: opts.canaryChecks,
-    kpis: config.kpis, params: config.parameters,
+    days: opts.days,
+    slotsPerHour: opts.slotsPerHour,
+    canarySlots: opts.canarySlots,
+    canaryChecks: opts.canaryChecks,
+    kpis: config.kpis,
+    params: config.parameters,
     start: { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 },
     canary: {
-      trafficShare: config.canary.traffic_percentage, confidenceLevel: config.canary.confidence_level, margin: config.canary.non_inferiority_margin,
-      minSamples: config.canary.min_samples_per_group, durationMinutes: config.canary.duration_minutes,
+      trafficShare: config.canary.traffic_percentage,
+      confidenceLevel: config.canary.confidence_level,
+      margin: config.canary.non_inferiority_margin,
+      minSamples: config.canary.min_samples_per_group,
+      durationMinutes: config.canary.duration_minutes,
     },
-    maxChanges: opts.maxChanges > 0 ? opts.maxChanges : config.autopilot.max_changes_per_cycle, minSamplesForAnalysis: config.autopilot.min_samples_for_analysis,
-    boundsPolicy: { ...DEFAULT_BOUNDS_POLICY, stabilityDays: s.stability_days, maxWeeklyExpansion: s.max_weekly_expansion, rollbackThreshold: s.rollback_threshold,
-      contractionFactor: s.contraction_factor, minWidthFraction: s.min_width_fraction, backoffBaseHours: s.backoff_base_hours, backoffMaxDays: s.backoff_max_days },
+    maxChanges: opts.maxChanges > 0 ? opts.maxChanges : config.autopilot.max_changes_per_cycle,
+    minSamplesForAnalysis: config.autopilot.min_samples_for_analysis,
+    boundsPolicy: {
+      ...DEFAULT_BOUNDS_POLICY,
+      stabilityDays: s.stability_days,
+      maxWeeklyExpansion: s.max_weekly_expansion,
+      rollbackThreshold: s.rollback_threshold,
+      contractionFactor: s.contraction_factor,
+      minWidthFraction: s.min_width_fraction,
+      backoffBaseHours: s.backoff_base_hours,
+      backoffMaxDays: s.backoff_max_days,
+    },
     optimizer: { ...optimizerOptionsOf(config.optimizer), ...opts.optimizer },
     ...(opts.governor ? { governor: governorSettings(config) } : {}),
   };
@@ -111,11 +133,20 @@ function summary(r: RunResult, oracleGain: number, days: number) {
   const gains = r.days.map((d) => d.gain);
   const last = gains.slice(Math.max(0, days - 7));
   return {
-    meanGain: r4(mean(gains)), gainRatio: r4(mean(gains) / oracleGain), finalWeekGainRatio: r4(mean(last) / oracleGain),
-    canaries: r.canaries, promoted: r.promoted, rollbacks: r.rollbacks, rollbackRate: r.canaries ? r4(r.rollbacks / r.canaries) : 0,
-    applied: r.applied, hardLimitViolations: r.hardLimitViolations, harmfulKept: r.harmfulKept, changeTypes: r.changeTypes,
+    meanGain: r4(mean(gains)),
+    gainRatio: r4(mean(gains) / oracleGain),
+    finalWeekGainRatio: r4(mean(last) / oracleGain),
+    canaries: r.canaries,
+    promoted: r.promoted,
+    rollbacks: r.rollbacks,
+    rollbackRate: r.canaries ? r4(r.rollbacks / r.canaries) : 0,
+    applied: r.applied,
+    hardLimitViolations: r.hardLimitViolations,
+    harmfulKept: r.harmfulKept,
+    changeTypes: r.changeTypes,
     primaryPredictionMae: r.primaryPredictionMae === null ? null : r4(r.primaryPredictionMae),
-    governorPausedDays: r.governorPausedDays, governorDriftDays: r.governorDriftDays,
+    governorPausedDays: r.governorPausedDays,
+    governorDriftDays: r.governorDriftDays,
     finalValues: r.days[r.days.length - 1]?.values,
   };
 }
@@ -136,8 +167,21 @@ function runScenario(name: string) {
   const learning = runPolicy('learning', sc, s, truth, opts.harmfulThreshold);
   const rules = runPolicy('rules', sc, s, truth, opts.harmfulThreshold);
   const trajectory = learning.days.map((d) => ({
-    day: d.day, gain: r4(d.gain), ...(d.proposals.length ? { change: d.proposals.map((p) => `${p.changeType} ${p.parameter} ${p.oldValue}→${p.newValue}${p.predicted === undefined ? '' : ` predicted ${r4(p.predicted)}`}`).join('; ') } : {}),
-    ...(d.canary ? { canary: `${d.canary.rule} ${d.canary.outcome} measured ${r4(d.canary.measured)} true ΔJ ${r4(d.canary.trueGain)}` } : {}),
+    day: d.day,
+    gain: r4(d.gain),
+    ...(d.proposals.length
+      ? {
+          change: d.proposals
+            .map(
+              (p) =>
+                `${p.changeType} ${p.parameter} ${p.oldValue}→${p.newValue}${p.predicted === undefined ? '' : ` predicted ${r4(p.predicted)}`}`,
+            )
+            .join('; '),
+        }
+      : {}),
+    ...(d.canary
+      ? { canary: `${d.canary.rule} ${d.canary.outcome} measured ${r4(d.canary.measured)} true ΔJ ${r4(d.canary.trueGain)}` }
+      : {}),
     ...(d.analysisUsable ? {} : { analysis: 'not usable' }),
     ...(d.governor && d.governor !== 'running' ? { governor: d.governor } : {}),
   }));
@@ -147,10 +191,17 @@ function runScenario(name: string) {
     // Informational, NOT the target's yardstick: the same oracle card approached from the static
     // card at the learner's pace (one change a day within the daily delta, perfect knowledge).
     reachableOracle: {
-      scope: 'oracle card, reached from the static card under max_changes_per_cycle and max_daily_delta', reachedOnDay: reach.reachedOnDay,
-      meanGain: r4(reachGain), ratioToOracle: r4(reachGain / oracleGain), learningGainRatio: r4(mean(learning.days.map((d) => d.gain)) / reachGain),
+      scope: 'oracle card, reached from the static card under max_changes_per_cycle and max_daily_delta',
+      reachedOnDay: reach.reachedOnDay,
+      meanGain: r4(reachGain),
+      ratioToOracle: r4(reachGain / oracleGain),
+      learningGainRatio: r4(mean(learning.days.map((d) => d.gain)) / reachGain),
     },
-    oracleHardLimits: { values: hard.values, meanGain: r4(hardGain), learningGainRatio: r4(mean(learning.days.map((d) => d.gain)) / hardGain) },
+    oracleHardLimits: {
+      values: hard.values,
+      meanGain: r4(hardGain),
+      learningGainRatio: r4(mean(learning.days.map((d) => d.gain)) / hardGain),
+    },
     static: { meanGain: 0, gainRatio: 0 },
     rules: summary(rules, oracleGain, opts.days),
     learning: summary(learning, oracleGain, opts.days),
@@ -191,18 +242,25 @@ async function main(): Promise<void> {
   const canaries = learning.reduce((a, l) => a + l.canaries, 0);
   const rollbacks = learning.reduce((a, l) => a + l.rollbacks, 0);
   const targets = Object.fromEntries(
-    Object.entries(results).map(([n, r]) => [n, {
-      gainRatioAtLeast90pct: r.learning.gainRatio >= 0.9,
-      finalWeekGainRatioAtLeast90pct: r.learning.finalWeekGainRatio >= 0.9,
-      zeroHardLimitViolations: r.learning.hardLimitViolations === 0,
-      rollbackRateBelow5pct: r.learning.rollbackRate < 0.05,
-      noHarmfulChangeKept: r.learning.harmfulKept === 0,
-    }]),
+    Object.entries(results).map(([n, r]) => [
+      n,
+      {
+        gainRatioAtLeast90pct: r.learning.gainRatio >= 0.9,
+        finalWeekGainRatioAtLeast90pct: r.learning.finalWeekGainRatio >= 0.9,
+        zeroHardLimitViolations: r.learning.hardLimitViolations === 0,
+        rollbackRateBelow5pct: r.learning.rollbackRate < 0.05,
+        noHarmfulChangeKept: r.learning.harmfulKept === 0,
+      },
+    ]),
   );
   const out = {
     config: { ...opts },
     overall: {
-      canaries, rollbacks, rollbackRate: canaries ? r4(rollbacks / canaries) : 0, meanGainRatio: r4(mean(learning.map((l) => l.gainRatio))), meanFinalWeekGainRatio: r4(mean(learning.map((l) => l.finalWeekGainRatio))),
+      canaries,
+      rollbacks,
+      rollbackRate: canaries ? r4(rollbacks / canaries) : 0,
+      meanGainRatio: r4(mean(learning.map((l) => l.gainRatio))),
+      meanFinalWeekGainRatio: r4(mean(learning.map((l) => l.finalWeekGainRatio))),
       // Informational (NOT the target): the learner against the oracle card approached at the learner's pace.
       meanGainRatioVsReachableOracle: r4(mean(Object.values(results).map((r) => r.reachableOracle.learningGainRatio))),
       meanReachableOracleRatio: r4(mean(Object.values(results).map((r) => r.reachableOracle.ratioToOracle))),
@@ -218,4 +276,3 @@ main().catch((err) => {
   process.stderr.write(`${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });
-

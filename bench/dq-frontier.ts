@@ -38,16 +38,26 @@ const SETTINGS: Record<string, string[]> = {
   'two-changes-0.95': ['--max-changes=2', '--optimizer={"minProceedProbability":0.95}'],
 };
 
-const seeds = text('seeds', '11,23,5,7,31,47').split(',').map((s) => {
-  const n = Number(s);
-  if (!Number.isInteger(n)) throw new Error(`--seeds: expected integers separated by commas, got ${s}`);
-  return n;
-});
+const seeds = text('seeds', '11,23,5,7,31,47')
+  .split(',')
+  .map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n)) throw new Error(`--seeds: expected integers separated by commas, got ${s}`);
+    return n;
+  });
 const names = text('settings', Object.keys(SETTINGS).join(',')).split(',');
 for (const n of names) if (!SETTINGS[n]) throw new Error(`--settings: unknown setting ${n} (known: ${Object.keys(SETTINGS).join(', ')})`);
 
-interface Overall { canaries: number; rollbacks: number; rollbackRate: number; meanGainRatio: number; meanFinalWeekGainRatio: number }
-interface Scenario { learning: { hardLimitViolations: number; harmfulKept: number } }
+interface Overall {
+  canaries: number;
+  rollbacks: number;
+  rollbackRate: number;
+  meanGainRatio: number;
+  meanFinalWeekGainRatio: number;
+}
+interface Scenario {
+  learning: { hardLimitViolations: number; harmfulKept: number };
+}
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -56,11 +66,15 @@ const bench = join(__dirname, 'decision-quality.ts');
 const started = performance.now();
 const rows = names.map((name) => {
   const runs = seeds.map((seed) => {
-    const out = execFileSync(process.execPath, [...process.execArgv, bench, `--seed=${seed}`, ...SETTINGS[name]!], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync(process.execPath, [...process.execArgv, bench, `--seed=${seed}`, ...SETTINGS[name]!], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const r = JSON.parse(out) as { overall: Overall; scenarios: Record<string, Scenario> };
     const sc = Object.values(r.scenarios);
     return {
-      seed, ...r.overall,
+      seed,
+      ...r.overall,
       hardLimitViolations: sc.reduce((a, s) => a + s.learning.hardLimitViolations, 0),
       harmfulKept: sc.reduce((a, s) => a + s.learning.harmfulKept, 0),
     };
@@ -68,11 +82,22 @@ const rows = names.map((name) => {
   const canaries = runs.reduce((a, r) => a + r.canaries, 0);
   const rollbacks = runs.reduce((a, r) => a + r.rollbacks, 0);
   const row = {
-    setting: name, flags: SETTINGS[name]!.join(' '),
-    gainRatio: r4(mean(runs.map((r) => r.meanGainRatio))), finalWeekGainRatio: r4(mean(runs.map((r) => r.meanFinalWeekGainRatio))),
-    canaries, rollbacks, rollbackRate: canaries ? r4(rollbacks / canaries) : 0,
-    hardLimitViolations: runs.reduce((a, r) => a + r.hardLimitViolations, 0), harmfulKept: runs.reduce((a, r) => a + r.harmfulKept, 0),
-    perSeed: runs.map((r) => ({ seed: r.seed, gainRatio: r.meanGainRatio, finalWeekGainRatio: r.meanFinalWeekGainRatio, canaries: r.canaries, rollbacks: r.rollbacks })),
+    setting: name,
+    flags: SETTINGS[name]!.join(' '),
+    gainRatio: r4(mean(runs.map((r) => r.meanGainRatio))),
+    finalWeekGainRatio: r4(mean(runs.map((r) => r.meanFinalWeekGainRatio))),
+    canaries,
+    rollbacks,
+    rollbackRate: canaries ? r4(rollbacks / canaries) : 0,
+    hardLimitViolations: runs.reduce((a, r) => a + r.hardLimitViolations, 0),
+    harmfulKept: runs.reduce((a, r) => a + r.harmfulKept, 0),
+    perSeed: runs.map((r) => ({
+      seed: r.seed,
+      gainRatio: r.meanGainRatio,
+      finalWeekGainRatio: r.meanFinalWeekGainRatio,
+      canaries: r.canaries,
+      rollbacks: r.rollbacks,
+    })),
   };
   process.stderr.write(`${name}: gain ${row.gainRatio} (final week ${row.finalWeekGainRatio}), rollbacks ${rollbacks}/${canaries}\n`);
   return row;
@@ -84,11 +109,26 @@ const rows = names.map((name) => {
  * rate, one of them strictly. An unsafe setting is never on the front, whatever its gain.
  */
 const safe = (r: (typeof rows)[number]): boolean => r.hardLimitViolations === 0 && r.harmfulKept === 0;
-const front = rows.map((r) => safe(r) && !rows.some((o) => o !== r && safe(o) && o.gainRatio >= r.gainRatio && o.rollbackRate <= r.rollbackRate && (o.gainRatio > r.gainRatio || o.rollbackRate < r.rollbackRate)));
+const front = rows.map(
+  (r) =>
+    safe(r) &&
+    !rows.some(
+      (o) =>
+        o !== r &&
+        safe(o) &&
+        o.gainRatio >= r.gainRatio &&
+        o.rollbackRate <= r.rollbackRate &&
+        (o.gainRatio > r.gainRatio || o.rollbackRate < r.rollbackRate),
+    ),
+);
 const out = {
   seeds,
   targets: { gainRatio: 0.9, rollbackRateBelow: 0.05 },
-  settings: rows.map((r, i) => ({ ...r, paretoFront: front[i], meetsBothTargets: r.gainRatio >= 0.9 && r.rollbackRate < 0.05 && r.hardLimitViolations === 0 && r.harmfulKept === 0 })),
+  settings: rows.map((r, i) => ({
+    ...r,
+    paretoFront: front[i],
+    meetsBothTargets: r.gainRatio >= 0.9 && r.rollbackRate < 0.05 && r.hardLimitViolations === 0 && r.harmfulKept === 0,
+  })),
   runtimeMs: Math.round(performance.now() - started),
 };
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -15,7 +15,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GoldenCache, buildDefaultGoldenSet, createGoldenPool, pinExpectations, runGolden, type GoldenRunResult, type GoldenSet } from '../src/golden';
+import {
+  GoldenCache,
+  buildDefaultGoldenSet,
+  createGoldenPool,
+  pinExpectations,
+  runGolden,
+  type GoldenRunResult,
+  type GoldenSet,
+} from '../src/golden';
 import type { SelectionParams } from '../src/config/card';
 
 function flag(name: string, fallback: number): number {
@@ -28,8 +36,10 @@ function replicate(base: GoldenSet, n: number): GoldenSet {
   const cases: GoldenSet['cases'] = [];
   const invariants: GoldenSet['invariants'] = [];
   for (let r = 0; cases.length + invariants.length < n; r++) {
-    for (const c of base.cases) if (cases.length + invariants.length < n) cases.push({ ...c, name: `${c.name}.r${r}`, seed: `${c.seed}#r${r}` });
-    for (const c of base.invariants) if (cases.length + invariants.length < n) invariants.push({ ...c, name: `${c.name}.r${r}`, seed: `${c.seed}#r${r}` });
+    for (const c of base.cases)
+      if (cases.length + invariants.length < n) cases.push({ ...c, name: `${c.name}.r${r}`, seed: `${c.seed}#r${r}` });
+    for (const c of base.invariants)
+      if (cases.length + invariants.length < n) invariants.push({ ...c, name: `${c.name}.r${r}`, seed: `${c.seed}#r${r}` });
   }
   return pinExpectations({ ...base, name: `bench-${n}`, cases, invariants });
 }

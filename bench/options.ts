@@ -5,7 +5,9 @@
 export function benchOptions(envPrefix: string) {
   const text = (name: string, fallback: string): string => {
     const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-    return flag !== undefined ? flag.slice(name.length + 3) : (process.env[`${envPrefix}_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
+    return flag !== undefined
+      ? flag.slice(name.length + 3)
+      : (process.env[`${envPrefix}_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
   };
   const num = (name: string, fallback: number): number => {
     const raw = text(name, String(fallback));

@@ -1,5 +1,10 @@
 import {
-  Client, Connection, ScheduleOverlapPolicy, WorkflowNotFoundError, type CalendarSpec, type WorkflowHandle,
+  Client,
+  Connection,
+  ScheduleOverlapPolicy,
+  WorkflowNotFoundError,
+  type CalendarSpec,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import type { AutopilotConfig } from './config/schema';
 import {
@@ -93,7 +98,12 @@ export async function ensureDailySchedule(client: Client, config: AutopilotConfi
 }
 
 /** Starts a cycle now (manual trigger, demo, tests). */
-export async function startCycle(client: Client, taskQueue: string, input: Omit<CycleInput, 'trigger'> & { trigger?: CycleInput['trigger'] }, suffix?: string): Promise<WorkflowHandle<typeof autopilotCycle>> {
+export async function startCycle(
+  client: Client,
+  taskQueue: string,
+  input: Omit<CycleInput, 'trigger'> & { trigger?: CycleInput['trigger'] },
+  suffix?: string,
+): Promise<WorkflowHandle<typeof autopilotCycle>> {
   const workflowId = cycleWorkflowId(input.channel, suffix ?? `manual-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   return client.workflow.start('autopilotCycle', {
     taskQueue,
@@ -122,7 +132,13 @@ export function uiLink(uiUrl: string, namespace: string, workflowId: string, run
 }
 
 /** Sends a signal to a channel's governor, starting it if it is not running yet. */
-export async function signalGovernor<P>(client: Client, config: AutopilotConfig, channel: string, signal: SignalDefinition<[P]>, payload: P): Promise<void> {
+export async function signalGovernor<P>(
+  client: Client,
+  config: AutopilotConfig,
+  channel: string,
+  signal: SignalDefinition<[P]>,
+  payload: P,
+): Promise<void> {
   await client.workflow.signalWithStart<typeof autopilotGovernor, [P]>('autopilotGovernor', {
     workflowId: governorWorkflowId(channel),
     taskQueue: config.temporal.task_queue,

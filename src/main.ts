@@ -42,7 +42,10 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = loadConfig(args.config!).config.data_dir;
   mkdirSync(dataDir, { recursive: true });
-  const fileLog = pino({ name: 'vvtv-autopilot', level: process.env.LOG_LEVEL ?? 'info', redact: ['token', '*.token', 'authorization', '*.authorization'] }, pino.destination({ dest: join(dataDir, 'autopilot.log'), sync: false }));
+  const fileLog = pino(
+    { name: 'vvtv-autopilot', level: process.env.LOG_LEVEL ?? 'info', redact: ['token', '*.token', 'authorization', '*.authorization'] },
+    pino.destination({ dest: join(dataDir, 'autopilot.log'), sync: false }),
+  );
   const rt = openRuntime(args.config!, { logger: fileLog });
   const config = rt.live.get();
   say(`• config ${args.config}; data dir ${config.data_dir}; log ${join(dataDir, 'autopilot.log')}`);
@@ -107,21 +110,33 @@ async function main(): Promise<void> {
       sim.start(s.slots_per_second);
       sims.push(sim);
     }
-    say(`• simulator: ${config.simulator.slots_per_second} slots/s per channel, ${Math.round(config.canary.traffic_percentage * 100)} % canary share during canaries`);
+    say(
+      `• simulator: ${config.simulator.slots_per_second} slots/s per channel, ${Math.round(config.canary.traffic_percentage * 100)} % canary share during canaries`,
+    );
   }
 
   // 4. Worker + schedules + metrics endpoint.
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
-  const worker = await createWorker({ deps: rt.deps, client, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.task_queue });
+  const worker = await createWorker({
+    deps: rt.deps,
+    client,
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.task_queue,
+  });
   const running = worker.run();
   // 9.1: flipping `emergency_pause` in the config file reaches each channel's governor within seconds.
   const watcher = new ConfigWatcher({ config: () => rt.live.get(), client, logger: fileLog }).start();
   for (const ch of channels) {
     const r = await ensureDailySchedule(client, config, ch);
-    say(`• ${ch}: daily schedule ${r} (${String(config.autopilot.schedule.hour).padStart(2, '0')}:${String(config.autopilot.schedule.minute).padStart(2, '0')} UTC, overlap SKIP)`);
+    say(
+      `• ${ch}: daily schedule ${r} (${String(config.autopilot.schedule.hour).padStart(2, '0')}:${String(config.autopilot.schedule.minute).padStart(2, '0')} UTC, overlap SKIP)`,
+    );
     const t = await ensureWeeklyTriageSchedule(client, config, ch);
-    say(`• ${ch}: weekly triage schedule ${t} (${config.incident_triage.schedule.day_of_week} ${String(config.incident_triage.schedule.hour).padStart(2, '0')}:00 UTC)`);
+    say(
+      `• ${ch}: weekly triage schedule ${t} (${config.incident_triage.schedule.day_of_week} ${String(config.incident_triage.schedule.hour).padStart(2, '0')}:00 UTC)`,
+    );
   }
   const metricsServer = await startMetricsServer(config.metrics_port, rt.deps).catch((err) => {
     say(`• metrics endpoint not started: ${(err as Error).message}`);
@@ -154,7 +169,11 @@ async function main(): Promise<void> {
     const ch = channels[0];
     const durationMs = Number(args['canary-seconds']) * 1000;
     const checkIntervalMs = Number(args['check-seconds']) * 1000;
-    const handle = await startCycle(client, config.temporal.task_queue, { channel: ch, canary: { durationMs, checkIntervalMs, inconclusiveWindowMs: 0 }, reason: 'npm start demo' });
+    const handle = await startCycle(client, config.temporal.task_queue, {
+      channel: ch,
+      canary: { durationMs, checkIntervalMs, inconclusiveWindowMs: 0 },
+      reason: 'npm start demo',
+    });
     say(`\n▶ demo cycle ${handle.workflowId}\n  ${uiLink(uiUrl, config.temporal.namespace, handle.workflowId)}`);
     const progress = setInterval(async () => {
       try {
@@ -162,7 +181,8 @@ async function main(): Promise<void> {
         let line = `  … ${st.phase}`;
         if (st.phase === 'canary' && st.canaryId) {
           const c = await canaryStatus(client, st.canaryId).catch(() => null);
-          if (c) line += ` (${c.phase}, check ${c.checksDone}/${c.totalChecks}${c.lastVerdict ? `, last: ${c.lastVerdict.decision}/${c.lastVerdict.rule}` : ''})`;
+          if (c)
+            line += ` (${c.phase}, check ${c.checksDone}/${c.totalChecks}${c.lastVerdict ? `, last: ${c.lastVerdict.decision}/${c.lastVerdict.rule}` : ''})`;
         }
         say(line);
       } catch {

@@ -32,7 +32,10 @@ export function openRuntime(configPath: string, opts: { logger?: Logger; env?: N
     metrics,
     ...ports(state),
     history,
-    alerts: recordingAlerter(createAlerter(() => live.get(), log), state.auditLog),
+    alerts: recordingAlerter(
+      createAlerter(() => live.get(), log),
+      state.auditLog,
+    ),
     logger: log,
     cards: (channel) => {
       const c = live.get();
@@ -59,7 +62,14 @@ export function openRuntime(configPath: string, opts: { logger?: Logger; env?: N
 function recordingAlerter(inner: Alerter, audit: AuditLog): Alerter {
   return {
     async raise(alert) {
-      audit.record({ channel: alert.channel, cycle_id: alert.cycleId ?? null, at: new Date().toISOString(), kind: 'alert', summary: alert.summary, payload: alert });
+      audit.record({
+        channel: alert.channel,
+        cycle_id: alert.cycleId ?? null,
+        at: new Date().toISOString(),
+        kind: 'alert',
+        summary: alert.summary,
+        payload: alert,
+      });
       await inner.raise(alert);
     },
   };
@@ -67,7 +77,14 @@ function recordingAlerter(inner: Alerter, audit: AuditLog): Alerter {
 
 /** The state store's ports, each one an interface (Deps depends on these, not on SQLite). */
 function ports(s: SqliteStateStore): StatePorts {
-  return { cycleLog: s.cycleLog, canaryLog: s.canaryLog, auditLog: s.auditLog, boundsStore: s.boundsStore, driftLog: s.driftLog, triageLog: s.triageLog };
+  return {
+    cycleLog: s.cycleLog,
+    canaryLog: s.canaryLog,
+    auditLog: s.auditLog,
+    boundsStore: s.boundsStore,
+    driftLog: s.driftLog,
+    triageLog: s.triageLog,
+  };
 }
 
 export const workflowsPath = join(__dirname, 'workflows', 'index.ts');

@@ -25,7 +25,12 @@ export async function ensureWeeklyTriageSchedule(client: Client, config: Autopil
 }
 
 /** Runs the triage now (CLI `vvtvctl autopilot triage`, tests). */
-export async function startTriage(client: Client, taskQueue: string, input: WeeklyTriageInput, suffix?: string): Promise<WorkflowHandle<typeof weeklyTriage>> {
+export async function startTriage(
+  client: Client,
+  taskQueue: string,
+  input: WeeklyTriageInput,
+  suffix?: string,
+): Promise<WorkflowHandle<typeof weeklyTriage>> {
   return client.workflow.start('weeklyTriage', {
     taskQueue,
     workflowId: triageWorkflowId(input.channel, suffix ?? `manual-${new Date().toISOString().replace(/[:.]/g, '-')}`),

@@ -38,7 +38,13 @@ async function main(): Promise<void> {
   const c = rt.live.get();
   const connection = await NativeConnection.connect({ address: c.temporal.address });
   const client = await connectClient(c.temporal.address, c.temporal.namespace);
-  const worker = await createWorker({ deps: rt.deps, client, connection, namespace: c.temporal.namespace, taskQueue: c.temporal.task_queue });
+  const worker = await createWorker({
+    deps: rt.deps,
+    client,
+    connection,
+    namespace: c.temporal.namespace,
+    taskQueue: c.temporal.task_queue,
+  });
   // 9.1: `emergency_pause: true` in the config file reaches every channel's governor within seconds.
   const watcher = new ConfigWatcher({ config: () => rt.live.get(), client, logger }).start();
   logger.info({ address: c.temporal.address, taskQueue: c.temporal.task_queue }, 'worker started');

@@ -92,7 +92,13 @@ function violations(params: ParamDef[], before: Values, after: Values): number {
   return n;
 }
 
-export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario, s: RunSettings, truth: Truth, harmfulThreshold: number): RunResult {
+export function runPolicy(
+  policy: 'learning' | 'rules' | 'static',
+  sc: Scenario,
+  s: RunSettings,
+  truth: Truth,
+  harmfulThreshold: number,
+): RunResult {
   let values: Values = { ...s.start };
   let mode: 'live' | 'canary' = 'live';
   let overlay: { card: ReturnType<typeof cardOf>; id: string } | null = null;
@@ -100,23 +106,58 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
   let acc = new GroupAccumulator();
   let dropping = false;
   const sim = new Simulator({
-    channel: 'main', seed: sc.seed, noise: sc.noise, drift: sc.drift, harmfulRegion: sc.harmfulRegion, slotsPerHour: s.slotsPerHour,
-    source: () => ({ card: cardOf(s.params, values), cardSha: 'live', overlay: overlay ? { canary_id: overlay.id, traffic_percentage: s.canary.trafficShare, card: overlay.card, card_sha: overlay.id } : null }),
+    channel: 'main',
+    seed: sc.seed,
+    noise: sc.noise,
+    drift: sc.drift,
+    harmfulRegion: sc.harmfulRegion,
+    slotsPerHour: s.slotsPerHour,
+    source: () => ({
+      card: cardOf(s.params, values),
+      cardSha: 'live',
+      overlay: overlay
+        ? { canary_id: overlay.id, traffic_percentage: s.canary.trafficShare, card: overlay.card, card_sha: overlay.id }
+        : null,
+    }),
     sink: { insert: (rows: MetricRow[]) => (mode === 'canary' ? acc.add(rows) : dropping ? undefined : store.add(rows)) },
   });
   let bounds: ParameterBounds[] = s.params.map((p) => initialBounds(p, iso(T0)));
   const experiments: Experiment[] = [];
-  const out: RunResult = { days: [], canaries: 0, rollbacks: 0, promoted: 0, applied: 0, hardLimitViolations: 0, harmfulKept: 0, changeTypes: {}, primaryPredictionMae: null, governorPausedDays: 0, governorDriftDays: 0 };
+  const out: RunResult = {
+    days: [],
+    canaries: 0,
+    rollbacks: 0,
+    promoted: 0,
+    applied: 0,
+    hardLimitViolations: 0,
+    harmfulKept: 0,
+    changeTypes: {},
+    primaryPredictionMae: null,
+    governorPausedDays: 0,
+    governorDriftDays: 0,
+  };
   const gov = initialGovernorState('main');
   const errors: number[] = [];
   const primary = s.kpis.find((k) => k.role === 'primary')!;
-  const plan: CanaryPlan = { durationMinutes: s.canary.durationMinutes, trafficShare: s.canary.trafficShare, confidenceLevel: s.canary.confidenceLevel, nonInferiorityMargin: s.canary.margin, expectedSamples: s.canarySlots };
+  const plan: CanaryPlan = {
+    durationMinutes: s.canary.durationMinutes,
+    trafficShare: s.canary.trafficShare,
+    confidenceLevel: s.canary.confidenceLevel,
+    nonInferiorityMargin: s.canary.margin,
+    expectedSamples: s.canarySlots,
+  };
 
   for (let day = 0; day < s.days; day++) {
     const dayStart = T0 + day * 86_400_000;
     dropping = sc.outageDays.includes(day);
     for (let h = 0; h < 24; h++) sim.runSlots(s.slotsPerHour, new Date(dayStart + h * 3_600_000));
-    const log: DayLog = { day, values: { ...values }, gain: truth.gain(s.kpis, values, s.start, day), proposals: [], analysisUsable: false };
+    const log: DayLog = {
+      day,
+      values: { ...values },
+      gain: truth.gain(s.kpis, values, s.start, day),
+      proposals: [],
+      analysisUsable: false,
+    };
     out.days.push(log);
     if (policy === 'static') continue;
 
@@ -135,10 +176,20 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
     if (policy === 'rules') {
       const rules = s.optimizer?.rules ?? DEFAULT_RULES;
       const changes = proposeChanges({
-        analysis, kpis: s.kpis, params: s.params, current: values, bounds, maxChanges: s.maxChanges, rules,
+        analysis,
+        kpis: s.kpis,
+        params: s.params,
+        current: values,
+        bounds,
+        maxChanges: s.maxChanges,
+        rules,
       });
       for (const c of changes) {
-        const d = validateChange(c, s.params.find((p) => p.name === c.parameter)!, bounds.find((b) => b.parameter === c.parameter)!);
+        const d = validateChange(
+          c,
+          s.params.find((p) => p.name === c.parameter)!,
+          bounds.find((b) => b.parameter === c.parameter)!,
+        );
         if (!d.approved) continue;
         const g0 = truth.gain(s.kpis, values, s.start, day);
         values = { ...values, [c.parameter]: c.newValue };
@@ -165,16 +216,46 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       g = { stepScale: answer.stepScale, correctionsOnly: answer.correctionsOnly, overrides: answer.overrides };
     }
     const { changes: proposed, optimizer: result } = proposeForCycle({
-      now: to, analysis, kpis: s.kpis, params: s.params, current: values, reference: values, lastKnownGood: values,
-      bounds, overrides: g.overrides, experiments, boundsPolicy: s.boundsPolicy, canary: plan,
+      now: to,
+      analysis,
+      kpis: s.kpis,
+      params: s.params,
+      current: values,
+      reference: values,
+      lastKnownGood: values,
+      bounds,
+      overrides: g.overrides,
+      experiments,
+      boundsPolicy: s.boundsPolicy,
+      canary: plan,
       options: {
-        rules: DEFAULT_RULES, ...s.optimizer, maxChanges: s.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly,
+        rules: DEFAULT_RULES,
+        ...s.optimizer,
+        maxChanges: s.maxChanges,
+        stepScale: g.stepScale,
+        correctionsOnly: g.correctionsOnly,
       },
     });
-    if (process.env.DQ_DEBUG) process.stderr.write(`day ${day} ${result.reason ?? ''} ${JSON.stringify(result.candidates.slice(0, 4).map((c) => ({ p: c.parameter, n: c.newValue, g: +c.objective.mean.toFixed(4), sd: +c.objective.sd.toFixed(4), band: +c.objective.band.toFixed(4), pp: +c.pProceed.toFixed(3), eu: +c.utility.toFixed(4), safe: +c.pSafe.toFixed(2), unx: +c.unexplored.toFixed(2), unc: +c.uncertainty.toFixed(2), why: c.why })))}\n`);
-    const { decisions, approved } = gateChanges({ proposals: proposed, params: s.params, bounds, overrides: g.overrides ?? [], reference: values, now: to });
+    if (process.env.DQ_DEBUG)
+      process.stderr.write(
+        `day ${day} ${result.reason ?? ''} ${JSON.stringify(result.candidates.slice(0, 4).map((c) => ({ p: c.parameter, n: c.newValue, g: +c.objective.mean.toFixed(4), sd: +c.objective.sd.toFixed(4), band: +c.objective.band.toFixed(4), pp: +c.pProceed.toFixed(3), eu: +c.utility.toFixed(4), safe: +c.pSafe.toFixed(2), unx: +c.unexplored.toFixed(2), unc: +c.uncertainty.toFixed(2), why: c.why })))}\n`,
+      );
+    const { decisions, approved } = gateChanges({
+      proposals: proposed,
+      params: s.params,
+      bounds,
+      overrides: g.overrides ?? [],
+      reference: values,
+      now: to,
+    });
     for (const c of approved) {
-      log.proposals.push({ parameter: c.parameter, oldValue: c.oldValue, newValue: c.newValue, changeType: c.changeType, predicted: c.expectedImpact[primary.name] });
+      log.proposals.push({
+        parameter: c.parameter,
+        oldValue: c.oldValue,
+        newValue: c.newValue,
+        changeType: c.changeType,
+        predicted: c.expectedImpact[primary.name],
+      });
       out.changeTypes[c.changeType] = (out.changeTypes[c.changeType] ?? 0) + 1;
     }
     let outcome = 'no_change';
@@ -182,7 +263,17 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       const candidate = { ...values };
       for (const c of approved) candidate[c.parameter] = c.newValue;
       out.hardLimitViolations += violations(s.params, values, candidate);
-      const verdict = runCanary(sim, s, candidate, `c${day}`, (o) => (overlay = o), (m) => (mode = m), (a) => (acc = a), () => acc, dayStart + 86_400_000);
+      const verdict = runCanary(
+        sim,
+        s,
+        candidate,
+        `c${day}`,
+        (o) => (overlay = o),
+        (m) => (mode = m),
+        (a) => (acc = a),
+        () => acc,
+        dayStart + 86_400_000,
+      );
       out.canaries += 1;
       const promoted = verdict.decision === 'Proceed';
       const result2: 'promoted' | 'rolled_back' = promoted ? 'promoted' : 'rolled_back';
@@ -193,7 +284,12 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       const predicted = approved.reduce((a, c) => a + (c.expectedImpact[primary.name] ?? 0), 0);
       if (Number.isFinite(measured)) errors.push(Math.abs(predicted - measured));
       const exp = experimentOf({
-        cycle: { cycle_id: `d${day}`, started_at: to, finished_at: to, report: { trigger: 'schedule', card: { values, sha256: '', versionId: '' }, proposals: proposed, bounds: decisions } },
+        cycle: {
+          cycle_id: `d${day}`,
+          started_at: to,
+          finished_at: to,
+          report: { trigger: 'schedule', card: { values, sha256: '', versionId: '' }, proposals: proposed, bounds: decisions },
+        },
         canary: { status: result2, verdict },
       });
       if (exp) experiments.push(exp);
@@ -204,14 +300,29 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       } else out.rollbacks += 1;
       if (s.governor) {
         const err = predictionError(approved, verdict);
-        reportOutcome(gov, {
-          cycleId: `d${day}`, outcome: result2, at: to, ...(err ? { predictionError: err.value } : {}),
-          ...(promoted ? { changedParameters: approved.map((c) => c.parameter) } : { rolledBackParameters: approved.map((c) => c.parameter) }),
-        }, nowMs, s.governor);
+        reportOutcome(
+          gov,
+          {
+            cycleId: `d${day}`,
+            outcome: result2,
+            at: to,
+            ...(err ? { predictionError: err.value } : {}),
+            ...(promoted
+              ? { changedParameters: approved.map((c) => c.parameter) }
+              : { rolledBackParameters: approved.map((c) => c.parameter) }),
+          },
+          nowMs,
+          s.governor,
+        );
       }
-    } else if (s.governor) reportOutcome(gov, { cycleId: `d${day}`, outcome: analysis.usable ? 'no_change' : 'skipped_bad_data', at: to }, nowMs, s.governor);
+    } else if (s.governor)
+      reportOutcome(gov, { cycleId: `d${day}`, outcome: analysis.usable ? 'no_change' : 'skipped_bad_data', at: to }, nowMs, s.governor);
     const changed = new Set(approved.map((c) => c.parameter));
-    bounds = bounds.map((b) => updateBounds('main', b, { outcome, changed: changed.has(b.parameter), current: values[b.parameter], at: to }, s.boundsPolicy).bounds);
+    bounds = bounds.map(
+      (b) =>
+        updateBounds('main', b, { outcome, changed: changed.has(b.parameter), current: values[b.parameter], at: to }, s.boundsPolicy)
+          .bounds,
+    );
   }
   out.primaryPredictionMae = errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
   return out;
@@ -219,9 +330,15 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
 
 /** Plays the canary (overlay at trafficShare) in `checks` equal chunks, judging after each, until a final verdict. */
 function runCanary(
-  sim: Simulator, s: RunSettings, candidate: Values, id: string,
+  sim: Simulator,
+  s: RunSettings,
+  candidate: Values,
+  id: string,
   setOverlay: (o: { card: ReturnType<typeof cardOf>; id: string } | null) => void,
-  setMode: (m: 'live' | 'canary') => void, setAcc: (a: GroupAccumulator) => void, getAcc: () => GroupAccumulator, atMs: number,
+  setMode: (m: 'live' | 'canary') => void,
+  setAcc: (a: GroupAccumulator) => void,
+  getAcc: () => GroupAccumulator,
+  atMs: number,
 ): CanaryVerdict {
   setAcc(new GroupAccumulator());
   setOverlay({ card: cardOf(s.params, candidate), id });
@@ -232,10 +349,16 @@ function runCanary(
     for (let i = 1; i <= s.canaryChecks; i++) {
       sim.runSlots(chunk, new Date(atMs + i * 60_000));
       const acc = getAcc();
-      const groups = Object.fromEntries(s.kpis.map((k) => [k.name, { control: acc.summary(k.name, 'control'), canary: acc.summary(k.name, 'canary') }]));
+      const groups = Object.fromEntries(
+        s.kpis.map((k) => [k.name, { control: acc.summary(k.name, 'control'), canary: acc.summary(k.name, 'canary') }]),
+      );
       verdict = judgeCanary({
-        kpis: s.kpis, groups, confidenceLevel: s.canary.confidenceLevel, nonInferiorityMargin: s.canary.margin,
-        minSamplesPerGroup: s.canary.minSamples, isFinalCheck: i === s.canaryChecks,
+        kpis: s.kpis,
+        groups,
+        confidenceLevel: s.canary.confidenceLevel,
+        nonInferiorityMargin: s.canary.margin,
+        minSamplesPerGroup: s.canary.minSamples,
+        isFinalCheck: i === s.canaryChecks,
       });
       if (verdict.final) break;
     }

@@ -35,10 +35,20 @@ export class Truth {
   private readonly world: World;
   private readonly cache = new Map<string, Values>();
 
-  constructor(private readonly spec: WorldSpec, private readonly params: ParamDef[], private readonly slots: number) {
+  constructor(
+    private readonly spec: WorldSpec,
+    private readonly params: ParamDef[],
+    private readonly slots: number,
+  ) {
     this.world = new World({
-      channel: 'main', seed: spec.seed, catalogSize: 400, candidatesPerSlot: 60, noise: spec.noise, drift: spec.drift,
-      harmfulRegion: spec.harmfulRegion, ageTarget: DEFAULT_AGE_TARGET,
+      channel: 'main',
+      seed: spec.seed,
+      catalogSize: 400,
+      candidatesPerSlot: 60,
+      noise: spec.noise,
+      drift: spec.drift,
+      harmfulRegion: spec.harmfulRegion,
+      ageTarget: DEFAULT_AGE_TARGET,
     });
   }
 
@@ -48,11 +58,24 @@ export class Truth {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const card = cardOf(this.params, values);
-    const sel = { method: card.selection.method, temperature: card.selection.temperature, top_k: card.selection.top_k, plan_selection_bias: card.knobs.plan_selection_bias, epsilon: card.exploration.epsilon };
+    const sel = {
+      method: card.selection.method,
+      temperature: card.selection.temperature,
+      top_k: card.selection.top_k,
+      plan_selection_bias: card.knobs.plan_selection_bias,
+      epsilon: card.exploration.epsilon,
+    };
     const curator = new Curator();
     const sums: Values = {};
     for (let i = 0; i < this.slots; i++) {
-      const o = this.world.runSlot({ slot: 10_000_000 + i, group: 'control', params: sel, driftHours: d * 24 + 12, curator, slotsPerHour: 3600 });
+      const o = this.world.runSlot({
+        slot: 10_000_000 + i,
+        group: 'control',
+        params: sel,
+        driftHours: d * 24 + 12,
+        curator,
+        slotsPerHour: 3600,
+      });
       for (const [k, v] of Object.entries(o.values)) sums[k] = (sums[k] ?? 0) + v / this.slots;
     }
     this.cache.set(key, sums);
@@ -76,7 +99,9 @@ export class Truth {
 /** Search range of a parameter: its hard limits, or its initial sliding bounds. */
 export type OracleScope = 'hard_limits' | 'initial_bounds';
 const limits = (p: ParamDef, scope: OracleScope): [number, number] =>
-  scope === 'hard_limits' ? [p.hard_min, p.hard_max] : [Math.max(p.hard_min, p.initial_min ?? p.hard_min), Math.min(p.hard_max, p.initial_max ?? p.hard_max)];
+  scope === 'hard_limits'
+    ? [p.hard_min, p.hard_max]
+    : [Math.max(p.hard_min, p.initial_min ?? p.hard_min), Math.min(p.hard_max, p.initial_max ?? p.hard_max)];
 
 const gridOf = (p: ParamDef, step: number, scope: OracleScope): number[] => {
   const [lo, hi] = limits(p, scope);
@@ -90,7 +115,14 @@ const gridOf = (p: ParamDef, step: number, scope: OracleScope): number[] => {
  * (temperature, top_k) then coordinate sweeps over every parameter's grid within `scope`
  * (hard limits, or the initial sliding bounds), until no sweep improves.
  */
-export function oracleSearch(truth: Truth, kpis: KpiDef[], params: ParamDef[], start: Values, days: number[], scope: OracleScope): { values: Values; gain: number; evaluations: number } {
+export function oracleSearch(
+  truth: Truth,
+  kpis: KpiDef[],
+  params: ParamDef[],
+  start: Values,
+  days: number[],
+  scope: OracleScope,
+): { values: Values; gain: number; evaluations: number } {
   let evaluations = 0;
   const score = (v: Values): number => {
     evaluations += 1;
@@ -102,11 +134,12 @@ export function oracleSearch(truth: Truth, kpis: KpiDef[], params: ParamDef[], s
   const t = byName.get('temperature');
   const k = byName.get('top_k');
   if (t && k) {
-    for (const tv of gridOf(t, 0.2, scope)) for (const kv of gridOf(k, 3, scope)) {
-      const v = { ...best, temperature: tv, top_k: kv };
-      const s = score(v);
-      if (s > bestScore) [best, bestScore] = [v, s];
-    }
+    for (const tv of gridOf(t, 0.2, scope))
+      for (const kv of gridOf(k, 3, scope)) {
+        const v = { ...best, temperature: tv, top_k: kv };
+        const s = score(v);
+        if (s > bestScore) [best, bestScore] = [v, s];
+      }
   }
   const fine: Record<string, number> = { temperature: 0.05, top_k: 1, plan_selection_bias: 0.05, epsilon: 0.02 };
   for (let sweep = 0; sweep < 3; sweep++) {
@@ -134,7 +167,15 @@ export function oracleSearch(truth: Truth, kpis: KpiDef[], params: ParamDef[], s
  * under the same constraints can earn on the way to that card; it does not replace the oracle
  * as the yardstick of the target (≥ 0.9 of the oracle's gain).
  */
-export function reachableOracle(truth: Truth, kpis: KpiDef[], params: ParamDef[], start: Values, target: Values, days: number, maxChanges: number): { gains: number[]; reachedOnDay: number | null } {
+export function reachableOracle(
+  truth: Truth,
+  kpis: KpiDef[],
+  params: ParamDef[],
+  start: Values,
+  target: Values,
+  days: number,
+  maxChanges: number,
+): { gains: number[]; reachedOnDay: number | null } {
   let v = { ...start };
   const gains: number[] = [];
   let reachedOnDay: number | null = null;
@@ -181,7 +222,9 @@ export class HourlyStore {
   range(metric: string, from: string, to: string): HourAggregate[] {
     const lo = from.slice(0, 13);
     const hi = to.slice(0, 13);
-    return [...(this.buckets.get(metric)?.values() ?? [])].filter((b) => b.hour >= lo && b.hour < hi).sort((a, b) => a.hour.localeCompare(b.hour));
+    return [...(this.buckets.get(metric)?.values() ?? [])]
+      .filter((b) => b.hour >= lo && b.hour < hi)
+      .sort((a, b) => a.hour.localeCompare(b.hour));
   }
 }
 

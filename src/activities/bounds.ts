@@ -65,8 +65,15 @@ export function createBoundsActivities(deps: Deps) {
             input.channel,
             bounds,
             fresh.map((b) => ({
-              channel: input.channel, parameter: b.parameter, at: at.toISOString(), kind: 'init' as const,
-              old_min: null, old_max: null, new_min: b.min, new_max: b.max, rationale: 'initial bounds from config',
+              channel: input.channel,
+              parameter: b.parameter,
+              at: at.toISOString(),
+              kind: 'init' as const,
+              old_min: null,
+              old_max: null,
+              new_min: b.min,
+              new_max: b.max,
+              rationale: 'initial bounds from config',
             })),
           );
         }
@@ -103,7 +110,8 @@ export function createBoundsActivities(deps: Deps) {
     async updateBoundsAfterCycle(input: UpdateBoundsInput): Promise<UpdateBoundsResult> {
       return guard(() => {
         const problems: string[] = [];
-        if (typeof input.outcome !== 'string' || input.outcome === '') problems.push('outcome: expected a cycle outcome such as promoted or rolled_back');
+        if (typeof input.outcome !== 'string' || input.outcome === '')
+          problems.push('outcome: expected a cycle outcome such as promoted or rolled_back');
         if (!Number.isFinite(Date.parse(input.at))) problems.push(`at: expected an ISO time, got ${input.at}`);
         if (!Array.isArray(input.changes)) problems.push('changes: expected an array');
         if (problems.length) throw new ValidationError('updateBoundsAfterCycle', problems);
@@ -117,7 +125,12 @@ export function createBoundsActivities(deps: Deps) {
         const bounds = current.map((b) => {
           const change = input.changes.find((c) => c.parameter === b.parameter);
           const value = change ? (input.outcome === 'promoted' ? change.newValue : change.oldValue) : undefined;
-          const u = updateBounds(input.channel, b, { outcome: input.outcome, changed: change !== undefined, current: value, at: input.at }, policy);
+          const u = updateBounds(
+            input.channel,
+            b,
+            { outcome: input.outcome, changed: change !== undefined, current: value, at: input.at },
+            policy,
+          );
           adjustments.push(...u.adjustments);
           return u.bounds;
         });

@@ -18,10 +18,15 @@ export type CanaryGroups = Record<string, { control: GroupSummary; canary: Group
  * exact prediction of a small effect above the 30 % of 4.2, and drift mode would follow good
  * canaries (docs/decision-quality.md).
  */
-export function predictionError(changes: ParameterChange[], verdict: CanaryVerdict): { value: number; perKpi: Record<string, { predicted: number; measured: number; error: number }> } | null {
+export function predictionError(
+  changes: ParameterChange[],
+  verdict: CanaryVerdict,
+): { value: number; perKpi: Record<string, { predicted: number; measured: number; error: number }> } | null {
   const predicted: Record<string, number> = {};
   for (const c of changes) for (const [k, v] of Object.entries(c.expectedImpact)) predicted[k] = (predicted[k] ?? 0) + v;
-  const usable = verdict.kpis.filter((ev) => predicted[ev.kpi] !== undefined && ev.classification !== 'NoData' && Number.isFinite(ev.relDiff));
+  const usable = verdict.kpis.filter(
+    (ev) => predicted[ev.kpi] !== undefined && ev.classification !== 'NoData' && Number.isFinite(ev.relDiff),
+  );
   const primaries = usable.filter((ev) => ev.role === 'primary');
   const perKpi: Record<string, { predicted: number; measured: number; error: number }> = {};
   for (const ev of primaries.length ? primaries : usable) {
@@ -40,7 +45,13 @@ export function createCanaryActivities(deps: Deps) {
 
   return {
     /** Writes the canary overlay (the candidate card for `trafficPercentage` of slots) and reloads (3.1). */
-    async deployCanary(input: { channel: string; cycleId: string; canaryId: string; versionId: string; trafficPercentage: number }): Promise<{ startedAt: string }> {
+    async deployCanary(input: {
+      channel: string;
+      cycleId: string;
+      canaryId: string;
+      versionId: string;
+      trafficPercentage: number;
+    }): Promise<{ startedAt: string }> {
       return guard(async () => {
         const existing = deps.canaryLog.get(input.canaryId);
         const store = deps.cards(input.channel);
@@ -48,11 +59,16 @@ export function createCanaryActivities(deps: Deps) {
         if (!version) throw new ValidationError('canary', [`versionId: no version ${input.versionId} in history`]);
         const { card } = parseCard(version.yaml, `history ${input.versionId}`);
         const startedAt = existing?.started_at ?? now().toISOString();
-        if (existing && existing.status !== 'running') throw new ValidationError('canary', [`canaryId: ${input.canaryId} is already ${existing.status}`]);
+        if (existing && existing.status !== 'running')
+          throw new ValidationError('canary', [`canaryId: ${input.canaryId} is already ${existing.status}`]);
         // The record exists before the overlay does, so a rollback always finds it.
         if (!existing) {
           deps.canaryLog.open({
-            canary_id: input.canaryId, channel: input.channel, cycle_id: input.cycleId, started_at: startedAt, traffic_percentage: input.trafficPercentage,
+            canary_id: input.canaryId,
+            channel: input.channel,
+            cycle_id: input.cycleId,
+            started_at: startedAt,
+            traffic_percentage: input.trafficPercentage,
           });
         }
         await store.writeOverlay({
@@ -68,7 +84,10 @@ export function createCanaryActivities(deps: Deps) {
           await store.removeOverlay();
           throw new ValidationError('canary', [`canaryId: ${input.canaryId} was closed while it was being deployed`]);
         }
-        deps.logger.info({ channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, traffic: input.trafficPercentage }, 'canary deployed');
+        deps.logger.info(
+          { channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, traffic: input.trafficPercentage },
+          'canary deployed',
+        );
         return { startedAt };
       });
     },
@@ -99,7 +118,14 @@ export function createCanaryActivities(deps: Deps) {
      * reloaded, then the overlay goes. Refuses (and the canary rolls back) if the live card was
      * edited by hand during the canary, so a manual edit is never overwritten (10.5).
      */
-    async promoteCanary(input: { channel: string; canaryId: string; versionId: string; parentSha: string; verdict: CanaryVerdict | null; decidedBy: string }): Promise<{ promoted: boolean; sha256: string; reason?: string }> {
+    async promoteCanary(input: {
+      channel: string;
+      canaryId: string;
+      versionId: string;
+      parentSha: string;
+      verdict: CanaryVerdict | null;
+      decidedBy: string;
+    }): Promise<{ promoted: boolean; sha256: string; reason?: string }> {
       return guard(async () => {
         const store = deps.cards(input.channel);
         const version = deps.history.getVersion(input.channel, input.versionId);
@@ -107,17 +133,32 @@ export function createCanaryActivities(deps: Deps) {
         const live = store.load();
         if (live.sha256 !== version.meta.sha256) {
           if (live.sha256 !== input.parentSha) {
-            return { promoted: false, sha256: live.sha256, reason: `the live card changed during the canary (sha ${live.sha256.slice(0, 12)}, expected ${input.parentSha.slice(0, 12)})` };
+            return {
+              promoted: false,
+              sha256: live.sha256,
+              reason: `the live card changed during the canary (sha ${live.sha256.slice(0, 12)}, expected ${input.parentSha.slice(0, 12)})`,
+            };
           }
           const written = await store.write(version.yaml);
-          if (written.sha256 !== version.meta.sha256) throw new Error(`promoted card hash ${written.sha256} does not match version ${version.meta.sha256}`);
+          if (written.sha256 !== version.meta.sha256)
+            throw new Error(`promoted card hash ${written.sha256} does not match version ${version.meta.sha256}`);
         }
         await store.removeOverlay();
         const at = now().toISOString();
-        deps.history.updateDeployment(input.channel, input.versionId, { status: 'promoted', updated_at: at, verdict: input.verdict ?? undefined, note: `decided by ${input.decidedBy}` });
+        deps.history.updateDeployment(input.channel, input.versionId, {
+          status: 'promoted',
+          updated_at: at,
+          verdict: input.verdict ?? undefined,
+          note: `decided by ${input.decidedBy}`,
+        });
         if (version.meta.parent) {
           const parent = deps.history.getVersion(input.channel, version.meta.parent);
-          if (parent) deps.history.updateDeployment(input.channel, version.meta.parent, { ...parent.meta.deployment, status: 'superseded', updated_at: at });
+          if (parent)
+            deps.history.updateDeployment(input.channel, version.meta.parent, {
+              ...parent.meta.deployment,
+              status: 'superseded',
+              updated_at: at,
+            });
         }
         deps.canaryLog.close(input.canaryId, { status: 'promoted', at, verdict: input.verdict, decidedBy: input.decidedBy });
         return { promoted: true, sha256: version.meta.sha256 };
@@ -125,19 +166,41 @@ export function createCanaryActivities(deps: Deps) {
     },
 
     /** Removes the overlay: the planner is back on the untouched live card at once (3.5). */
-    async rollbackCanary(input: { channel: string; canaryId: string; versionId: string; verdict: CanaryVerdict | null; decidedBy: string; reason: string }): Promise<void> {
+    async rollbackCanary(input: {
+      channel: string;
+      canaryId: string;
+      versionId: string;
+      verdict: CanaryVerdict | null;
+      decidedBy: string;
+      reason: string;
+    }): Promise<void> {
       await deps.cards(input.channel).removeOverlay();
       const at = now().toISOString();
-      deps.history.updateDeployment(input.channel, input.versionId, { status: 'rolled_back', updated_at: at, verdict: input.verdict ?? undefined, note: `${input.decidedBy}: ${input.reason}` });
+      deps.history.updateDeployment(input.channel, input.versionId, {
+        status: 'rolled_back',
+        updated_at: at,
+        verdict: input.verdict ?? undefined,
+        note: `${input.decidedBy}: ${input.reason}`,
+      });
       deps.canaryLog.close(input.canaryId, { status: 'rolled_back', at, verdict: input.verdict, decidedBy: input.decidedBy });
     },
 
     /** Writes autopilot_pred_vs_real_error for the cycle (4.1, 8.1) and returns it. */
-    async recordPredictionError(input: { channel: string; cycleId: string; changes: ParameterChange[]; verdict: CanaryVerdict }): Promise<number | null> {
+    async recordPredictionError(input: {
+      channel: string;
+      cycleId: string;
+      changes: ParameterChange[];
+      verdict: CanaryVerdict;
+    }): Promise<number | null> {
       const e = predictionError(input.changes, input.verdict);
       if (!e) return null;
       deps.metrics.insert([
-        { timestamp: now().toISOString(), metric_type: 'autopilot_pred_vs_real_error', value: e.value, context: { channel: input.channel, cycle_id: input.cycleId, per_kpi: e.perKpi } },
+        {
+          timestamp: now().toISOString(),
+          metric_type: 'autopilot_pred_vs_real_error',
+          value: e.value,
+          context: { channel: input.channel, cycle_id: input.cycleId, per_kpi: e.perKpi },
+        },
       ]);
       return e.value;
     },

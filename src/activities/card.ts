@@ -41,7 +41,12 @@ export function createCardActivities(deps: Deps) {
             rationale: latest ? 'card edited outside the autopilot; recorded as found' : 'first card seen by the autopilot',
             deployment: { status: 'active', updated_at: now().toISOString() },
           });
-          if (latest) deps.history.updateDeployment(input.channel, latest.version_id, { ...latest.deployment, status: 'superseded', updated_at: now().toISOString() });
+          if (latest)
+            deps.history.updateDeployment(input.channel, latest.version_id, {
+              ...latest.deployment,
+              status: 'superseded',
+              updated_at: now().toISOString(),
+            });
           versionId = meta.version_id;
         }
         return { sha256: loaded.sha256, values, versionId: versionId! };
@@ -59,11 +64,19 @@ export function createCardActivities(deps: Deps) {
         const existing = deps.history.list(input.channel, { limit: 50 }).items.find((v) => v.cycle_id === input.cycleId);
         if (existing) {
           const stored = deps.history.getVersion(input.channel, existing.version_id)!;
-          return { versionId: existing.version_id, sha256: existing.sha256, params: selectionParams(parseCard(stored.yaml, 'history').card) };
+          return {
+            versionId: existing.version_id,
+            sha256: existing.sha256,
+            params: selectionParams(parseCard(stored.yaml, 'history').card),
+          };
         }
         const store = deps.cards(input.channel);
         const current = store.load();
-        const next = applyToCardYaml(current.yaml, input.changes.map((c) => ({ cardPath: c.cardPath, value: c.newValue })), `${store.path} (proposed)`);
+        const next = applyToCardYaml(
+          current.yaml,
+          input.changes.map((c) => ({ cardPath: c.cardPath, value: c.newValue })),
+          `${store.path} (proposed)`,
+        );
         const meta = deps.history.storeVersion(input.channel, next.yaml, {
           parent: input.parentVersionId,
           source: 'autopilot',
@@ -78,7 +91,11 @@ export function createCardActivities(deps: Deps) {
 
     /** Marks a candidate version that never reached the canary (golden set failed). */
     async rejectVersion(input: { channel: string; versionId: string; note: string }): Promise<void> {
-      deps.history.updateDeployment(input.channel, input.versionId, { status: 'rejected', updated_at: now().toISOString(), note: input.note });
+      deps.history.updateDeployment(input.channel, input.versionId, {
+        status: 'rejected',
+        updated_at: now().toISOString(),
+        note: input.note,
+      });
     },
   };
 }

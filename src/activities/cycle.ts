@@ -66,10 +66,6 @@ export function createCycleActivities(deps: Deps) {
       };
     },
 
-
-
-
-
     /** Appends one decision with its evidence to the audit log (8.4) and the structured log. */
     async recordDecision(input: Omit<DecisionRecord, 'at' | 'id'>): Promise<void> {
       deps.auditLog.record({ ...input, at: now().toISOString() });
@@ -106,14 +102,23 @@ export function createCycleActivities(deps: Deps) {
      * compressed archive (read back before the originals are removed), then the integrity check
      * looks for missing files, hash mismatches and orphans; problems raise an alert.
      */
-    async maintainHistory(input: { channel: string; cycleId: string }): Promise<{ archived: number; archive?: string; integrityOk: boolean; problems: number }> {
+    async maintainHistory(input: {
+      channel: string;
+      cycleId: string;
+    }): Promise<{ archived: number; archive?: string; integrityOk: boolean; problems: number }> {
       const days = deps.config().stores.history_retention_days;
       const r = deps.history.applyRetention(input.channel, { days, now: now() });
       const integrity = deps.history.verifyIntegrity(input.channel);
       if (!integrity.ok) {
         await deps.alerts.raise({
-          severity: 'critical', channel: input.channel, cycleId: input.cycleId, name: 'history_integrity',
-          summary: `history integrity check found ${integrity.problems.length} problem(s): ${integrity.problems.slice(0, 3).map((p) => `${p.kind} ${p.file}`).join('; ')}`,
+          severity: 'critical',
+          channel: input.channel,
+          cycleId: input.cycleId,
+          name: 'history_integrity',
+          summary: `history integrity check found ${integrity.problems.length} problem(s): ${integrity.problems
+            .slice(0, 3)
+            .map((p) => `${p.kind} ${p.file}`)
+            .join('; ')}`,
           details: { problems: integrity.problems.slice(0, 50) },
         });
       }

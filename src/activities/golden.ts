@@ -64,8 +64,10 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
 
   const checkBypass = (cfg: AutopilotConfig, input: RunGoldenSetInput, b: GoldenBypass): void => {
     const problems: string[] = [];
-    if (!cfg.golden.bypass_token_sha256) problems.push('bypass.token: golden.bypass_token_sha256 is not configured, so no bypass is possible');
-    else if (!bypassTokenMatches(b.token, cfg.golden.bypass_token_sha256)) problems.push('bypass.token: missing or not the authorised operator token');
+    if (!cfg.golden.bypass_token_sha256)
+      problems.push('bypass.token: golden.bypass_token_sha256 is not configured, so no bypass is possible');
+    else if (!bypassTokenMatches(b.token, cfg.golden.bypass_token_sha256))
+      problems.push('bypass.token: missing or not the authorised operator token');
     if (typeof b.reason !== 'string' || b.reason.trim().length < 3) problems.push('bypass.reason: a reason is required');
     if (typeof b.by !== 'string' || b.by.trim().length === 0) problems.push('bypass.by: the operator must be named');
     if (problems.length === 0) return;
@@ -103,7 +105,14 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
           try {
             checkBypass(cfg, input, bypass);
           } catch (err) {
-            await deps.alerts.raise({ severity: 'warning', channel: input.channel, name: 'golden_bypass_refused', cycleId: input.cycleId, summary: 'a golden set bypass was refused', details: { by } });
+            await deps.alerts.raise({
+              severity: 'warning',
+              channel: input.channel,
+              name: 'golden_bypass_refused',
+              cycleId: input.cycleId,
+              summary: 'a golden set bypass was refused',
+              details: { by },
+            });
             throw err;
           }
           const decisionId = deps.auditLog.record({
@@ -123,7 +132,17 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
             details: { by, reason, cycleId: input.cycleId },
           });
           log.warn({ by, reason }, 'golden set bypassed');
-          return { passed: true, bypassed: true, status: 'bypassed', total: 0, failed: 0, failures: [], cacheHit: false, durationMs: 0, decisionId };
+          return {
+            passed: true,
+            bypassed: true,
+            status: 'bypassed',
+            total: 0,
+            failed: 0,
+            failures: [],
+            cacheHit: false,
+            durationMs: 0,
+            decisionId,
+          };
         }
 
         const path = cfg.golden.path ? resolve(cfg.golden.path) : defaultGoldenPath();
@@ -136,7 +155,9 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
         try {
           ctx?.heartbeat(progress);
           result = await runGolden(sets, params, {
-            engine: ext ? { kind: 'external', command: ext.command, version: ext.version, batchSize: ext.batch_size } : { kind: 'reference' },
+            engine: ext
+              ? { kind: 'external', command: ext.command, version: ext.version, batchSize: ext.batch_size }
+              : { kind: 'reference' },
             timeoutMs: opts.timeoutMs ?? cfg.golden.timeout_minutes * 60_000,
             poolSize: cfg.golden.pool_size,
             signal: ctx?.cancellationSignal,

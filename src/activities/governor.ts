@@ -8,8 +8,17 @@ import type { GovernorAlert } from '../domain/governor';
 import { governorSettings } from '../governor/settings';
 import { SA_CHANNEL } from '../workflows/messages';
 import {
-  SA_STATE, governorStatusQuery, governorWorkflowId, mayRunUpdate, registerCanaryUpdate, reportOutcomeUpdate,
-  type AutopilotGovernorWorkflow, type MayRunAnswer, type OutcomeAnswer, type OutcomeReport, type RegisterCanaryAnswer,
+  SA_STATE,
+  governorStatusQuery,
+  governorWorkflowId,
+  mayRunUpdate,
+  registerCanaryUpdate,
+  reportOutcomeUpdate,
+  type AutopilotGovernorWorkflow,
+  type MayRunAnswer,
+  type OutcomeAnswer,
+  type OutcomeReport,
+  type RegisterCanaryAnswer,
 } from '../workflows/governor-messages';
 import { guard, type Deps } from './deps';
 
@@ -60,12 +69,22 @@ export function createGovernorActivities(deps: GovernorDeps) {
     /** Asks the channel's governor for permission; an allowed cycle becomes the running one. */
     async governorMayRun(input: { channel: string; cycleId: string; at: string }): Promise<MayRunAnswer> {
       const settings = governorSettings(deps.config());
-      return callGovernor(input.channel, mayRunUpdate, { cycleId: input.cycleId, at: input.at, settings }, `mayRun/${input.cycleId}/${input.at}`);
+      return callGovernor(
+        input.channel,
+        mayRunUpdate,
+        { cycleId: input.cycleId, at: input.at, settings },
+        `mayRun/${input.cycleId}/${input.at}`,
+      );
     },
 
     /** Tells the governor which canary runs, so an emergency pause can roll it back (9.1). */
     async governorRegisterCanary(input: { channel: string; cycleId: string; canaryId: string }): Promise<RegisterCanaryAnswer> {
-      return callGovernor(input.channel, registerCanaryUpdate, { cycleId: input.cycleId, canaryId: input.canaryId }, `registerCanary/${input.canaryId}`);
+      return callGovernor(
+        input.channel,
+        registerCanaryUpdate,
+        { cycleId: input.cycleId, canaryId: input.canaryId },
+        `registerCanary/${input.canaryId}`,
+      );
     },
 
     /** Reports the cycle's outcome; the governor applies the drift rules and says what it did. */
@@ -95,7 +114,14 @@ export function createGovernorActivities(deps: GovernorDeps) {
     /** Stores a drift event with its numbers and action (idempotent). */
     async recordDriftEvent(input: { event: DriftEvent }): Promise<number> {
       const { event: e } = input;
-      const id = deps.driftLog.record({ channel: e.channel, at: e.at, kind: e.rule, action: e.action, numbers: eventNumbers(e), resolved_at: e.resolvedAt });
+      const id = deps.driftLog.record({
+        channel: e.channel,
+        at: e.at,
+        kind: e.rule,
+        action: e.action,
+        numbers: eventNumbers(e),
+        resolved_at: e.resolvedAt,
+      });
       deps.logger.warn({ channel: e.channel, drift: e }, `drift event: ${e.rule} → ${e.action}`);
       return id;
     },
@@ -118,8 +144,21 @@ export function createGovernorActivities(deps: GovernorDeps) {
     },
 
     /** Pauses, resumes, overrides, drift mode: each is an audit record with its reason (8.4, 9.4). */
-    async recordGovernorDecision(input: { channel: string; kind: string; summary: string; payload: unknown; cycleId?: string }): Promise<void> {
-      deps.auditLog.record({ channel: input.channel, cycle_id: input.cycleId ?? null, at: now().toISOString(), kind: input.kind, summary: input.summary, payload: input.payload });
+    async recordGovernorDecision(input: {
+      channel: string;
+      kind: string;
+      summary: string;
+      payload: unknown;
+      cycleId?: string;
+    }): Promise<void> {
+      deps.auditLog.record({
+        channel: input.channel,
+        cycle_id: input.cycleId ?? null,
+        at: now().toISOString(),
+        kind: input.kind,
+        summary: input.summary,
+        payload: input.payload,
+      });
       deps.logger.info({ channel: input.channel, kind: input.kind, decision: input.payload }, input.summary);
     },
   };
@@ -127,7 +166,10 @@ export function createGovernorActivities(deps: GovernorDeps) {
 
 function eventNumbers(e: DriftEvent): Record<string, unknown> {
   return {
-    eventId: e.id, severity: e.severity, message: e.message, numbers: e.numbers,
+    eventId: e.id,
+    severity: e.severity,
+    message: e.message,
+    numbers: e.numbers,
     ...(e.series ? { series: e.series } : {}),
     ...(e.parameters ? { parameters: e.parameters } : {}),
     ...(e.triageFlagged ? { triageFlagged: true } : {}),

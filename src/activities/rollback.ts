@@ -76,7 +76,8 @@ export function createRollbackActivities(deps: Deps) {
         })();
         const cfg = deps.config();
         const inputProblems: string[] = [];
-        if (!cfg.channels.includes(input.channel)) inputProblems.push(`channel: expected one of ${cfg.channels.join(', ')}, got ${input.channel}`);
+        if (!cfg.channels.includes(input.channel))
+          inputProblems.push(`channel: expected one of ${cfg.channels.join(', ')}, got ${input.channel}`);
         if (typeof input.versionId !== 'string' || !input.versionId) inputProblems.push('versionId: required');
         if (typeof input.by !== 'string' || !input.by.trim()) inputProblems.push('by: the operator must be named');
         if (typeof input.reason !== 'string' || !input.reason.trim()) inputProblems.push('reason: required');
@@ -132,8 +133,15 @@ export function createRollbackActivities(deps: Deps) {
           for (const r of refusing) problems.push(r.message);
           if (typeof oldValue === 'number' && oldValue !== newValue) {
             changes.push({
-              parameter: p.name, cardPath: p.card_path, oldValue, newValue, changeType: 'Rollback', rule: 'operator_rollback',
-              rationale: `${input.by}: ${input.reason}`, expectedImpact: {}, confidence: 1,
+              parameter: p.name,
+              cardPath: p.card_path,
+              oldValue,
+              newValue,
+              changeType: 'Rollback',
+              rule: 'operator_rollback',
+              rationale: `${input.by}: ${input.reason}`,
+              expectedImpact: {},
+              confidence: 1,
             });
           }
         }
@@ -154,14 +162,22 @@ export function createRollbackActivities(deps: Deps) {
         // 4. Replace atomically (CardStore validates, renames, runs the reload hook).
         const failed = async (name: string, summary: string, details: Record<string, unknown>): Promise<never> => {
           await deps.alerts.raise({ severity: 'critical', channel: input.channel, name, summary, details });
-          deps.auditLog.record({ channel: input.channel, at: at.toISOString(), kind: 'rollback_failed', summary, payload: { versionId: input.versionId, backupVersionId: backup.version_id, ...details } });
+          deps.auditLog.record({
+            channel: input.channel,
+            at: at.toISOString(),
+            kind: 'rollback_failed',
+            summary,
+            payload: { versionId: input.versionId, backupVersionId: backup.version_id, ...details },
+          });
           throw ApplicationFailure.create({ type: 'RollbackFailed', message: summary, nonRetryable: true, details: [details] });
         };
         try {
           await store.write(target.yaml);
         } catch (err) {
           // CardStore put the previous bytes back itself.
-          return failed('rollback_write_failed', `rollback to ${input.versionId} could not be written: ${(err as Error).message}`, { error: (err as Error).message });
+          return failed('rollback_write_failed', `rollback to ${input.versionId} could not be written: ${(err as Error).message}`, {
+            error: (err as Error).message,
+          });
         }
         const writeMs = mark();
 
@@ -183,10 +199,14 @@ export function createRollbackActivities(deps: Deps) {
           } catch (err) {
             restore = `restore failed: ${(err as Error).message}`;
           }
-          return failed('rollback_verify_failed', `rollback to ${input.versionId} did not verify (${mismatch}); ${restore ? `restoring the backup ALSO failed: ${restore}` : 'the backup was restored'}`, {
-            mismatch,
-            restoreProblem: restore,
-          });
+          return failed(
+            'rollback_verify_failed',
+            `rollback to ${input.versionId} did not verify (${mismatch}); ${restore ? `restoring the backup ALSO failed: ${restore}` : 'the backup was restored'}`,
+            {
+              mismatch,
+              restoreProblem: restore,
+            },
+          );
         }
         const verifyMs = mark();
 
@@ -199,16 +219,35 @@ export function createRollbackActivities(deps: Deps) {
           deployment: { status: 'active', updated_at: now().toISOString(), note: `restored from ${input.versionId}` },
         });
         if (previousActive) {
-          deps.history.updateDeployment(input.channel, previousActive.version_id, { ...previousActive.deployment, status: 'superseded', updated_at: now().toISOString() });
+          deps.history.updateDeployment(input.channel, previousActive.version_id, {
+            ...previousActive.deployment,
+            status: 'superseded',
+            updated_at: now().toISOString(),
+          });
         }
         const recordMs = mark();
-        const timings: RollbackTimings = { loadMs, validateMs, backupMs, writeMs, verifyMs, recordMs, totalMs: Math.round((performance.now() - t0) * 100) / 100 };
+        const timings: RollbackTimings = {
+          loadMs,
+          validateMs,
+          backupMs,
+          writeMs,
+          verifyMs,
+          recordMs,
+          totalMs: Math.round((performance.now() - t0) * 100) / 100,
+        };
         deps.auditLog.record({
           channel: input.channel,
           at: now().toISOString(),
           kind: 'rollback',
           summary: `card rolled back to ${input.versionId} by ${input.by}: ${input.reason}`,
-          payload: { restoredFrom: input.versionId, versionId: restored.version_id, backupVersionId: backup.version_id, changes, bounds: decisions, timings },
+          payload: {
+            restoredFrom: input.versionId,
+            versionId: restored.version_id,
+            backupVersionId: backup.version_id,
+            changes,
+            bounds: decisions,
+            timings,
+          },
         });
         await deps.alerts.raise({
           severity: 'warning',
@@ -217,7 +256,10 @@ export function createRollbackActivities(deps: Deps) {
           summary: `card rolled back to ${input.versionId} by ${input.by}: ${input.reason}`,
           details: { versionId: restored.version_id, changes: changes.map((c) => `${c.parameter} ${c.oldValue} → ${c.newValue}`) },
         });
-        deps.logger.info({ channel: input.channel, restoredFrom: input.versionId, versionId: restored.version_id, timings }, 'card rolled back');
+        deps.logger.info(
+          { channel: input.channel, restoredFrom: input.versionId, versionId: restored.version_id, timings },
+          'card rolled back',
+        );
         return {
           channel: input.channel,
           restoredFrom: input.versionId,

@@ -43,11 +43,22 @@ function slimCycle(c: CycleRecord, k: CanaryRecord | null): TriageCycle {
   const verdict = k?.verdict ? { rule: k.verdict.rule, reason: k.verdict.reason } : null;
   const canary = r.canary ? { decidedBy: r.canary.decidedBy, decision: r.canary.decision, verdict } : undefined;
   const golden = r.golden
-    ? { status: r.golden.status, failed: r.golden.failed, total: r.golden.total, durationMs: r.golden.durationMs,
-      failures: r.golden.failures.slice(0, 1).map((f) => ({ case: f.case, check: f.check })) }
+    ? {
+        status: r.golden.status,
+        failed: r.golden.failed,
+        total: r.golden.total,
+        durationMs: r.golden.durationMs,
+        failures: r.golden.failures.slice(0, 1).map((f) => ({ case: f.case, check: f.check })),
+      }
     : undefined;
   return {
-    cycleId: c.cycle_id, startedAt: c.started_at, finishedAt: c.finished_at ?? null, status: c.status, outcome: c.outcome ?? null, error: c.error ?? null, canaryMs,
+    cycleId: c.cycle_id,
+    startedAt: c.started_at,
+    finishedAt: c.finished_at ?? null,
+    status: c.status,
+    outcome: c.outcome ?? null,
+    error: c.error ?? null,
+    canaryMs,
     report: { message: r.message, proposals: r.proposals, bounds: r.bounds, ...(canary ? { canary } : {}), ...(golden ? { golden } : {}) },
   };
 }
@@ -67,23 +78,49 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
         const c = deps.config();
         const problems: string[] = [];
         if (!c.channels.includes(input.channel)) problems.push(`channel: expected one of ${c.channels.join(', ')}, got ${input.channel}`);
-        if (input.weekEnd !== undefined && !Number.isFinite(Date.parse(input.weekEnd))) problems.push(`weekEnd: expected an ISO date-time, got ${input.weekEnd}`);
+        if (input.weekEnd !== undefined && !Number.isFinite(Date.parse(input.weekEnd)))
+          problems.push(`weekEnd: expected an ISO date-time, got ${input.weekEnd}`);
         if (problems.length) throw new ValidationError('triage input', problems);
         const days = c.incident_triage.window_days;
         const { weekStart, weekEnd } = input.weekEnd
-          ? { weekStart: new Date(Date.parse(input.weekEnd) - days * 86_400_000).toISOString(), weekEnd: new Date(Date.parse(input.weekEnd)).toISOString() }
+          ? {
+              weekStart: new Date(Date.parse(input.weekEnd) - days * 86_400_000).toISOString(),
+              weekEnd: new Date(Date.parse(input.weekEnd)).toISOString(),
+            }
           : triageWindow(now(), days);
         const inWindow = (at: string) => at >= weekStart && at < weekEnd;
         const state = deps;
-        const cycles = state.cycleLog.between(input.channel, weekStart, weekEnd).map((cy) => slimCycle(cy, cy.canary_id ? state.canaryLog.get(cy.canary_id) : null));
+        const cycles = state.cycleLog
+          .between(input.channel, weekStart, weekEnd)
+          .map((cy) => slimCycle(cy, cy.canary_id ? state.canaryLog.get(cy.canary_id) : null));
         const alerts = state.auditLog.between(input.channel, weekStart, weekEnd, 'alert').map((d) => {
           const a = (d.payload ?? {}) as Record<string, any>;
-          return { at: d.at, cycleId: d.cycle_id ?? null, name: String(a.name ?? 'unknown'), severity: String(a.severity ?? 'warning'), summary: String(a.summary ?? d.summary), details: a.details };
+          return {
+            at: d.at,
+            cycleId: d.cycle_id ?? null,
+            name: String(a.name ?? 'unknown'),
+            severity: String(a.severity ?? 'warning'),
+            summary: String(a.summary ?? d.summary),
+            details: a.details,
+          };
         });
-        const driftEvents = state.driftLog.list(input.channel, { limit: 1000 }).filter((e) => inWindow(e.at))
+        const driftEvents = state.driftLog
+          .list(input.channel, { limit: 1000 })
+          .filter((e) => inWindow(e.at))
           .map((e) => ({ at: e.at, kind: e.kind, action: e.action, numbers: e.numbers, resolvedAt: e.resolved_at ?? null }));
-        const adjustments = state.boundsStore.adjustments(input.channel, 1000).filter((a) => inWindow(a.at))
-          .map((a) => ({ parameter: a.parameter, at: a.at, kind: a.kind, oldMin: a.old_min, oldMax: a.old_max, newMin: a.new_min, newMax: a.new_max, rationale: a.rationale }));
+        const adjustments = state.boundsStore
+          .adjustments(input.channel, 1000)
+          .filter((a) => inWindow(a.at))
+          .map((a) => ({
+            parameter: a.parameter,
+            at: a.at,
+            kind: a.kind,
+            oldMin: a.old_min,
+            oldMax: a.old_max,
+            newMin: a.new_min,
+            newMax: a.new_max,
+            rationale: a.rationale,
+          }));
         const bounds = completeBounds(c.parameters, state.boundsStore.get(input.channel), now().toISOString());
 
         let current: Record<string, number> | undefined;
@@ -109,7 +146,18 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
           autoApplyConfidence: TRIAGE_DEFAULTS.autoApplyConfidence,
           maxInstances: TRIAGE_DEFAULTS.maxInstances,
         };
-        const facts: TriageFacts = { channel: input.channel, weekStart, weekEnd, cycles, alerts, driftEvents, adjustments, bounds, params: c.parameters, ...(current ? { current } : {}) };
+        const facts: TriageFacts = {
+          channel: input.channel,
+          weekStart,
+          weekEnd,
+          cycles,
+          alerts,
+          driftEvents,
+          adjustments,
+          bounds,
+          params: c.parameters,
+          ...(current ? { current } : {}),
+        };
         return { facts, settings, operationTimeoutMs };
       });
     },
@@ -127,12 +175,28 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
         if (!s.parameter || !s.proposed || !s.basis || s.kind === 'manual_review') continue;
         const kind = s.kind;
         const row = (status: AppliedAdjustment['status'], oldMin: number, oldMax: number, reason?: string): AppliedAdjustment => ({
-          fingerprint: s.fingerprint, parameter: s.parameter!, kind, status, oldMin, oldMax, newMin: s.proposed!.min, newMax: s.proposed!.max, at, ...(reason ? { reason } : {}),
+          fingerprint: s.fingerprint,
+          parameter: s.parameter!,
+          kind,
+          status,
+          oldMin,
+          oldMax,
+          newMin: s.proposed!.min,
+          newMax: s.proposed!.max,
+          at,
+          ...(reason ? { reason } : {}),
         });
         const tag = appliedTag(input.weekStart, s.fingerprint);
-        const done = deps.boundsStore.adjustments(input.channel, 1000).find((a) => a.kind === 'triage' && a.parameter === s.parameter && a.rationale.includes(tag));
+        const done = deps.boundsStore
+          .adjustments(input.channel, 1000)
+          .find((a) => a.kind === 'triage' && a.parameter === s.parameter && a.rationale.includes(tag));
         if (done) {
-          out.push({ ...row('already_applied', done.old_min ?? NaN, done.old_max ?? NaN), newMin: done.new_min, newMax: done.new_max, at: done.at });
+          out.push({
+            ...row('already_applied', done.old_min ?? NaN, done.old_max ?? NaN),
+            newMin: done.new_min,
+            newMax: done.new_max,
+            at: done.at,
+          });
           continue;
         }
         if (paused) {
@@ -146,26 +210,64 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
           continue;
         }
         if (Math.abs(cur.min - s.basis.min) > EPS || Math.abs(cur.max - s.basis.max) > EPS) {
-          out.push(row('skipped', cur.min, cur.max, `bounds moved since the triage read them ([${s.basis.min}, ${s.basis.max}] → [${cur.min}, ${cur.max}])`));
+          out.push(
+            row(
+              'skipped',
+              cur.min,
+              cur.max,
+              `bounds moved since the triage read them ([${s.basis.min}, ${s.basis.max}] → [${cur.min}, ${cur.max}])`,
+            ),
+          );
           continue;
         }
         const { min, max } = s.proposed;
         if (!(min >= p.hard_min - EPS && max <= p.hard_max + EPS && min < max)) {
-          out.push(row('skipped', cur.min, cur.max, `proposed [${min}, ${max}] leaves the hard limits [${p.hard_min}, ${p.hard_max}] (2.4)`));
+          out.push(
+            row('skipped', cur.min, cur.max, `proposed [${min}, ${max}] leaves the hard limits [${p.hard_min}, ${p.hard_max}] (2.4)`),
+          );
           continue;
         }
-        deps.boundsStore.save(input.channel, [{ ...cur, min, max, updatedAt: at }], [{
-          channel: input.channel, parameter: p.name, at, kind: 'triage', old_min: cur.min, old_max: cur.max, new_min: min, new_max: max,
-          rationale: `${tag} ${s.kind}: ${s.rationale}`,
-        }]);
-        deps.logger.info({ channel: input.channel, parameter: p.name, from: [cur.min, cur.max], to: [min, max], fingerprint: s.fingerprint, confidence: s.confidence }, 'triage adjusted bounds');
+        deps.boundsStore.save(
+          input.channel,
+          [{ ...cur, min, max, updatedAt: at }],
+          [
+            {
+              channel: input.channel,
+              parameter: p.name,
+              at,
+              kind: 'triage',
+              old_min: cur.min,
+              old_max: cur.max,
+              new_min: min,
+              new_max: max,
+              rationale: `${tag} ${s.kind}: ${s.rationale}`,
+            },
+          ],
+        );
+        deps.logger.info(
+          {
+            channel: input.channel,
+            parameter: p.name,
+            from: [cur.min, cur.max],
+            to: [min, max],
+            fingerprint: s.fingerprint,
+            confidence: s.confidence,
+          },
+          'triage adjusted bounds',
+        );
         out.push(row('applied', cur.min, cur.max));
       }
       return out;
     },
 
     /** 7.4: an issue per manual-review suggestion (or a comment on the open one); disabled → null with the reason. */
-    async openTriageIssues(input: { channel: string; weekStart: string; weekEnd: string; counts: CategoryCounts; suggestions: PatchSuggestion[] }): Promise<IssueOutcome[]> {
+    async openTriageIssues(input: {
+      channel: string;
+      weekStart: string;
+      weekEnd: string;
+      counts: CategoryCounts;
+      suggestions: PatchSuggestion[];
+    }): Promise<IssueOutcome[]> {
       const t = tracker();
       const out: IssueOutcome[] = [];
       for (const s of input.suggestions) {
@@ -174,8 +276,17 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
           continue;
         }
         try {
-          const issue = await t.tracker.report({ channel: input.channel, weekStart: input.weekStart, weekEnd: input.weekEnd, counts: input.counts, suggestion: s });
-          deps.logger.info({ channel: input.channel, fingerprint: s.fingerprint, issue: issue.number, action: issue.action }, 'triage issue reported');
+          const issue = await t.tracker.report({
+            channel: input.channel,
+            weekStart: input.weekStart,
+            weekEnd: input.weekEnd,
+            counts: input.counts,
+            suggestion: s,
+          });
+          deps.logger.info(
+            { channel: input.channel, fingerprint: s.fingerprint, issue: issue.number, action: issue.action },
+            'triage issue reported',
+          );
           out.push({ fingerprint: s.fingerprint, pattern: s.pattern, issue });
         } catch (err) {
           const e = err as { status?: number; message?: string };
@@ -195,10 +306,23 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
       const applied = r.appliedAdjustments.filter((a) => a.status === 'applied').length;
       const opened = r.issues.filter((i) => i.issue).length;
       const summary = `weekly triage ${r.weekStart}: ${r.counts.total} failure(s), ${r.patterns.length} pattern(s), ${applied} bounds adjustment(s), ${opened} issue(s)`;
-      deps.auditLog.record({ channel: r.channel, cycle_id: null, at, kind: 'triage', summary, payload: {
-        reportId: id, weekStart: r.weekStart, weekEnd: r.weekEnd, mode: r.mode, counts: r.counts, patterns: r.patterns.map((p) => ({ key: p.key, count: p.count })),
-        appliedAdjustments: r.appliedAdjustments, issues: r.issues,
-      } });
+      deps.auditLog.record({
+        channel: r.channel,
+        cycle_id: null,
+        at,
+        kind: 'triage',
+        summary,
+        payload: {
+          reportId: id,
+          weekStart: r.weekStart,
+          weekEnd: r.weekEnd,
+          mode: r.mode,
+          counts: r.counts,
+          patterns: r.patterns.map((p) => ({ key: p.key, count: p.count })),
+          appliedAdjustments: r.appliedAdjustments,
+          issues: r.issues,
+        },
+      });
       deps.logger.info({ channel: r.channel, weekStart: r.weekStart, counts: r.counts, reportId: id }, summary);
       return id;
     },
@@ -207,7 +331,8 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
     async triageIssueStatus(input: { channel: string; reports?: number }): Promise<{ issues: TrackedIssue[]; reason: string | null }> {
       const t = tracker();
       if (!t.tracker) return { issues: [], reason: t.reason };
-      const numbers = deps.triageLog.list(input.channel, input.reports ?? 8)
+      const numbers = deps.triageLog
+        .list(input.channel, input.reports ?? 8)
         .flatMap((rec) => ((rec.report as TriageReport).issues ?? []).map((i) => i.issue?.number))
         .filter((n): n is number => typeof n === 'number');
       return { issues: await t.tracker.status(numbers), reason: null };

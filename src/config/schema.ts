@@ -29,201 +29,244 @@ export const KpiSpecSchema = z.strictObject({
   target_max: z.number().optional(),
 });
 
-export const AutopilotConfigSchema = z.strictObject({
-  channels: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase channel id')).min(1),
-  data_dir: z.string().min(1).default('.data'),
-  autopilot: z.strictObject({
-    enabled: z.boolean().default(true),
-    /** 9.1: flipping this to true pauses every channel within 30 s, without a restart. */
-    emergency_pause: z.boolean().default(false),
-    schedule: z.strictObject({ hour: hour.default(3), minute: minute.default(0) }).prefault({}),
-    analysis_window_hours: positive.default(24),
-    /** 8.3: any operation but the canary wait times out after this and alerts. */
-    operation_timeout_minutes: positive.default(10),
-    max_changes_per_cycle: z.number().int().min(1).max(10).default(1),
-    min_samples_for_analysis: z.number().int().min(3).default(30),
-  }),
-  canary: z.strictObject({
-    traffic_percentage: z.number().gt(0).max(0.5, 'expected a number in (0, 0.5]').default(0.2),
-    duration_minutes: positive.default(60),
-    check_interval_minutes: positive.default(1),
-    confidence_level: fraction.default(0.95),
-    min_samples_per_group: z.number().int().min(2).default(30),
-    /** Relative margin within which a primary KPI counts as "neutral" (non-inferior). */
-    non_inferiority_margin: z.number().min(0).max(0.5).default(0.02),
-    /** 3.4/3.5: how long an Inconclusive canary waits for an operator before rolling back. */
-    inconclusive_decision_window_minutes: z.number().min(0).default(30),
-  }),
-  /**
-   * The learning optimizer (1.4): how bold it is. The defaults are the measured ones
-   * (bench/dq-frontier.ts; docs/configuration.md says what each trades).
-   */
-  optimizer: z.strictObject({
+export const AutopilotConfigSchema = z
+  .strictObject({
+    channels: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase channel id')).min(1),
+    data_dir: z.string().min(1).default('.data'),
+    autopilot: z.strictObject({
+      enabled: z.boolean().default(true),
+      /** 9.1: flipping this to true pauses every channel within 30 s, without a restart. */
+      emergency_pause: z.boolean().default(false),
+      schedule: z.strictObject({ hour: hour.default(3), minute: minute.default(0) }).prefault({}),
+      analysis_window_hours: positive.default(24),
+      /** 8.3: any operation but the canary wait times out after this and alerts. */
+      operation_timeout_minutes: positive.default(10),
+      max_changes_per_cycle: z.number().int().min(1).max(10).default(1),
+      min_samples_for_analysis: z.number().int().min(3).default(30),
+    }),
+    canary: z.strictObject({
+      traffic_percentage: z.number().gt(0).max(0.5, 'expected a number in (0, 0.5]').default(0.2),
+      duration_minutes: positive.default(60),
+      check_interval_minutes: positive.default(1),
+      confidence_level: fraction.default(0.95),
+      min_samples_per_group: z.number().int().min(2).default(30),
+      /** Relative margin within which a primary KPI counts as "neutral" (non-inferior). */
+      non_inferiority_margin: z.number().min(0).max(0.5).default(0.02),
+      /** 3.4/3.5: how long an Inconclusive canary waits for an operator before rolling back. */
+      inconclusive_decision_window_minutes: z.number().min(0).default(30),
+    }),
     /**
-     * Probe a parameter the model is unsure about when no move is likely enough to pass. Off by
-     * default: over six simulated seeds probes took the rollback rate from 3.5 % to 17 % for
-     * about 10 % more gain (4.3; docs/decision-quality.md).
+     * The learning optimizer (1.4): how bold it is. The defaults are the measured ones
+     * (bench/dq-frontier.ts; docs/configuration.md says what each trades).
      */
-    explore: z.boolean().default(false),
-    /** A non-exploration move needs at least this predicted probability of passing its canary. */
-    min_proceed_probability: fraction.default(0.9),
-    /** Smallest predicted objective gain worth a canary (≈ weighted relative change). */
-    min_gain: z.number().min(0).default(0.005),
-    /** A probe needs at least this predicted probability that no KPI is found degraded. */
-    min_safe_probability: fraction.default(0.7),
-    /** Cost of a rolled-back canary in objective units (the probe's expected utility). */
-    rollback_cost: z.number().min(0).default(0.01),
-    /** No probe within this many days after a rolled-back canary. */
-    exploration_cooldown_days: z.number().min(0).default(7),
-    /** Largest distance from the last known-good card, in steps of each parameter. */
-    trust_radius_steps: z.number().int().min(1).default(3),
-    /** Past canaries lose half their weight after this many days (a moving optimum). */
-    half_life_days: positive.default(14),
-    /** Past canaries lose weight with distance from the current card (Gaussian, in steps). */
-    locality_steps: positive.default(3),
-    /**
-     * The rule table (1.3): the cold-start proposer's corrections and the model's prior. Absent:
-     * DEFAULT_RULES (src/config/rules.ts). Each rule must name a declared parameter and KPI.
-     */
-    rules: ProposalRulesSchema.optional(),
-  }).prefault({}),
-  sliding_bounds: z.strictObject({
-    stability_days: z.number().int().min(1).default(7),
-    max_weekly_expansion: z.number().min(0).max(0.05, 'expected at most 0.05 (5% a week, requirement 2.2)').default(0.05),
-    rollback_threshold: z.number().int().min(1).default(3),
-    contraction_factor: fraction.default(0.25),
-    min_width_fraction: fraction.default(0.1),
-    /** 2.3: after a rollback, the same direction of the same parameter waits base · 2^(k−1) hours (k-th rollback in a row). */
-    backoff_base_hours: positive.default(24),
-    /** Ceiling of that wait. */
-    backoff_max_days: positive.default(7),
-  }).prefault({}),
-  drift_monitoring: z.strictObject({
-    window_days: z.number().int().min(1).default(14),
-    error_p50_target: fraction.default(0.2),
-    error_threshold: fraction.default(0.3),
-    consecutive_days: z.number().int().min(1).default(3),
-    rollback_rate_target: fraction.default(0.05),
-    rollback_rate_pause_threshold: fraction.default(0.1),
-    pause_hours: positive.default(48),
-    max_pause_days: positive.default(7),
-    /** 4.4: the rollback-rate pause looks at this many days. */
-    rate_window_days: z.number().int().min(1).default(7),
-    /** The pause rule needs at least this many deployments in its window. */
-    rollback_rate_min_deployments: z.number().int().min(1).default(1),
-    /** 4.5: this many failed cycles in a row pause with exponential backoff. */
-    failure_threshold: z.number().int().min(1).default(3),
-    /** First backoff pause; defaults to pause_hours. Level n pauses base × 2^n, capped at max_pause_days. */
-    backoff_base_hours: positive.optional(),
-    /** 4.2: step scale in drift mode (only corrections ship). */
-    drift_step_scale: z.number().gt(0).max(1).default(0.5),
-    /** Step scales over successive successful cycles after a safety pause (gradual recovery). */
-    recovery_step_scales: z.array(z.number().gt(0).max(1)).default([0.25, 0.5, 1]),
-    /** 9.5: bounds overrides expire after this long unless the operator says otherwise. */
-    override_default_hours: positive.default(24),
-    /** Multiplies every governor duration (day length, pauses, overrides): 1 in production, tiny in demos and tests. */
-    time_scale: positive.default(1),
-  }).prefault({}),
-  /** 8.5: where alerts go besides the log. */
-  alerts: z.strictObject({
-    /** The same alert name (per channel) within this window is suppressed and counted. */
-    dedup_window_minutes: z.number().min(0).default(10),
-    /** Slack-style JSON webhook ({"text": …}). */
-    webhook_url: z.url().optional(),
-    /** Alertmanager base URL; alerts go to POST <url>/api/v2/alerts. */
-    alertmanager_url: z.url().optional(),
-    /** Alerts below this severity stay in the log. */
-    min_severity: z.enum(['info', 'warning', 'critical']).default('info'),
-    timeout_ms: positive.default(5000),
-    /** endsAt = startsAt + this, so Alertmanager resolves one-shot alerts on its own. */
-    alertmanager_ttl_minutes: positive.default(60),
-  }).prefault({}),
-  incident_triage: z.strictObject({
-    schedule: z.strictObject({ day_of_week: DayOfWeek.default('SUNDAY'), hour: hour.default(2), minute: minute.default(0) }).prefault({}),
-    window_days: z.number().int().min(1).default(7),
-    pattern_threshold: z.number().int().min(1).default(3),
-    /** 7.4: issues for patterns that need a human. Disabled unless enabled and the token env var is set. */
-    github: z.strictObject({
-      enabled: z.boolean().default(false),
-      repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name').default('owner/name'),
-      api_url: z.url().default('https://api.github.com'),
-      /** Name of the environment variable holding the token (the token never goes in this file). */
-      token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default('GITHUB_TOKEN'),
-      /** Put on every triage issue; dedup looks only at open issues carrying all of them. */
-      labels: z.array(z.string().min(1)).min(1).default(['vvtv-autopilot', 'triage']),
-    }).prefault({}),
-  }).prefault({}),
-  parameters: z.array(ParameterSpecSchema).min(1),
-  kpis: z.array(KpiSpecSchema).min(1).refine((k) => k.some((x) => x.role === 'primary'), 'expected at least one primary KPI'),
-  stores: z.strictObject({
-    /** Relative paths resolve against data_dir. */
-    metrics_db: z.string().default('metrics.sqlite'),
-    state_db: z.string().default('state.sqlite'),
-    /** `{channel}` is replaced by the channel id. */
-    card_path: z.string().default('cards/{channel}/business_logic.yaml'),
-    history_dir: z.string().default('history'),
-    /** 5.4: versions older than this are archived (compressed, never dropped) after each cycle. */
-    history_retention_days: z.number().int().min(90, 'expected at least 90 (requirement 5.4)').default(90),
-    /** Run after every card or overlay write (10.4); `{card}` and `{channel}` are substituted. */
-    reload_command: z.string().optional(),
-  }).prefault({}),
-  temporal: z.strictObject({
-    address: z.string().default('localhost:7233'),
-    namespace: z.string().default('default'),
-    task_queue: z.string().default('vvtv-autopilot'),
-    ui_url: z.string().default('http://localhost:8233'),
-  }).prefault({}),
-  simulator: z.strictObject({
-    enabled: z.boolean().default(true),
-    seed: z.number().int().default(42),
-    catalog_size: z.number().int().min(10).default(400),
-    candidates_per_slot: z.number().int().min(1).default(60),
-    /** Simulated planning slots per real second. */
-    slots_per_second: positive.default(5),
-    noise: z.number().min(0).default(0.05),
-    /** A region of a parameter where viewers suffer (engagement drops, curator works harder). */
-    harmful_region: z
-      .strictObject({ parameter: z.string(), above: z.number().optional(), below: z.number().optional(), severity: positive.default(0.3) })
-      .optional(),
-  }).prefault({}),
-  metrics_port: z.number().int().min(0).max(65535).default(9464),
-  /** The golden set gate run before every canary (6.x). */
-  golden: z.strictObject({
-    /** A golden set YAML file or a directory of them; relative paths resolve against the working directory. Default: the shipped config/golden. */
-    path: z.string().min(1).optional(),
-    /** 6.4: hard limit for one run of the whole set. */
-    timeout_minutes: positive.default(5),
-    /** Worker threads; default min(2, CPUs). */
-    pool_size: z.number().int().min(1).max(64).optional(),
-    /** Cache results by (set hash, parameters hash, engine version) under <data_dir>/golden-cache. */
-    cache: z.boolean().default(true),
-    /** sha256 (hex) of the operator token that authorises a bypass; without it no bypass is possible. */
-    bypass_token_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits').optional(),
-    /** Runs the cases on this command instead of the reference selection (JSON on stdin, JSON on stdout). */
-    external_engine: z.strictObject({
-      command: z.string().min(1),
-      /** Engine version for the cache key; without it external results are never cached. */
-      version: z.string().min(1).optional(),
-      /** Cases per invocation. */
-      batch_size: z.number().int().min(1).default(500),
-    }).optional(),
-  }).prefault({}),
-}).superRefine((c, ctx) => {
-  // A rule written in the config must name what the config declares (the default table may name
-  // parameters a config leaves out: such rules never fire).
-  const params = c.parameters.map((p) => p.name);
-  const kpis = c.kpis.map((k) => k.name);
-  c.optimizer.rules?.forEach((r, i) => {
-    const path = ['optimizer', 'rules', i];
-    if (!params.includes(r.parameter)) {
-      const message = `expected one of the parameters (${params.join(', ')}), got ${r.parameter}`;
-      ctx.addIssue({ code: 'custom', path: [...path, 'parameter'], message });
-    }
-    if (!kpis.includes(r.kpi)) {
-      ctx.addIssue({ code: 'custom', path: [...path, 'kpi'], message: `expected one of the kpis (${kpis.join(', ')}), got ${r.kpi}` });
-    }
+    optimizer: z
+      .strictObject({
+        /**
+         * Probe a parameter the model is unsure about when no move is likely enough to pass. Off by
+         * default: over six simulated seeds probes took the rollback rate from 3.5 % to 17 % for
+         * about 10 % more gain (4.3; docs/decision-quality.md).
+         */
+        explore: z.boolean().default(false),
+        /** A non-exploration move needs at least this predicted probability of passing its canary. */
+        min_proceed_probability: fraction.default(0.9),
+        /** Smallest predicted objective gain worth a canary (≈ weighted relative change). */
+        min_gain: z.number().min(0).default(0.005),
+        /** A probe needs at least this predicted probability that no KPI is found degraded. */
+        min_safe_probability: fraction.default(0.7),
+        /** Cost of a rolled-back canary in objective units (the probe's expected utility). */
+        rollback_cost: z.number().min(0).default(0.01),
+        /** No probe within this many days after a rolled-back canary. */
+        exploration_cooldown_days: z.number().min(0).default(7),
+        /** Largest distance from the last known-good card, in steps of each parameter. */
+        trust_radius_steps: z.number().int().min(1).default(3),
+        /** Past canaries lose half their weight after this many days (a moving optimum). */
+        half_life_days: positive.default(14),
+        /** Past canaries lose weight with distance from the current card (Gaussian, in steps). */
+        locality_steps: positive.default(3),
+        /**
+         * The rule table (1.3): the cold-start proposer's corrections and the model's prior. Absent:
+         * DEFAULT_RULES (src/config/rules.ts). Each rule must name a declared parameter and KPI.
+         */
+        rules: ProposalRulesSchema.optional(),
+      })
+      .prefault({}),
+    sliding_bounds: z
+      .strictObject({
+        stability_days: z.number().int().min(1).default(7),
+        max_weekly_expansion: z.number().min(0).max(0.05, 'expected at most 0.05 (5% a week, requirement 2.2)').default(0.05),
+        rollback_threshold: z.number().int().min(1).default(3),
+        contraction_factor: fraction.default(0.25),
+        min_width_fraction: fraction.default(0.1),
+        /** 2.3: after a rollback, the same direction of the same parameter waits base · 2^(k−1) hours (k-th rollback in a row). */
+        backoff_base_hours: positive.default(24),
+        /** Ceiling of that wait. */
+        backoff_max_days: positive.default(7),
+      })
+      .prefault({}),
+    drift_monitoring: z
+      .strictObject({
+        window_days: z.number().int().min(1).default(14),
+        error_p50_target: fraction.default(0.2),
+        error_threshold: fraction.default(0.3),
+        consecutive_days: z.number().int().min(1).default(3),
+        rollback_rate_target: fraction.default(0.05),
+        rollback_rate_pause_threshold: fraction.default(0.1),
+        pause_hours: positive.default(48),
+        max_pause_days: positive.default(7),
+        /** 4.4: the rollback-rate pause looks at this many days. */
+        rate_window_days: z.number().int().min(1).default(7),
+        /** The pause rule needs at least this many deployments in its window. */
+        rollback_rate_min_deployments: z.number().int().min(1).default(1),
+        /** 4.5: this many failed cycles in a row pause with exponential backoff. */
+        failure_threshold: z.number().int().min(1).default(3),
+        /** First backoff pause; defaults to pause_hours. Level n pauses base × 2^n, capped at max_pause_days. */
+        backoff_base_hours: positive.optional(),
+        /** 4.2: step scale in drift mode (only corrections ship). */
+        drift_step_scale: z.number().gt(0).max(1).default(0.5),
+        /** Step scales over successive successful cycles after a safety pause (gradual recovery). */
+        recovery_step_scales: z.array(z.number().gt(0).max(1)).default([0.25, 0.5, 1]),
+        /** 9.5: bounds overrides expire after this long unless the operator says otherwise. */
+        override_default_hours: positive.default(24),
+        /** Multiplies every governor duration (day length, pauses, overrides): 1 in production, tiny in demos and tests. */
+        time_scale: positive.default(1),
+      })
+      .prefault({}),
+    /** 8.5: where alerts go besides the log. */
+    alerts: z
+      .strictObject({
+        /** The same alert name (per channel) within this window is suppressed and counted. */
+        dedup_window_minutes: z.number().min(0).default(10),
+        /** Slack-style JSON webhook ({"text": …}). */
+        webhook_url: z.url().optional(),
+        /** Alertmanager base URL; alerts go to POST <url>/api/v2/alerts. */
+        alertmanager_url: z.url().optional(),
+        /** Alerts below this severity stay in the log. */
+        min_severity: z.enum(['info', 'warning', 'critical']).default('info'),
+        timeout_ms: positive.default(5000),
+        /** endsAt = startsAt + this, so Alertmanager resolves one-shot alerts on its own. */
+        alertmanager_ttl_minutes: positive.default(60),
+      })
+      .prefault({}),
+    incident_triage: z
+      .strictObject({
+        schedule: z
+          .strictObject({ day_of_week: DayOfWeek.default('SUNDAY'), hour: hour.default(2), minute: minute.default(0) })
+          .prefault({}),
+        window_days: z.number().int().min(1).default(7),
+        pattern_threshold: z.number().int().min(1).default(3),
+        /** 7.4: issues for patterns that need a human. Disabled unless enabled and the token env var is set. */
+        github: z
+          .strictObject({
+            enabled: z.boolean().default(false),
+            repo: z
+              .string()
+              .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name')
+              .default('owner/name'),
+            api_url: z.url().default('https://api.github.com'),
+            /** Name of the environment variable holding the token (the token never goes in this file). */
+            token_env: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+              .default('GITHUB_TOKEN'),
+            /** Put on every triage issue; dedup looks only at open issues carrying all of them. */
+            labels: z.array(z.string().min(1)).min(1).default(['vvtv-autopilot', 'triage']),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    parameters: z.array(ParameterSpecSchema).min(1),
+    kpis: z
+      .array(KpiSpecSchema)
+      .min(1)
+      .refine((k) => k.some((x) => x.role === 'primary'), 'expected at least one primary KPI'),
+    stores: z
+      .strictObject({
+        /** Relative paths resolve against data_dir. */
+        metrics_db: z.string().default('metrics.sqlite'),
+        state_db: z.string().default('state.sqlite'),
+        /** `{channel}` is replaced by the channel id. */
+        card_path: z.string().default('cards/{channel}/business_logic.yaml'),
+        history_dir: z.string().default('history'),
+        /** 5.4: versions older than this are archived (compressed, never dropped) after each cycle. */
+        history_retention_days: z.number().int().min(90, 'expected at least 90 (requirement 5.4)').default(90),
+        /** Run after every card or overlay write (10.4); `{card}` and `{channel}` are substituted. */
+        reload_command: z.string().optional(),
+      })
+      .prefault({}),
+    temporal: z
+      .strictObject({
+        address: z.string().default('localhost:7233'),
+        namespace: z.string().default('default'),
+        task_queue: z.string().default('vvtv-autopilot'),
+        ui_url: z.string().default('http://localhost:8233'),
+      })
+      .prefault({}),
+    simulator: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        seed: z.number().int().default(42),
+        catalog_size: z.number().int().min(10).default(400),
+        candidates_per_slot: z.number().int().min(1).default(60),
+        /** Simulated planning slots per real second. */
+        slots_per_second: positive.default(5),
+        noise: z.number().min(0).default(0.05),
+        /** A region of a parameter where viewers suffer (engagement drops, curator works harder). */
+        harmful_region: z
+          .strictObject({
+            parameter: z.string(),
+            above: z.number().optional(),
+            below: z.number().optional(),
+            severity: positive.default(0.3),
+          })
+          .optional(),
+      })
+      .prefault({}),
+    metrics_port: z.number().int().min(0).max(65535).default(9464),
+    /** The golden set gate run before every canary (6.x). */
+    golden: z
+      .strictObject({
+        /** A golden set YAML file or a directory of them; relative paths resolve against the working directory. Default: the shipped config/golden. */
+        path: z.string().min(1).optional(),
+        /** 6.4: hard limit for one run of the whole set. */
+        timeout_minutes: positive.default(5),
+        /** Worker threads; default min(2, CPUs). */
+        pool_size: z.number().int().min(1).max(64).optional(),
+        /** Cache results by (set hash, parameters hash, engine version) under <data_dir>/golden-cache. */
+        cache: z.boolean().default(true),
+        /** sha256 (hex) of the operator token that authorises a bypass; without it no bypass is possible. */
+        bypass_token_sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits')
+          .optional(),
+        /** Runs the cases on this command instead of the reference selection (JSON on stdin, JSON on stdout). */
+        external_engine: z
+          .strictObject({
+            command: z.string().min(1),
+            /** Engine version for the cache key; without it external results are never cached. */
+            version: z.string().min(1).optional(),
+            /** Cases per invocation. */
+            batch_size: z.number().int().min(1).default(500),
+          })
+          .optional(),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    // A rule written in the config must name what the config declares (the default table may name
+    // parameters a config leaves out: such rules never fire).
+    const params = c.parameters.map((p) => p.name);
+    const kpis = c.kpis.map((k) => k.name);
+    c.optimizer.rules?.forEach((r, i) => {
+      const path = ['optimizer', 'rules', i];
+      if (!params.includes(r.parameter)) {
+        const message = `expected one of the parameters (${params.join(', ')}), got ${r.parameter}`;
+        ctx.addIssue({ code: 'custom', path: [...path, 'parameter'], message });
+      }
+      if (!kpis.includes(r.kpi)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'kpi'], message: `expected one of the kpis (${kpis.join(', ')}), got ${r.kpi}` });
+      }
+    });
   });
-});
 
 export type AutopilotConfig = z.infer<typeof AutopilotConfigSchema>;
 export type KpiSpec = z.infer<typeof KpiSpecSchema>;

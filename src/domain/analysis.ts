@@ -111,8 +111,12 @@ export function compareWithPreviousDays(window: HourAggregate[], previous: HourA
   const ci = tInterval(diffs, confidence);
   const rel = (x: number): number => (scale > 0 ? x / scale : x === 0 ? 0 : Math.sign(x) * Infinity);
   return {
-    days: days.size, matchedHours: m, windowMean, baselineMean,
-    relChange: rel(windowMean - baselineMean), relCI: [rel(ci[0]), rel(ci[1])],
+    days: days.size,
+    matchedHours: m,
+    windowMean,
+    baselineMean,
+    relChange: rel(windowMean - baselineMean),
+    relCI: [rel(ci[0]), rel(ci[1])],
   };
 }
 
@@ -136,7 +140,11 @@ export function analyzeKpi(kpi: KpiDef, hours: HourAggregate[], opts: AnalysisOp
   const used = hours.filter((h) => h.n > 0);
   const t0 = used.length ? hourMs(used[0]!.hour) : 0;
   const hourlyMeans = used.map((h) => h.sum / h.n);
-  const sen = theilSenWithCI(used.map((h) => (hourMs(h.hour) - t0) / HOUR_MS), hourlyMeans, confidence);
+  const sen = theilSenWithCI(
+    used.map((h) => (hourMs(h.hour) - t0) / HOUR_MS),
+    hourlyMeans,
+    confidence,
+  );
   const slopePerHour = sen.slope;
   const relChange = Number.isFinite(mean) && mean !== 0 ? (slopePerHour * opts.windowHours) / Math.abs(mean) : 0;
   const flat = opts.flatThreshold ?? 0.05;
@@ -151,8 +159,19 @@ export function analyzeKpi(kpi: KpiDef, hours: HourAggregate[], opts: AnalysisOp
   }
   const usable = !flags.some((f) => f === 'no_data' || f === 'too_few_samples' || f === 'non_finite_values' || f === 'gaps');
   return {
-    kpi: kpi.name, n, mean, sd, slopePerHour, trend, position, flags, usable,
-    slopeCI: sen.ci, levelCI: tInterval(hourlyMeans, confidence), hoursCovered: covered, confidence,
+    kpi: kpi.name,
+    n,
+    mean,
+    sd,
+    slopePerHour,
+    trend,
+    position,
+    flags,
+    usable,
+    slopeCI: sen.ci,
+    levelCI: tInterval(hourlyMeans, confidence),
+    hoursCovered: covered,
+    confidence,
     vsPreviousDays: compareWithPreviousDays(hours, previous, confidence),
   };
 }

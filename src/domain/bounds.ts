@@ -78,7 +78,10 @@ export function checkProposals(
     const p = params.find((x) => x.name === c.parameter);
     if (!p) {
       return {
-        parameter: c.parameter, oldValue: c.oldValue, newValue: c.newValue, approved: false,
+        parameter: c.parameter,
+        oldValue: c.oldValue,
+        newValue: c.newValue,
+        approved: false,
         rejections: [{ rule: 'unknown_parameter', message: `${c.parameter}: not a tuned parameter of the config` }],
         bounds: { min: Number.NaN, max: Number.NaN, hardMin: Number.NaN, hardMax: Number.NaN, overridden: false },
         maxDailyDelta: 0,
@@ -113,8 +116,13 @@ export interface BoundsPolicy {
 }
 
 export const DEFAULT_BOUNDS_POLICY: BoundsPolicy = {
-  stabilityDays: 7, maxWeeklyExpansion: 0.05, rollbackThreshold: 3, contractionFactor: 0.25,
-  minWidthFraction: 0.1, backoffBaseHours: 24, backoffMaxDays: 7,
+  stabilityDays: 7,
+  maxWeeklyExpansion: 0.05,
+  rollbackThreshold: 3,
+  contractionFactor: 0.25,
+  minWidthFraction: 0.1,
+  backoffBaseHours: 24,
+  backoffMaxDays: 7,
 };
 
 /** What happened to one parameter in one cycle. */
@@ -142,8 +150,19 @@ function clipToHard(channel: string, b: ParameterBounds, at: string): BoundsUpda
   if (min === b.min && max === b.max) return { bounds: b, adjustments: [] };
   return {
     bounds: { ...b, min, max, updatedAt: at },
-    adjustments: [{ channel, parameter: b.parameter, at, kind: 'manual', old_min: b.min, old_max: b.max, new_min: min, new_max: max,
-      rationale: `stored range [${round(b.min)}, ${round(b.max)}] clipped to the hard limits [${b.hardMin}, ${b.hardMax}] (2.4)` }],
+    adjustments: [
+      {
+        channel,
+        parameter: b.parameter,
+        at,
+        kind: 'manual',
+        old_min: b.min,
+        old_max: b.max,
+        new_min: min,
+        new_max: max,
+        rationale: `stored range [${round(b.min)}, ${round(b.max)}] clipped to the hard limits [${b.hardMin}, ${b.hardMax}] (2.4)`,
+      },
+    ],
   };
 }
 
@@ -168,10 +187,22 @@ export function contract(channel: string, b: ParameterBounds, policy: BoundsPoli
   const next = { ...reset, min, max };
   return {
     bounds: next,
-    adjustments: [{ channel, parameter: b.parameter, at, kind: 'contract', old_min: b.min, old_max: b.max, new_min: min, new_max: max,
-      rationale: `${b.rollbackCount} rollbacks (threshold ${policy.rollbackThreshold}): range shrunk by ${round((1 - target / width) * 100)} % ` +
-        `toward ${round(v)}, width ${round(width)} → ${round(target)} (floor ${round(minWidth)} = ${policy.minWidthFraction} of the hard range); ` +
-        'rollback counter reset (2.3)' }],
+    adjustments: [
+      {
+        channel,
+        parameter: b.parameter,
+        at,
+        kind: 'contract',
+        old_min: b.min,
+        old_max: b.max,
+        new_min: min,
+        new_max: max,
+        rationale:
+          `${b.rollbackCount} rollbacks (threshold ${policy.rollbackThreshold}): range shrunk by ${round((1 - target / width) * 100)} % ` +
+          `toward ${round(v)}, width ${round(width)} → ${round(target)} (floor ${round(minWidth)} = ${policy.minWidthFraction} of the hard range); ` +
+          'rollback counter reset (2.3)',
+      },
+    ],
   };
 }
 
@@ -190,9 +221,21 @@ export function expand(channel: string, b: ParameterBounds, policy: BoundsPolicy
   }
   return {
     bounds: { ...b, min, max, rollbackCount: 0, updatedAt: at },
-    adjustments: [{ channel, parameter: b.parameter, at, kind: 'expand', old_min: b.min, old_max: b.max, new_min: min, new_max: max,
-      rationale: `no rollback and no adjustment for ${round(stableDays)} days (≥ ${policy.stabilityDays}): range widened by ` +
-        `${round(((max - min) / width - 1) * 100)} % (at most ${policy.maxWeeklyExpansion * 100} % a week), within the hard limits [${b.hardMin}, ${b.hardMax}] (2.2)` }],
+    adjustments: [
+      {
+        channel,
+        parameter: b.parameter,
+        at,
+        kind: 'expand',
+        old_min: b.min,
+        old_max: b.max,
+        new_min: min,
+        new_max: max,
+        rationale:
+          `no rollback and no adjustment for ${round(stableDays)} days (≥ ${policy.stabilityDays}): range widened by ` +
+          `${round(((max - min) / width - 1) * 100)} % (at most ${policy.maxWeeklyExpansion * 100} % a week), within the hard limits [${b.hardMin}, ${b.hardMax}] (2.2)`,
+      },
+    ],
   };
 }
 
@@ -241,7 +284,13 @@ export interface BackoffState {
  * Exponential backoff before the same direction of the same parameter is proposed again after
  * it was rolled back; a promotion in that direction clears it. Pure: the optimizer consults it.
  */
-export function directionBackoff(events: readonly DirectionEvent[], parameter: string, direction: 1 | -1, now: string, policy: BoundsPolicy): BackoffState {
+export function directionBackoff(
+  events: readonly DirectionEvent[],
+  parameter: string,
+  direction: 1 | -1,
+  now: string,
+  policy: BoundsPolicy,
+): BackoffState {
   const mine = events.filter((e) => e.parameter === parameter && e.direction === direction).sort((a, b) => a.at.localeCompare(b.at));
   let k = 0;
   let last: string | null = null;
@@ -275,7 +324,10 @@ export function exportBounds(channel: string, bounds: ParameterBounds[], adjustm
     channel,
     exportedAt: at,
     parameters: bounds.map((b) => ({
-      ...b, width: round(widthOf(b)), hardWidth: round(b.hardMax - b.hardMin), widthShareOfHard: round(widthOf(b) / (b.hardMax - b.hardMin)),
+      ...b,
+      width: round(widthOf(b)),
+      hardWidth: round(b.hardMax - b.hardMin),
+      widthShareOfHard: round(widthOf(b) / (b.hardMax - b.hardMin)),
     })),
     adjustments,
   };

@@ -69,7 +69,11 @@ export function effectiveRange(
   const min = clamp(lo, param.hard_min, param.hard_max);
   const max = clamp(hi, min, param.hard_max);
   return {
-    parameter: param.name, min, max, hardMin: param.hard_min, hardMax: param.hard_max,
+    parameter: param.name,
+    min,
+    max,
+    hardMin: param.hard_min,
+    hardMax: param.hard_max,
     source: o ? 'override' : bounds ? 'sliding' : 'hard_limits',
     overridden: Boolean(o),
     ...(o ? { overrideExpiresAt: o.expiresAt } : {}),
@@ -130,7 +134,8 @@ export function snapValue(param: Pick<ParameterSpec, 'type'>, value: number): nu
 }
 
 const nonFinite = (param: ParameterSpec, value: number): BoundsRejection => ({
-  rule: 'non_finite', message: `${param.name}: expected a finite number, got ${value}`,
+  rule: 'non_finite',
+  message: `${param.name}: expected a finite number, got ${value}`,
 });
 
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));

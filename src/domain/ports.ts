@@ -3,7 +3,13 @@
  * activities, the CLI's read model, the metrics exporter and tests depend on these interfaces only.
  */
 import type {
-  BoundsAdjustment, CanaryCheck, CanaryRecord, CanaryStatusKind, CycleRecord, DecisionRecord, DriftEventRecord,
+  BoundsAdjustment,
+  CanaryCheck,
+  CanaryRecord,
+  CanaryStatusKind,
+  CycleRecord,
+  DecisionRecord,
+  DriftEventRecord,
   TriageReportRecord,
 } from './records';
 import type { CanaryVerdict, ParameterBounds } from './types';
@@ -26,7 +32,10 @@ export interface CanaryLog {
   /** Appends one check (idempotent on its index). */
   appendCheck(canaryId: string, check: CanaryCheck): void;
   /** Closes a running canary with its verdict; false when it was not running. */
-  close(canaryId: string, end: { status: Exclude<CanaryStatusKind, 'running'>; at: string; verdict: CanaryVerdict | null; decidedBy: string }): boolean;
+  close(
+    canaryId: string,
+    end: { status: Exclude<CanaryStatusKind, 'running'>; at: string; verdict: CanaryVerdict | null; decidedBy: string },
+  ): boolean;
   /** Newest first. */
   list(channel: string, limit?: number): CanaryRecord[];
 }

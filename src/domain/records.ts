@@ -5,9 +5,7 @@
  * No Node imports: workflow code uses these types.
  */
 import type { MayRunAnswer } from './governor';
-import type {
-  BoundsAdjustmentRecord, BoundsDecision, CanaryDecision, CanaryVerdict, ParameterChange, WindowAnalysis,
-} from './types';
+import type { BoundsAdjustmentRecord, BoundsDecision, CanaryDecision, CanaryVerdict, ParameterChange, WindowAnalysis } from './types';
 
 // ---------------------------------------------------------------- the cycle
 
@@ -40,8 +38,16 @@ export type CycleOutcome =
   | 'failed';
 
 export const CYCLE_OUTCOMES: readonly CycleOutcome[] = [
-  'promoted', 'rolled_back', 'no_change', 'rejected_by_bounds', 'skipped_paused', 'skipped_bad_data',
-  'invalid_card', 'golden_failed', 'invalid_input', 'failed',
+  'promoted',
+  'rolled_back',
+  'no_change',
+  'rejected_by_bounds',
+  'skipped_paused',
+  'skipped_bad_data',
+  'invalid_card',
+  'golden_failed',
+  'invalid_input',
+  'failed',
 ];
 
 export type CycleTrigger = 'schedule' | 'manual';

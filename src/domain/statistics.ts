@@ -256,7 +256,19 @@ export function confidenceSequence(
     const ci: Interval = zeroVar ? [m.diff, m.diff] : UNBOUNDED;
     const relCI: Interval = zeroVar && m.m1 !== 0 && Number.isFinite(m.relDiff) ? [m.relDiff, m.relDiff] : UNBOUNDED;
     const ok = !m.flags.includes('non_finite');
-    return { diff: ok ? m.diff : 0, ci, relDiff: ok ? m.relDiff : 0, relCI, halfWidth: zeroVar ? 0 : Infinity, se: 0, alpha, tauAbs: 0, likelihoodRatio: 1, pValue: 1, flags: m.flags };
+    return {
+      diff: ok ? m.diff : 0,
+      ci,
+      relDiff: ok ? m.relDiff : 0,
+      relCI,
+      halfWidth: zeroVar ? 0 : Infinity,
+      se: 0,
+      alpha,
+      tauAbs: 0,
+      likelihoodRatio: 1,
+      pValue: 1,
+      flags: m.flags,
+    };
   }
   const r1 = control.sd / pooledSd;
   const r2 = canary.sd / pooledSd;

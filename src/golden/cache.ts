@@ -5,7 +5,9 @@ import { writeFileAtomicSync } from '../adapters/fs-atomic';
 import { canonicalJson } from '../config/card';
 
 export function sha256Of(value: unknown): string {
-  return createHash('sha256').update(typeof value === 'string' ? value : canonicalJson(value)).digest('hex');
+  return createHash('sha256')
+    .update(typeof value === 'string' ? value : canonicalJson(value))
+    .digest('hex');
 }
 
 export interface CacheKey {

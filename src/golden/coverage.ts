@@ -26,7 +26,17 @@ export const EDGE_CASES = [
 ] as const;
 export type EdgeCase = (typeof EDGE_CASES)[number];
 
-const CHECK_TYPES: CheckType[] = ['top_k', 'no_duplicates', 'deterministic', 'input_order_independent', 'hd_missing_not_first', 'hd_missing_first_rate', 'diversity_floor', 'recency_floor', 'greedy_tie_break'];
+const CHECK_TYPES: CheckType[] = [
+  'top_k',
+  'no_duplicates',
+  'deterministic',
+  'input_order_independent',
+  'hd_missing_not_first',
+  'hd_missing_first_rate',
+  'diversity_floor',
+  'recency_floor',
+  'greedy_tie_break',
+];
 const METHODS: SelectionParams['method'][] = ['gumbel_top_k', 'softmax', 'greedy'];
 const HUGE = 1000;
 
@@ -67,7 +77,11 @@ export function analyzeCoverage(sets: GoldenSet[], params: ParamDef[], opts: { b
 
   const parameters: ParameterCoverage[] = params.map((p) => {
     const width = (p.hard_max - p.hard_min) / nBins;
-    const bins: RangeBin[] = Array.from({ length: nBins }, (_, i) => ({ from: p.hard_min + i * width, to: p.hard_min + (i + 1) * width, cases: [] }));
+    const bins: RangeBin[] = Array.from({ length: nBins }, (_, i) => ({
+      from: p.hard_min + i * width,
+      to: p.hard_min + (i + 1) * width,
+      cases: [],
+    }));
     const cov: ParameterCoverage = { parameter: p.name, hardMin: p.hard_min, hardMax: p.hard_max, atHardMin: [], atHardMax: [], bins };
     for (const { c, name } of cases) {
       const v = fixedValue(c, p);

@@ -17,7 +17,17 @@ const NOW = '2025-06-01T12:00:00.000Z';
 const hoursAgo = (h: number) => new Date(Date.parse(NOW) - h * 3_600_000).toISOString();
 
 function cand(plan_id: string, kind: string, cur: number, trend: number, eng: number, ageH: number, hd = false): Candidate {
-  return { plan_id, kind, curation_score: cur, trending_score: trend, engagement_score: eng, duration_est_s: 1800, tags: [], hd_missing: hd, created_at: hoursAgo(ageH) };
+  return {
+    plan_id,
+    kind,
+    curation_score: cur,
+    trending_score: trend,
+    engagement_score: eng,
+    duration_est_s: 1800,
+    tags: [],
+    hd_missing: hd,
+    created_at: hoursAgo(ageH),
+  };
 }
 
 /** A realistic slot: mixed kinds, ages from 1 h to 4 days, two plans without HD. */
@@ -61,10 +71,22 @@ const NEGATIVE: Candidate[] = [
 const FIVE: Candidate[] = MIXED12.slice(0, 5);
 const DUPLICATED: Candidate[] = [...MIXED12.slice(0, 6), { ...MIXED12[0], curation_score: 0.1 }, { ...MIXED12[2], kind: 'other' }];
 
-const WIDE40 = { count: 40, seed: 'wide40', kinds: ['news', 'film', 'music', 'sport', 'documentary'], hd_missing_fraction: 0.1, max_age_hours: 96, signal_range: [0, 1] as [number, number] };
+const WIDE40 = {
+  count: 40,
+  seed: 'wide40',
+  kinds: ['news', 'film', 'music', 'sport', 'documentary'],
+  hd_missing_fraction: 0.1,
+  max_age_hours: 96,
+  signal_range: [0, 1] as [number, number],
+};
 const HUGE2000 = { ...WIDE40, count: 2000, seed: 'huge2000', hd_missing_fraction: 0.15, signal_range: [-0.5, 1.2] as [number, number] };
 
-function pinned(name: string, description: string, overrides: SelectionOverrides, candidates: Candidate[] | 'wide40' = MIXED12): Omit<PinnedCase, 'expected_order'> {
+function pinned(
+  name: string,
+  description: string,
+  overrides: SelectionOverrides,
+  candidates: Candidate[] | 'wide40' = MIXED12,
+): Omit<PinnedCase, 'expected_order'> {
   const source = candidates === 'wide40' ? { generate: WIDE40 } : { candidates };
   return { name, seed: `slot:${name}`, ...source, config_overrides: overrides, description, tags: [] };
 }
@@ -72,7 +94,9 @@ function pinned(name: string, description: string, overrides: SelectionOverrides
 const PINNED = [
   pinned('pin-base', 'the example card as shipped', {}),
   ...[0.1, 0.3, 1.0, 1.5, 2.0].map((t) => pinned(`pin-gumbel-t${t}`, `Gumbel-top-k at temperature ${t}`, { temperature: t })),
-  ...[0.1, 0.5, 1.0, 2.0].map((t) => pinned(`pin-softmax-t${t}`, `softmax sampling at temperature ${t}`, { method: 'softmax', temperature: t })),
+  ...[0.1, 0.5, 1.0, 2.0].map((t) =>
+    pinned(`pin-softmax-t${t}`, `softmax sampling at temperature ${t}`, { method: 'softmax', temperature: t }),
+  ),
   ...[1, 3, 12, 16].map((k) => pinned(`pin-topk-${k}`, `top_k ${k}`, { top_k: k })),
   pinned('pin-topk-30', 'top_k 30 (hard max) from 40 candidates', { top_k: 30 }, 'wide40'),
   pinned('pin-topk-30-softmax-t2', 'top_k 30, softmax, temperature 2.0', { top_k: 30, method: 'softmax', temperature: 2.0 }, 'wide40'),
@@ -81,7 +105,12 @@ const PINNED = [
   ...[0.1, 0.3].map((e) => pinned(`pin-softmax-epsilon-${e}`, `softmax with epsilon ${e}`, { method: 'softmax', epsilon: e })),
   pinned('pin-greedy-bias-min', 'greedy at bias -0.3: stale plans first', { method: 'greedy', plan_selection_bias: -0.3 }),
   pinned('pin-greedy-bias-max', 'greedy at bias 0.3: fresh plans first', { method: 'greedy', plan_selection_bias: 0.3 }),
-  pinned('pin-corner-high', 'every parameter at its hard max', { temperature: 2.0, top_k: 30, plan_selection_bias: 0.3, epsilon: 0.3 }, 'wide40'),
+  pinned(
+    'pin-corner-high',
+    'every parameter at its hard max',
+    { temperature: 2.0, top_k: 30, plan_selection_bias: 0.3, epsilon: 0.3 },
+    'wide40',
+  ),
   pinned('pin-corner-low', 'every parameter at its hard min', { temperature: 0.1, top_k: 1, plan_selection_bias: -0.3, epsilon: 0 }),
   pinned('pin-ties-gumbel', 'identical candidates, Gumbel noise decides', { top_k: 4 }, TIES),
   pinned('pin-negative-scores', 'all scores negative', { top_k: 3, temperature: 0.3 }, NEGATIVE),
@@ -89,49 +118,132 @@ const PINNED = [
 
 const ALL: Check[] = [{ type: 'top_k' }, { type: 'no_duplicates' }, { type: 'deterministic', runs: 2 }];
 
-function inv(name: string, description: string, checks: Check[], source: Candidate[] | { generate: typeof HUGE2000 }, overrides: SelectionOverrides = {}, tags: string[] = []): InvariantCase {
+function inv(
+  name: string,
+  description: string,
+  checks: Check[],
+  source: Candidate[] | { generate: typeof HUGE2000 },
+  overrides: SelectionOverrides = {},
+  tags: string[] = [],
+): InvariantCase {
   const src = Array.isArray(source) ? { candidates: source } : source;
   return { name, seed: `inv:${name}`, ...src, config_overrides: overrides, checks, description, tags };
 }
 
 const INVARIANTS: InvariantCase[] = [
-  inv('inv-proposed-mixed', 'the proposed parameters on a realistic slot', [
-    ...ALL.slice(0, 2), { type: 'deterministic', runs: 3 }, { type: 'input_order_independent' },
-    { type: 'diversity_floor', min_kinds: 3 }, { type: 'recency_floor', max_age_hours: 24, min_fresh: 2 }, { type: 'greedy_tie_break' },
-  ], MIXED12),
-  inv('inv-hd-penalty-greedy', 'a penalised plan never leads when a complete plan outscores it', [
-    ...ALL, { type: 'hd_missing_not_first' }, { type: 'hd_missing_first_rate', seeds: 400, z: 5 },
-  ], HD_WEAK),
-  inv('inv-hd-penalty-rate', 'a strong penalised plan leads no more often than the penalty allows', [
-    ...ALL, { type: 'hd_missing_not_first' }, { type: 'hd_missing_first_rate', seeds: 400, z: 5 },
-  ], HD_STRONG),
-  inv('inv-hd-mixed-rate', 'penalised plans in a realistic slot', [{ type: 'hd_missing_not_first' }, { type: 'hd_missing_first_rate', seeds: 400, z: 5 }], MIXED12),
+  inv(
+    'inv-proposed-mixed',
+    'the proposed parameters on a realistic slot',
+    [
+      ...ALL.slice(0, 2),
+      { type: 'deterministic', runs: 3 },
+      { type: 'input_order_independent' },
+      { type: 'diversity_floor', min_kinds: 3 },
+      { type: 'recency_floor', max_age_hours: 24, min_fresh: 2 },
+      { type: 'greedy_tie_break' },
+    ],
+    MIXED12,
+  ),
+  inv(
+    'inv-hd-penalty-greedy',
+    'a penalised plan never leads when a complete plan outscores it',
+    [...ALL, { type: 'hd_missing_not_first' }, { type: 'hd_missing_first_rate', seeds: 400, z: 5 }],
+    HD_WEAK,
+  ),
+  inv(
+    'inv-hd-penalty-rate',
+    'a strong penalised plan leads no more often than the penalty allows',
+    [...ALL, { type: 'hd_missing_not_first' }, { type: 'hd_missing_first_rate', seeds: 400, z: 5 }],
+    HD_STRONG,
+  ),
+  inv(
+    'inv-hd-mixed-rate',
+    'penalised plans in a realistic slot',
+    [{ type: 'hd_missing_not_first' }, { type: 'hd_missing_first_rate', seeds: 400, z: 5 }],
+    MIXED12,
+  ),
   inv('edge-empty', 'no candidates: an empty order, no error', ALL, [], {}, ['edge']),
   inv('edge-single', 'one candidate', [...ALL, { type: 'greedy_tie_break' }], [MIXED12[3]], {}, ['edge']),
-  inv('edge-single-hd-missing', 'one candidate without HD still airs', [...ALL, { type: 'hd_missing_not_first' }], [MIXED12[5]], {}, ['edge']),
+  inv('edge-single-hd-missing', 'one candidate without HD still airs', [...ALL, { type: 'hd_missing_not_first' }], [MIXED12[5]], {}, [
+    'edge',
+  ]),
   inv('edge-ties', 'identical scores', [...ALL, { type: 'input_order_independent' }, { type: 'greedy_tie_break' }], TIES, {}, ['edge']),
-  inv('edge-negative-scores', 'negative signals give negative scores', [...ALL, { type: 'greedy_tie_break' }, { type: 'hd_missing_not_first' }], NEGATIVE, {}, ['edge']),
+  inv(
+    'edge-negative-scores',
+    'negative signals give negative scores',
+    [...ALL, { type: 'greedy_tie_break' }, { type: 'hd_missing_not_first' }],
+    NEGATIVE,
+    {},
+    ['edge'],
+  ),
   inv('edge-duplicate-plan-ids', 'the first of duplicated plan_ids wins', [...ALL, { type: 'greedy_tie_break' }], DUPLICATED, {}, ['edge']),
-  inv('edge-topk-above-candidates', 'top_k 30 with five candidates', [...ALL, { type: 'diversity_floor', min_kinds: 5 }], FIVE, { top_k: 30 }, ['edge']),
+  inv(
+    'edge-topk-above-candidates',
+    'top_k 30 with five candidates',
+    [...ALL, { type: 'diversity_floor', min_kinds: 5 }],
+    FIVE,
+    { top_k: 30 },
+    ['edge'],
+  ),
   ...(['gumbel_top_k', 'softmax'] as const).flatMap((method) =>
     [0.1, 2.0].map((t) =>
-      inv(`edge-${method}-t${t}`, `${method} at the extreme temperature ${t}`, [...ALL, { type: 'input_order_independent' }, { type: 'hd_missing_first_rate', seeds: 200, z: 5 }], MIXED12, { method, temperature: t }, ['edge']),
+      inv(
+        `edge-${method}-t${t}`,
+        `${method} at the extreme temperature ${t}`,
+        [...ALL, { type: 'input_order_independent' }, { type: 'hd_missing_first_rate', seeds: 200, z: 5 }],
+        MIXED12,
+        { method, temperature: t },
+        ['edge'],
+      ),
     ),
   ),
-  inv('edge-epsilon-max', 'maximum exploration', [...ALL, { type: 'diversity_floor', min_kinds: 3 }, { type: 'hd_missing_first_rate', seeds: 200, z: 5 }], MIXED12, { epsilon: 0.3 }, ['edge']),
-  inv('edge-bias-extremes-min', 'bias at its hard min', [...ALL, { type: 'greedy_tie_break' }, { type: 'hd_missing_not_first' }], MIXED12, { plan_selection_bias: -0.3 }, ['edge']),
-  inv('edge-bias-extremes-max', 'bias at its hard max', [...ALL, { type: 'greedy_tie_break' }, { type: 'hd_missing_not_first' }], MIXED12, { plan_selection_bias: 0.3 }, ['edge']),
-  inv('edge-huge-list', '2,000 candidates', [
-    ...ALL, { type: 'input_order_independent' }, { type: 'diversity_floor', min_kinds: 4 }, { type: 'recency_floor', max_age_hours: 48, min_fresh: 3 },
-    { type: 'greedy_tie_break' }, { type: 'hd_missing_not_first' },
-  ], { generate: HUGE2000 }, {}, ['edge']),
+  inv(
+    'edge-epsilon-max',
+    'maximum exploration',
+    [...ALL, { type: 'diversity_floor', min_kinds: 3 }, { type: 'hd_missing_first_rate', seeds: 200, z: 5 }],
+    MIXED12,
+    { epsilon: 0.3 },
+    ['edge'],
+  ),
+  inv(
+    'edge-bias-extremes-min',
+    'bias at its hard min',
+    [...ALL, { type: 'greedy_tie_break' }, { type: 'hd_missing_not_first' }],
+    MIXED12,
+    { plan_selection_bias: -0.3 },
+    ['edge'],
+  ),
+  inv(
+    'edge-bias-extremes-max',
+    'bias at its hard max',
+    [...ALL, { type: 'greedy_tie_break' }, { type: 'hd_missing_not_first' }],
+    MIXED12,
+    { plan_selection_bias: 0.3 },
+    ['edge'],
+  ),
+  inv(
+    'edge-huge-list',
+    '2,000 candidates',
+    [
+      ...ALL,
+      { type: 'input_order_independent' },
+      { type: 'diversity_floor', min_kinds: 4 },
+      { type: 'recency_floor', max_age_hours: 48, min_fresh: 3 },
+      { type: 'greedy_tie_break' },
+      { type: 'hd_missing_not_first' },
+    ],
+    { generate: HUGE2000 },
+    {},
+    ['edge'],
+  ),
 ];
 
 export function buildDefaultGoldenSet(): GoldenSet {
   const set: GoldenSet = {
     version: 1,
     name: 'default',
-    description: 'VVTV golden set shipped with the autopilot: pinned reference orders over the hard ranges, invariants under the proposed parameters, edge cases.',
+    description:
+      'VVTV golden set shipped with the autopilot: pinned reference orders over the hard ranges, invariants under the proposed parameters, edge cases.',
     now: NOW,
     base_params: { method: 'gumbel_top_k', temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 },
     cases: PINNED.map((c) => ({ ...c, expected_order: [] })),

@@ -87,7 +87,9 @@ export function callExternal(
       try {
         parsed = ResponseSchema.parse(JSON.parse(Buffer.concat(out).toString('utf8')));
       } catch (err) {
-        return settle(new Error(`external engine answered something other than the vvtv-golden/1 response: ${(err as Error).message.slice(0, 500)}`));
+        return settle(
+          new Error(`external engine answered something other than the vvtv-golden/1 response: ${(err as Error).message.slice(0, 500)}`),
+        );
       }
       settle(null, parsed.results);
     });

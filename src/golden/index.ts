@@ -33,6 +33,12 @@ export { WorkerPool, GoldenTimeoutError, GoldenAbortedError, defaultPoolSize } f
 export { callExternal, EXTERNAL_PROTOCOL, type ExternalEngine } from './external';
 export { GoldenCache, sha256Of } from './cache';
 export { expectedOrder, pinExpectations, renderGoldenSetYaml } from './generator';
-export { regenerateExpectations, renderRegenerationReport, writeRegenerationReview, type Regeneration, type SelectionConfig } from './maintenance';
+export {
+  regenerateExpectations,
+  renderRegenerationReport,
+  writeRegenerationReview,
+  type Regeneration,
+  type SelectionConfig,
+} from './maintenance';
 export { analyzeCoverage, EDGE_CASES, type CoverageReport, type EdgeCase } from './coverage';
 export { buildDefaultGoldenSet } from './default-set';

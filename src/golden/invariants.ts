@@ -67,7 +67,8 @@ export function judgeCheck(check: Check, ctx: CheckContext): CheckVerdict {
   switch (check.type) {
     case 'top_k':
       if (ctx.base.length > ctx.params.top_k) return fail(`returned ${ctx.base.length} plans; top_k is ${ctx.params.top_k}`);
-      if (ctx.base.length !== k) return fail(`returned ${ctx.base.length} plans; expected ${k} (top_k ${ctx.params.top_k}, ${unique.length} distinct candidates)`);
+      if (ctx.base.length !== k)
+        return fail(`returned ${ctx.base.length} plans; expected ${k} (top_k ${ctx.params.top_k}, ${unique.length} distinct candidates)`);
       return OK;
 
     case 'no_duplicates': {
@@ -76,7 +77,9 @@ export function judgeCheck(check: Check, ctx: CheckContext): CheckVerdict {
       const dups = ctx.base.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
       const unknown = ctx.base.filter((id) => !ids.has(id));
       if (dups.length || unknown.length) {
-        return fail(`duplicates [${dups.join(', ')}], unknown plan_ids [${unknown.join(', ')}]`, { details: { duplicates: dups, unknown } });
+        return fail(`duplicates [${dups.join(', ')}], unknown plan_ids [${unknown.join(', ')}]`, {
+          details: { duplicates: dups, unknown },
+        });
       }
       return OK;
     }
@@ -85,7 +88,11 @@ export function judgeCheck(check: Check, ctx: CheckContext): CheckVerdict {
       for (let r = 1; r < check.runs; r++) {
         const again = ctx.get(`repeat:${r}`);
         if (!sameOrder(ctx.base, again)) {
-          return fail(`run ${r + 1} with the same seed gave another order`, { expected: ctx.base, actual: again, diff: orderDiff(ctx.base, again) });
+          return fail(`run ${r + 1} with the same seed gave another order`, {
+            expected: ctx.base,
+            actual: again,
+            diff: orderDiff(ctx.base, again),
+          });
         }
       }
       return OK;
@@ -94,7 +101,11 @@ export function judgeCheck(check: Check, ctx: CheckContext): CheckVerdict {
       for (const slot of ['reversed', 'shuffled']) {
         const other = ctx.get(slot);
         if (!sameOrder(ctx.base, other)) {
-          return fail(`${slot} candidate input gave another order`, { expected: ctx.base, actual: other, diff: orderDiff(ctx.base, other) });
+          return fail(`${slot} candidate input gave another order`, {
+            expected: ctx.base,
+            actual: other,
+            diff: orderDiff(ctx.base, other),
+          });
         }
       }
       return OK;
@@ -125,9 +136,12 @@ export function judgeCheck(check: Check, ctx: CheckContext): CheckVerdict {
       // +1: continuity slack, so a tiny reference probability does not turn one rare hit into a failure.
       const allowed = Math.ceil(n * p + check.z * Math.sqrt(n * p * (1 - p)) + 1);
       if (count > allowed) {
-        return fail(`hd_missing first in ${count} of ${n} seeds; the penalty allows at most ${allowed} (reference probability ${p.toFixed(4)})`, {
-          details: { count, seeds: n, allowed, referenceProbability: p },
-        });
+        return fail(
+          `hd_missing first in ${count} of ${n} seeds; the penalty allows at most ${allowed} (reference probability ${p.toFixed(4)})`,
+          {
+            details: { count, seeds: n, allowed, referenceProbability: p },
+          },
+        );
       }
       return OK;
     }
@@ -141,7 +155,8 @@ export function judgeCheck(check: Check, ctx: CheckContext): CheckVerdict {
       const floor = Math.min(check.min_kinds, guaranteed);
       const kindOf = new Map(unique.map((c) => [c.plan_id, c.kind]));
       const kinds = new Set(ctx.base.map((id) => kindOf.get(id)));
-      if (kinds.size < floor) return fail(`${kinds.size} distinct kinds among the picks; the floor is ${floor}`, { details: { kinds: [...kinds], floor } });
+      if (kinds.size < floor)
+        return fail(`${kinds.size} distinct kinds among the picks; the floor is ${floor}`, { details: { kinds: [...kinds], floor } });
       return OK;
     }
 
@@ -150,7 +165,8 @@ export function judgeCheck(check: Check, ctx: CheckContext): CheckVerdict {
       const fresh = new Set(unique.filter((c) => (t - Date.parse(c.created_at)) / 3_600_000 <= check.max_age_hours).map((c) => c.plan_id));
       const floor = Math.min(check.min_fresh, Math.max(0, k - (unique.length - fresh.size)));
       const got = ctx.base.filter((id) => fresh.has(id)).length;
-      if (got < floor) return fail(`${got} picks younger than ${check.max_age_hours} h; the floor is ${floor}`, { details: { fresh: got, floor } });
+      if (got < floor)
+        return fail(`${got} picks younger than ${check.max_age_hours} h; the floor is ${floor}`, { details: { fresh: got, floor } });
       return OK;
     }
 
@@ -159,7 +175,12 @@ export function judgeCheck(check: Check, ctx: CheckContext): CheckVerdict {
       const want = selectPlans(ctx.candidates, greedyParams, { seed: ctx.seed, now: new Date(ctx.now) }).order;
       const got = ctx.get('greedy');
       if (!sameOrder(want, got)) {
-        return fail('greedy order is not score-descending with ties broken by plan_id', { expected: want, actual: got, diff: orderDiff(want, got), params: greedyParams });
+        return fail('greedy order is not score-descending with ties broken by plan_id', {
+          expected: want,
+          actual: got,
+          diff: orderDiff(want, got),
+          params: greedyParams,
+        });
       }
       return OK;
     }

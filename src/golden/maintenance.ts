@@ -38,7 +38,10 @@ function toParams(c: SelectionConfig): SelectionParams {
   return 'selection' in c ? selectionParams(c as Card) : (c as SelectionParams);
 }
 
-export function regenerateExpectations(set: GoldenSet, change: { oldSelection: SelectionConfig; newSelection: SelectionConfig }): Regeneration {
+export function regenerateExpectations(
+  set: GoldenSet,
+  change: { oldSelection: SelectionConfig; newSelection: SelectionConfig },
+): Regeneration {
   const oldBase = toParams(change.oldSelection);
   const newBase = toParams(change.newSelection);
   const proposed = pinExpectations(set, newBase);
@@ -60,7 +63,9 @@ export function renderRegenerationReport(r: Regeneration): string {
     '',
     '| parameter | old | new |',
     '|---|---|---|',
-    ...(Object.keys(r.newBase) as Array<keyof SelectionParams>).map((k) => `| ${k} | ${r.oldBase[k]} | ${r.newBase[k]}${r.oldBase[k] !== r.newBase[k] ? ' ⟵' : ''} |`),
+    ...(Object.keys(r.newBase) as Array<keyof SelectionParams>).map(
+      (k) => `| ${k} | ${r.oldBase[k]} | ${r.newBase[k]}${r.oldBase[k] !== r.newBase[k] ? ' ⟵' : ''} |`,
+    ),
     '',
     `${r.changed.length} pinned case(s) change, ${r.unchanged} unchanged.`,
   ];

@@ -53,7 +53,10 @@ const sourceIssue = { message: 'expected exactly one of candidates or generate',
 export const PinnedCaseSchema = z
   .strictObject({ ...caseBase, expected_order: z.array(z.string().min(1)) })
   .refine(oneSource, sourceIssue)
-  .refine((c) => new Set(c.expected_order).size === c.expected_order.length, { message: 'expected_order has duplicates', path: ['expected_order'] })
+  .refine((c) => new Set(c.expected_order).size === c.expected_order.length, {
+    message: 'expected_order has duplicates',
+    path: ['expected_order'],
+  })
   .refine((c) => !c.candidates || c.expected_order.every((id) => c.candidates!.some((x) => x.plan_id === id)), {
     message: 'expected_order names a plan_id that is not among the candidates',
     path: ['expected_order'],

@@ -58,7 +58,11 @@ export function materialize<C extends ResolvedCase>(c: C): C {
  */
 export function resolveCases(set: GoldenSet, opts: { lazy?: boolean } = {}): ResolvedCase[] {
   const source = (c: PinnedCase | InvariantCase): { candidates: Candidate[]; generate?: GenerateSpec } =>
-    c.candidates ? { candidates: c.candidates } : opts.lazy ? { candidates: [], generate: c.generate! } : { candidates: generatedCandidates(c.generate!, set.now) };
+    c.candidates
+      ? { candidates: c.candidates }
+      : opts.lazy
+        ? { candidates: [], generate: c.generate! }
+        : { candidates: generatedCandidates(c.generate!, set.now) };
   const pinned: ResolvedCase[] = set.cases.map((c) => ({
     kind: 'pinned',
     name: c.name,

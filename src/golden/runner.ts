@@ -62,7 +62,11 @@ export function createGoldenPool(size = defaultPoolSize()): WorkerPool<ChunkTask
  * a failing engine or a timeout: those are a failed result (the gate must not pass). Results
  * are cached by (set hash, parameters hash, engine version); timeouts are never cached.
  */
-export async function runGolden(sets: GoldenSet | GoldenSet[], proposed: SelectionParams, opts: RunGoldenOptions = {}): Promise<GoldenRunResult> {
+export async function runGolden(
+  sets: GoldenSet | GoldenSet[],
+  proposed: SelectionParams,
+  opts: RunGoldenOptions = {},
+): Promise<GoldenRunResult> {
   const started = performance.now();
   const list = Array.isArray(sets) ? sets : [sets];
   const engineSpec = opts.engine ?? { kind: 'reference' as const };
@@ -79,7 +83,9 @@ export async function runGolden(sets: GoldenSet | GoldenSet[], proposed: Selecti
   }
 
   // Generated candidate lists stay specs here: the threads (or the external batches) make them.
-  const cases = list.flatMap((s) => resolveCases(s, { lazy: true }).map((c) => ({ ...c, name: list.length > 1 ? `${s.name}/${c.name}` : c.name })));
+  const cases = list.flatMap((s) =>
+    resolveCases(s, { lazy: true }).map((c) => ({ ...c, name: list.length > 1 ? `${s.name}/${c.name}` : c.name })),
+  );
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const remaining = Math.max(1, timeoutMs - (performance.now() - started)); // the limit covers hashing and loading too
   const base = { setHash, paramsHash, engine, cacheHit: false };
@@ -103,8 +109,14 @@ export async function runGolden(sets: GoldenSet | GoldenSet[], proposed: Selecti
     };
     // A run cut short proves nothing: every case counts as failed.
     return {
-      ...base, status: 'timed_out', passed: false, total: cases.length, failed: cases.length, failures: [failure],
-      summary: summarize(cases, []), durationMs: elapsed(),
+      ...base,
+      status: 'timed_out',
+      passed: false,
+      total: cases.length,
+      failed: cases.length,
+      failures: [failure],
+      summary: summarize(cases, []),
+      durationMs: elapsed(),
     };
   }
 
@@ -136,7 +148,12 @@ function summarize(cases: ResolvedCase[], results: CaseResult[]): GoldenRunResul
   };
 }
 
-async function runOnPool(cases: ResolvedCase[], proposed: SelectionParams, timeoutMs: number, opts: RunGoldenOptions): Promise<CaseResult[]> {
+async function runOnPool(
+  cases: ResolvedCase[],
+  proposed: SelectionParams,
+  timeoutMs: number,
+  opts: RunGoldenOptions,
+): Promise<CaseResult[]> {
   const pool = opts.pool ?? createGoldenPool(opts.poolSize);
   try {
     const chunks = chunkByCost(cases, pool.size);
@@ -244,7 +261,9 @@ export function evaluatorVersion(): string {
 
 function sourceHash(dir: string, pattern: RegExp): string {
   try {
-    const files = readdirSync(dir).filter((f) => pattern.test(f)).sort();
+    const files = readdirSync(dir)
+      .filter((f) => pattern.test(f))
+      .sort();
     return sha256Of(files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\0')).slice(0, 12);
   } catch {
     return 'unknown';

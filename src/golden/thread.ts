@@ -29,7 +29,7 @@ if (parentPort && (workerData as { vvtvGolden?: boolean } | null)?.vvtvGolden) {
     try {
       port.postMessage({ id: msg.id, ok: true, value: evaluateChunk(msg.payload) });
     } catch (err) {
-      port.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      port.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     }
   });
 }

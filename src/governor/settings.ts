@@ -13,7 +13,8 @@ const MINUTE = 60_000;
 export function governorSettings(config: AutopilotConfig, overrides: Partial<GovernorSettings> = {}): GovernorSettings {
   const d = config.drift_monitoring;
   const k = d.time_scale;
-  const staleMinutes = config.canary.duration_minutes + config.canary.inconclusive_decision_window_minutes + 3 * config.autopilot.operation_timeout_minutes;
+  const staleMinutes =
+    config.canary.duration_minutes + config.canary.inconclusive_decision_window_minutes + 3 * config.autopilot.operation_timeout_minutes;
   return {
     dayMs: DAY * k,
     windowDays: d.window_days,

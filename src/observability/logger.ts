@@ -8,7 +8,18 @@ export const logger = pino({
   name: 'vvtv-autopilot',
   level: process.env.LOG_LEVEL ?? 'info',
   redact: {
-    paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'bypass_token', '*.bypass_token', 'password', '*.password'],
+    paths: [
+      'token',
+      '*.token',
+      'authorization',
+      '*.authorization',
+      'headers.authorization',
+      '*.headers.authorization',
+      'bypass_token',
+      '*.bypass_token',
+      'password',
+      '*.password',
+    ],
     censor: '[redacted]',
   },
 });

@@ -96,7 +96,8 @@ export function createRegistry(deps: MetricsSources): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const ch of deps.config().channels) this.set({ channel: ch }, deps.canaryLog.list(ch, 5).some((c) => c.status === 'running') ? 1 : 0);
+      for (const ch of deps.config().channels)
+        this.set({ channel: ch }, deps.canaryLog.list(ch, 5).some((c) => c.status === 'running') ? 1 : 0);
     },
   });
   new Gauge({

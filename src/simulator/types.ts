@@ -2,12 +2,7 @@ import type { Card } from '../config/card';
 import type { Group } from '../domain/types';
 
 /** The metric names the simulator writes (VVTV's business_metrics.metric_type values). */
-export const METRIC_TYPES = [
-  'selection_entropy',
-  'novelty_temporal_kld',
-  'curator_apply_budget_used_pct',
-  'engagement_proxy',
-] as const;
+export const METRIC_TYPES = ['selection_entropy', 'novelty_temporal_kld', 'curator_apply_budget_used_pct', 'engagement_proxy'] as const;
 export type SimMetricType = (typeof METRIC_TYPES)[number];
 
 /** One business_metrics row as the simulator writes it. */

@@ -91,8 +91,15 @@ export class World {
     const harmful = inHarmfulRegion(harmfulRegion, ctx.params);
     const harm = harmful && harmfulRegion ? harmfulRegion.severity : 0;
     const entropy = kindEntropyBits(selected.map((c) => c.kind));
-    const engagement = engagementProxy(selected.map((c) => c.engagement_score), entropy) * Math.max(0, 1 - harm);
-    const kld = noveltyKld(selected.map((c) => this.ageHours.get(c.plan_id) ?? 0), ageTarget ?? DEFAULT_AGE_TARGET);
+    const engagement =
+      engagementProxy(
+        selected.map((c) => c.engagement_score),
+        entropy,
+      ) * Math.max(0, 1 - harm);
+    const kld = noveltyKld(
+      selected.map((c) => this.ageHours.get(c.plan_id) ?? 0),
+      ageTarget ?? DEFAULT_AGE_TARGET,
+    );
     const wanted = correctionsWanted(selected, this.options.minCuration) * (1 + harm);
     const curator = ctx.curator.slot(ctx.group, wanted, ctx.slotsPerHour);
 

@@ -26,7 +26,8 @@ interface Canary {
 function listen(c: Canary): void {
   setHandler(canaryStatusQuery, () => c.status);
   setHandler(emergencyStopSignal, (s) => {
-    if (typeof s?.by !== 'string' || typeof s?.reason !== 'string') return log.warn('emergencyStop ignored: expected {by, reason} strings', { payload: s });
+    if (typeof s?.by !== 'string' || typeof s?.reason !== 'string')
+      return log.warn('emergencyStop ignored: expected {by, reason} strings', { payload: s });
     c.emergency ??= s;
   });
   setHandler(canaryDecisionSignal, (d) => {
@@ -70,9 +71,15 @@ async function decide(c: Canary, verdict: CanaryVerdict | null): Promise<{ decis
     await condition(() => interrupted(c), input.inconclusiveWindowMs);
   }
   if (c.emergency) return { decision: 'Rollback', decidedBy: `emergency:${c.emergency.by}`, reason: c.emergency.reason };
-  if (c.operator) return { decision: c.operator.decision === 'proceed' ? 'Proceed' : 'Rollback', decidedBy: `operator:${c.operator.by}`, reason: c.operator.reason };
+  if (c.operator)
+    return {
+      decision: c.operator.decision === 'proceed' ? 'Proceed' : 'Rollback',
+      decidedBy: `operator:${c.operator.by}`,
+      reason: c.operator.reason,
+    };
   if (!verdict) return { decision: 'Rollback', decidedBy: 'judge', reason: 'no verdict was reached' };
-  if (verdict.decision === 'Inconclusive') return { decision: 'Inconclusive', decidedBy: 'inconclusive_timeout', reason: `${verdict.reason}; no operator decision in time` };
+  if (verdict.decision === 'Inconclusive')
+    return { decision: 'Inconclusive', decidedBy: 'inconclusive_timeout', reason: `${verdict.reason}; no operator decision in time` };
   return { decision: verdict.decision, decidedBy: 'judge', reason: verdict.reason };
 }
 
@@ -80,7 +87,11 @@ async function decide(c: Canary, verdict: CanaryVerdict | null): Promise<{ decis
  * Promote or roll back. A paused channel changes nothing (9.2): at its decision time its canary
  * rolls back instead. A refused promotion (the live card was edited, 10.5) rolls back too.
  */
-async function settle(c: Canary, d: { decision: CanaryDecision; decidedBy: string; reason: string }, verdict: CanaryVerdict | null): Promise<CanaryResult> {
+async function settle(
+  c: Canary,
+  d: { decision: CanaryDecision; decidedBy: string; reason: string },
+  verdict: CanaryVerdict | null,
+): Promise<CanaryResult> {
   const { input, acts, status } = c;
   let { decision, decidedBy, reason } = d;
   if (decision === 'Proceed') {
@@ -93,11 +104,26 @@ async function settle(c: Canary, d: { decision: CanaryDecision; decidedBy: strin
   }
   if (decision === 'Proceed') {
     status.phase = 'promoting';
-    const r = await acts.promoteCanary({ channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, parentSha: input.parentSha, verdict, decidedBy });
+    const r = await acts.promoteCanary({
+      channel: input.channel,
+      canaryId: input.canaryId,
+      versionId: input.versionId,
+      parentSha: input.parentSha,
+      verdict,
+      decidedBy,
+    });
     if (r.promoted) {
       status.phase = 'promoted';
       log.info('canary promoted', { canaryId: input.canaryId, decidedBy, sha256: r.sha256 });
-      return { canaryId: input.canaryId, outcome: 'promoted', decision, decidedBy, verdict, checks: status.checksDone, promotedSha: r.sha256 };
+      return {
+        canaryId: input.canaryId,
+        outcome: 'promoted',
+        decision,
+        decidedBy,
+        verdict,
+        checks: status.checksDone,
+        promotedSha: r.sha256,
+      };
     }
     reason = `promotion refused: ${r.reason}`;
     decidedBy = 'promotion_guard';
@@ -106,7 +132,14 @@ async function settle(c: Canary, d: { decision: CanaryDecision; decidedBy: strin
   await acts.rollbackCanary({ channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, verdict, decidedBy, reason });
   status.phase = 'rolled_back';
   log.info('canary rolled back', { canaryId: input.canaryId, decidedBy, reason });
-  return { canaryId: input.canaryId, outcome: 'rolled_back', decision: decision === 'Proceed' ? 'Rollback' : decision, decidedBy, verdict, checks: status.checksDone };
+  return {
+    canaryId: input.canaryId,
+    outcome: 'rolled_back',
+    decision: decision === 'Proceed' ? 'Rollback' : decision,
+    decidedBy,
+    verdict,
+    checks: status.checksDone,
+  };
 }
 
 /**
@@ -126,7 +159,11 @@ export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> 
   listen(c);
   try {
     const { startedAt } = await c.acts.deployCanary({
-      channel: input.channel, cycleId: input.cycleId, canaryId: input.canaryId, versionId: input.versionId, trafficPercentage: input.trafficPercentage,
+      channel: input.channel,
+      cycleId: input.cycleId,
+      canaryId: input.canaryId,
+      versionId: input.versionId,
+      trafficPercentage: input.trafficPercentage,
     });
     c.status.startedAt = startedAt;
     c.status.phase = 'monitoring';
@@ -138,7 +175,14 @@ export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> 
       const reason = isCancellation(err) ? `workflow ${workflowInfo().workflowId} cancelled` : `canary failed: ${(err as Error).message}`;
       const decidedBy = isCancellation(err) ? 'cancelled' : 'failure';
       await CancellationScope.nonCancellable(() =>
-        c.acts.rollbackCanary({ channel: input.channel, canaryId: input.canaryId, versionId: input.versionId, verdict: c.status.lastVerdict, decidedBy, reason }),
+        c.acts.rollbackCanary({
+          channel: input.channel,
+          canaryId: input.canaryId,
+          versionId: input.versionId,
+          verdict: c.status.lastVerdict,
+          decidedBy,
+          reason,
+        }),
       ).catch((e) => log.error('rollback after a canary failure failed too', { error: String(e) }));
       c.status.phase = 'rolled_back';
     }

@@ -9,15 +9,40 @@ import { ValidationError } from '../config/errors';
 import { REPORTED_OUTCOMES } from '../domain/governor';
 import type { GovernorSettings, GovernorState, GovernorStatus } from '../domain/governor';
 import type {
-  ClearOverridePayload, ConfigFlagPayload, EmergencyPausePayload, MayRunAnswer, MayRunRequest, OverrideBoundsPayload,
-  PausePayload, RegisterCanaryAnswer, RegisterCanaryRequest, ResumePayload,
+  ClearOverridePayload,
+  ConfigFlagPayload,
+  EmergencyPausePayload,
+  MayRunAnswer,
+  MayRunRequest,
+  OverrideBoundsPayload,
+  PausePayload,
+  RegisterCanaryAnswer,
+  RegisterCanaryRequest,
+  ResumePayload,
 } from '../domain/governor';
 import type { OutcomeAnswer, OutcomeReport } from '../domain/governor';
 
-export type { GovernorSettings, GovernorState, GovernorStatus, GovernorMode, BoundsOverride, PauseState, PauseSource, DriftModeState } from '../domain/governor';
 export type {
-  ClearOverridePayload, ConfigFlagPayload, EmergencyPausePayload, MayRunAnswer, MayRunRequest, OverrideBoundsPayload,
-  PausePayload, RegisterCanaryAnswer, RegisterCanaryRequest, ResumePayload,
+  GovernorSettings,
+  GovernorState,
+  GovernorStatus,
+  GovernorMode,
+  BoundsOverride,
+  PauseState,
+  PauseSource,
+  DriftModeState,
+} from '../domain/governor';
+export type {
+  ClearOverridePayload,
+  ConfigFlagPayload,
+  EmergencyPausePayload,
+  MayRunAnswer,
+  MayRunRequest,
+  OverrideBoundsPayload,
+  PausePayload,
+  RegisterCanaryAnswer,
+  RegisterCanaryRequest,
+  ResumePayload,
 } from '../domain/governor';
 export type { OutcomeAnswer, OutcomeReport } from '../domain/governor';
 export type { DriftEvent } from '../domain/governor';
@@ -59,11 +84,13 @@ const text = (o: Obj, k: string, errs: string[]) => {
 };
 const num = (o: Obj, k: string, errs: string[], optional = false) => {
   if (optional && o[k] === undefined) return;
-  if (typeof o[k] !== 'number' || !Number.isFinite(o[k] as number)) errs.push(`${k}: expected a finite number${optional ? ' or nothing' : ''}`);
+  if (typeof o[k] !== 'number' || !Number.isFinite(o[k] as number))
+    errs.push(`${k}: expected a finite number${optional ? ' or nothing' : ''}`);
 };
 const positiveMs = (o: Obj, k: string, errs: string[]) => {
   if (o[k] === undefined) return;
-  if (typeof o[k] !== 'number' || !Number.isFinite(o[k] as number) || (o[k] as number) <= 0) errs.push(`${k}: expected a positive number of milliseconds`);
+  if (typeof o[k] !== 'number' || !Number.isFinite(o[k] as number) || (o[k] as number) <= 0)
+    errs.push(`${k}: expected a positive number of milliseconds`);
 };
 const isoTime = (o: Obj, k: string, errs: string[]) => {
   if (typeof o[k] !== 'string' || !Number.isFinite(Date.parse(o[k] as string))) errs.push(`${k}: expected an ISO date-time`);
@@ -97,14 +124,16 @@ export function validateConfigFlag(p: unknown): asserts p is ConfigFlagPayload {
 /** An override must name a tuned parameter and stay inside its hard limits (2.4 holds even in an emergency). */
 export function validateOverride(p: unknown, settings: Pick<GovernorSettings, 'parameters'>): asserts p is OverrideBoundsPayload {
   check('governor overrideBounds', p, (o, e) => {
-    text(o, 'parameter', e), text(o, 'reason', e), text(o, 'by', e), num(o, 'min', e), num(o, 'max', e), positiveMs(o, 'durationMs', e);
+    (text(o, 'parameter', e), text(o, 'reason', e), text(o, 'by', e), num(o, 'min', e), num(o, 'max', e), positiveMs(o, 'durationMs', e));
     if (e.length) return;
     const min = o.min as number;
     const max = o.max as number;
     if (min >= max) e.push(`min: expected below max (${max}), got ${min}`);
     const param = settings.parameters.find((x) => x.name === o.parameter);
-    if (settings.parameters.length && !param) e.push(`parameter: expected one of ${settings.parameters.map((x) => x.name).join(', ')}, got ${String(o.parameter)}`);
-    if (param && (min < param.hardMin || max > param.hardMax)) e.push(`min/max: [${min}, ${max}] leaves the hard limits [${param.hardMin}, ${param.hardMax}] of ${param.name}`);
+    if (settings.parameters.length && !param)
+      e.push(`parameter: expected one of ${settings.parameters.map((x) => x.name).join(', ')}, got ${String(o.parameter)}`);
+    if (param && (min < param.hardMin || max > param.hardMax))
+      e.push(`min/max: [${min}, ${max}] leaves the hard limits [${param.hardMin}, ${param.hardMax}] of ${param.name}`);
   });
 }
 
@@ -117,7 +146,10 @@ export function validateMayRun(p: unknown): asserts p is MayRunRequest {
     text(o, 'cycleId', e);
     isoTime(o, 'at', e);
     const st = o.settings as Obj | undefined;
-    if (st !== undefined && (st === null || typeof st !== 'object' || !Array.isArray(st.parameters) || typeof st.pauseMs !== 'number' || !(st.pauseMs > 0)))
+    if (
+      st !== undefined &&
+      (st === null || typeof st !== 'object' || !Array.isArray(st.parameters) || typeof st.pauseMs !== 'number' || !(st.pauseMs > 0))
+    )
       e.push('settings: expected governor settings (parameters, pauseMs > 0, …) or nothing');
   });
 }
@@ -128,14 +160,19 @@ export function validateRegisterCanary(p: unknown): asserts p is RegisterCanaryR
 
 export function validateReport(p: unknown): asserts p is OutcomeReport {
   check('governor reportOutcome', p, (o, e) => {
-    text(o, 'cycleId', e), isoTime(o, 'at', e);
-    if (!(REPORTED_OUTCOMES as readonly unknown[]).includes(o.outcome)) e.push(`outcome: expected one of ${REPORTED_OUTCOMES.join(', ')}, got ${String(o.outcome)}`);
-    if (o.predictionError !== undefined && (typeof o.predictionError !== 'number' || !Number.isFinite(o.predictionError) || o.predictionError < 0)) {
+    (text(o, 'cycleId', e), isoTime(o, 'at', e));
+    if (!(REPORTED_OUTCOMES as readonly unknown[]).includes(o.outcome))
+      e.push(`outcome: expected one of ${REPORTED_OUTCOMES.join(', ')}, got ${String(o.outcome)}`);
+    if (
+      o.predictionError !== undefined &&
+      (typeof o.predictionError !== 'number' || !Number.isFinite(o.predictionError) || o.predictionError < 0)
+    ) {
       e.push('predictionError: expected a non-negative finite number or nothing');
     }
     for (const k of ['changedParameters', 'rolledBackParameters']) {
       const v = o[k];
-      if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) e.push(`${k}: expected a list of parameter names`);
+      if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string')))
+        e.push(`${k}: expected a list of parameter names`);
     }
   });
 }

@@ -11,15 +11,41 @@ import {
 } from '@temporalio/workflow';
 import type { GovernorActivities } from '../activities/governor';
 import {
-  clearOverride, configFlag, emergencyPause, expireDue, mayRun, nextDeadlineMs, operatorPause, registerCanary, resume, setOverride,
+  clearOverride,
+  configFlag,
+  emergencyPause,
+  expireDue,
+  mayRun,
+  nextDeadlineMs,
+  operatorPause,
+  registerCanary,
+  resume,
+  setOverride,
 } from '../domain/governor';
 import { reportOutcome } from '../domain/governor';
 import { governorMode, governorStatus, initialGovernorState, reject, type GovernorEffect, type GovernorMode } from '../domain/governor';
 import { SA_CHANNEL, emergencyStopSignal } from './messages';
 import {
-  SA_STATE, clearOverrideSignal, configFlagSignal, emergencyPauseSignal, governorStatusQuery, mayRunUpdate, overrideBoundsSignal,
-  pauseSignal, registerCanaryUpdate, reportOutcomeUpdate, resumeSignal, validateClearOverride, validateConfigFlag,
-  validateEmergencyPause, validateMayRun, validateOverride, validatePause, validateRegisterCanary, validateReport, validateResume,
+  SA_STATE,
+  clearOverrideSignal,
+  configFlagSignal,
+  emergencyPauseSignal,
+  governorStatusQuery,
+  mayRunUpdate,
+  overrideBoundsSignal,
+  pauseSignal,
+  registerCanaryUpdate,
+  reportOutcomeUpdate,
+  resumeSignal,
+  validateClearOverride,
+  validateConfigFlag,
+  validateEmergencyPause,
+  validateMayRun,
+  validateOverride,
+  validatePause,
+  validateRegisterCanary,
+  validateReport,
+  validateResume,
   type GovernorInput,
 } from './governor-messages';
 
@@ -49,26 +75,50 @@ export async function autopilotGovernor(input: GovernorInput): Promise<void> {
     s.outbox.push(...effects.filter((e) => e.kind !== 'stop_canary'));
     for (const e of stops) if (e.kind === 'stop_canary') await stopCanary(e.canaryId, e.by, e.reason);
   };
-  const signalled = <P>(kind: string, validate: (p: unknown) => void, run: (p: P, now: number) => GovernorEffect[]) => async (p: P) => {
-    try {
-      validate(p);
-    } catch (err) {
-      reject(s, Date.now(), kind, String((p as { by?: unknown })?.by ?? 'unknown'), (err as Error).message);
-      log.warn('governor signal refused', { channel, kind, error: (err as Error).message });
-      version++;
-      handled++;
-      return;
-    }
-    await apply(run(p, Date.now()));
-  };
+  const signalled =
+    <P>(kind: string, validate: (p: unknown) => void, run: (p: P, now: number) => GovernorEffect[]) =>
+    async (p: P) => {
+      try {
+        validate(p);
+      } catch (err) {
+        reject(s, Date.now(), kind, String((p as { by?: unknown })?.by ?? 'unknown'), (err as Error).message);
+        log.warn('governor signal refused', { channel, kind, error: (err as Error).message });
+        version++;
+        handled++;
+        return;
+      }
+      await apply(run(p, Date.now()));
+    };
 
   setHandler(governorStatusQuery, () => governorStatus(s, Date.now(), settings));
-  setHandler(pauseSignal, signalled('pause', validatePause, (p, now) => operatorPause(s, p, now)));
-  setHandler(resumeSignal, signalled('resume', validateResume, (p, now) => resume(s, p, now, settings)));
-  setHandler(emergencyPauseSignal, signalled('emergency_pause', validateEmergencyPause, (p, now) => emergencyPause(s, p, now)));
-  setHandler(configFlagSignal, signalled('config_flag', validateConfigFlag, (p, now) => configFlag(s, p, now, settings)));
-  setHandler(overrideBoundsSignal, signalled('override_bounds', (p) => validateOverride(p, settings), (p, now) => setOverride(s, p, now, settings)));
-  setHandler(clearOverrideSignal, signalled('clear_override', validateClearOverride, (p, now) => clearOverride(s, p, now)));
+  setHandler(
+    pauseSignal,
+    signalled('pause', validatePause, (p, now) => operatorPause(s, p, now)),
+  );
+  setHandler(
+    resumeSignal,
+    signalled('resume', validateResume, (p, now) => resume(s, p, now, settings)),
+  );
+  setHandler(
+    emergencyPauseSignal,
+    signalled('emergency_pause', validateEmergencyPause, (p, now) => emergencyPause(s, p, now)),
+  );
+  setHandler(
+    configFlagSignal,
+    signalled('config_flag', validateConfigFlag, (p, now) => configFlag(s, p, now, settings)),
+  );
+  setHandler(
+    overrideBoundsSignal,
+    signalled(
+      'override_bounds',
+      (p) => validateOverride(p, settings),
+      (p, now) => setOverride(s, p, now, settings),
+    ),
+  );
+  setHandler(
+    clearOverrideSignal,
+    signalled('clear_override', validateClearOverride, (p, now) => clearOverride(s, p, now)),
+  );
   setHandler(
     mayRunUpdate,
     (r) => {
@@ -174,7 +224,12 @@ export async function autopilotGovernor(input: GovernorInput): Promise<void> {
       // Let handlers and the effect in flight finish; effects not yet performed ride along in the state.
       stopping = true;
       await condition(() => allHandlersFinished() && !draining);
-      log.info('governor continues as new', { channel, handled, pendingEffects: s.outbox.length, historyLength: workflowInfo().historyLength });
+      log.info('governor continues as new', {
+        channel,
+        handled,
+        pendingEffects: s.outbox.length,
+        historyLength: workflowInfo().historyLength,
+      });
       await continueAsNew<typeof autopilotGovernor>({ channel, settings, state: s });
     }
   }

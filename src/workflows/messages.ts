@@ -11,7 +11,8 @@ export const SA_CHANNEL = defineSearchAttributeKey('VvtvChannel', SearchAttribut
 export const SA_OUTCOME = defineSearchAttributeKey('VvtvOutcome', SearchAttributeType.KEYWORD);
 
 export const cycleWorkflowId = (channel: string, suffix: string) => `autopilot-cycle/${channel}/${suffix}`;
-export const canaryWorkflowId = (channel: string, cycleId: string) => `canary/${channel}/${cycleId.replace(/^autopilot-cycle\/[^/]+\//, '')}`;
+export const canaryWorkflowId = (channel: string, cycleId: string) =>
+  `canary/${channel}/${cycleId.replace(/^autopilot-cycle\/[^/]+\//, '')}`;
 export const dailyScheduleId = (channel: string) => `autopilot-daily/${channel}`;
 
 /** Durations a test or demo may shorten; the config's values apply otherwise. */

@@ -10,7 +10,11 @@ export const NON_RETRYABLE = ['ValidationError', 'HistoryIntegrityError'];
 
 /** Before the cycle knows its settings: short calls with the default retry. */
 export const bootActivities = () =>
-  proxyActivities<Activities>({ startToCloseTimeout: '1 minute', scheduleToCloseTimeout: '10 minutes', retry: { nonRetryableErrorTypes: NON_RETRYABLE } });
+  proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: '10 minutes',
+    retry: { nonRetryableErrorTypes: NON_RETRYABLE },
+  });
 
 /** I/O bounded by the configured operation timeout (8.3: a timeout alerts). */
 export const operationActivities = (timeoutMs: number, maximumInterval: Duration = '30s') =>

@@ -13,7 +13,10 @@ export async function weeklyTriage(input: WeeklyTriageInput): Promise<TriageRepo
   const { channel } = input;
   const apply = input.apply !== false;
   upsertSearchAttributes([{ key: SA_CHANNEL, value: channel }]);
-  const boot = proxyActivities<TriageActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ValidationError'] } });
+  const boot = proxyActivities<TriageActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ValidationError'] },
+  });
   const { facts, settings, operationTimeoutMs } = await boot.gatherTriageFacts({ channel, weekEnd: input.weekEnd });
   const acts = proxyActivities<TriageActivities>({
     startToCloseTimeout: operationTimeoutMs,
@@ -29,15 +32,29 @@ export async function weeklyTriage(input: WeeklyTriageInput): Promise<TriageRepo
   if (toApply.length && apply) applied = await acts.applyTriageBounds({ channel, weekStart: report.weekStart, suggestions: toApply });
   else if (toApply.length) {
     applied = toApply.map((s) => ({
-      fingerprint: s.fingerprint, parameter: s.parameter!, kind: s.kind as AppliedAdjustment['kind'], status: 'skipped', oldMin: s.basis!.min, oldMax: s.basis!.max,
-      newMin: s.proposed!.min, newMax: s.proposed!.max, at: report.weekEnd, reason: 'dry run',
+      fingerprint: s.fingerprint,
+      parameter: s.parameter!,
+      kind: s.kind as AppliedAdjustment['kind'],
+      status: 'skipped',
+      oldMin: s.basis!.min,
+      oldMax: s.basis!.max,
+      newMin: s.proposed!.min,
+      newMax: s.proposed!.max,
+      at: report.weekEnd,
+      reason: 'dry run',
     }));
   }
 
   const manual = report.suggestions.filter((s) => s.kind === 'manual_review');
   let issues: IssueOutcome[] = [];
   if (manual.length && apply) {
-    issues = await acts.openTriageIssues({ channel, weekStart: report.weekStart, weekEnd: report.weekEnd, counts: report.counts, suggestions: manual });
+    issues = await acts.openTriageIssues({
+      channel,
+      weekStart: report.weekStart,
+      weekEnd: report.weekEnd,
+      counts: report.counts,
+      suggestions: manual,
+    });
   } else {
     issues = manual.map((s) => ({ fingerprint: s.fingerprint, pattern: s.pattern, issue: null, reason: 'dry run' }));
   }

@@ -138,7 +138,10 @@ export class Harness {
   async close(): Promise<void> {
     this.sim?.stop();
     // The channel's governor is long-lived: end it with this test file.
-    await this.client?.workflow.getHandle(governorWorkflowId(this.channel)).terminate('test finished').catch(() => undefined);
+    await this.client?.workflow
+      .getHandle(governorWorkflowId(this.channel))
+      .terminate('test finished')
+      .catch(() => undefined);
     await this.stopWorker();
     await this.nativeConnection?.close();
     await this.client?.connection.close();

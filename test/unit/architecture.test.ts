@@ -20,7 +20,8 @@ interface Edge {
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 function resolveLocal(from: string, spec: string): string {
@@ -38,7 +39,10 @@ const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 function onlyTypeSpecifiers(clause: string | undefined): boolean {
   const named = clause?.trim().match(/^\{([\s\S]*)\}$/);
   if (!named) return false;
-  const names = named[1]!.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = named[1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return names.length > 0 && names.every((n) => n.startsWith('type '));
 }
 
@@ -130,7 +134,8 @@ describe('architecture: the import graph of src/', () => {
 
   it('keeps src/domain pure: no adapters, activities, workflows, Node builtins or better-sqlite3', () => {
     const bad = EDGES.filter((e) => under('domain')(e.from)).filter((e) =>
-      e.local ? ['adapters', 'activities', 'workflows'].some((room) => under(room)(e.to)) : isBuiltin(e.to) || e.to === 'better-sqlite3');
+      e.local ? ['adapters', 'activities', 'workflows'].some((room) => under(room)(e.to)) : isBuiltin(e.to) || e.to === 'better-sqlite3',
+    );
     expect(bad.map(show)).toEqual([]);
   });
 

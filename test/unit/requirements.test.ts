@@ -6,7 +6,8 @@ const DOC = readFileSync(join(ROOT, 'docs', 'requirements.md'), 'utf8');
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Block and line comments; `//` right after `:` or a quote is a URL or a string, not a comment. */

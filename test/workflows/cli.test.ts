@@ -14,7 +14,9 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
 
   it('pause stops changes (the cycle still analyses), resume lets them through again', async () => {
     expect((await ctl('pause', '--reason', 'maintenance window', '--by', 'alice')).code).toBe(0);
-    const paused = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'epsilon', value: 0.05 }] })).result();
+    const paused = await (
+      await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'epsilon', value: 0.05 }] })
+    ).result();
     expect(paused.outcome).toBe('skipped_paused');
     expect(paused.message).toMatch(/paused \(operator\) by alice/);
     expect(h.rt.deps.auditLog.list(h.channel, { cycleId: paused.cycleId }).map((d) => d.kind)).toContain('analysis'); // 9.2: still monitoring
@@ -65,7 +67,9 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
     const bad = await ctl('override-bounds', 'temperature', '--min', '0.1', '--max', '2.5', '--reason', 'x');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/max/);
-    expect((await ctl('override-bounds', 'temperature', '--min', '0.2', '--max', '1.8', '--reason', 'incident 7', '--hours', '2')).code).toBe(0);
+    expect(
+      (await ctl('override-bounds', 'temperature', '--min', '0.2', '--max', '1.8', '--reason', 'incident 7', '--hours', '2')).code,
+    ).toBe(0);
     const s = JSON.parse((await ctl('drift-check')).out);
     expect(s.overrides).toEqual([expect.objectContaining({ parameter: 'temperature', min: 0.2, max: 1.8, reason: 'incident 7' })]);
   });
@@ -73,7 +77,13 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
   it('rollback <version> restores the exact bytes of a stored version through the worker (5.3)', async () => {
     const original = readFileSync(h.cards.path, 'utf8');
     // a manual edit, recorded by the next cycle as a version of its own
-    h.rt.deps.history.storeVersion(h.channel, original, { parent: null, source: 'manual', changes: [], rationale: 'test baseline', deployment: { status: 'active', updated_at: new Date().toISOString() } });
+    h.rt.deps.history.storeVersion(h.channel, original, {
+      parent: null,
+      source: 'manual',
+      changes: [],
+      rationale: 'test baseline',
+      deployment: { status: 'active', updated_at: new Date().toISOString() },
+    });
     const target = h.rt.deps.history.latest(h.channel)!;
     const edited = original.replace('epsilon: 0.04', 'epsilon: 0.1');
     require('node:fs').writeFileSync(h.cards.path, edited);

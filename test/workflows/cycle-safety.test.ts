@@ -4,7 +4,10 @@ import { Harness } from '../support/harness';
 import { startCycle, canaryStatus } from '../../src/client';
 import { canaryWorkflowId } from '../../src/workflows/messages';
 
-const BROKEN_CARD = readFileSync(`${__dirname}/../../config/business_logic.example.yaml`, 'utf8').replace('temperature: 0.5 ', 'temperature: "hot"');
+const BROKEN_CARD = readFileSync(`${__dirname}/../../config/business_logic.example.yaml`, 'utf8').replace(
+  'temperature: 0.5 ',
+  'temperature: "hot"',
+);
 
 async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -44,7 +47,9 @@ describe('cycle safety on a real Temporal server', () => {
     it('an operator-requested value outside the hard limits is rejected by bounds and never deployed (2.4)', async () => {
       writeFileSync(h.cards.path, readFileSync(`${__dirname}/../../config/business_logic.example.yaml`));
       const before = readFileSync(h.cards.path);
-      const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'temperature', value: 2.5 }] })).result();
+      const r = await (
+        await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'temperature', value: 2.5 }] })
+      ).result();
       expect(r.outcome).toBe('rejected_by_bounds');
       expect(r.message).toMatch(/outside the hard limits \[0\.1, 2\]/);
       expect(r.message).toMatch(/limit is 0\.1/);
@@ -53,7 +58,9 @@ describe('cycle safety on a real Temporal server', () => {
     });
 
     it('an unknown parameter in a request is refused by name (bad input never crashes the worker)', async () => {
-      const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'volume', value: 11 }] })).result();
+      const r = await (
+        await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'volume', value: 11 }] })
+      ).result();
       expect(r.outcome).toBe('invalid_input');
       expect(r.message).toContain('changes.volume: expected one of temperature, top_k, plan_selection_bias, epsilon');
     });
@@ -109,7 +116,11 @@ describe('an operation that exceeds the configured timeout (8.3)', () => {
 
   it('times out, alerts as critical, removes the overlay and leaves the card untouched', async () => {
     const before = readFileSync(h.cards.path);
-    const handle = await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'temperature', value: 0.6 }], canary: { durationMs: 5_000, checkIntervalMs: 1_000 } });
+    const handle = await startCycle(h.client, h.taskQueue, {
+      channel: h.channel,
+      changes: [{ parameter: 'temperature', value: 0.6 }],
+      canary: { durationMs: 5_000, checkIntervalMs: 1_000 },
+    });
     await expect(handle.result()).rejects.toThrow();
     const cycle = h.rt.deps.cycleLog.get(handle.workflowId)!;
     expect(cycle).toMatchObject({ status: 'failed', outcome: 'failed' });
@@ -127,7 +138,11 @@ describe('an Inconclusive canary (3.4, 3.5)', () => {
   afterAll(() => h.close());
 
   it('waits for an operator, who promotes it; the decision is recorded with who made it', async () => {
-    const handle = await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'epsilon', value: 0.06 }], canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 60_000 } });
+    const handle = await startCycle(h.client, h.taskQueue, {
+      channel: h.channel,
+      changes: [{ parameter: 'epsilon', value: 0.06 }],
+      canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 60_000 },
+    });
     const canaryId = canaryWorkflowId(h.channel, handle.workflowId);
     await waitFor(async () => (await canaryStatus(h.client, canaryId)).phase === 'awaiting_operator');
     await h.client.workflow.getHandle(canaryId).signal('canaryDecision', { decision: 'maybe', by: 'x', reason: 'bad payload' });
@@ -143,10 +158,19 @@ describe('an Inconclusive canary (3.4, 3.5)', () => {
 
   it('rolls back by itself when no operator decides within the window', async () => {
     const before = readFileSync(h.cards.path);
-    const r = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'epsilon', value: 0.05 }] /* within 0.02 of the value 24 h ago (0.04) */, canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 1_000 } })).result();
+    const r = await (
+      await startCycle(h.client, h.taskQueue, {
+        channel: h.channel,
+        changes: [{ parameter: 'epsilon', value: 0.05 }] /* within 0.02 of the value 24 h ago (0.04) */,
+        canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 1_000 },
+      })
+    ).result();
     expect(r.outcome).toBe('rolled_back');
     expect(readFileSync(h.cards.path).equals(before)).toBe(true);
-    expect(h.rt.deps.canaryLog.get(canaryWorkflowId(h.channel, r.cycleId))).toMatchObject({ status: 'rolled_back', decided_by: 'inconclusive_timeout' });
+    expect(h.rt.deps.canaryLog.get(canaryWorkflowId(h.channel, r.cycleId))).toMatchObject({
+      status: 'rolled_back',
+      decided_by: 'inconclusive_timeout',
+    });
   });
 });
 
@@ -158,10 +182,16 @@ describe('history housekeeping after each cycle (5.4)', () => {
   it('archives versions past the retention period and alerts when the integrity check finds a corrupted file', async () => {
     const yaml = readFileSync(h.cards.path, 'utf8');
     const old = h.rt.deps.history.storeVersion(h.channel, yaml.replace('top_k: 8', 'top_k: 9'), {
-      parent: null, source: 'manual', changes: [], rationale: 'an old card', created_at: new Date(Date.now() - 100 * 86_400_000).toISOString(),
+      parent: null,
+      source: 'manual',
+      changes: [],
+      rationale: 'an old card',
+      created_at: new Date(Date.now() - 100 * 86_400_000).toISOString(),
       deployment: { status: 'superseded', updated_at: new Date().toISOString() },
     });
-    const first = await (await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'volume', value: 1 }] })).result();
+    const first = await (
+      await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'volume', value: 1 }] })
+    ).result();
     const report = h.rt.deps.cycleLog.get(first.cycleId)!.report as { history: { archived: number; integrityOk: boolean } };
     expect(report.history).toMatchObject({ archived: 1, integrityOk: true });
     expect(h.rt.deps.history.getVersion(h.channel, old.version_id)).toBeNull(); // moved into the archive, not lost

@@ -20,7 +20,11 @@ describe('daily cycle on a real Temporal server', () => {
       const r: CycleResult = await handle.result();
 
       // The verdict's rule and numbers are in the failure message when this does not hold.
-      expect({ outcome: r.outcome, rule: r.verdict?.rule, kpis: r.verdict?.kpis.map((k) => `${k.kpi} ${k.relDiff} n=${k.canary.n}/${k.control.n}`) }).toMatchObject({ outcome: 'promoted' });
+      expect({
+        outcome: r.outcome,
+        rule: r.verdict?.rule,
+        kpis: r.verdict?.kpis.map((k) => `${k.kpi} ${k.relDiff} n=${k.canary.n}/${k.control.n}`),
+      }).toMatchObject({ outcome: 'promoted' });
       expect(r.changes).toHaveLength(1);
       expect(r.changes[0]).toMatchObject({ parameter: 'temperature', oldValue: 0.5, newValue: 0.6, rule: 'entropy_below_target' });
       const after = h.cards.load();
@@ -49,7 +53,9 @@ describe('daily cycle on a real Temporal server', () => {
       expect(canary.checks.every((c) => Number.isFinite(Date.parse(c.at!)))).toBe(true); // each check with its time
       // The canary log owns the verdict; the cycle record and the audit record name it, never copy it.
       expect(canary.verdict).toMatchObject({ decision: 'Proceed', rule: r.verdict!.rule });
-      expect(cycle.report.canary).toEqual(expect.objectContaining({ canaryId: cycle.canary_id, outcome: 'promoted', rule: r.verdict!.rule }));
+      expect(cycle.report.canary).toEqual(
+        expect.objectContaining({ canaryId: cycle.canary_id, outcome: 'promoted', rule: r.verdict!.rule }),
+      );
       expect(cycle.report.canary).not.toHaveProperty('verdict');
       expect(typeof r.predictionError).toBe('number');
       // Cold start: the optimizer had no evidence and proposed nothing, so the rules steered;
@@ -69,7 +75,12 @@ describe('daily cycle on a real Temporal server', () => {
     it('rolls back: the live card stays byte-identical (3.5)', async () => {
       h.startSimulator();
       const before = readFileSync(h.cards.path);
-      const handle = await startCycle(h.client, h.taskQueue, { channel: h.channel, canary: FAST, changes: [{ parameter: 'temperature', value: 0.6 }], reason: 'test' });
+      const handle = await startCycle(h.client, h.taskQueue, {
+        channel: h.channel,
+        canary: FAST,
+        changes: [{ parameter: 'temperature', value: 0.6 }],
+        reason: 'test',
+      });
       const r = await handle.result();
       expect(r.outcome).toBe('rolled_back');
       expect(r.verdict?.decision).toBe('Rollback');

@@ -58,17 +58,29 @@ describe('golden gate and rollback activities on a real worker', () => {
   it('rolls back to a version through the worker and refuses a corrupted one without retrying (5.3, 5.5)', async () => {
     const deps = t.rt.deps;
     const old = deps.history.storeVersion('main', EXAMPLE.replace('top_k: 8', 'top_k: 10'), {
-      parent: null, source: 'autopilot', changes: [], rationale: 'older', deployment: { status: 'superseded', updated_at: '2025-06-01T00:00:00.000Z' },
+      parent: null,
+      source: 'autopilot',
+      changes: [],
+      rationale: 'older',
+      deployment: { status: 'superseded', updated_at: '2025-06-01T00:00:00.000Z' },
     });
-    const ok = await start<typeof rollbackWorkflow>('rollbackWorkflow', [{ channel: 'main', versionId: old.version_id, by: 'alice', reason: 'test' }]);
+    const ok = await start<typeof rollbackWorkflow>('rollbackWorkflow', [
+      { channel: 'main', versionId: old.version_id, by: 'alice', reason: 'test' },
+    ]);
     expect(ok.ok).toBe(true);
     expect(readFileSync(deps.cards('main').path, 'utf8')).toBe(EXAMPLE.replace('top_k: 8', 'top_k: 10'));
 
     const bad = deps.history.storeVersion('main', EXAMPLE.replace('top_k: 8', 'top_k: 12'), {
-      parent: null, source: 'autopilot', changes: [], rationale: 'to corrupt', deployment: { status: 'superseded', updated_at: '2025-06-01T00:00:00.000Z' },
+      parent: null,
+      source: 'autopilot',
+      changes: [],
+      rationale: 'to corrupt',
+      deployment: { status: 'superseded', updated_at: '2025-06-01T00:00:00.000Z' },
     });
     writeFileSync(join(deps.history.root, bad.card_file), EXAMPLE.replace('top_k: 8', 'top_k: 13'));
-    const refused = await start<typeof rollbackWorkflow>('rollbackWorkflow', [{ channel: 'main', versionId: bad.version_id, by: 'alice', reason: 'test' }]);
+    const refused = await start<typeof rollbackWorkflow>('rollbackWorkflow', [
+      { channel: 'main', versionId: bad.version_id, by: 'alice', reason: 'test' },
+    ]);
     expect(refused).toMatchObject({ ok: false, type: 'ValidationError', retryState: expect.stringMatching(/NON_RETRYABLE/) });
     expect(deps.auditLog.list('main', { limit: 10 }).filter((d) => d.kind === 'rollback_refused')).toHaveLength(1);
     expect(readFileSync(deps.cards('main').path, 'utf8')).toBe(EXAMPLE.replace('top_k: 8', 'top_k: 10'));

@@ -13,8 +13,16 @@ import type { ReportedOutcome } from '../../src/domain/governor';
 import type { GovernorSettings } from '../../src/domain/governor';
 import { canaryDecisionSignal, canaryWorkflowId } from '../../src/workflows/messages';
 import {
-  SA_STATE, emergencyPauseSignal, governorStatusQuery, governorWorkflowId, mayRunUpdate, overrideBoundsSignal, pauseSignal, reportOutcomeUpdate,
-  resumeSignal, type OutcomeReport,
+  SA_STATE,
+  emergencyPauseSignal,
+  governorStatusQuery,
+  governorWorkflowId,
+  mayRunUpdate,
+  overrideBoundsSignal,
+  pauseSignal,
+  reportOutcomeUpdate,
+  resumeSignal,
+  type OutcomeReport,
 } from '../../src/workflows/governor-messages';
 import type { autopilotGovernor } from '../../src/workflows/governor';
 
@@ -22,7 +30,11 @@ import type { autopilotGovernor } from '../../src/workflows/governor';
 const TIME_SCALE = 1 / 172_800;
 const DAY_MS = 500;
 
-const h = new Harness({ channel: `gov-${Math.random().toString(36).slice(2, 8)}`, backfillHours: 0, patchConfig: (raw) => (raw.drift_monitoring.time_scale = TIME_SCALE) });
+const h = new Harness({
+  channel: `gov-${Math.random().toString(36).slice(2, 8)}`,
+  backfillHours: 0,
+  patchConfig: (raw) => (raw.drift_monitoring.time_scale = TIME_SCALE),
+});
 const rx = new AlertReceiver();
 let connection: NativeConnection;
 let worker: Worker | null = null;
@@ -33,8 +45,12 @@ const started: string[] = [];
 async function startWorker(): Promise<void> {
   const withClient = { ...deps, client: h.client };
   worker = await Worker.create({
-    connection, namespace: 'default', taskQueue: h.taskQueue, workflowBundle: { codePath: process.env.VVTV_TEST_WORKFLOW_BUNDLE! },
-    activities: { ...createActivities(deps, h.client), ...createGovernorActivities(withClient) }, shutdownGraceTime: '1s',
+    connection,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    workflowBundle: { codePath: process.env.VVTV_TEST_WORKFLOW_BUNDLE! },
+    activities: { ...createActivities(deps, h.client), ...createGovernorActivities(withClient) },
+    shutdownGraceTime: '1s',
   });
   running = worker.run();
 }
@@ -48,13 +64,21 @@ beforeAll(async () => {
   await rx.start();
   await h.start();
   await h.stopWorker(); // the harness worker has no governor activities: ours replaces it
-  const alerts = new AlertRouter({ log: pino({ level: 'silent' }), sinks: () => [new WebhookSink(`${rx.url}/hook`), new AlertmanagerSink(rx.url)], dedupWindowMs: () => 0 });
+  const alerts = new AlertRouter({
+    log: pino({ level: 'silent' }),
+    sinks: () => [new WebhookSink(`${rx.url}/hook`), new AlertmanagerSink(rx.url)],
+    dedupWindowMs: () => 0,
+  });
   deps = { ...h.rt.deps, alerts };
   connection = await NativeConnection.connect({ address: h.address });
   await startWorker();
 });
 afterAll(async () => {
-  for (const id of started) await h.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+  for (const id of started)
+    await h.client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
   await stopWorker();
   await connection?.close();
   await h.close();
@@ -62,10 +86,15 @@ afterAll(async () => {
 });
 
 const settings = (o: Partial<GovernorSettings> = {}) => governorSettings(h.rt.deps.config(), o);
-async function governor(name: string, o: Partial<GovernorSettings> = {}): Promise<{ channel: string; g: WorkflowHandle<typeof autopilotGovernor> }> {
+async function governor(
+  name: string,
+  o: Partial<GovernorSettings> = {},
+): Promise<{ channel: string; g: WorkflowHandle<typeof autopilotGovernor> }> {
   const channel = `${name}-${Math.random().toString(36).slice(2, 8)}`;
   const g = await h.client.workflow.start<typeof autopilotGovernor>('autopilotGovernor', {
-    workflowId: governorWorkflowId(channel), taskQueue: h.taskQueue, args: [{ channel, settings: settings(o) }],
+    workflowId: governorWorkflowId(channel),
+    taskQueue: h.taskQueue,
+    args: [{ channel, settings: settings(o) }],
   });
   started.push(g.workflowId);
   return { channel, g };
@@ -83,7 +112,12 @@ async function eventually<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ti
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-const alertNames = (channel: string) => rx.on('/api/v2/alerts').map((r) => r.body[0].labels).filter((l) => l.channel === channel).map((l) => l.alertname);
+const alertNames = (channel: string) =>
+  rx
+    .on('/api/v2/alerts')
+    .map((r) => r.body[0].labels)
+    .filter((l) => l.channel === channel)
+    .map((l) => l.alertname);
 
 describe('governor on a real Temporal server', () => {
   it('enters drift mode after three days of high prediction error: half steps, corrections only, event stored and alerted (4.2)', async () => {
@@ -94,22 +128,47 @@ describe('governor on a real Temporal server', () => {
     expect(second.drift).toBe(false);
     const third = await report(g, 'promoted', now, { predictionError: 0.6, changedParameters: ['top_k'] });
     expect(third).toMatchObject({ drift: true, mode: 'drift' });
-    expect(third.events[0]).toMatchObject({ rule: 'prediction_error_consecutive_days', action: 'enter_drift_mode', parameters: ['temperature', 'top_k'], triageFlagged: true });
+    expect(third.events[0]).toMatchObject({
+      rule: 'prediction_error_consecutive_days',
+      action: 'enter_drift_mode',
+      parameters: ['temperature', 'top_k'],
+      triageFlagged: true,
+    });
     expect(third.events[0].series!.map((d) => d.error)).toEqual([0.45, 0.5, 0.6]);
 
     const may = await g.executeUpdate(mayRunUpdate, { args: [{ cycleId: 'next', at: new Date().toISOString() }] });
-    expect(may).toMatchObject({ allowed: true, stepScale: 0.5, correctionsOnly: true, mode: 'drift', drift: { parameters: ['temperature', 'top_k'] } });
-    const rows = await eventually(() => h.rt.deps.driftLog.list(channel), (r) => r.some((e) => e.kind === 'prediction_error_consecutive_days'));
+    expect(may).toMatchObject({
+      allowed: true,
+      stepScale: 0.5,
+      correctionsOnly: true,
+      mode: 'drift',
+      drift: { parameters: ['temperature', 'top_k'] },
+    });
+    const rows = await eventually(
+      () => h.rt.deps.driftLog.list(channel),
+      (r) => r.some((e) => e.kind === 'prediction_error_consecutive_days'),
+    );
     const row = rows.find((e) => e.kind === 'prediction_error_consecutive_days')!;
     expect(row).toMatchObject({ action: 'enter_drift_mode', resolved_at: null });
-    expect(row.numbers).toMatchObject({ numbers: { threshold: 0.3, consecutiveDays: 3 }, parameters: ['temperature', 'top_k'], triageFlagged: true });
+    expect(row.numbers).toMatchObject({
+      numbers: { threshold: 0.3, consecutiveDays: 3 },
+      parameters: ['temperature', 'top_k'],
+      triageFlagged: true,
+    });
     await rx.waitFor(() => alertNames(channel).includes('drift_mode_entered'));
-    const sa = await eventually(async () => (await g.describe()).typedSearchAttributes.get(SA_STATE), (v) => v === 'drift');
+    const sa = await eventually(
+      async () => (await g.describe()).typedSearchAttributes.get(SA_STATE),
+      (v) => v === 'drift',
+    );
     expect(sa).toBe('drift');
     // a bad report is refused by the update's validator; the activity turns it into a non-retryable failure
     const acts = createGovernorActivities({ ...deps, client: h.client });
-    await expect(acts.governorReportOutcome({ channel, cycleId: 'bad', outcome: 'exploded' as never, at: 'yesterday' })).rejects.toMatchObject({
-      type: 'ValidationError', nonRetryable: true, message: expect.stringContaining('- at: expected an ISO date-time'),
+    await expect(
+      acts.governorReportOutcome({ channel, cycleId: 'bad', outcome: 'exploded' as never, at: 'yesterday' }),
+    ).rejects.toMatchObject({
+      type: 'ValidationError',
+      nonRetryable: true,
+      message: expect.stringContaining('- at: expected an ISO date-time'),
     });
   });
 
@@ -119,17 +178,29 @@ describe('governor on a real Temporal server', () => {
     for (let i = 0; i < 9; i++) await report(g, 'promoted', at);
     expect((await report(g, 'rolled_back', at)).pausedUntil).toBeNull(); // 1/10 = 10 %: not above
     const r = await report(g, 'rolled_back', at); // 2/11
-    expect(r.events[0]).toMatchObject({ rule: 'rollback_rate_7d', action: 'pause', pauseMs: 1000, numbers: { rollbacks: 2, deployments: 11, threshold: 0.1 } });
+    expect(r.events[0]).toMatchObject({
+      rule: 'rollback_rate_7d',
+      action: 'pause',
+      pauseMs: 1000,
+      numbers: { rollbacks: 2, deployments: 11, threshold: 0.1 },
+    });
     const paused = await status(g);
     expect(paused.pause).toMatchObject({ source: 'rollback_rate', durationMs: 1000 });
     expect((await g.executeUpdate(mayRunUpdate, { args: [{ cycleId: 'blocked', at: new Date().toISOString() }] })).allowed).toBe(false);
 
-    const after = await eventually(() => status(g), (s) => s.mode === 'running', 15_000);
+    const after = await eventually(
+      () => status(g),
+      (s) => s.mode === 'running',
+      15_000,
+    );
     const resumed = after.log.find((l) => l.kind === 'resume')!;
     expect(resumed.details).toMatchObject({ why: 'expired', source: 'rollback_rate' });
     expect(Date.parse(resumed.at)).toBeGreaterThanOrEqual(Date.parse(paused.pause!.until!));
     expect(after.recovery).toMatchObject({ step: 0 });
-    const rows = await eventually(() => h.rt.deps.driftLog.list(channel), (rs) => rs.some((e) => e.kind === 'rollback_rate_7d' && e.resolved_at));
+    const rows = await eventually(
+      () => h.rt.deps.driftLog.list(channel),
+      (rs) => rs.some((e) => e.kind === 'rollback_rate_7d' && e.resolved_at),
+    );
     expect(rows.find((e) => e.kind === 'rollback_rate_7d')!.resolved_at).toBe(resumed.at);
     await rx.waitFor(() => ['autopilot_paused_rollback_rate', 'autopilot_resumed'].every((n) => alertNames(channel).includes(n)));
   });
@@ -138,7 +209,11 @@ describe('governor on a real Temporal server', () => {
     const { g } = await governor('backoff');
     const pauses: number[] = [];
     for (const failures of [3, 1, 1]) {
-      await eventually(() => status(g), (s) => s.mode === 'running', 20_000);
+      await eventually(
+        () => status(g),
+        (s) => s.mode === 'running',
+        20_000,
+      );
       let last;
       for (let i = 0; i < failures; i++) last = await report(g, 'failed');
       expect(last!.events[0]).toMatchObject({ rule: 'consecutive_failures', action: 'pause' });
@@ -154,7 +229,10 @@ describe('governor on a real Temporal server', () => {
   it('announces an override when it is set and when it expires (scaled 24 h), and normal bounds return (9.3-9.5)', async () => {
     const { channel, g } = await governor('override');
     await g.signal(overrideBoundsSignal, { parameter: 'temperature', min: 0.2, max: 1.9, reason: 'incident 42', by: 'ops' });
-    const set = await eventually(() => status(g), (s) => s.overrides.length === 1);
+    const set = await eventually(
+      () => status(g),
+      (s) => s.overrides.length === 1,
+    );
     expect(Date.parse(set.overrides[0].expiresAt) - Date.parse(set.overrides[0].setAt)).toBe(500);
     await rx.waitFor(() => ['bounds_override_set', 'bounds_override_expired'].every((n) => alertNames(channel).includes(n)));
     const hooks = rx.on('/hook').filter((r) => r.body.channel === channel);
@@ -163,25 +241,38 @@ describe('governor on a real Temporal server', () => {
     const after = await status(g);
     expect(after.overrides).toEqual([]);
     expect(after.log.map((l) => l.kind)).toEqual(['override_set', 'override_expired']);
-    const audit = await eventually(() => h.rt.deps.auditLog.list(channel).map((d) => d.kind), (k) => k.includes('bounds_override_expired'));
+    const audit = await eventually(
+      () => h.rt.deps.auditLog.list(channel).map((d) => d.kind),
+      (k) => k.includes('bounds_override_expired'),
+    );
     expect(audit).toEqual(expect.arrayContaining(['bounds_override', 'bounds_override_expired']));
     // a bad payload is refused and recorded, not applied
     await g.signal(overrideBoundsSignal, { parameter: 'temperature', min: 0, max: 5, reason: 'x', by: 'ops' });
-    const refused = await eventually(() => status(g), (s) => s.rejected.length === 1);
+    const refused = await eventually(
+      () => status(g),
+      (s) => s.rejected.length === 1,
+    );
     expect(refused.rejected[0].reason).toContain('leaves the hard limits [0.1, 2]');
   });
 
   it('keeps a pause across a worker restart and resumes on time (4.4, DESIGN §1)', async () => {
     const { g } = await governor('restart');
     await g.signal(pauseSignal, { by: 'ops', reason: 'maintenance', durationMs: 8000 });
-    const before = await eventually(() => status(g), (s) => s.pause !== null);
+    const before = await eventually(
+      () => status(g),
+      (s) => s.pause !== null,
+    );
     await stopWorker(); // the worker is gone: only the server holds the pause and its timer
     await new Promise((r) => setTimeout(r, 500));
     await startWorker(); // a fresh worker rebuilds the state by replay
     const during = await status(g);
     expect(during.log.map((l) => l.kind)).toEqual(['pause']);
     expect(during.pause).toEqual(before.pause);
-    const after = await eventually(() => status(g), (s) => s.mode === 'running', 20_000);
+    const after = await eventually(
+      () => status(g),
+      (s) => s.mode === 'running',
+      20_000,
+    );
     const resumed = after.log.find((l) => l.kind === 'resume')!;
     expect(resumed.details).toMatchObject({ why: 'expired', pausedUntil: before.pause!.until });
     expect(Date.parse(resumed.at)).toBeGreaterThanOrEqual(Date.parse(before.pause!.until!));
@@ -199,23 +290,45 @@ describe('governor on a real Temporal server', () => {
       await g.signal(pauseSignal, { by: 'ops', reason: `p${i}` });
       await g.signal(resumeSignal, { by: 'ops', reason: `r${i}` });
     }
-    const s = await eventually(async () => ({ run: (await g.describe()).runId, st: await status(g) }), (v) => v.run !== firstRun && v.st.log.length === 5);
+    const s = await eventually(
+      async () => ({ run: (await g.describe()).runId, st: await status(g) }),
+      (v) => v.run !== firstRun && v.st.log.length === 5,
+    );
     expect(s.st.overrides.map((o) => o.parameter)).toEqual(['top_k']);
     expect(s.st.log.map((l) => l.kind)).toEqual(['override_set', 'pause', 'resume', 'pause', 'resume']);
   });
 
   it('pauses every channel within seconds when emergency_pause is set in autopilot.yaml, and resumes when it is cleared (9.1)', async () => {
-    const watcher = new ConfigWatcher({ config: () => h.rt.live.get(), client: h.client, logger: pino({ level: 'silent' }), intervalMs: 200 }).start();
+    const watcher = new ConfigWatcher({
+      config: () => h.rt.live.get(),
+      client: h.client,
+      logger: pino({ level: 'silent' }),
+      intervalMs: 200,
+    }).start();
     try {
       const g = h.client.workflow.getHandle(governorWorkflowId(h.channel));
       started.push(g.workflowId);
       const t0 = performance.now();
       h.writeConfig((raw) => (raw.autopilot.emergency_pause = true));
-      const paused = await eventually(() => status(g).catch(() => null), (s) => s?.pause?.source === 'config', 30_000);
-      console.log(JSON.stringify({ measure: 'config_flag_pause_latency', watcherIntervalMs: watcher.intervalMs, pausedMs: Math.round(performance.now() - t0) }));
+      const paused = await eventually(
+        () => status(g).catch(() => null),
+        (s) => s?.pause?.source === 'config',
+        30_000,
+      );
+      console.log(
+        JSON.stringify({
+          measure: 'config_flag_pause_latency',
+          watcherIntervalMs: watcher.intervalMs,
+          pausedMs: Math.round(performance.now() - t0),
+        }),
+      );
       expect(paused!.pause).toMatchObject({ by: 'config:autopilot.yaml', until: null });
       h.writeConfig((raw) => (raw.autopilot.emergency_pause = false));
-      const back = await eventually(() => status(g), (s) => s.mode === 'running', 30_000);
+      const back = await eventually(
+        () => status(g),
+        (s) => s.mode === 'running',
+        30_000,
+      );
       expect(back.log.map((l) => l.kind)).toEqual(['emergency_pause', 'resume']);
     } finally {
       await watcher.stop();
@@ -224,21 +337,41 @@ describe('governor on a real Temporal server', () => {
 
   it('rolls a running canary back within seconds of an emergency pause: overlay gone, card untouched (9.1, 3.5)', async () => {
     const cardBefore = readFileSync(h.cards.path);
-    const cycle = await startCycle(h.client, h.taskQueue, { channel: h.channel, canary: { durationMs: 60_000, checkIntervalMs: 5_000 }, changes: [{ parameter: 'temperature', value: 0.6 }], reason: 'governor test' });
+    const cycle = await startCycle(h.client, h.taskQueue, {
+      channel: h.channel,
+      canary: { durationMs: 60_000, checkIntervalMs: 5_000 },
+      changes: [{ parameter: 'temperature', value: 0.6 }],
+      reason: 'governor test',
+    });
     const canaryId = canaryWorkflowId(h.channel, cycle.workflowId);
     await eventually(() => existsSync(h.cards.overlayPath), Boolean, 30_000);
     // The cycle registers its canary with the governor itself (startChild → governorRegisterCanary).
-    await eventually(async () => (await status(h.client.workflow.getHandle(governorWorkflowId(h.channel)))).running?.canaryId, (id) => id === canaryId, 30_000);
+    await eventually(
+      async () => (await status(h.client.workflow.getHandle(governorWorkflowId(h.channel)))).running?.canaryId,
+      (id) => id === canaryId,
+      30_000,
+    );
 
     const g = h.client.workflow.getHandle(governorWorkflowId(h.channel));
     const t0 = performance.now();
     await g.signal(emergencyPauseSignal, { by: 'ops', reason: 'viewers complain' });
     const signalledMs = performance.now() - t0;
-    await eventually(() => existsSync(h.cards.overlayPath), (exists) => !exists, 30_000);
+    await eventually(
+      () => existsSync(h.cards.overlayPath),
+      (exists) => !exists,
+      30_000,
+    );
     const latencyMs = performance.now() - t0;
     const r = await cycle.result();
     const cycleDoneMs = performance.now() - t0;
-    console.log(JSON.stringify({ measure: 'emergency_pause_latency', signalRpcMs: Math.round(signalledMs), overlayRemovedMs: Math.round(latencyMs), cycleFinishedMs: Math.round(cycleDoneMs) }));
+    console.log(
+      JSON.stringify({
+        measure: 'emergency_pause_latency',
+        signalRpcMs: Math.round(signalledMs),
+        overlayRemovedMs: Math.round(latencyMs),
+        cycleFinishedMs: Math.round(cycleDoneMs),
+      }),
+    );
 
     expect(r.outcome).toBe('rolled_back');
     const canary = h.rt.deps.canaryLog.get(canaryId)!;
@@ -247,22 +380,33 @@ describe('governor on a real Temporal server', () => {
     const s = await status(g);
     expect(s.pause).toMatchObject({ source: 'emergency', by: 'ops' });
     expect(s.running).toBeNull(); // the cycle reported its outcome and is no longer running
-    expect(s.outcomes.some((o: { cycleId: string; outcome: string }) => o.cycleId === cycle.workflowId && o.outcome === 'rolled_back')).toBe(true);
+    expect(
+      s.outcomes.some((o: { cycleId: string; outcome: string }) => o.cycleId === cycle.workflowId && o.outcome === 'rolled_back'),
+    ).toBe(true);
     await rx.waitFor(() => alertNames(h.channel).includes('emergency_pause'));
   });
 
   it('never promotes while the channel is paused: an operator pause makes the canary roll back at its decision time (9.2)', async () => {
     const g = h.client.workflow.getHandle(governorWorkflowId(h.channel));
     await g.signal(resumeSignal, { by: 'ops', reason: 'start clean' }); // the previous test left an emergency pause
-    await eventually(() => status(g), (s) => s.pause === null);
+    await eventually(
+      () => status(g),
+      (s) => s.pause === null,
+    );
     const cardBefore = readFileSync(h.cards.path);
     const cycle = await startCycle(h.client, h.taskQueue, {
-      channel: h.channel, canary: { durationMs: 60_000, checkIntervalMs: 5_000 }, changes: [{ parameter: 'temperature', value: 0.6 }], reason: 'pause test',
+      channel: h.channel,
+      canary: { durationMs: 60_000, checkIntervalMs: 5_000 },
+      changes: [{ parameter: 'temperature', value: 0.6 }],
+      reason: 'pause test',
     });
     const canaryId = canaryWorkflowId(h.channel, cycle.workflowId);
     await eventually(() => existsSync(h.cards.overlayPath), Boolean, 30_000);
     await g.signal(pauseSignal, { by: 'ops', reason: 'maintenance window' });
-    await eventually(() => status(g), (s) => s.pause?.source === 'operator');
+    await eventually(
+      () => status(g),
+      (s) => s.pause?.source === 'operator',
+    );
     // An operator (or the judge) says proceed; the paused channel still must not change.
     await h.client.workflow.getHandle(canaryId).signal(canaryDecisionSignal, { decision: 'proceed', by: 'alice', reason: 'looks fine' });
     const r = await cycle.result();

@@ -16,7 +16,13 @@ const h = new Harness({
   patchConfig: (raw) => {
     // Threshold 1 so the two invalid cards form a pattern (one timeout does not).
     raw.incident_triage.pattern_threshold = 1;
-    raw.incident_triage.github = { enabled: true, repo: 'acme/vvtv', api_url: gh.url /* read when start() writes the config, after gh.start() */, token_env: TOKEN_ENV, labels: ['vvtv-autopilot', 'triage'] };
+    raw.incident_triage.github = {
+      enabled: true,
+      repo: 'acme/vvtv',
+      api_url: gh.url /* read when start() writes the config, after gh.start() */,
+      token_env: TOKEN_ENV,
+      labels: ['vvtv-autopilot', 'triage'],
+    };
   },
 });
 let connection: NativeConnection;
@@ -31,33 +37,81 @@ function seedWeek(): void {
   const state = deps;
   const ch = h.channel;
   let n = 0;
-  const put = (outcome: string, at: number, report: Record<string, unknown>, extra: { error?: string; alert?: string; verdict?: object } = {}) => {
+  const put = (
+    outcome: string,
+    at: number,
+    report: Record<string, unknown>,
+    extra: { error?: string; alert?: string; verdict?: object } = {},
+  ) => {
     const cycle_id = `autopilot-cycle/${ch}/seed-${++n}`;
     let canary_id: string | null = null;
     if (extra.verdict) {
       // The canary log owns the verdict; the cycle record names the canary.
       canary_id = `canary/${ch}/seed-${n}`;
       state.canaryLog.open({ canary_id, channel: ch, cycle_id, started_at: hoursAgo(at - 0.01), traffic_percentage: 0.2 });
-      state.canaryLog.close(canary_id, { status: 'rolled_back', at: hoursAgo(at - 0.04), verdict: extra.verdict as never, decidedBy: 'judge' });
+      state.canaryLog.close(canary_id, {
+        status: 'rolled_back',
+        at: hoursAgo(at - 0.04),
+        verdict: extra.verdict as never,
+        decidedBy: 'judge',
+      });
     }
-    state.cycleLog.save({ cycle_id, channel: ch, started_at: hoursAgo(at), finished_at: hoursAgo(at - 0.05), status: outcome === 'failed' ? 'failed' : 'completed',
-      outcome: outcome as never, report: { trigger: 'schedule', ...report }, error: extra.error ?? null, canary_id });
-    if (extra.alert) state.auditLog.record({ channel: ch, cycle_id, at: hoursAgo(at - 0.05), kind: 'alert', summary: extra.alert, payload: { severity: 'warning', channel: ch, name: extra.alert, summary: extra.alert } });
+    state.cycleLog.save({
+      cycle_id,
+      channel: ch,
+      started_at: hoursAgo(at),
+      finished_at: hoursAgo(at - 0.05),
+      status: outcome === 'failed' ? 'failed' : 'completed',
+      outcome: outcome as never,
+      report: { trigger: 'schedule', ...report },
+      error: extra.error ?? null,
+      canary_id,
+    });
+    if (extra.alert)
+      state.auditLog.record({
+        channel: ch,
+        cycle_id,
+        at: hoursAgo(at - 0.05),
+        kind: 'alert',
+        summary: extra.alert,
+        payload: { severity: 'warning', channel: ch, name: extra.alert, summary: extra.alert },
+      });
   };
   for (const at of [150, 120, 96, 72]) {
-    put('rolled_back', at, {
-      message: 'guardrail degraded',
-      proposals: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6 }],
-      bounds: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6, approved: true, rejections: [] }],
-      canary: { canaryId: 'k', outcome: 'rolled_back', decidedBy: 'judge', decision: 'Rollback', rule: 'guardrail_degraded', checks: 3 },
-    }, { alert: 'canary_rolled_back', verdict: { rule: 'guardrail_degraded', reason: 'selection_entropy significantly worse' } });
+    put(
+      'rolled_back',
+      at,
+      {
+        message: 'guardrail degraded',
+        proposals: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6 }],
+        bounds: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6, approved: true, rejections: [] }],
+        canary: { canaryId: 'k', outcome: 'rolled_back', decidedBy: 'judge', decision: 'Rollback', rule: 'guardrail_degraded', checks: 3 },
+      },
+      { alert: 'canary_rolled_back', verdict: { rule: 'guardrail_degraded', reason: 'selection_entropy significantly worse' } },
+    );
   }
   put('failed', 48, {}, { error: 'operation timed out during analysing: activity timeout', alert: 'operation_timeout' });
-  put('invalid_card', 30, { message: 'business_logic.yaml is invalid: selection.temperature: expected a number' }, { alert: 'invalid_card' });
-  put('invalid_card', 20, { message: 'business_logic.yaml is invalid: selection.temperature: expected a number' }, { alert: 'invalid_card' });
+  put(
+    'invalid_card',
+    30,
+    { message: 'business_logic.yaml is invalid: selection.temperature: expected a number' },
+    { alert: 'invalid_card' },
+  );
+  put(
+    'invalid_card',
+    20,
+    { message: 'business_logic.yaml is invalid: selection.temperature: expected a number' },
+    { alert: 'invalid_card' },
+  );
   put('promoted', 10, { message: 'primary improved' });
   put('rolled_back', 24 * 9, { proposals: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6 }] }); // before the window
-  state.driftLog.record({ channel: ch, at: hoursAgo(40), kind: 'consecutive_failures', action: 'pause', numbers: { eventId: `${ch}#1`, message: '3 failures in a row', numbers: { failures: 3 } } });
+  state.driftLog.record({
+    channel: ch,
+    at: hoursAgo(40),
+    kind: 'consecutive_failures',
+    action: 'pause',
+    numbers: { eventId: `${ch}#1`, message: '3 failures in a row', numbers: { failures: 3 } },
+  });
 }
 
 beforeAll(async () => {
@@ -67,14 +121,21 @@ beforeAll(async () => {
   deps = h.rt.deps;
   connection = await NativeConnection.connect({ address: h.address });
   worker = await Worker.create({
-    connection, namespace: 'default', taskQueue: h.taskQueue, workflowBundle: { codePath: process.env.VVTV_TEST_WORKFLOW_BUNDLE! },
-    activities: { ...createActivities(deps, h.client), ...createTriageActivities(deps, { env: { [TOKEN_ENV]: gh.token } }) }, shutdownGraceTime: '1s',
+    connection,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    workflowBundle: { codePath: process.env.VVTV_TEST_WORKFLOW_BUNDLE! },
+    activities: { ...createActivities(deps, h.client), ...createTriageActivities(deps, { env: { [TOKEN_ENV]: gh.token } }) },
+    shutdownGraceTime: '1s',
   });
   running = worker.run();
   seedWeek();
 });
 afterAll(async () => {
-  await h.client.schedule.getHandle(triageScheduleId(h.channel)).delete().catch(() => undefined);
+  await h.client.schedule
+    .getHandle(triageScheduleId(h.channel))
+    .delete()
+    .catch(() => undefined);
   worker?.shutdown();
   await running;
   await connection?.close();
@@ -93,11 +154,21 @@ describe('weekly triage on a real Temporal server (7.1-7.5)', () => {
     first = await run('first');
 
     expect(first.counts).toEqual({ performance: 1, stability: 0, validation: 2, canary: 4, drift: 1, total: 8 }); // 7.2, alerts not double-counted
-    expect(first.patterns.map((p) => [p.key, p.count])).toEqual([['canary/temperature/rolled_back_upward', 4], ['validation/-/invalid_card', 2]]); // 7.3
+    expect(first.patterns.map((p) => [p.key, p.count])).toEqual([
+      ['canary/temperature/rolled_back_upward', 4],
+      ['validation/-/invalid_card', 2],
+    ]); // 7.3
 
     const contraction = first.suggestions.find((s) => s.kind === 'bounds_contraction')!;
-    expect(contraction).toMatchObject({ parameter: 'temperature', autoApply: true, basis: { min: 0.3, max: 1.5 }, proposed: { min: 0.3, max: 1.2 } });
-    expect(first.appliedAdjustments).toEqual([expect.objectContaining({ parameter: 'temperature', status: 'applied', oldMax: 1.5, newMax: 1.2 })]);
+    expect(contraction).toMatchObject({
+      parameter: 'temperature',
+      autoApply: true,
+      basis: { min: 0.3, max: 1.5 },
+      proposed: { min: 0.3, max: 1.2 },
+    });
+    expect(first.appliedAdjustments).toEqual([
+      expect.objectContaining({ parameter: 'temperature', status: 'applied', oldMax: 1.5, newMax: 1.2 }),
+    ]);
     const t = deps.boundsStore.get(h.channel).find((b) => b.parameter === 'temperature')!;
     expect([t.min, t.max]).toEqual([0.3, 1.2]); // 7.5, within the hard limits [0.1, 2.0]
     const adj = deps.boundsStore.adjustments(h.channel).filter((a) => a.kind === 'triage');
@@ -143,7 +214,10 @@ describe('weekly triage on a real Temporal server (7.1-7.5)', () => {
     expect(await ensureWeeklyTriageSchedule(h.client, deps.config(), h.channel)).toBe('updated');
     const handle = h.client.schedule.getHandle(triageScheduleId(h.channel));
     const d = await handle.describe();
-    expect(d.spec.calendars?.[0]).toMatchObject({ dayOfWeek: [{ start: 'SUNDAY', end: 'SUNDAY', step: 1 }], hour: [{ start: 2, end: 2, step: 1 }] });
+    expect(d.spec.calendars?.[0]).toMatchObject({
+      dayOfWeek: [{ start: 'SUNDAY', end: 'SUNDAY', step: 1 }],
+      hour: [{ start: 2, end: 2, step: 1 }],
+    });
     expect(d.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 3_600_000 });
     expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'weeklyTriage', args: [{ channel: h.channel }] });
 

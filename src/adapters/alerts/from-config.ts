@@ -8,7 +8,8 @@ import type { AlertSink } from './types';
 export function sinksFromConfig(a: AutopilotConfig['alerts']): AlertSink[] {
   const sinks: AlertSink[] = [];
   if (a.webhook_url) sinks.push(new WebhookSink(a.webhook_url, { timeoutMs: a.timeout_ms }));
-  if (a.alertmanager_url) sinks.push(new AlertmanagerSink(a.alertmanager_url, { timeoutMs: a.timeout_ms, ttlMs: a.alertmanager_ttl_minutes * 60_000 }));
+  if (a.alertmanager_url)
+    sinks.push(new AlertmanagerSink(a.alertmanager_url, { timeoutMs: a.timeout_ms, ttlMs: a.alertmanager_ttl_minutes * 60_000 }));
   return sinks;
 }
 

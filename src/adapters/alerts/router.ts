@@ -60,7 +60,10 @@ export class AlertRouter implements Alerter {
           this.stats.sent++;
         } catch (err) {
           this.stats.sinkFailures++;
-          this.opts.log.error({ sink: sink.name, alert: alert.name, channel: alert.channel, err: (err as Error).message }, 'alert sink failed');
+          this.opts.log.error(
+            { sink: sink.name, alert: alert.name, channel: alert.channel, err: (err as Error).message },
+            'alert sink failed',
+          );
         }
       }),
     );

@@ -43,7 +43,10 @@ export function webhookBody(alert: Alert, ctx: AlertContext): Record<string, unk
 /** A JSON webhook (Slack incoming webhook or anything that accepts `{text, …}`). */
 export class WebhookSink implements AlertSink {
   readonly name = 'webhook';
-  constructor(private readonly url: string, private readonly opts: HttpSinkOptions = {}) {}
+  constructor(
+    private readonly url: string,
+    private readonly opts: HttpSinkOptions = {},
+  ) {}
   async send(alert: Alert, ctx: AlertContext): Promise<void> {
     await postJson(this.url, webhookBody(alert, ctx), this.opts, this.name);
   }
@@ -67,7 +70,10 @@ export function alertmanagerAlert(alert: Alert, ctx: AlertContext, ttlMs: number
 /** The Alertmanager v2 API: `POST <base>/api/v2/alerts` with a list of alerts. */
 export class AlertmanagerSink implements AlertSink {
   readonly name = 'alertmanager';
-  constructor(private readonly baseUrl: string, private readonly opts: HttpSinkOptions & { ttlMs?: number } = {}) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly opts: HttpSinkOptions & { ttlMs?: number } = {},
+  ) {}
   async send(alert: Alert, ctx: AlertContext): Promise<void> {
     const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v2/alerts`;
     await postJson(url, [alertmanagerAlert(alert, ctx, this.opts.ttlMs ?? 3_600_000)], this.opts, this.name);

@@ -34,7 +34,11 @@ export function cardSha256(card: unknown): string {
 /** Parses and validates card YAML. Errors name the field (`selection.temperature: …`). */
 export function parseCard(text: string, source: string): { card: Card; doc: YAML.Document } {
   const doc = YAML.parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) throw new ValidationError(source, doc.errors.map((e) => `YAML syntax: ${e.message}`));
+  if (doc.errors.length > 0)
+    throw new ValidationError(
+      source,
+      doc.errors.map((e) => `YAML syntax: ${e.message}`),
+    );
   const card = parseOrThrow(CardSchema, doc.toJS(), source);
   return { card, doc };
 }

@@ -52,8 +52,13 @@ interface RawIssue {
 }
 
 const tracked = (i: RawIssue): TrackedIssue => ({
-  number: i.number, state: i.state === 'closed' ? 'closed' : 'open', title: i.title, url: i.html_url,
-  fingerprint: markerOf(i.body), closedAt: i.closed_at ?? null, updatedAt: i.updated_at ?? null,
+  number: i.number,
+  state: i.state === 'closed' ? 'closed' : 'open',
+  title: i.title,
+  url: i.html_url,
+  fingerprint: markerOf(i.body),
+  closedAt: i.closed_at ?? null,
+  updatedAt: i.updated_at ?? null,
 });
 
 /**
@@ -74,7 +79,11 @@ export class GithubIssueTracker implements IssueTracker {
     const timeoutMs = opts.timeoutMs ?? 15_000;
     const timedFetch = (url: string | URL | Request, init?: RequestInit) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     this.octokit = new Octokit({
-      auth: opts.token, baseUrl: opts.apiUrl.replace(/\/$/, ''), userAgent: 'vvtv-autopilot-triage', log: silent, request: { fetch: timedFetch },
+      auth: opts.token,
+      baseUrl: opts.apiUrl.replace(/\/$/, ''),
+      userAgent: 'vvtv-autopilot-triage',
+      log: silent,
+      request: { fetch: timedFetch },
     });
   }
 
@@ -87,7 +96,13 @@ export class GithubIssueTracker implements IssueTracker {
     const marker = patternMarker(fingerprint);
     const max = this.opts.maxPages ?? 10;
     for (let page = 1; page <= max; page++) {
-      const { data } = await this.octokit.rest.issues.listForRepo({ ...this.repo, labels: this.opts.labels.join(','), state: 'open', per_page: 100, page });
+      const { data } = await this.octokit.rest.issues.listForRepo({
+        ...this.repo,
+        labels: this.opts.labels.join(','),
+        state: 'open',
+        per_page: 100,
+        page,
+      });
       const hit = (data as RawIssue[]).find((i) => !i.pull_request && (i.body ?? '').includes(marker));
       if (hit) return hit;
       if (data.length < 100) return null;
@@ -97,7 +112,11 @@ export class GithubIssueTracker implements IssueTracker {
 
   private async weekAlreadyReported(issue: RawIssue, marker: string): Promise<boolean> {
     if ((issue.body ?? '').includes(marker)) return true;
-    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.repo, issue_number: issue.number, per_page: 100 });
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
+      ...this.repo,
+      issue_number: issue.number,
+      per_page: 100,
+    });
     return comments.some((c) => (c.body ?? '').includes(marker));
   }
 
@@ -106,12 +125,16 @@ export class GithubIssueTracker implements IssueTracker {
     const open = await this.findOpen(fp);
     if (open) {
       // A retried activity or a re-run for the same week never comments twice.
-      if (await this.weekAlreadyReported(open, weekMarker(fp, ctx.weekStart))) return { number: open.number, url: open.html_url, action: 'unchanged' };
+      if (await this.weekAlreadyReported(open, weekMarker(fp, ctx.weekStart)))
+        return { number: open.number, url: open.html_url, action: 'unchanged' };
       await this.octokit.rest.issues.createComment({ ...this.repo, issue_number: open.number, body: commentBody(ctx) });
       return { number: open.number, url: open.html_url, action: 'commented' };
     }
     const { data } = await this.octokit.rest.issues.create({
-      ...this.repo, title: issueTitle(ctx.channel, ctx.suggestion.pattern), body: issueBody(ctx), labels: this.opts.labels,
+      ...this.repo,
+      title: issueTitle(ctx.channel, ctx.suggestion.pattern),
+      body: issueBody(ctx),
+      labels: this.opts.labels,
     });
     return { number: data.number, url: data.html_url, action: 'created' };
   }
@@ -126,7 +149,12 @@ export class GithubIssueTracker implements IssueTracker {
   }
 
   async list(state: IssueState | 'all' = 'all'): Promise<TrackedIssue[]> {
-    const all = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, { ...this.repo, labels: this.opts.labels.join(','), state, per_page: 100 });
+    const all = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, {
+      ...this.repo,
+      labels: this.opts.labels.join(','),
+      state,
+      per_page: 100,
+    });
     return (all as RawIssue[]).filter((i) => !i.pull_request && markerOf(i.body) !== null).map(tracked);
   }
 }

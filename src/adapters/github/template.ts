@@ -40,7 +40,8 @@ function analysis(c: IssueContext): string[] {
     '|---|---|---|',
     ...s.examples.map((i) => `| ${i.at} | ${i.cycleId ? `\`${i.cycleId}\`` : '—'} | ${cell(i.detail)} |`),
   ];
-  if (s.examples.length < s.count) lines.push('', `_${s.count - s.examples.length} earlier occurrence(s) are in the stored triage report._`);
+  if (s.examples.length < s.count)
+    lines.push('', `_${s.count - s.examples.length} earlier occurrence(s) are in the stored triage report._`);
   return lines;
 }
 

@@ -116,7 +116,12 @@ export class HistoryStore {
   /** The newest version whose card hash (cardSha256) is `sha256`. */
   findBySha(channel: string, sha256: string): VersionMeta | null {
     const wanted = sha256.toLowerCase();
-    return queryMetas(this.metas(channel).filter((m) => m.sha256 === wanted), { limit: 1 }).items[0] ?? null;
+    return (
+      queryMetas(
+        this.metas(channel).filter((m) => m.sha256 === wanted),
+        { limit: 1 },
+      ).items[0] ?? null
+    );
   }
 
   /** Newest first. Versions whose meta cannot be read are left out (verifyIntegrity reports them). */

@@ -31,7 +31,10 @@ export interface VersionLocation {
 /** Splits a version id into its day folder and file base; ValidationError when it is not one. */
 export function locate(versionId: string): VersionLocation {
   const m = VERSION_ID_RE.exec(versionId);
-  if (!m) throw new ValidationError('history version id', [`version_id: expected YYYYMMDDTHHMMSSZ_<sha12>[-n] (got ${JSON.stringify(versionId)})`]);
+  if (!m)
+    throw new ValidationError('history version id', [
+      `version_id: expected YYYYMMDDTHHMMSSZ_<sha12>[-n] (got ${JSON.stringify(versionId)})`,
+    ]);
   const [, y, mo, d, hms, sha12, n] = m;
   return { day: `${y}-${mo}-${d}`, base: `${hms}_${sha12}${n ? `-${n}` : ''}` };
 }
@@ -81,6 +84,7 @@ function suffixOf(versionId: string): number {
 export function parseBound(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const t = Date.parse(value);
-  if (!Number.isFinite(t)) throw new ValidationError('history query', [`${field}: expected an ISO date-time (got ${JSON.stringify(value)})`]);
+  if (!Number.isFinite(t))
+    throw new ValidationError('history query', [`${field}: expected an ISO date-time (got ${JSON.stringify(value)})`]);
   return t;
 }

@@ -27,7 +27,8 @@ export function queryMetas(metas: readonly VersionMeta[], q: ListQuery = {}): { 
 
 function pageNumber(value: number | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 0) throw new ValidationError('history query', [`${field}: expected a whole number >= 0 (got ${value})`]);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ValidationError('history query', [`${field}: expected a whole number >= 0 (got ${value})`]);
   return value;
 }
 
@@ -55,7 +56,16 @@ export function toCsv(items: readonly VersionMeta[], q: ListQuery = {}): string 
     for (const c of m.changes) {
       if (q.parameter !== undefined && c.parameter !== q.parameter) continue;
       if (q.changeType !== undefined && c.changeType !== q.changeType) continue;
-      rows.push([m.version_id, m.created_at, c.parameter, String(c.oldValue), String(c.newValue), c.changeType, m.deployment.status, c.rationale || m.rationale]);
+      rows.push([
+        m.version_id,
+        m.created_at,
+        c.parameter,
+        String(c.oldValue),
+        String(c.newValue),
+        c.changeType,
+        m.deployment.status,
+        c.rationale || m.rationale,
+      ]);
     }
   }
   return rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';

@@ -20,7 +20,8 @@ const LIVE_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['pending', 'canary
  * or no longer matches its meta stays too and is listed in `kept` (verifyIntegrity reports it).
  */
 export function archiveOldVersions(root: string, channel: string, scan: ChannelScan, opts: { days: number; now: Date }): RetentionResult {
-  if (!Number.isFinite(opts.days) || opts.days <= 0) throw new ValidationError('history retention', [`days: expected a number above 0 (got ${opts.days})`]);
+  if (!Number.isFinite(opts.days) || opts.days <= 0)
+    throw new ValidationError('history retention', [`days: expected a number above 0 (got ${opts.days})`]);
   const cutoff = opts.now.getTime() - opts.days * DAY_MS;
   const newest = [...scan.versions].map((v) => v.meta).sort(compareNewestFirst)[0];
   const kept: RetentionResult['kept'] = [];
@@ -107,7 +108,8 @@ export function readArchiveFile(path: string): ArchivedVersion[] {
     } catch (err) {
       throw new HistoryIntegrityError(`archive line is not JSON: ${errorDetail(err)}`, where);
     }
-    if (typeof raw.yaml !== 'string' || raw.meta === null || typeof raw.meta !== 'object') throw new HistoryIntegrityError('archive line needs {meta, yaml}', where);
+    if (typeof raw.yaml !== 'string' || raw.meta === null || typeof raw.meta !== 'object')
+      throw new HistoryIntegrityError('archive line needs {meta, yaml}', where);
     const m = raw.meta as Partial<VersionMeta>;
     let loc: ReturnType<typeof locate>;
     try {

@@ -39,9 +39,11 @@ export function parseMetaText(text: string, rel: string, channel: string, loc: V
   if (!parsed.success) throw new HistoryIntegrityError(`meta does not match the schema: ${formatZodIssues(parsed.error).join('; ')}`, rel);
   const meta = parsed.data as VersionMeta;
   const expectedId = idFor(loc.day, loc.base);
-  if (meta.version_id !== expectedId) throw new HistoryIntegrityError(`meta names version ${meta.version_id}, file name says ${expectedId}`, rel);
+  if (meta.version_id !== expectedId)
+    throw new HistoryIntegrityError(`meta names version ${meta.version_id}, file name says ${expectedId}`, rel);
   if (meta.channel !== channel) throw new HistoryIntegrityError(`meta names channel ${meta.channel}, folder says ${channel}`, rel);
-  if (meta.card_file !== relCard(channel, loc)) throw new HistoryIntegrityError(`meta points at ${meta.card_file}, expected ${relCard(channel, loc)}`, rel);
+  if (meta.card_file !== relCard(channel, loc))
+    throw new HistoryIntegrityError(`meta points at ${meta.card_file}, expected ${relCard(channel, loc)}`, rel);
   return meta;
 }
 
@@ -87,12 +89,21 @@ function scanDay(root: string, channel: string, day: string, scan: ChannelScan):
     } catch (err) {
       scan.problems.push({ kind: 'unreadable_meta', file: relMeta(channel, loc), detail: errorDetail(err) });
     }
-    if (!hasCard) scan.problems.push({ kind: 'missing_card', file: relCard(channel, loc), detail: `meta ${relMeta(channel, loc)} points at a card that is not there` });
+    if (!hasCard)
+      scan.problems.push({
+        kind: 'missing_card',
+        file: relCard(channel, loc),
+        detail: `meta ${relMeta(channel, loc)} points at a card that is not there`,
+      });
   }
   for (const base of cards) {
     if (!metas.has(base)) {
       const loc = { day, base };
-      scan.problems.push({ kind: 'missing_meta', file: relCard(channel, loc), detail: `card has no ${relMeta(channel, loc)} (interrupted write?)` });
+      scan.problems.push({
+        kind: 'missing_meta',
+        file: relCard(channel, loc),
+        detail: `card has no ${relMeta(channel, loc)} (interrupted write?)`,
+      });
     }
   }
 }

@@ -38,7 +38,10 @@ export interface VersionMeta {
   card_bytes_sha256?: string;
 }
 
-export type StoreVersionInput = Omit<VersionMeta, 'version_id' | 'channel' | 'sha256' | 'created_at' | 'card_file' | 'card_bytes_sha256'> & {
+export type StoreVersionInput = Omit<
+  VersionMeta,
+  'version_id' | 'channel' | 'sha256' | 'created_at' | 'card_file' | 'card_bytes_sha256'
+> & {
   created_at?: string;
 };
 

@@ -155,9 +155,9 @@ export class SqliteMetricsStore implements MetricsStore {
   }
 
   count(channel: string): number {
-    const row = this.db
-      .prepare(`SELECT count(*) AS n FROM business_metrics WHERE json_extract(context, '$.channel') = ?`)
-      .get(channel) as { n: number };
+    const row = this.db.prepare(`SELECT count(*) AS n FROM business_metrics WHERE json_extract(context, '$.channel') = ?`).get(channel) as {
+      n: number;
+    };
     return row.n;
   }
 

@@ -57,9 +57,7 @@ export function recency(createdAt: string, now: Date): number {
 /** The score of one candidate (step 2 of the definition). */
 export function scoreCandidate(c: Candidate, planSelectionBias: number, now: Date): number {
   const base =
-    SCORE_WEIGHTS.curation * c.curation_score +
-    SCORE_WEIGHTS.engagement * c.engagement_score +
-    SCORE_WEIGHTS.trending * c.trending_score;
+    SCORE_WEIGHTS.curation * c.curation_score + SCORE_WEIGHTS.engagement * c.engagement_score + SCORE_WEIGHTS.trending * c.trending_score;
   const penalty = c.hd_missing ? HD_MISSING_PENALTY : 0;
   return base + planSelectionBias * recency(c.created_at, now) - penalty;
 }

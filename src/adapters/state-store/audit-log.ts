@@ -25,7 +25,9 @@ export class SqliteAuditLog implements AuditLog {
 
   between(channel: string, from: string, to: string, kind?: string): DecisionRecord[] {
     const rows = kind
-      ? this.db.prepare('SELECT * FROM decisions WHERE channel = ? AND at >= ? AND at < ? AND kind = ? ORDER BY id').all(channel, from, to, kind)
+      ? this.db
+          .prepare('SELECT * FROM decisions WHERE channel = ? AND at >= ? AND at < ? AND kind = ? ORDER BY id')
+          .all(channel, from, to, kind)
       : this.db.prepare('SELECT * FROM decisions WHERE channel = ? AND at >= ? AND at < ? ORDER BY id').all(channel, from, to);
     return (rows as Row[]).map(decode);
   }

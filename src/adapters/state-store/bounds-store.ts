@@ -46,6 +46,8 @@ export class SqliteBoundsStore implements BoundsStore {
   }
 
   adjustments(channel: string, limit = 100): BoundsAdjustment[] {
-    return this.db.prepare('SELECT * FROM bounds_adjustments WHERE channel = ? ORDER BY id DESC LIMIT ?').all(channel, limit) as BoundsAdjustment[];
+    return this.db
+      .prepare('SELECT * FROM bounds_adjustments WHERE channel = ? ORDER BY id DESC LIMIT ?')
+      .all(channel, limit) as BoundsAdjustment[];
   }
 }

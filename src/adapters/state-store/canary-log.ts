@@ -4,7 +4,11 @@ import type { CanaryVerdict } from '../../domain/types';
 import { json, type Db } from './database';
 
 type Row = Omit<CanaryRecord, 'checks' | 'verdict'> & { checks: string; verdict: string | null };
-const decode = (row: Row): CanaryRecord => ({ ...row, checks: JSON.parse(row.checks), verdict: row.verdict === null ? null : JSON.parse(row.verdict) });
+const decode = (row: Row): CanaryRecord => ({
+  ...row,
+  checks: JSON.parse(row.checks),
+  verdict: row.verdict === null ? null : JSON.parse(row.verdict),
+});
 
 export class SqliteCanaryLog implements CanaryLog {
   constructor(private readonly db: Db) {}
@@ -34,7 +38,10 @@ export class SqliteCanaryLog implements CanaryLog {
     })();
   }
 
-  close(canaryId: string, end: { status: Exclude<CanaryStatusKind, 'running'>; at: string; verdict: CanaryVerdict | null; decidedBy: string }): boolean {
+  close(
+    canaryId: string,
+    end: { status: Exclude<CanaryStatusKind, 'running'>; at: string; verdict: CanaryVerdict | null; decidedBy: string },
+  ): boolean {
     const r = this.db
       .prepare(`UPDATE canaries SET status = ?, finished_at = ?, verdict = ?, decided_by = ? WHERE canary_id = ? AND status = 'running'`)
       .run(end.status, end.at, json(end.verdict), end.decidedBy, canaryId);
@@ -42,6 +49,8 @@ export class SqliteCanaryLog implements CanaryLog {
   }
 
   list(channel: string, limit = 20): CanaryRecord[] {
-    return (this.db.prepare('SELECT * FROM canaries WHERE channel = ? ORDER BY started_at DESC LIMIT ?').all(channel, limit) as Row[]).map(decode);
+    return (this.db.prepare('SELECT * FROM canaries WHERE channel = ? ORDER BY started_at DESC LIMIT ?').all(channel, limit) as Row[]).map(
+      decode,
+    );
   }
 }

@@ -25,7 +25,9 @@ export class SqliteCycleLog implements CycleLog {
   }
 
   list(channel: string, limit = 20): CycleRecord[] {
-    return (this.db.prepare('SELECT * FROM cycles WHERE channel = ? ORDER BY started_at DESC LIMIT ?').all(channel, limit) as Row[]).map(decode);
+    return (this.db.prepare('SELECT * FROM cycles WHERE channel = ? ORDER BY started_at DESC LIMIT ?').all(channel, limit) as Row[]).map(
+      decode,
+    );
   }
 
   between(channel: string, from: string, to: string): CycleRecord[] {

@@ -10,9 +10,9 @@ export class SqliteDriftLog implements DriftLog {
 
   /** Idempotent on (channel, at, kind): an activity retry never stores an event twice. */
   record(e: DriftEventRecord): number {
-    const existing = this.db.prepare('SELECT id FROM drift_events WHERE channel = ? AND at = ? AND kind = ?').get(e.channel, e.at, e.kind) as
-      | { id: number }
-      | undefined;
+    const existing = this.db
+      .prepare('SELECT id FROM drift_events WHERE channel = ? AND at = ? AND kind = ?')
+      .get(e.channel, e.at, e.kind) as { id: number } | undefined;
     if (existing) return existing.id;
     const r = this.db
       .prepare('INSERT INTO drift_events (channel, at, kind, numbers, action, resolved_at) VALUES (?, ?, ?, ?, ?, ?)')
@@ -29,7 +29,9 @@ export class SqliteDriftLog implements DriftLog {
 
   list(channel: string, opts: { limit?: number; unresolvedOnly?: boolean } = {}): DriftEventRecord[] {
     const where = opts.unresolvedOnly ? 'AND resolved_at IS NULL' : '';
-    const rows = this.db.prepare(`SELECT * FROM drift_events WHERE channel = ? ${where} ORDER BY id DESC LIMIT ?`).all(channel, opts.limit ?? 100) as Row[];
+    const rows = this.db
+      .prepare(`SELECT * FROM drift_events WHERE channel = ? ${where} ORDER BY id DESC LIMIT ?`)
+      .all(channel, opts.limit ?? 100) as Row[];
     return rows.map((r) => ({ ...r, numbers: JSON.parse(r.numbers) }));
   }
 }

@@ -1,5 +1,12 @@
 export { SqliteStateStore } from './sqlite-state-store';
 export type {
-  CycleRecord, CycleStatus, CycleOutcome, CanaryRecord, CanaryCheck, DecisionRecord, BoundsAdjustment, DriftEventRecord,
+  CycleRecord,
+  CycleStatus,
+  CycleOutcome,
+  CanaryRecord,
+  CanaryCheck,
+  DecisionRecord,
+  BoundsAdjustment,
+  DriftEventRecord,
   TriageReportRecord,
 } from '../../domain/records';

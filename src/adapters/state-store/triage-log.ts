@@ -10,8 +10,7 @@ export class SqliteTriageLog implements TriageLog {
 
   save(channel: string, weekStart: string, createdAt: string, report: unknown): number {
     const existing = this.db.prepare('SELECT id FROM triage_reports WHERE channel = ? AND week_start = ?').get(channel, weekStart) as
-      | { id: number }
-      | undefined;
+      { id: number } | undefined;
     if (existing) {
       this.db.prepare('UPDATE triage_reports SET created_at = ?, report = ? WHERE id = ?').run(createdAt, json(report), existing.id);
       return existing.id;

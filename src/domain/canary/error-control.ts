@@ -54,4 +54,3 @@ export function errorControl(input: JudgeInput, withData: KpiDef[]): ErrorContro
   };
   return { alpha, interimShare: interim, proceed: family(alphaP, primaries, levelP), harm: family(alphaH, withData, levelH) };
 }
-

@@ -48,7 +48,16 @@
  * Degradation is checked before missing data: a KPI that is significantly worse rolls back
  * even when another KPI has no data yet.
  */
-import type { CanaryDecision, CanaryVerdict, ErrorControl, GroupSummary, KpiClassification, KpiDef, KpiEvidence, VerdictRule } from '../types';
+import type {
+  CanaryDecision,
+  CanaryVerdict,
+  ErrorControl,
+  GroupSummary,
+  KpiClassification,
+  KpiDef,
+  KpiEvidence,
+  VerdictRule,
+} from '../types';
 import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from '../statistics';
 import { errorControl } from './error-control';
 import type { JudgeInput } from './judge-input';
@@ -72,7 +81,15 @@ function goalSigned(ci: Interval, sign: 1 | -1): Interval {
  * interval `worseCI` lies beyond −tolerance, and it is NonInferior when the interval's worse end
  * stays above −max(margin, tolerance).
  */
-function classify(sign: 1 | -1, better: boolean, worse: boolean, relCI: Interval, worseCI: Interval, margin: number, tolerance = 0): KpiClassification {
+function classify(
+  sign: 1 | -1,
+  better: boolean,
+  worse: boolean,
+  relCI: Interval,
+  worseCI: Interval,
+  margin: number,
+  tolerance = 0,
+): KpiClassification {
   if (worse && (tolerance === 0 || goalSigned(worseCI, sign)[1] < -tolerance)) return 'Degraded';
   if (better) return 'Improved';
   return goalSigned(relCI, sign)[0] > -Math.max(margin, tolerance) ? 'NonInferior' : 'Inconclusive';
@@ -90,10 +107,20 @@ function noDataEvidence(input: JudgeInput, k: KpiDef): KpiEvidence {
   const usable = control.n > 0 && canary.n > 0 && Number.isFinite(canary.mean - control.mean);
   const diff = usable ? canary.mean - control.mean : 0;
   return {
-    kpi: k.name, goal: k.goal, role: k.role, control, canary,
-    diff, relDiff: usable && control.mean !== 0 ? diff / Math.abs(control.mean) : 0,
-    relCI: [-Infinity, Infinity], diffCI: [-Infinity, Infinity],
-    t: 0, df: 0, pValue: 1, adjustedP: 1, classification: 'NoData',
+    kpi: k.name,
+    goal: k.goal,
+    role: k.role,
+    control,
+    canary,
+    diff,
+    relDiff: usable && control.mean !== 0 ? diff / Math.abs(control.mean) : 0,
+    relCI: [-Infinity, Infinity],
+    diffCI: [-Infinity, Infinity],
+    t: 0,
+    df: 0,
+    pValue: 1,
+    adjustedP: 1,
+    classification: 'NoData',
     flags: [g === undefined ? 'no_data' : 'too_few_samples'],
   };
 }
@@ -127,10 +154,24 @@ function finalEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl):
     const better = k.role === 'primary' ? adjB[i]! < ec.proceed.finalAlpha : w.pValue < alpha && sign * w.diff > 0;
     const worse = adjW[i]! < ec.harm.finalAlpha;
     out.set(k.name, {
-      kpi: k.name, goal: k.goal, role: k.role, control: g.control, canary: g.canary,
-      diff: w.diff, relDiff: w.relDiff, relCI: w.relCI, diffCI: w.ci, intervalLevel: input.confidenceLevel,
-      t: w.t, df: w.df, pValue: w.pValue, adjustedP: combinedAdjusted(alpha, adjB[i]!, ec.proceed.finalAlpha, adjW[i]!, ec.harm.finalAlpha),
-      pBetter, pWorse, adjustedPBetter: adjB[i]!, adjustedPWorse: adjW[i]!,
+      kpi: k.name,
+      goal: k.goal,
+      role: k.role,
+      control: g.control,
+      canary: g.canary,
+      diff: w.diff,
+      relDiff: w.relDiff,
+      relCI: w.relCI,
+      diffCI: w.ci,
+      intervalLevel: input.confidenceLevel,
+      t: w.t,
+      df: w.df,
+      pValue: w.pValue,
+      adjustedP: combinedAdjusted(alpha, adjB[i]!, ec.proceed.finalAlpha, adjW[i]!, ec.harm.finalAlpha),
+      pBetter,
+      pWorse,
+      adjustedPBetter: adjB[i]!,
+      adjustedPWorse: adjW[i]!,
       classification: classify(sign, better, worse, w.relCI, w.relCI, input.nonInferiorityMargin, k.tolerance),
       flags: w.flags,
     });
@@ -162,12 +203,34 @@ function interimEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl
     const adjW = Math.min(1, pWorse * nKpis);
     const better = goalSigned(cs.ci, sign)[0] > 0;
     out.set(k.name, {
-      kpi: k.name, goal: k.goal, role: k.role, control: g.control, canary: g.canary,
-      diff: cs.diff, relDiff: cs.relDiff, relCI: cs.relCI, diffCI: cs.ci, intervalLevel: 1 - (primary ? levelP : levelNI),
-      t: w.t, df: w.df, pValue: cs.pValue,
+      kpi: k.name,
+      goal: k.goal,
+      role: k.role,
+      control: g.control,
+      canary: g.canary,
+      diff: cs.diff,
+      relDiff: cs.relDiff,
+      relCI: cs.relCI,
+      diffCI: cs.ci,
+      intervalLevel: 1 - (primary ? levelP : levelNI),
+      t: w.t,
+      df: w.df,
+      pValue: cs.pValue,
       adjustedP: combinedAdjusted(ec.alpha, adjB, ec.proceed.alpha * ec.interimShare, adjW, ec.harm.alpha * ec.interimShare),
-      pBetter, pWorse, adjustedPBetter: adjB, adjustedPWorse: adjW, harmRelCI: harm.relCI,
-      classification: classify(sign, better, goalSigned(harm.ci, sign)[1] < 0, cs.relCI, harm.relCI, input.nonInferiorityMargin, k.tolerance),
+      pBetter,
+      pWorse,
+      adjustedPBetter: adjB,
+      adjustedPWorse: adjW,
+      harmRelCI: harm.relCI,
+      classification: classify(
+        sign,
+        better,
+        goalSigned(harm.ci, sign)[1] < 0,
+        cs.relCI,
+        harm.relCI,
+        input.nonInferiorityMargin,
+        k.tolerance,
+      ),
       flags: cs.flags,
     });
   }
@@ -183,10 +246,13 @@ function describe(e: KpiEvidence): string {
   const sign = e.goal === 'maximize' ? 1 : -1;
   const [lo, hi] = goalSigned(e.relCI, sign);
   const level = e.intervalLevel !== undefined ? `${num(e.intervalLevel * 100)}% ` : '';
-  const directional = e.adjustedPBetter !== undefined ? `, adjusted one-sided p better=${num(e.adjustedPBetter)} worse=${num(e.adjustedPWorse ?? 1)}` : '';
-  return `${e.role} ${e.kpi} (${e.goal}): control ${num(e.control.mean)} (n=${e.control.n}) vs canary ` +
+  const directional =
+    e.adjustedPBetter !== undefined ? `, adjusted one-sided p better=${num(e.adjustedPBetter)} worse=${num(e.adjustedPWorse ?? 1)}` : '';
+  return (
+    `${e.role} ${e.kpi} (${e.goal}): control ${num(e.control.mean)} (n=${e.control.n}) vs canary ` +
     `${num(e.canary.mean)} (n=${e.canary.n}), better-signed change ${pct(sign * e.relDiff)} ` +
-    `[${level}interval ${pct(lo)}..${pct(hi)}], p=${num(e.pValue)}${directional} → ${e.classification}`;
+    `[${level}interval ${pct(lo)}..${pct(hi)}], p=${num(e.pValue)}${directional} → ${e.classification}`
+  );
 }
 
 // ---------------------------------------------------------------- decision
@@ -210,11 +276,13 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
       `worsening at ${num(ec.harm.interimLevel * 100)}% per KPI (Bonferroni within each family)`;
 
   const verdict = (decision: CanaryDecision, rule: VerdictRule, why: string, isFinal: boolean, cited: KpiEvidence[]): CanaryVerdict => ({
-    decision, rule,
+    decision,
+    rule,
     reason: `${why}; ${test}; margin ${pct(margin)}. ${cited.map(describe).join('; ')}`,
     confidenceLevel: input.confidenceLevel,
     nonInferiorityMargin: margin,
-    kpis, final: isFinal,
+    kpis,
+    final: isFinal,
     method: final ? 'welch_fixed_horizon' : 'confidence_sequence',
     ...(final ? {} : { csTau: tuning.tau }),
     errorControl: ec,
@@ -223,29 +291,57 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
   const degraded = kpis.filter((e) => e.classification === 'Degraded');
   if (degraded.length > 0) {
     const primary = degraded.some((e) => e.role === 'primary');
-    return verdict('Rollback', primary ? 'primary_degraded' : 'guardrail_degraded',
-      `${degraded.map((e) => e.kpi).join(', ')} significantly worse${degraded.some((e) => (input.kpis.find((k) => k.name === e.kpi)?.tolerance ?? 0) > 0) ? ' (beyond tolerance)' : ''}`, true, degraded);
+    return verdict(
+      'Rollback',
+      primary ? 'primary_degraded' : 'guardrail_degraded',
+      `${degraded.map((e) => e.kpi).join(', ')} significantly worse${degraded.some((e) => (input.kpis.find((k) => k.name === e.kpi)?.tolerance ?? 0) > 0) ? ' (beyond tolerance)' : ''}`,
+      true,
+      degraded,
+    );
   }
 
   if (noData.length * 2 >= kpis.length || primaries.some((e) => e.classification === 'NoData')) {
-    return verdict('Inconclusive', 'insufficient_data',
+    return verdict(
+      'Inconclusive',
+      'insufficient_data',
       `${noData.length} of ${kpis.length} KPI(s) without ${input.minSamplesPerGroup} samples per group (${noData.map((e) => e.kpi).join(', ')})` +
-        (final ? '' : '; keep watching'), final, kpis);
+        (final ? '' : '; keep watching'),
+      final,
+      kpis,
+    );
   }
 
   const isOk = (e: KpiEvidence): boolean => e.classification === 'Improved' || e.classification === 'NonInferior';
   if (final) {
     if (primaries.every(isOk) && primaries.some((e) => e.classification === 'Improved')) {
-      return verdict('Proceed', 'primary_improved', 'primaries improved or non-inferior, at least one improved; no KPI degraded', true, kpis);
+      return verdict(
+        'Proceed',
+        'primary_improved',
+        'primaries improved or non-inferior, at least one improved; no KPI degraded',
+        true,
+        kpis,
+      );
     }
     if (primaries.every((e) => e.classification === 'NonInferior')) {
-      return verdict('Proceed', 'primary_non_inferior', 'every primary within the non-inferiority margin (neutral result, 3.4); no KPI degraded', true, kpis);
+      return verdict(
+        'Proceed',
+        'primary_non_inferior',
+        'every primary within the non-inferiority margin (neutral result, 3.4); no KPI degraded',
+        true,
+        kpis,
+      );
     }
     return verdict('Inconclusive', 'no_confident_result', 'no primary clearly improved or non-inferior', true, kpis);
   }
 
   if (primaries.every((e) => e.classification === 'Improved') && guardrails.every(isOk)) {
-    return verdict('Proceed', 'primary_improved', 'every primary clearly better and every guardrail non-inferior: stopping early', true, kpis);
+    return verdict(
+      'Proceed',
+      'primary_improved',
+      'every primary clearly better and every guardrail non-inferior: stopping early',
+      true,
+      kpis,
+    );
   }
   return verdict('Inconclusive', 'continue_monitoring', 'no clear result yet', false, kpis);
 }

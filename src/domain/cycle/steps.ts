@@ -29,8 +29,15 @@ export function requestedChanges(
       continue;
     }
     changes.push({
-      parameter: p.name, cardPath: p.card_path, oldValue: current[p.name], newValue: r.value, changeType: 'Optimization',
-      rule: 'operator_requested', rationale: reason ?? 'requested by an operator', expectedImpact: {}, confidence: 1,
+      parameter: p.name,
+      cardPath: p.card_path,
+      oldValue: current[p.name],
+      newValue: r.value,
+      changeType: 'Optimization',
+      rule: 'operator_requested',
+      rationale: reason ?? 'requested by an operator',
+      expectedImpact: {},
+      confidence: 1,
     });
   }
   return { changes, errors };
@@ -68,7 +75,12 @@ export function canaryRef(r: {
   promotedSha?: string;
 }): CanaryOutcomeRef {
   return {
-    canaryId: r.canaryId, outcome: r.outcome, decision: r.decision, decidedBy: r.decidedBy, rule: r.verdict?.rule ?? null, checks: r.checks,
+    canaryId: r.canaryId,
+    outcome: r.outcome,
+    decision: r.decision,
+    decidedBy: r.decidedBy,
+    rule: r.verdict?.rule ?? null,
+    checks: r.checks,
     ...(r.promotedSha ? { promotedSha: r.promotedSha } : {}),
   };
 }

@@ -13,8 +13,7 @@ export interface BackoffSettings {
 /** Levels above this change nothing (base × 2^30 exceeds any sane cap) and keep numbers finite. */
 export const MAX_BACKOFF_LEVEL = 30;
 
-const clampLevel = (level: number): number =>
-  Number.isFinite(level) ? Math.min(MAX_BACKOFF_LEVEL, Math.max(0, Math.floor(level))) : 0;
+const clampLevel = (level: number): number => (Number.isFinite(level) ? Math.min(MAX_BACKOFF_LEVEL, Math.max(0, Math.floor(level))) : 0);
 
 /** Pause for a backoff level: base × 2^level, never above the cap, never negative (4.5). */
 export function backoffPauseMs(level: number, s: BackoffSettings): number {

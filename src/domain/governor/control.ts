@@ -4,23 +4,60 @@
  * and returns the effects to perform.
  */
 import {
-  governorMode, iso, nextDeadlineMs, note, reject, resolveEvent, startPause, stepScale,
-  type BoundsOverride, type GovernorEffect, type GovernorMode, type GovernorSettings, type GovernorState,
+  governorMode,
+  iso,
+  nextDeadlineMs,
+  note,
+  reject,
+  resolveEvent,
+  startPause,
+  stepScale,
+  type BoundsOverride,
+  type GovernorEffect,
+  type GovernorMode,
+  type GovernorSettings,
+  type GovernorState,
 } from './state';
 
-export interface PausePayload { by: string; reason: string; durationMs?: number }
-export interface ResumePayload { by: string; reason: string }
-export interface EmergencyPausePayload { by: string; reason: string }
-export interface OverrideBoundsPayload { parameter: string; min: number; max: number; reason: string; by: string; durationMs?: number }
-export interface ClearOverridePayload { parameter: string; by: string; reason: string }
-export interface ConfigFlagPayload { emergencyPause: boolean }
+export interface PausePayload {
+  by: string;
+  reason: string;
+  durationMs?: number;
+}
+export interface ResumePayload {
+  by: string;
+  reason: string;
+}
+export interface EmergencyPausePayload {
+  by: string;
+  reason: string;
+}
+export interface OverrideBoundsPayload {
+  parameter: string;
+  min: number;
+  max: number;
+  reason: string;
+  by: string;
+  durationMs?: number;
+}
+export interface ClearOverridePayload {
+  parameter: string;
+  by: string;
+  reason: string;
+}
+export interface ConfigFlagPayload {
+  emergencyPause: boolean;
+}
 export interface MayRunRequest {
   cycleId: string;
   at: string;
   /** The settings from the live config: a governor adopts them, so config edits reach a running one. */
   settings?: GovernorSettings;
 }
-export interface RegisterCanaryRequest { cycleId: string; canaryId: string }
+export interface RegisterCanaryRequest {
+  cycleId: string;
+  canaryId: string;
+}
 
 export interface MayRunAnswer {
   allowed: boolean;
@@ -59,13 +96,26 @@ export function operatorPause(s: GovernorState, p: PausePayload, nowMs: number):
   const until = s.pause!.until ? `until ${s.pause!.until}` : 'until resumed';
   return [
     ...effects,
-    { kind: 'alert', alert: { severity: 'warning', name: 'autopilot_paused', summary: `paused by ${p.by} ${until}: ${p.reason}`, details: { pause: s.pause } } },
+    {
+      kind: 'alert',
+      alert: {
+        severity: 'warning',
+        name: 'autopilot_paused',
+        summary: `paused by ${p.by} ${until}: ${p.reason}`,
+        details: { pause: s.pause },
+      },
+    },
     { kind: 'decision', decisionKind: 'pause', summary: `paused by ${p.by} ${until}`, payload: { pause: s.pause } },
   ];
 }
 
 /** 9.1 emergency pause: no expiry, and a running canary is rolled back at once. */
-export function emergencyPause(s: GovernorState, p: EmergencyPausePayload, nowMs: number, source: 'emergency' | 'config' = 'emergency'): Transition {
+export function emergencyPause(
+  s: GovernorState,
+  p: EmergencyPausePayload,
+  nowMs: number,
+  source: 'emergency' | 'config' = 'emergency',
+): Transition {
   const effects: GovernorEffect[] = [];
   // An operator's emergency pause replaces any other; the config flag never replaces an operator's
   // (so clearing the flag cannot end a pause an operator asked for).
@@ -74,8 +124,21 @@ export function emergencyPause(s: GovernorState, p: EmergencyPausePayload, nowMs
     effects.push(...resolveEvent(s, s.pause?.eventId ?? null, nowMs));
     startPause(s, { by: p.by, reason: p.reason, source, durationMs: null }, nowMs);
     effects.push(
-      { kind: 'alert', alert: { severity: 'critical', name: 'emergency_pause', summary: `emergency pause by ${p.by}: ${p.reason}`, details: { pause: s.pause, canaryId: s.running?.canaryId ?? null } } },
-      { kind: 'decision', decisionKind: 'emergency_pause', summary: `emergency pause by ${p.by}`, payload: { pause: s.pause, running: s.running } },
+      {
+        kind: 'alert',
+        alert: {
+          severity: 'critical',
+          name: 'emergency_pause',
+          summary: `emergency pause by ${p.by}: ${p.reason}`,
+          details: { pause: s.pause, canaryId: s.running?.canaryId ?? null },
+        },
+      },
+      {
+        kind: 'decision',
+        decisionKind: 'emergency_pause',
+        summary: `emergency pause by ${p.by}`,
+        payload: { pause: s.pause, running: s.running },
+      },
     );
   }
   if (s.running?.canaryId && !s.running.stopRequestedAt) {
@@ -88,13 +151,20 @@ export function emergencyPause(s: GovernorState, p: EmergencyPausePayload, nowMs
 /** The config watcher's flag (9.1): true pauses like an emergency; false ends only the pause it caused. */
 export function configFlag(s: GovernorState, p: ConfigFlagPayload, nowMs: number, st: GovernorSettings): Transition {
   s.configEmergencyPause = p.emergencyPause;
-  if (p.emergencyPause) return emergencyPause(s, { by: 'config:autopilot.yaml', reason: 'autopilot.emergency_pause is true' }, nowMs, 'config');
+  if (p.emergencyPause)
+    return emergencyPause(s, { by: 'config:autopilot.yaml', reason: 'autopilot.emergency_pause is true' }, nowMs, 'config');
   if (s.pause?.source !== 'config') return [];
   return resume(s, { by: 'config:autopilot.yaml', reason: 'autopilot.emergency_pause is false again' }, nowMs, st, 'config');
 }
 
 /** Ends the pause. After a safety pause the step scale ramps back up instead of jumping (4.5). */
-export function resume(s: GovernorState, p: ResumePayload, nowMs: number, st: GovernorSettings, why: 'operator' | 'expired' | 'config' = 'operator'): Transition {
+export function resume(
+  s: GovernorState,
+  p: ResumePayload,
+  nowMs: number,
+  st: GovernorSettings,
+  why: 'operator' | 'expired' | 'config' = 'operator',
+): Transition {
   const prev = s.pause;
   if (!prev) {
     reject(s, nowMs, 'resume', p.by, 'not paused');
@@ -107,7 +177,13 @@ export function resume(s: GovernorState, p: ResumePayload, nowMs: number, st: Go
   s.pause = null;
   const effects = resolveEvent(s, prev.eventId, nowMs);
   if (prev.source !== 'operator' && st.recoveryRamp.length > 0) s.recovery = { since: iso(nowMs), step: 0, afterPause: prev.source };
-  note(s, nowMs, 'resume', p.by, p.reason, { why, pausedSince: prev.since, pausedUntil: prev.until, source: prev.source, recoveryStepScale: stepScale(s, st) });
+  note(s, nowMs, 'resume', p.by, p.reason, {
+    why,
+    pausedSince: prev.since,
+    pausedUntil: prev.until,
+    source: prev.source,
+    recoveryStepScale: stepScale(s, st),
+  });
   const summary = `${why === 'expired' ? 'resumed automatically' : `resumed by ${p.by}`} after a ${prev.source} pause since ${prev.since}: ${p.reason}`;
   return [
     ...effects,
@@ -119,14 +195,28 @@ export function resume(s: GovernorState, p: ResumePayload, nowMs: number, st: Go
 /** 9.3-9.5: an override with a reason and an expiry, announced by alert. */
 export function setOverride(s: GovernorState, p: OverrideBoundsPayload, nowMs: number, st: GovernorSettings): Transition {
   const o: BoundsOverride = {
-    parameter: p.parameter, min: p.min, max: p.max, reason: p.reason, by: p.by,
-    setAt: iso(nowMs), expiresAt: iso(nowMs + Math.max(1, p.durationMs ?? st.overrideDefaultMs)),
+    parameter: p.parameter,
+    min: p.min,
+    max: p.max,
+    reason: p.reason,
+    by: p.by,
+    setAt: iso(nowMs),
+    expiresAt: iso(nowMs + Math.max(1, p.durationMs ?? st.overrideDefaultMs)),
   };
   s.overrides = [...s.overrides.filter((x) => x.parameter !== p.parameter), o];
   note(s, nowMs, 'override_set', p.by, p.reason, { override: o });
   const summary = `bounds override on ${o.parameter}: [${o.min}, ${o.max}] by ${o.by} until ${o.expiresAt}: ${o.reason}`;
   return [
-    { kind: 'alert', alert: { severity: 'warning', name: 'bounds_override_set', summary, details: { override: o }, dedupKey: `bounds_override_set/${o.parameter}/${o.setAt}` } },
+    {
+      kind: 'alert',
+      alert: {
+        severity: 'warning',
+        name: 'bounds_override_set',
+        summary,
+        details: { override: o },
+        dedupKey: `bounds_override_set/${o.parameter}/${o.setAt}`,
+      },
+    },
     { kind: 'decision', decisionKind: 'bounds_override', summary, payload: { override: o } },
   ];
 }
@@ -141,7 +231,16 @@ export function clearOverride(s: GovernorState, p: ClearOverridePayload, nowMs: 
   note(s, nowMs, 'override_cleared', p.by, p.reason, { override: o });
   const summary = `bounds override on ${o.parameter} cleared by ${p.by}: ${p.reason}; normal bounds apply`;
   return [
-    { kind: 'alert', alert: { severity: 'info', name: 'bounds_override_cleared', summary, details: { override: o }, dedupKey: `bounds_override_cleared/${o.parameter}/${o.setAt}` } },
+    {
+      kind: 'alert',
+      alert: {
+        severity: 'info',
+        name: 'bounds_override_cleared',
+        summary,
+        details: { override: o },
+        dedupKey: `bounds_override_cleared/${o.parameter}/${o.setAt}`,
+      },
+    },
     { kind: 'decision', decisionKind: 'bounds_override_cleared', summary, payload: { override: o, by: p.by, reason: p.reason } },
   ];
 }
@@ -150,14 +249,25 @@ export function clearOverride(s: GovernorState, p: ClearOverridePayload, nowMs: 
 export function expireDue(s: GovernorState, nowMs: number, st: GovernorSettings): Transition {
   const effects: GovernorEffect[] = [];
   if (s.pause?.until && Date.parse(s.pause.until) <= nowMs) {
-    effects.push(...resume(s, { by: 'governor', reason: `the ${s.pause.source} pause reached its end (${s.pause.until})` }, nowMs, st, 'expired'));
+    effects.push(
+      ...resume(s, { by: 'governor', reason: `the ${s.pause.source} pause reached its end (${s.pause.until})` }, nowMs, st, 'expired'),
+    );
   }
   for (const o of s.overrides.filter((x) => Date.parse(x.expiresAt) <= nowMs)) {
     s.overrides = s.overrides.filter((x) => x !== o);
     note(s, nowMs, 'override_expired', 'governor', `expired at ${o.expiresAt}`, { override: o });
     const summary = `bounds override on ${o.parameter} ([${o.min}, ${o.max}], set by ${o.by}: ${o.reason}) expired; normal bounds apply again`;
     effects.push(
-      { kind: 'alert', alert: { severity: 'warning', name: 'bounds_override_expired', summary, details: { override: o }, dedupKey: `bounds_override_expired/${o.parameter}/${o.setAt}` } },
+      {
+        kind: 'alert',
+        alert: {
+          severity: 'warning',
+          name: 'bounds_override_expired',
+          summary,
+          details: { override: o },
+          dedupKey: `bounds_override_expired/${o.parameter}/${o.setAt}`,
+        },
+      },
       { kind: 'decision', decisionKind: 'bounds_override_expired', summary, payload: { override: o } },
     );
   }
@@ -165,9 +275,17 @@ export function expireDue(s: GovernorState, nowMs: number, st: GovernorSettings)
 }
 
 /** The cycle asks before changing anything; an allowed cycle is registered as the running one. */
-export function mayRun(s: GovernorState, r: MayRunRequest, nowMs: number, st: GovernorSettings): { answer: MayRunAnswer; effects: Transition } {
+export function mayRun(
+  s: GovernorState,
+  r: MayRunRequest,
+  nowMs: number,
+  st: GovernorSettings,
+): { answer: MayRunAnswer; effects: Transition } {
   const base = {
-    mode: governorMode(s), overrides: s.overrides, pausedUntil: s.pause?.until ?? null, correctionsOnly: s.drift !== null,
+    mode: governorMode(s),
+    overrides: s.overrides,
+    pausedUntil: s.pause?.until ?? null,
+    correctionsOnly: s.drift !== null,
     drift: s.drift ? { since: s.drift.since, eventId: s.drift.eventId, parameters: s.drift.parameters } : null,
   };
   if (s.pause) {
@@ -177,9 +295,13 @@ export function mayRun(s: GovernorState, r: MayRunRequest, nowMs: number, st: Go
   }
   const other = s.running && s.running.cycleId !== r.cycleId ? s.running : null;
   if (other && nowMs - Date.parse(other.since) < st.staleCycleMs) {
-    return { answer: { ...base, allowed: false, reason: `cycle ${other.cycleId} is still running (since ${other.since})`, stepScale: 0 }, effects: [] };
+    return {
+      answer: { ...base, allowed: false, reason: `cycle ${other.cycleId} is still running (since ${other.since})`, stepScale: 0 },
+      effects: [],
+    };
   }
-  if (!s.running || s.running.cycleId !== r.cycleId) s.running = { cycleId: r.cycleId, since: iso(nowMs), canaryId: null, stopRequestedAt: null };
+  if (!s.running || s.running.cycleId !== r.cycleId)
+    s.running = { cycleId: r.cycleId, since: iso(nowMs), canaryId: null, stopRequestedAt: null };
   const scale = stepScale(s, st);
   const why = [
     ...(s.drift ? [`drift mode since ${s.drift.since}: steps × ${s.drift.stepScale}, corrections only`] : []),
@@ -189,13 +311,20 @@ export function mayRun(s: GovernorState, r: MayRunRequest, nowMs: number, st: Go
 }
 
 /** The cycle names its canary; during an emergency pause the canary is told to roll back at once. */
-export function registerCanary(s: GovernorState, r: RegisterCanaryRequest, nowMs: number): { answer: RegisterCanaryAnswer; effects: Transition } {
+export function registerCanary(
+  s: GovernorState,
+  r: RegisterCanaryRequest,
+  nowMs: number,
+): { answer: RegisterCanaryAnswer; effects: Transition } {
   const since = s.running?.cycleId === r.cycleId ? s.running.since : iso(nowMs);
   s.running = { cycleId: r.cycleId, since, canaryId: r.canaryId, stopRequestedAt: null };
   if (isEmergency(s)) {
     s.running.stopRequestedAt = iso(nowMs);
     const reason = `emergency pause in force (${s.pause!.reason}): canary told to roll back`;
-    return { answer: { registered: true, stopRequested: true, reason }, effects: [{ kind: 'stop_canary', canaryId: r.canaryId, by: s.pause!.by, reason }] };
+    return {
+      answer: { registered: true, stopRequested: true, reason },
+      effects: [{ kind: 'stop_canary', canaryId: r.canaryId, by: s.pause!.by, reason }],
+    };
   }
   return { answer: { registered: true, stopRequested: false, reason: 'registered' }, effects: [] };
 }

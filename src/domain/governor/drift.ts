@@ -6,8 +6,16 @@
 
 /** Every outcome a cycle can report (mirrors the state store's CycleOutcome). */
 export const REPORTED_OUTCOMES = [
-  'promoted', 'rolled_back', 'no_change', 'rejected_by_bounds', 'skipped_paused', 'skipped_bad_data',
-  'invalid_card', 'golden_failed', 'invalid_input', 'failed',
+  'promoted',
+  'rolled_back',
+  'no_change',
+  'rejected_by_bounds',
+  'skipped_paused',
+  'skipped_bad_data',
+  'invalid_card',
+  'golden_failed',
+  'invalid_input',
+  'failed',
 ] as const;
 export type ReportedOutcome = (typeof REPORTED_OUTCOMES)[number];
 
@@ -98,7 +106,13 @@ export function median(xs: readonly number[]): number | null {
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 /** Adds one prediction error to its day (kept sorted by day). */
-export function addDailyError(days: readonly DailyError[], atMs: number, error: number, parameters: readonly string[], dayMs: number): DailyError[] {
+export function addDailyError(
+  days: readonly DailyError[],
+  atMs: number,
+  error: number,
+  parameters: readonly string[],
+  dayMs: number,
+): DailyError[] {
   const day = new Date(dayStartMs(atMs, dayMs)).toISOString();
   const out = days.map((d) => ({ ...d, parameters: [...d.parameters] }));
   const hit = out.find((d) => d.day === day);
@@ -113,7 +127,13 @@ export function addDailyError(days: readonly DailyError[], atMs: number, error: 
 }
 
 /** The daily errors of the last `windowDays` day buckets up to `nowMs` (today included). */
-export function dailySeries(days: readonly DailyError[], nowMs: number, windowDays: number, dayMs: number, afterDay?: string): Array<{ day: string; error: number; parameters: string[] }> {
+export function dailySeries(
+  days: readonly DailyError[],
+  nowMs: number,
+  windowDays: number,
+  dayMs: number,
+  afterDay?: string,
+): Array<{ day: string; error: number; parameters: string[] }> {
   const from = dayStartMs(nowMs, dayMs) - (windowDays - 1) * dayMs;
   return days
     .filter((d) => Date.parse(d.day) >= from && Date.parse(d.day) <= nowMs && (afterDay === undefined || d.day > afterDay))
@@ -165,7 +185,13 @@ export function checkErrorStreak(days: readonly DailyError[], nowMs: number, s: 
     action: 'enter_drift_mode',
     severity: 'critical',
     message: `prediction error above ${pct(s.errorThreshold)} on the last ${last.length} measured days (${last.map((d) => pct(d.error)).join(', ')}): drift mode`,
-    numbers: { threshold: s.errorThreshold, consecutiveDays: s.consecutiveDays, minError: Math.min(...last.map((d) => d.error)), p50: p.p50, windowDays: s.windowDays },
+    numbers: {
+      threshold: s.errorThreshold,
+      consecutiveDays: s.consecutiveDays,
+      minError: Math.min(...last.map((d) => d.error)),
+      p50: p.p50,
+      windowDays: s.windowDays,
+    },
     series: last.map(({ day, error }) => ({ day, error })),
     parameters,
     triageFlagged: true,
@@ -202,7 +228,12 @@ export function checkErrorTarget(days: readonly DailyError[], nowMs: number, s: 
 }
 
 /** 4.4: a rollback that brings the rate of the trailing window above the threshold pauses. */
-export function checkRollbackPause(outcomes: readonly OutcomeEntry[], latest: ReportedOutcome, nowMs: number, s: DriftSettings): DriftFinding | null {
+export function checkRollbackPause(
+  outcomes: readonly OutcomeEntry[],
+  latest: ReportedOutcome,
+  nowMs: number,
+  s: DriftSettings,
+): DriftFinding | null {
   if (latest !== 'rolled_back') return null;
   const r = rollbackRate(outcomes, nowMs, s.rateWindowDays, s.dayMs);
   if (r.rate === null || r.deployments < s.rollbackRateMinDeployments || r.rate <= s.rollbackRatePauseThreshold) return null;
@@ -211,7 +242,13 @@ export function checkRollbackPause(outcomes: readonly OutcomeEntry[], latest: Re
     action: 'pause',
     severity: 'critical',
     message: `rollback rate ${pct(r.rate)} (${r.rollbacks}/${r.deployments}) over ${s.rateWindowDays} days is above ${pct(s.rollbackRatePauseThreshold)}: pause`,
-    numbers: { rate: r.rate, rollbacks: r.rollbacks, deployments: r.deployments, threshold: s.rollbackRatePauseThreshold, windowDays: s.rateWindowDays },
+    numbers: {
+      rate: r.rate,
+      rollbacks: r.rollbacks,
+      deployments: r.deployments,
+      threshold: s.rollbackRatePauseThreshold,
+      windowDays: s.rateWindowDays,
+    },
   };
 }
 

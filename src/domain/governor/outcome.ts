@@ -5,12 +5,32 @@
  */
 import { backoffPauseMs, nextBackoffLevel, recoveryComplete } from './backoff';
 import {
-  addDailyError, checkDriftRecovery, checkErrorStreak, checkErrorTarget, checkFailures, checkRollbackPause, checkRollbackTarget,
-  dayStartMs, type DriftEvent, type DriftFinding, type DriftRule, type ReportedOutcome,
+  addDailyError,
+  checkDriftRecovery,
+  checkErrorStreak,
+  checkErrorTarget,
+  checkFailures,
+  checkRollbackPause,
+  checkRollbackTarget,
+  dayStartMs,
+  type DriftEvent,
+  type DriftFinding,
+  type DriftRule,
+  type ReportedOutcome,
 } from './drift';
 import {
-  governorMode, iso, note, openEvent, prune, resolveEvent, startPause, stepScale,
-  type GovernorEffect, type GovernorMode, type GovernorSettings, type GovernorState,
+  governorMode,
+  iso,
+  note,
+  openEvent,
+  prune,
+  resolveEvent,
+  startPause,
+  stepScale,
+  type GovernorEffect,
+  type GovernorMode,
+  type GovernorSettings,
+  type GovernorState,
 } from './state';
 
 export interface OutcomeReport {
@@ -50,19 +70,33 @@ const ALERT_NAMES: Record<DriftRule, string> = {
   consecutive_failures: 'autopilot_paused_failures',
 };
 
-export function reportOutcome(s: GovernorState, r: OutcomeReport, nowMs: number, st: GovernorSettings): { answer: OutcomeAnswer; effects: GovernorEffect[] } {
+export function reportOutcome(
+  s: GovernorState,
+  r: OutcomeReport,
+  nowMs: number,
+  st: GovernorSettings,
+): { answer: OutcomeAnswer; effects: GovernorEffect[] } {
   const answer = (accepted: boolean, duplicate: boolean, events: DriftEvent[], actions: string[]): OutcomeAnswer => ({
-    accepted, duplicate, events, actions, mode: governorMode(s), pausedUntil: s.pause?.until ?? null, drift: s.drift !== null,
-    stepScale: s.pause ? 0 : stepScale(s, st), backoffLevel: s.backoffLevel,
+    accepted,
+    duplicate,
+    events,
+    actions,
+    mode: governorMode(s),
+    pausedUntil: s.pause?.until ?? null,
+    drift: s.drift !== null,
+    stepScale: s.pause ? 0 : stepScale(s, st),
+    backoffLevel: s.backoffLevel,
   });
-  if (s.outcomes.some((o) => o.cycleId === r.cycleId)) return { answer: answer(false, true, [], ['already reported: ignored']), effects: [] };
+  if (s.outcomes.some((o) => o.cycleId === r.cycleId))
+    return { answer: answer(false, true, [], ['already reported: ignored']), effects: [] };
 
   const parsed = Date.parse(r.at);
   const atMs = Number.isFinite(parsed) ? Math.min(parsed, nowMs) : nowMs;
   if (s.running?.cycleId === r.cycleId) s.running = null;
   s.outcomes.push({ cycleId: r.cycleId, outcome: r.outcome, at: iso(atMs) });
   const measured = typeof r.predictionError === 'number' && Number.isFinite(r.predictionError);
-  if (measured) s.dailyErrors = addDailyError(s.dailyErrors, atMs, r.predictionError!, r.changedParameters ?? r.rolledBackParameters ?? [], st.dayMs);
+  if (measured)
+    s.dailyErrors = addDailyError(s.dailyErrors, atMs, r.predictionError!, r.changedParameters ?? r.rolledBackParameters ?? [], st.dayMs);
 
   const events: DriftEvent[] = [];
   const actions: string[] = [];
@@ -98,9 +132,26 @@ export function reportOutcome(s: GovernorState, r: OutcomeReport, nowMs: number,
       const pauseMs = backoffPauseMs(level, st);
       const e = open({ ...f, numbers: { ...f.numbers, pauseMs, backoffLevel: level } }, { pauseMs, backoffLevel: level });
       s.backoffLevel = nextBackoffLevel(level);
-      startPause(s, { by: 'governor', reason: f.message, source: f.rule === 'rollback_rate_7d' ? 'rollback_rate' : 'consecutive_failures', durationMs: pauseMs, eventId: e.id, backoffLevel: level }, nowMs);
+      startPause(
+        s,
+        {
+          by: 'governor',
+          reason: f.message,
+          source: f.rule === 'rollback_rate_7d' ? 'rollback_rate' : 'consecutive_failures',
+          durationMs: pauseMs,
+          eventId: e.id,
+          backoffLevel: level,
+        },
+        nowMs,
+      );
       actions.push(`paused for ${pauseMs} ms (backoff level ${level}): ${f.message}`);
-      effects.push({ kind: 'decision', decisionKind: 'governor_pause', summary: f.message, payload: { event: e, pause: s.pause }, cycleId: r.cycleId });
+      effects.push({
+        kind: 'decision',
+        decisionKind: 'governor_pause',
+        summary: f.message,
+        payload: { event: e, pause: s.pause },
+        cycleId: r.cycleId,
+      });
     }
   }
 
@@ -110,10 +161,26 @@ export function reportOutcome(s: GovernorState, r: OutcomeReport, nowMs: number,
       const f = checkErrorStreak(s.dailyErrors, atMs, st);
       if (f) {
         const e = open(f);
-        s.drift = { since: iso(nowMs), eventId: e.id, enteredDay: iso(dayStartMs(atMs, st.dayMs)), stepScale: st.driftStepScale, correctionsOnly: true, parameters: f.parameters ?? [], triageFlagged: true };
+        s.drift = {
+          since: iso(nowMs),
+          eventId: e.id,
+          enteredDay: iso(dayStartMs(atMs, st.dayMs)),
+          stepScale: st.driftStepScale,
+          correctionsOnly: true,
+          parameters: f.parameters ?? [],
+          triageFlagged: true,
+        };
         note(s, nowMs, 'drift_enter', 'governor', f.message, { parameters: s.drift.parameters });
-        actions.push(`drift mode: steps × ${st.driftStepScale}, corrections only, contract ${s.drift.parameters.join(', ') || 'no parameter'}; triage flagged`);
-        effects.push({ kind: 'decision', decisionKind: 'drift_mode', summary: f.message, payload: { event: e, drift: s.drift }, cycleId: r.cycleId });
+        actions.push(
+          `drift mode: steps × ${st.driftStepScale}, corrections only, contract ${s.drift.parameters.join(', ') || 'no parameter'}; triage flagged`,
+        );
+        effects.push({
+          kind: 'decision',
+          decisionKind: 'drift_mode',
+          summary: f.message,
+          payload: { event: e, drift: s.drift },
+          cycleId: r.cycleId,
+        });
       }
     } else {
       const f = checkDriftRecovery(s.dailyErrors, s.drift.enteredDay, atMs, st);
@@ -122,7 +189,13 @@ export function reportOutcome(s: GovernorState, r: OutcomeReport, nowMs: number,
         effects.push(...resolveEvent(s, e.id, nowMs), ...resolveEvent(s, s.drift.eventId, nowMs));
         note(s, nowMs, 'drift_leave', 'governor', f.message);
         actions.push('left drift mode: error back under target');
-        effects.push({ kind: 'decision', decisionKind: 'drift_mode_left', summary: f.message, payload: { event: e, previous: s.drift }, cycleId: r.cycleId });
+        effects.push({
+          kind: 'decision',
+          decisionKind: 'drift_mode_left',
+          summary: f.message,
+          payload: { event: e, previous: s.drift },
+          cycleId: r.cycleId,
+        });
         s.drift = null;
       }
     }
@@ -137,7 +210,14 @@ export function reportOutcome(s: GovernorState, r: OutcomeReport, nowMs: number,
 }
 
 /** Opens a target warning when it starts to hold, resolves it when it stops. */
-function toggleTarget(s: GovernorState, rule: DriftRule, f: DriftFinding | null, nowMs: number, open: (f: DriftFinding) => DriftEvent, actions: string[]): GovernorEffect[] {
+function toggleTarget(
+  s: GovernorState,
+  rule: DriftRule,
+  f: DriftFinding | null,
+  nowMs: number,
+  open: (f: DriftFinding) => DriftEvent,
+  actions: string[],
+): GovernorEffect[] {
   const current = s.events.find((e) => e.rule === rule && !e.resolvedAt);
   if (f && !current) {
     open(f);

@@ -6,7 +6,18 @@
  */
 import type { BoundsOverride } from '../parameters';
 import { pauseEndMs, effectiveStepScale, remainingPauseMs } from './backoff';
-import { errorP50, rollbackRate, trailingFailures, type DailyError, type DriftEvent, type DriftFinding, type DriftSettings, type ErrorP50, type OutcomeEntry, type RollbackRate } from './drift';
+import {
+  errorP50,
+  rollbackRate,
+  trailingFailures,
+  type DailyError,
+  type DriftEvent,
+  type DriftFinding,
+  type DriftSettings,
+  type ErrorP50,
+  type OutcomeEntry,
+  type RollbackRate,
+} from './drift';
 
 export type { BoundsOverride };
 
@@ -126,8 +137,21 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function initialGovernorState(channel: string): GovernorState {
   return {
-    channel, pause: null, drift: null, backoffLevel: 0, recovery: null, overrides: [], running: null,
-    outcomes: [], dailyErrors: [], events: [], log: [], rejected: [], configEmergencyPause: false, seq: 0, outbox: [],
+    channel,
+    pause: null,
+    drift: null,
+    backoffLevel: 0,
+    recovery: null,
+    overrides: [],
+    running: null,
+    outcomes: [],
+    dailyErrors: [],
+    events: [],
+    log: [],
+    rejected: [],
+    configEmergencyPause: false,
+    seq: 0,
+    outbox: [],
   };
 }
 
@@ -136,7 +160,11 @@ export function governorMode(s: GovernorState): GovernorMode {
 }
 
 export function stepScale(s: GovernorState, st: GovernorSettings): number {
-  return effectiveStepScale({ driftScale: s.drift ? s.drift.stepScale : null, recoveryStep: s.recovery ? s.recovery.step : null, ramp: st.recoveryRamp });
+  return effectiveStepScale({
+    driftScale: s.drift ? s.drift.stepScale : null,
+    recoveryStep: s.recovery ? s.recovery.step : null,
+    ramp: st.recoveryRamp,
+  });
 }
 
 /** The nearest time a timer must wake the governor: pause expiry or override expiry. */
@@ -156,7 +184,13 @@ export function reject(s: GovernorState, nowMs: number, kind: string, by: string
 }
 
 /** Stores a finding as an event; returns the effects that record it and announce it. */
-export function openEvent(s: GovernorState, f: DriftFinding, nowMs: number, alertName: string, extra: Partial<DriftEvent> = {}): { event: DriftEvent; effects: GovernorEffect[] } {
+export function openEvent(
+  s: GovernorState,
+  f: DriftFinding,
+  nowMs: number,
+  alertName: string,
+  extra: Partial<DriftEvent> = {},
+): { event: DriftEvent; effects: GovernorEffect[] } {
   s.seq += 1;
   const event: DriftEvent = { ...f, id: `${s.channel}#${s.seq}`, channel: s.channel, at: iso(nowMs), resolvedAt: null, ...extra };
   s.events.push(event);
@@ -165,7 +199,15 @@ export function openEvent(s: GovernorState, f: DriftFinding, nowMs: number, aler
     event,
     effects: [
       { kind: 'record_event', event: { ...event } },
-      { kind: 'alert', alert: { severity: f.severity, name: alertName, summary: f.message, details: { rule: f.rule, action: f.action, numbers: f.numbers, parameters: f.parameters, eventId: event.id } } },
+      {
+        kind: 'alert',
+        alert: {
+          severity: f.severity,
+          name: alertName,
+          summary: f.message,
+          details: { rule: f.rule, action: f.action, numbers: f.numbers, parameters: f.parameters, eventId: event.id },
+        },
+      },
     ],
   };
 }
@@ -241,11 +283,17 @@ export function startPause(
   s.pause = {
     since: iso(nowMs),
     until: p.durationMs === null ? null : iso(pauseEndMs(nowMs, p.durationMs)),
-    reason: p.reason, by: p.by, source: p.source,
+    reason: p.reason,
+    by: p.by,
+    source: p.source,
     durationMs: p.durationMs === null ? null : Math.max(0, p.durationMs),
     eventId: p.eventId ?? null,
     backoffLevel: p.backoffLevel ?? null,
   };
   s.recovery = null;
-  note(s, nowMs, p.source === 'emergency' || p.source === 'config' ? 'emergency_pause' : 'pause', p.by, p.reason, { source: p.source, until: s.pause.until, durationMs: s.pause.durationMs });
+  note(s, nowMs, p.source === 'emergency' || p.source === 'config' ? 'emergency_pause' : 'pause', p.by, p.reason, {
+    source: p.source,
+    until: s.pause.until,
+    durationMs: s.pause.durationMs,
+  });
 }

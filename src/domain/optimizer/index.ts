@@ -2,6 +2,15 @@
 export { optimize, directionEventsOf, type Candidate, type OptimizerResult } from './optimize';
 export { proposeForCycle, type CycleProposal, type ProposalSource } from './propose';
 export { fitModel, predict, priorSlope, type FittedModel, type FitOptions } from './model';
-export { predictObjective, proceedProbability, forecastCanary, canarySe, bandDistance, objectiveOfLevels, type ObjectivePrediction, type CanaryForecast } from './objective';
+export {
+  predictObjective,
+  proceedProbability,
+  forecastCanary,
+  canarySe,
+  bandDistance,
+  objectiveOfLevels,
+  type ObjectivePrediction,
+  type CanaryForecast,
+} from './objective';
 export { experimentsFromCycles, experimentOf, relativeSe, type CycleWithCanary } from './experiments';
 export type { Experiment, CanaryPlan, OptimizerOptions, OptimizerInput, Prediction } from './types';

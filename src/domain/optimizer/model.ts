@@ -58,7 +58,12 @@ export interface FitOptions {
 }
 
 /** Features of a move Δ from x0, around the center x: [Δ_p, Δ_p(2(x0_p − x_p) + Δ_p)] per parameter. */
-function features(params: ParamDef[], center: Record<string, number>, base: Record<string, number>, deltas: Record<string, number>): number[] {
+function features(
+  params: ParamDef[],
+  center: Record<string, number>,
+  base: Record<string, number>,
+  deltas: Record<string, number>,
+): number[] {
   const f: number[] = [];
   for (const p of params) {
     const d = deltas[p.name] ?? 0;
@@ -80,7 +85,13 @@ function weight(e: Experiment, params: ParamDef[], center: Record<string, number
   return age * Math.exp(-d2 / (2 * o.localitySteps * o.localitySteps));
 }
 
-export function fitModel(params: ParamDef[], kpis: KpiDef[], center: Record<string, number>, experiments: Experiment[], o: FitOptions): FittedModel {
+export function fitModel(
+  params: ParamDef[],
+  kpis: KpiDef[],
+  center: Record<string, number>,
+  experiments: Experiment[],
+  o: FitOptions,
+): FittedModel {
   const m = 2 * params.length;
   const posterior: FittedModel['posterior'] = {};
   const used = experiments.map((e) => ({ e, w: weight(e, params, center, o), f: features(params, center, e.base, e.deltas) }));

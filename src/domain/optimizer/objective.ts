@@ -141,7 +141,13 @@ export interface CanaryForecast {
 }
 
 /** What the planned canary is likely to say about this prediction. */
-export function forecastCanary(kpis: KpiDef[], analysis: WindowAnalysis, p: Prediction, plan: CanaryPlan, windowHours: number): CanaryForecast {
+export function forecastCanary(
+  kpis: KpiDef[],
+  analysis: WindowAnalysis,
+  p: Prediction,
+  plan: CanaryPlan,
+  windowHours: number,
+): CanaryForecast {
   const alpha = 1 - plan.confidenceLevel;
   const z = probit(1 - alpha / 2);
   const zH = probit(1 - alpha / (2 * Math.max(1, kpis.length)));

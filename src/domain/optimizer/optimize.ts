@@ -80,13 +80,24 @@ export function directionEventsOf(experiments: Experiment[]): DirectionEvent[] {
 
 /** The effective range (bounds or active override, within the hard limits) ∩ the trust region. */
 function range(input: OptimizerInput, p: ParamDef): { lo: number; hi: number } {
-  const { min: lo, max: hi } = effectiveRange(p, input.bounds.find((x) => x.parameter === p.name), input.overrides, input.now);
+  const { min: lo, max: hi } = effectiveRange(
+    p,
+    input.bounds.find((x) => x.parameter === p.name),
+    input.overrides,
+    input.now,
+  );
   const good = input.lastKnownGood?.[p.name] ?? input.current[p.name]!;
   const radius = (input.options.trustRadiusSteps ?? 3) * p.step;
   return { lo: Math.max(lo, good - radius), hi: Math.min(hi, good + radius) };
 }
 
-function evaluate(input: OptimizerInput, model: FittedModel, p: ParamDef, oldValue: number, newValue: number): Omit<Candidate, 'eligible' | 'why' | 'score'> {
+function evaluate(
+  input: OptimizerInput,
+  model: FittedModel,
+  p: ParamDef,
+  oldValue: number,
+  newValue: number,
+): Omit<Candidate, 'eligible' | 'why' | 'score'> {
   const prediction = predict(model, { [p.name]: newValue - oldValue });
   const objective = predictObjective(input.kpis, input.analysis, prediction);
   const hours = hoursOf(input);
@@ -94,17 +105,33 @@ function evaluate(input: OptimizerInput, model: FittedModel, p: ParamDef, oldVal
   const gainIfPass = objective.mean + f.passBonus;
   const utility = f.pProceed * gainIfPass - (1 - f.pProceed) * (input.options.rollbackCost ?? 0.01);
   const primaries = input.kpis.filter((k) => k.role === 'primary');
-  const uncertainty = Math.max(0, ...primaries.map((k) => {
-    const a = input.analysis.kpis.find((x) => x.kpi === k.name);
-    const e = a ? canarySe(a, input.canary, hours) : Infinity;
-    return (prediction.sd[k.name] ?? 0) / e;
-  }));
+  const uncertainty = Math.max(
+    0,
+    ...primaries.map((k) => {
+      const a = input.analysis.kpis.find((x) => x.kpi === k.name);
+      const e = a ? canarySe(a, input.canary, hours) : Infinity;
+      return (prediction.sd[k.name] ?? 0) / e;
+    }),
+  );
   const good = input.lastKnownGood?.[p.name];
   const towardGood = good !== undefined && Math.abs(good - oldValue) > 1e-9 && Math.abs(good - newValue) < Math.abs(good - oldValue);
   const outOfBand = input.analysis.kpis.some((a) => a.position === 'below' || a.position === 'above');
   const changeType: ChangeType = towardGood ? 'Rollback' : outOfBand && objective.band > 0 ? 'Correction' : 'Optimization';
   const unexplored = Math.max(0, ...primaries.map((k) => slopeUncertainty(model, p.name, k.name)));
-  return { parameter: p.name, oldValue, newValue, changeType, prediction, objective, pProceed: f.pProceed, pSafe: f.pSafe, gainIfPass, utility, uncertainty, unexplored };
+  return {
+    parameter: p.name,
+    oldValue,
+    newValue,
+    changeType,
+    prediction,
+    objective,
+    pProceed: f.pProceed,
+    pSafe: f.pSafe,
+    gainIfPass,
+    utility,
+    uncertainty,
+    unexplored,
+  };
 }
 
 const hoursOf = (input: OptimizerInput): number =>
@@ -112,10 +139,15 @@ const hoursOf = (input: OptimizerInput): number =>
 
 export function optimize(input: OptimizerInput): OptimizerResult {
   const o = input.options;
-  if (!input.analysis.usable) return { changes: [], candidates: [], skipped: [], reason: 'metrics not usable: no proposal from bad data', evidence: 0 };
+  if (!input.analysis.usable)
+    return { changes: [], candidates: [], skipped: [], reason: 'metrics not usable: no proposal from bad data', evidence: 0 };
   const positions = Object.fromEntries(input.analysis.kpis.map((a) => [a.kpi, a.position]));
   const model = fitModel(input.params, input.kpis, input.current, input.experiments, {
-    now: input.now, halfLifeDays: o.halfLifeDays ?? 14, localitySteps: o.localitySteps ?? 3, positions, rules: o.rules ?? [],
+    now: input.now,
+    halfLifeDays: o.halfLifeDays ?? 14,
+    localitySteps: o.localitySteps ?? 3,
+    positions,
+    rules: o.rules ?? [],
   });
   const events = input.directionEvents ?? directionEventsOf(input.experiments);
   const policy = input.boundsPolicy ?? DEFAULT_BOUNDS_POLICY;
@@ -134,7 +166,11 @@ export function optimize(input: OptimizerInput): OptimizerResult {
     for (const dir of [1, -1] as const) {
       const backoff = directionBackoff(events, p.name, dir, input.now, policy);
       if (backoff.blocked) {
-        skipped.push({ parameter: p.name, direction: dir, reason: `backoff after ${backoff.consecutiveRollbacks} rollback(s) until ${backoff.until}` });
+        skipped.push({
+          parameter: p.name,
+          direction: dir,
+          reason: `backoff after ${backoff.consecutiveRollbacks} rollback(s) until ${backoff.until}`,
+        });
         continue;
       }
       const seen = new Set<number>();
@@ -150,7 +186,12 @@ export function optimize(input: OptimizerInput): OptimizerResult {
         if (check && !check.approved) continue;
         candidates.push({ ...evaluate(input, model, p, old, next), score: 0, eligible: false, why: '' });
       }
-      if (seen.size === 0) skipped.push({ parameter: p.name, direction: dir, reason: `no room: range [${round6(lo)}, ${round6(hi)}] (bounds ∩ trust region), daily delta ${p.max_daily_delta} from ${ref}` });
+      if (seen.size === 0)
+        skipped.push({
+          parameter: p.name,
+          direction: dir,
+          reason: `no room: range [${round6(lo)}, ${round6(hi)}] (bounds ∩ trust region), daily delta ${p.max_daily_delta} from ${ref}`,
+        });
     }
   }
 
@@ -168,10 +209,18 @@ export function optimize(input: OptimizerInput): OptimizerResult {
   }
   let chosen = candidates.filter((c) => c.eligible);
   const cooldownMs = (o.explorationCooldownDays ?? 7) * 86_400_000;
-  const recentRollback = input.experiments.some((e) => e.outcome === 'rolled_back' && Date.parse(input.now) - Date.parse(e.at) < cooldownMs);
+  const recentRollback = input.experiments.some(
+    (e) => e.outcome === 'rolled_back' && Date.parse(input.now) - Date.parse(e.at) < cooldownMs,
+  );
   if (chosen.length === 0 && !o.correctionsOnly && (o.explore ?? true) && !recentRollback) {
     for (const c of candidates) {
-      if (c.unexplored >= (o.exploreAbove ?? 0.5) && c.uncertainty >= 1 && c.pSafe >= (o.minSafeProbability ?? 0.7) && c.utility > 0 && c.objective.mean >= minGain) {
+      if (
+        c.unexplored >= (o.exploreAbove ?? 0.5) &&
+        c.uncertainty >= 1 &&
+        c.pSafe >= (o.minSafeProbability ?? 0.7) &&
+        c.utility > 0 &&
+        c.objective.mean >= minGain
+      ) {
         c.eligible = true;
         c.changeType = 'Exploration';
         c.score = c.utility;
@@ -189,7 +238,11 @@ export function optimize(input: OptimizerInput): OptimizerResult {
     picked.push(c);
   }
   const changes = picked.map((c) => toChange(input, c));
-  const reason = changes.length ? undefined : candidates.length ? `no candidate qualifies: best ${candidates[0]!.parameter} ${candidates[0]!.why}` : 'no room to move any parameter';
+  const reason = changes.length
+    ? undefined
+    : candidates.length
+      ? `no candidate qualifies: best ${candidates[0]!.parameter} ${candidates[0]!.why}`
+      : 'no room to move any parameter';
   return { changes, candidates, skipped, evidence: model.evidence, ...(reason ? { reason } : {}) };
 }
 
@@ -197,8 +250,12 @@ const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
 function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
   const p = input.params.find((x) => x.name === c.parameter)!;
-  const primary = input.kpis.filter((k) => k.role === 'primary').map((k) => `${k.name} ${pct(c.prediction.mean[k.name] ?? 0)} ± ${pct(c.prediction.sd[k.name] ?? 0)}`);
-  const outOfBand = input.analysis.kpis.filter((a) => a.position === 'below' || a.position === 'above').map((a) => `${a.kpi} ${a.position} its band (24 h mean ${a.mean.toPrecision(4)})`);
+  const primary = input.kpis
+    .filter((k) => k.role === 'primary')
+    .map((k) => `${k.name} ${pct(c.prediction.mean[k.name] ?? 0)} ± ${pct(c.prediction.sd[k.name] ?? 0)}`);
+  const outOfBand = input.analysis.kpis
+    .filter((a) => a.position === 'below' || a.position === 'above')
+    .map((a) => `${a.kpi} ${a.position} its band (24 h mean ${a.mean.toPrecision(4)})`);
   const what: Record<ChangeType, string> = {
     Optimization: 'predicted to improve the objective',
     Correction: `brings ${outOfBand.join(', ')} back toward its target band`,
@@ -212,11 +269,17 @@ function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
     newValue: c.newValue,
     changeType: c.changeType,
     rule: `model_${c.changeType.toLowerCase()}`,
-    rationale: `${p.name} ${c.oldValue} → ${c.newValue}: ${what[c.changeType]}; predicted ${primary.join(', ')}; objective ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, ` +
+    rationale:
+      `${p.name} ${c.oldValue} → ${c.newValue}: ${what[c.changeType]}; predicted ${primary.join(', ')}; objective ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, ` +
       `P(canary passes) ${c.pProceed.toFixed(2)}, from ${input.experiments.length} past canaries (weight ${c.prediction.evidence.toFixed(2)})`,
     expectedImpact: Object.fromEntries(Object.entries(c.prediction.mean).map(([k, v]) => [k, round6(v)])),
     expectedImpactSd: Object.fromEntries(Object.entries(c.prediction.sd).map(([k, v]) => [k, round6(v)])),
     confidence: round6(c.objective.sd > 0 ? normalCdf(c.objective.mean / c.objective.sd) : c.objective.mean > 0 ? 1 : 0),
-    prediction: { objectiveGain: round6(c.objective.mean), objectiveSd: round6(c.objective.sd), pProceed: round6(c.pProceed), evidence: round6(c.prediction.evidence) },
+    prediction: {
+      objectiveGain: round6(c.objective.mean),
+      objectiveSd: round6(c.objective.sd),
+      pProceed: round6(c.pProceed),
+      evidence: round6(c.prediction.evidence),
+    },
   };
 }

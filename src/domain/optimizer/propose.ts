@@ -30,11 +30,19 @@ function scaledParams(params: ParamDef[], scale: number): ParamDef[] {
 
 export function proposeForCycle(input: OptimizerInput): CycleProposal {
   const optimizer = optimize(input);
-  if (optimizer.changes.length > 0 || optimizer.evidence > 0) return { changes: optimizer.changes, source: optimizer.changes.length ? 'optimizer' : 'none', optimizer };
+  if (optimizer.changes.length > 0 || optimizer.evidence > 0)
+    return { changes: optimizer.changes, source: optimizer.changes.length ? 'optimizer' : 'none', optimizer };
   const o = input.options;
   let rules = proposeChanges({
-    analysis: input.analysis, kpis: input.kpis, params: scaledParams(input.params, o.stepScale ?? 1), current: input.current,
-    bounds: input.bounds, overrides: input.overrides, now: input.now, maxChanges: o.maxChanges, rules: o.rules ?? [],
+    analysis: input.analysis,
+    kpis: input.kpis,
+    params: scaledParams(input.params, o.stepScale ?? 1),
+    current: input.current,
+    bounds: input.bounds,
+    overrides: input.overrides,
+    now: input.now,
+    maxChanges: o.maxChanges,
+    rules: o.rules ?? [],
   });
   if (o.correctionsOnly) rules = rules.filter((c) => c.changeType === 'Correction'); // drift mode (4.2)
   return { changes: rules, source: rules.length ? 'rules (optimizer has no evidence yet)' : 'none', optimizer };

@@ -62,7 +62,11 @@ const VALIDATION_OUTCOMES: Record<string, string> = {
   skipped_bad_data: 'bad_metrics_data',
 };
 
-export function cycleInstances(c: TriageCycle, s: Pick<TriageSettings, 'slowCycleMs' | 'stuckCycleMs'>, weekEnd: string): FailureInstance[] {
+export function cycleInstances(
+  c: TriageCycle,
+  s: Pick<TriageSettings, 'slowCycleMs' | 'stuckCycleMs'>,
+  weekEnd: string,
+): FailureInstance[] {
   const at = c.finishedAt ?? c.startedAt;
   const message = c.error ?? str(c.report.message) ?? '';
   const base = { at, cycleId: c.cycleId, source: 'cycle' as const };
@@ -72,20 +76,35 @@ export function cycleInstances(c: TriageCycle, s: Pick<TriageSettings, 'slowCycl
 
   if (c.outcome === 'failed' || (c.status === 'failed' && !c.outcome)) {
     const timedOut = /timed out/i.test(message);
-    out.push({ ...base, category: timedOut ? 'performance' : 'stability', rule: timedOut ? 'operation_timeout' : 'cycle_failed', detail: message || 'cycle failed',
-      numbers: { durationMs: Number.isFinite(durationMs) ? durationMs : null } });
+    out.push({
+      ...base,
+      category: timedOut ? 'performance' : 'stability',
+      rule: timedOut ? 'operation_timeout' : 'cycle_failed',
+      detail: message || 'cycle failed',
+      numbers: { durationMs: Number.isFinite(durationMs) ? durationMs : null },
+    });
     return out;
   }
   if (c.status === 'running') {
     const ageMs = ms(weekEnd) - ms(c.startedAt);
     if (ageMs > s.stuckCycleMs)
-      out.push({ ...base, category: 'stability', rule: 'cycle_unfinished', detail: `cycle still running ${Math.round(ageMs / 60_000)} min after it started (worker lost?)`,
-        numbers: { ageMs, stuckCycleMs: s.stuckCycleMs } });
+      out.push({
+        ...base,
+        category: 'stability',
+        rule: 'cycle_unfinished',
+        detail: `cycle still running ${Math.round(ageMs / 60_000)} min after it started (worker lost?)`,
+        numbers: { ageMs, stuckCycleMs: s.stuckCycleMs },
+      });
     return out;
   }
   if (Number.isFinite(ownMs) && ownMs > s.slowCycleMs) {
-    out.push({ ...base, category: 'performance', rule: 'slow_cycle', detail: `cycle work took ${Math.round(ownMs / 1000)} s (canary excluded); limit ${Math.round(s.slowCycleMs / 1000)} s`,
-      numbers: { ownMs, durationMs, canaryMs: c.canaryMs ?? 0, slowCycleMs: s.slowCycleMs } });
+    out.push({
+      ...base,
+      category: 'performance',
+      rule: 'slow_cycle',
+      detail: `cycle work took ${Math.round(ownMs / 1000)} s (canary excluded); limit ${Math.round(s.slowCycleMs / 1000)} s`,
+      numbers: { ownMs, durationMs, canaryMs: c.canaryMs ?? 0, slowCycleMs: s.slowCycleMs },
+    });
   }
   const outcome = c.outcome ?? '';
   const golden = isObj(c.report.golden) ? c.report.golden : null;
@@ -94,14 +113,23 @@ export function cycleInstances(c: TriageCycle, s: Pick<TriageSettings, 'slowCycl
     const timedOut = golden.status === 'timed_out';
     const first = arr(golden.failures)[0];
     const changes = shippedChanges(c.report);
-    out.push({ ...base, category: timedOut ? 'performance' : 'validation', rule: timedOut ? 'golden_timed_out' : 'golden_failed',
+    out.push({
+      ...base,
+      category: timedOut ? 'performance' : 'validation',
+      rule: timedOut ? 'golden_timed_out' : 'golden_failed',
       detail: `${message || outcome}${first ? ` (first: ${str(first.case) ?? '?'} / ${str(first.check) ?? '?'})` : ''}`,
       numbers: { failed: num(golden.failed), total: num(golden.total), durationMs: num(golden.durationMs) },
-      ...(changes.length === 1 ? { parameter: changes[0].parameter } : {}) });
+      ...(changes.length === 1 ? { parameter: changes[0].parameter } : {}),
+    });
   } else if (outcome in VALIDATION_OUTCOMES) {
     const changes = shippedChanges(c.report);
-    out.push({ ...base, category: 'validation', rule: VALIDATION_OUTCOMES[outcome], detail: message || outcome,
-      ...(changes.length === 1 ? { parameter: changes[0].parameter } : {}) });
+    out.push({
+      ...base,
+      category: 'validation',
+      rule: VALIDATION_OUTCOMES[outcome],
+      detail: message || outcome,
+      ...(changes.length === 1 ? { parameter: changes[0].parameter } : {}),
+    });
   } else if (outcome === 'rejected_by_bounds') {
     for (const d of arr(c.report.bounds).filter((x) => x.approved === false)) {
       const b = isObj(d.bounds) ? d.bounds : {};
@@ -110,9 +138,18 @@ export function cycleInstances(c: TriageCycle, s: Pick<TriageSettings, 'slowCycl
       for (const r of arr(d.rejections)) {
         const rule = str(r.rule) ?? 'unknown';
         if (rule === 'no_change') continue;
-        const name = rule === 'sliding_bounds' ? `sliding_bounds_${newValue !== null && max !== null && newValue > max ? 'upward' : 'downward'}` : `bounds_${rule}`;
-        out.push({ ...base, category: 'validation', parameter: str(d.parameter) ?? undefined, rule: name, detail: str(r.message) ?? name,
-          numbers: { oldValue: num(d.oldValue), newValue, min: num(b.min), max, hardMin: num(b.hardMin), hardMax: num(b.hardMax) } });
+        const name =
+          rule === 'sliding_bounds'
+            ? `sliding_bounds_${newValue !== null && max !== null && newValue > max ? 'upward' : 'downward'}`
+            : `bounds_${rule}`;
+        out.push({
+          ...base,
+          category: 'validation',
+          parameter: str(d.parameter) ?? undefined,
+          rule: name,
+          detail: str(r.message) ?? name,
+          numbers: { oldValue: num(d.oldValue), newValue, min: num(b.min), max, hardMin: num(b.hardMin), hardMax: num(b.hardMax) },
+        });
       }
     }
   } else if (outcome === 'rolled_back') {
@@ -122,9 +159,14 @@ export function cycleInstances(c: TriageCycle, s: Pick<TriageSettings, 'slowCycl
     const why = `${str(verdict.rule) ?? decidedBy}: ${str(verdict.reason) ?? message}`;
     const changes = shippedChanges(c.report);
     for (const ch of changes) {
-      out.push({ ...base, category: 'canary', parameter: ch.parameter, rule: rollbackRule(decidedBy, ch),
+      out.push({
+        ...base,
+        category: 'canary',
+        parameter: ch.parameter,
+        rule: rollbackRule(decidedBy, ch),
         detail: `${ch.parameter} ${ch.oldValue} → ${ch.newValue} rolled back (${decidedBy}; ${why})`,
-        numbers: { oldValue: ch.oldValue, newValue: ch.newValue, delta: ch.newValue - ch.oldValue } });
+        numbers: { oldValue: ch.oldValue, newValue: ch.newValue, delta: ch.newValue - ch.oldValue },
+      });
     }
     if (changes.length === 0) out.push({ ...base, category: 'canary', rule: 'rolled_back', detail: `rolled back (${decidedBy}; ${why})` });
   } else if (outcome === 'skipped_paused') {
@@ -153,13 +195,23 @@ const ALERT_RULES: Record<string, [FailureCategory, string]> = {
   rollback_rate_above_target: ['drift', 'rollback_rate_14d'],
   autopilot_paused_failures: ['drift', 'consecutive_failures'],
 };
-const IGNORED_ALERTS = new Set(['autopilot_resumed', 'bounds_override_set', 'bounds_override_cleared', 'bounds_override_expired', 'drift_mode_left']);
+const IGNORED_ALERTS = new Set([
+  'autopilot_resumed',
+  'bounds_override_set',
+  'bounds_override_cleared',
+  'bounds_override_expired',
+  'drift_mode_left',
+]);
 
 /**
  * Alerts not already told by a cycle row or a drift event: governor and operator alerts, and
  * alerts whose cycle row is missing. Unknown warning/critical alerts count as stability.
  */
-export function alertInstances(alerts: TriageAlert[], coveredCycles: ReadonlySet<string>, eventIds: ReadonlySet<string>): FailureInstance[] {
+export function alertInstances(
+  alerts: TriageAlert[],
+  coveredCycles: ReadonlySet<string>,
+  eventIds: ReadonlySet<string>,
+): FailureInstance[] {
   const out: FailureInstance[] = [];
   for (const a of alerts) {
     if (a.severity === 'info' || IGNORED_ALERTS.has(a.name)) continue;
@@ -182,8 +234,16 @@ export function driftInstances(events: TriageDriftEvent[]): FailureInstance[] {
       for (const [k, v] of Object.entries(inner)) if (typeof v === 'number' || v === null) numbers[k] = v as number | null;
       const params = Array.isArray(n.parameters) ? n.parameters.filter((p): p is string => typeof p === 'string') : [];
       const resolved = e.resolvedAt ? `resolved ${e.resolvedAt}` : 'unresolved';
-      return { category: 'drift' as const, rule: e.kind, at: e.at, cycleId: null, source: 'drift_event' as const, numbers, ...(n.triageFlagged === true ? { flagged: true } : {}),
-        detail: `${str(n.message) ?? e.kind} → ${e.action} (${resolved}${params.length ? `; parameters ${params.join(', ')}` : ''})` };
+      return {
+        category: 'drift' as const,
+        rule: e.kind,
+        at: e.at,
+        cycleId: null,
+        source: 'drift_event' as const,
+        numbers,
+        ...(n.triageFlagged === true ? { flagged: true } : {}),
+        detail: `${str(n.message) ?? e.kind} → ${e.action} (${resolved}${params.length ? `; parameters ${params.join(', ')}` : ''})`,
+      };
     });
 }
 
@@ -199,7 +259,11 @@ export function triage(facts: TriageFacts, s: TriageSettings): TriageReport {
   const eventIds = new Set(events.map(eventIdOf).filter((x): x is string => x !== null));
   const instances = [
     ...cycles.flatMap((c) => cycleInstances(c, s, facts.weekEnd)),
-    ...alertInstances(facts.alerts.filter((a) => inWindow(a.at)), new Set(cycles.map((c) => c.cycleId)), eventIds),
+    ...alertInstances(
+      facts.alerts.filter((a) => inWindow(a.at)),
+      new Set(cycles.map((c) => c.cycleId)),
+      eventIds,
+    ),
     ...driftInstances(events),
   ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 
@@ -217,15 +281,32 @@ export function triage(facts: TriageFacts, s: TriageSettings): TriageReport {
   const patterns = findPatterns(facts.channel, instances, s.patternThreshold);
   const suggestions = suggestPatches({ patterns, instances, facts, settings: s, cycleCount: cycles.length });
   return {
-    channel: facts.channel, weekStart: facts.weekStart, weekEnd: facts.weekEnd, mode: 'apply', settings: s,
-    cycles: { total: cycles.length, byOutcome }, counts, byRule,
-    instances: instances.slice(-s.maxInstances), instancesTotal: instances.length, instancesTruncated: instances.length > s.maxInstances,
-    patterns, suggestions, weekAdjustments, appliedAdjustments: [], issues: [],
+    channel: facts.channel,
+    weekStart: facts.weekStart,
+    weekEnd: facts.weekEnd,
+    mode: 'apply',
+    settings: s,
+    cycles: { total: cycles.length, byOutcome },
+    counts,
+    byRule,
+    instances: instances.slice(-s.maxInstances),
+    instancesTotal: instances.length,
+    instancesTruncated: instances.length > s.maxInstances,
+    patterns,
+    suggestions,
+    weekAdjustments,
+    appliedAdjustments: [],
+    issues: [],
   };
 }
 
 /** The report with what the run did: bounds applied (7.5) and issues opened (7.4). */
-export function withOutcomes(report: TriageReport, applied: AppliedAdjustment[], issues: IssueOutcome[], mode: TriageReport['mode']): TriageReport {
+export function withOutcomes(
+  report: TriageReport,
+  applied: AppliedAdjustment[],
+  issues: IssueOutcome[],
+  mode: TriageReport['mode'],
+): TriageReport {
   const suggestions = report.suggestions.map((sg) => {
     const i = issues.find((x) => x.fingerprint === sg.fingerprint);
     return i ? { ...sg, issue: i.issue, ...(i.reason ? { issueReason: i.reason } : {}) } : sg;

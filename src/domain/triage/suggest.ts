@@ -42,9 +42,15 @@ export function findPatterns(channel: string, instances: FailureInstance[], thre
     if (list.length <= threshold && !flagged) continue;
     const { category, parameter, rule } = list[0];
     out.push({
-      key, category, rule, count: list.length, threshold, flagged: list.length <= threshold,
+      key,
+      category,
+      rule,
+      count: list.length,
+      threshold,
+      flagged: list.length <= threshold,
       ...(parameter ? { parameter } : {}),
-      firstAt: list[0].at, lastAt: list[list.length - 1].at,
+      firstAt: list[0].at,
+      lastAt: list[list.length - 1].at,
       cycleIds: [...new Set(list.map((i) => i.cycleId).filter((x): x is string => x !== null))].slice(0, 20),
       fingerprint: fingerprint(`${channel}|${key}`),
       title: `${category}: ${rule}${parameter ? ` (${parameter})` : ''}`,
@@ -61,14 +67,20 @@ export interface Range {
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 /** Rounds up or down to the parameter's grid: whole numbers for ints, 1e-6 for floats. */
-const roundOut = (x: number, up: boolean, int: boolean) => (int ? (up ? Math.ceil(x - EPS) : Math.floor(x + EPS)) : (up ? Math.ceil(x * 1e6 - EPS) : Math.floor(x * 1e6 + EPS)) / 1e6);
+const roundOut = (x: number, up: boolean, int: boolean) =>
+  int ? (up ? Math.ceil(x - EPS) : Math.floor(x + EPS)) : (up ? Math.ceil(x * 1e6 - EPS) : Math.floor(x * 1e6 + EPS)) / 1e6;
 
 /**
  * Contracts one side of the sliding range by `factor` of its width, but never past the values
  * in `keep` (the last good value, the value in force), never below the anti-windup width, and
  * never outside the hard limits. Null when that side cannot move.
  */
-export function contractSide(b: ParameterBounds, p: Pick<ParamDef, 'type'>, side: Side, o: { factor: number; minWidthFraction: number; keep?: number[] }): Range | null {
+export function contractSide(
+  b: ParameterBounds,
+  p: Pick<ParamDef, 'type'>,
+  side: Side,
+  o: { factor: number; minWidthFraction: number; keep?: number[] },
+): Range | null {
   const lo = clamp(b.min, b.hardMin, b.hardMax);
   const hi = clamp(b.max, b.hardMin, b.hardMax);
   const width = hi - lo;
@@ -114,22 +126,31 @@ const IMPACT: Record<FailureCategory, number> = { canary: 1, drift: 0.9, perform
 
 /** What an operator should look at, per rule, when no automatic patch is possible. */
 const ADVICE: Record<string, string> = {
-  operation_timeout: 'An operation hit the time limit (8.3): check metrics-store and planner latency and worker load; raise autopilot.operation_timeout_minutes only if the work is legitimately slower.',
-  slow_cycle: 'Cycles spend long outside the canary: profile the slow activity (analysis, golden set, history writes) before it reaches the timeout.',
+  operation_timeout:
+    'An operation hit the time limit (8.3): check metrics-store and planner latency and worker load; raise autopilot.operation_timeout_minutes only if the work is legitimately slower.',
+  slow_cycle:
+    'Cycles spend long outside the canary: profile the slow activity (analysis, golden set, history writes) before it reaches the timeout.',
   cycle_failed: 'Cycles fail with errors: read the cycle errors below and the worker logs; fix the failing activity.',
   cycle_unfinished: 'Cycles stayed running: check that a worker serves the task queue and that the governor is healthy.',
-  invalid_card: 'The live card keeps failing validation (10.1): fix the card file or whatever rewrites it; the autopilot cannot ship anything meanwhile.',
+  invalid_card:
+    'The live card keeps failing validation (10.1): fix the card file or whatever rewrites it; the autopilot cannot ship anything meanwhile.',
   invalid_input: 'Operator requests are refused: check the parameters and values sent to the cycle.',
-  golden_failed: 'The golden set keeps rejecting proposals (6.3): either the proposer steps into a region the golden cases forbid, or the expectations are outdated (6.5).',
-  golden_timed_out: 'The golden set ran out of time (6.4: 5 minutes): check the worker threads (golden.pool_size), the cache, and the size of the set.',
+  golden_failed:
+    'The golden set keeps rejecting proposals (6.3): either the proposer steps into a region the golden cases forbid, or the expectations are outdated (6.5).',
+  golden_timed_out:
+    'The golden set ran out of time (6.4: 5 minutes): check the worker threads (golden.pool_size), the cache, and the size of the set.',
   bad_metrics_data: 'Metrics were unusable (gaps, too few samples, non-finite values): check the planner and curator metric writers.',
-  inconclusive_timeout: 'Canaries end Inconclusive without an operator decision: lengthen canary.duration_minutes, raise traffic_percentage, or decide within the window.',
+  inconclusive_timeout:
+    'Canaries end Inconclusive without an operator decision: lengthen canary.duration_minutes, raise traffic_percentage, or decide within the window.',
   operator_rollback: 'Operators keep rolling canaries back by hand: review why and encode it as a KPI guardrail or bounds.',
   emergency_stop: 'Canaries were stopped by emergency pauses: review the incidents behind them.',
-  promotion_refused: 'Promotions were refused because the live card changed during the canary: coordinate manual edits with the autopilot schedule.',
-  bounds_daily_delta: 'Proposals exceed the daily delta (2.5): the proposer step is larger than max_daily_delta allows after other changes the same day.',
+  promotion_refused:
+    'Promotions were refused because the live card changed during the canary: coordinate manual edits with the autopilot schedule.',
+  bounds_daily_delta:
+    'Proposals exceed the daily delta (2.5): the proposer step is larger than max_daily_delta allows after other changes the same day.',
   bounds_hard_limit: 'Proposals reach the hard limits (2.4): the KPI targets may be unreachable within them; review targets or limits.',
-  prediction_error_consecutive_days: 'Drift mode (4.2): predicted and measured effects disagree on consecutive days for the parameters named below; review the proposer rules\' expected impacts and consider narrowing those parameters\' bounds by hand.',
+  prediction_error_consecutive_days:
+    "Drift mode (4.2): predicted and measured effects disagree on consecutive days for the parameters named below; review the proposer rules' expected impacts and consider narrowing those parameters' bounds by hand.",
   paused: 'Cycles were skipped while paused: check why the autopilot stayed paused (emergency_pause, enabled, governor pause).',
 };
 const adviceFor = (rule: string) =>
@@ -156,22 +177,44 @@ export function suggestPatches(ctx: SuggestContext): PatchSuggestion[] {
   return ctx.patterns.map((pt) => {
     const mine = ctx.instances.filter((i) => patternKey(i) === pt.key);
     const m = DIRECTIONAL.exec(pt.rule);
-    const opposite = m ? ctx.instances.filter((i) => i.parameter === pt.parameter && i.rule === `${m[1]}_${m[2] === 'upward' ? 'downward' : 'upward'}`).length : 0;
+    const opposite = m
+      ? ctx.instances.filter((i) => i.parameter === pt.parameter && i.rule === `${m[1]}_${m[2] === 'upward' ? 'downward' : 'upward'}`)
+          .length
+      : 0;
     const consistency = pt.count / (pt.count + opposite);
     const frequency = pt.count / Math.max(pt.count, ctx.cycleCount);
     const excess = Math.max(0, Math.min(1, (pt.count - pt.threshold) / pt.threshold));
     const impact = IMPACT[pt.category];
     const confidence = round3(impact * (0.3 + 0.4 * consistency + 0.15 * frequency + 0.15 * excess));
     const numbers: Record<string, number | null> = {
-      count: pt.count, threshold: pt.threshold, cycles: ctx.cycleCount, frequency: round3(frequency), excess: round3(excess),
-      impact, consistency: round3(consistency), oppositeDirection: m ? opposite : null, autoApplyConfidence: s.autoApplyConfidence,
+      count: pt.count,
+      threshold: pt.threshold,
+      cycles: ctx.cycleCount,
+      frequency: round3(frequency),
+      excess: round3(excess),
+      impact,
+      consistency: round3(consistency),
+      oppositeDirection: m ? opposite : null,
+      autoApplyConfidence: s.autoApplyConfidence,
     };
     const base = {
-      pattern: pt.title, fingerprint: pt.fingerprint, category: pt.category, rule: pt.rule, count: pt.count, confidence,
-      ...(pt.parameter ? { parameter: pt.parameter } : {}), numbers, examples: mine.slice(-TRIAGE_DEFAULTS.examplesPerSuggestion),
+      pattern: pt.title,
+      fingerprint: pt.fingerprint,
+      category: pt.category,
+      rule: pt.rule,
+      count: pt.count,
+      confidence,
+      ...(pt.parameter ? { parameter: pt.parameter } : {}),
+      numbers,
+      examples: mine.slice(-TRIAGE_DEFAULTS.examplesPerSuggestion),
     };
     const seen = pt.flagged ? `Flagged for triage by the governor; seen ${pt.count}×` : `Seen ${pt.count}× (more than ${pt.threshold})`;
-    const manual = (why: string): PatchSuggestion => ({ ...base, kind: 'manual_review', autoApply: false, rationale: `${why} ${seen} between ${pt.firstAt} and ${pt.lastAt}.` });
+    const manual = (why: string): PatchSuggestion => ({
+      ...base,
+      kind: 'manual_review',
+      autoApply: false,
+      rationale: `${why} ${seen} between ${pt.firstAt} and ${pt.lastAt}.`,
+    });
 
     const b = pt.parameter ? working.get(pt.parameter) : undefined;
     const p = facts.params.find((x) => x.name === pt.parameter);
@@ -189,7 +232,10 @@ export function suggestPatches(ctx: SuggestContext): PatchSuggestion[] {
       why = `${p.name} was rolled back ${pt.count}× after moving ${m[2]}: contract its ${side} by at most ${s.contractionFactor * 100}% of the width, keeping the last good value and the ${s.minWidthFraction * 100}% width floor.`;
     } else {
       const pushedBack = ctx.instances.some((i) => i.parameter === p.name && i.rule === `rolled_back_${m[2]}`);
-      if (pushedBack) return manual(`The proposer keeps pushing ${p.name} ${m[2]} against its sliding bound, but canaries rolled that direction back this week: conflicting signals.`);
+      if (pushedBack)
+        return manual(
+          `The proposer keeps pushing ${p.name} ${m[2]} against its sliding bound, but canaries rolled that direction back this week: conflicting signals.`,
+        );
       kind = 'bounds_shift';
       proposed = shiftSide(b, p, side, { step: s.maxWeeklyExpansion, keep });
       why = `The proposer pushed ${p.name} ${m[2]} against its sliding ${side} ${pt.count}× without a rollback that way: shift the range by at most ${s.maxWeeklyExpansion * 100}% of the hard range.`;
@@ -198,8 +244,20 @@ export function suggestPatches(ctx: SuggestContext): PatchSuggestion[] {
     const autoApply = confidence >= s.autoApplyConfidence;
     if (autoApply) working.set(p.name, { ...b, ...proposed });
     return {
-      ...base, kind, proposed, basis, autoApply,
-      numbers: { ...numbers, oldMin: b.min, oldMax: b.max, newMin: proposed.min, newMax: proposed.max, hardMin: b.hardMin, hardMax: b.hardMax },
+      ...base,
+      kind,
+      proposed,
+      basis,
+      autoApply,
+      numbers: {
+        ...numbers,
+        oldMin: b.min,
+        oldMax: b.max,
+        newMin: proposed.min,
+        newMax: proposed.max,
+        hardMin: b.hardMin,
+        hardMax: b.hardMax,
+      },
       rationale: `${why} [${b.min}, ${b.max}] → [${proposed.min}, ${proposed.max}] (hard [${b.hardMin}, ${b.hardMax}]); confidence ${confidence}${autoApply ? ' ≥' : ' <'} ${s.autoApplyConfidence}.`,
     };
   });

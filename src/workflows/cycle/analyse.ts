@@ -12,7 +12,13 @@ export async function analyse(ctx: CycleContext): Promise<WindowAnalysis | Cycle
   ctx.report.card = ctx.card;
 
   ctx.phase = 'analysing';
-  const analysis = await acts.analyzeMetrics({ channel, windowHours: settings.windowHours, minSamples: settings.minSamples, kpis: settings.kpis, previousDays: 7 });
+  const analysis = await acts.analyzeMetrics({
+    channel,
+    windowHours: settings.windowHours,
+    minSamples: settings.minSamples,
+    kpis: settings.kpis,
+    previousDays: 7,
+  });
   ctx.report.analysis = analysis;
   await decide(ctx, 'analysis', analysis.usable ? 'window analysed' : 'window analysed: data not usable', analysis);
 

@@ -23,7 +23,13 @@ export async function canary(ctx: CycleContext, versionId: string): Promise<Cycl
         ...(t.durationMs !== undefined ? { durationMs: t.durationMs } : {}),
         ...(t.checkIntervalMs !== undefined ? { checkIntervalMs: t.checkIntervalMs } : {}),
         ...(t.inconclusiveWindowMs !== undefined ? { inconclusiveWindowMs: t.inconclusiveWindowMs } : {}),
-        channel, cycleId, canaryId, versionId, parentSha: ctx.card!.sha256, changes: ctx.changes, kpis: settings.kpis,
+        channel,
+        cycleId,
+        canaryId,
+        versionId,
+        parentSha: ctx.card!.sha256,
+        changes: ctx.changes,
+        kpis: settings.kpis,
         operationTimeoutMs: settings.operationTimeoutMs,
       },
     ],
@@ -44,7 +50,12 @@ export async function canary(ctx: CycleContext, versionId: string): Promise<Cycl
   const verdict = result.verdict ?? undefined;
   if (result.outcome === 'rolled_back') {
     await acts.raiseAlert({
-      severity: 'warning', channel, cycleId, name: 'canary_rolled_back', summary: `canary rolled back: ${message}`, details: { canary: ref },
+      severity: 'warning',
+      channel,
+      cycleId,
+      name: 'canary_rolled_back',
+      summary: `canary rolled back: ${message}`,
+      details: { canary: ref },
     });
     return { end: 'rolled_back', message, verdict, predictionError };
   }

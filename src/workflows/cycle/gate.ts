@@ -11,14 +11,31 @@ export async function gate(ctx: CycleContext, p: Proposal): Promise<{ versionId:
   const { acts, channel, cycleId, settings, input } = ctx;
   ctx.phase = 'checking_bounds';
   const { decisions, approved } = gateChanges({
-    proposals: p.proposals, params: settings.params, bounds: p.bounds, overrides: ctx.governor.overrides, reference: p.reference, now: now(),
+    proposals: p.proposals,
+    params: settings.params,
+    bounds: p.bounds,
+    overrides: ctx.governor.overrides,
+    reference: p.reference,
+    now: now(),
   });
   ctx.report.bounds = decisions;
-  await decide(ctx, 'bounds', decisions.every((d) => d.approved) ? 'all changes within bounds' : 'some changes rejected by bounds', decisions);
+  await decide(
+    ctx,
+    'bounds',
+    decisions.every((d) => d.approved) ? 'all changes within bounds' : 'some changes rejected by bounds',
+    decisions,
+  );
   ctx.changes = approved;
   if (approved.length === 0) {
     const why = decisions.flatMap((d) => d.rejections.map((r) => r.message));
-    await acts.raiseAlert({ severity: 'warning', channel, cycleId, name: 'bounds_violation', summary: `proposal rejected by bounds: ${why.join('; ')}`, details: { decisions } });
+    await acts.raiseAlert({
+      severity: 'warning',
+      channel,
+      cycleId,
+      name: 'bounds_violation',
+      summary: `proposal rejected by bounds: ${why.join('; ')}`,
+      details: { decisions },
+    });
     return { end: 'rejected_by_bounds', message: why.join('; ') };
   }
 
@@ -27,7 +44,12 @@ export async function gate(ctx: CycleContext, p: Proposal): Promise<{ versionId:
   ctx.versionId = version.versionId;
 
   ctx.phase = 'golden';
-  const g = await goldenActivities(settings.operationTimeoutMs).runGoldenSet({ channel, cycleId, params: version.params, bypass: input.bypassGolden });
+  const g = await goldenActivities(settings.operationTimeoutMs).runGoldenSet({
+    channel,
+    cycleId,
+    params: version.params,
+    bypass: input.bypassGolden,
+  });
   ctx.report.golden = { ...g, failures: g.failures.slice(0, 5) };
   await decide(ctx, 'golden_gate', goldenSummary(g, input.bypassGolden?.by), ctx.report.golden);
   if (!g.passed) {
@@ -35,7 +57,10 @@ export async function gate(ctx: CycleContext, p: Proposal): Promise<{ versionId:
     await acts.rejectVersion({ channel, versionId: version.versionId, note: `golden set ${g.status}: ${g.failed} failure(s)` });
     const first = g.failures[0];
     await acts.raiseAlert({
-      severity: 'critical', channel, cycleId, name: 'golden_failed',
+      severity: 'critical',
+      channel,
+      cycleId,
+      name: 'golden_failed',
       summary: `golden set ${g.status}: ${g.failed} of ${g.total} failed${first ? ` (first: ${first.case} / ${first.check})` : ''}`,
       details: { failures: g.failures.slice(0, 5) },
     });

@@ -22,7 +22,15 @@ export async function autopilotCycle(input: CycleInput): Promise<CycleResult> {
   const governor = await acts.governorMayRun({ channel, cycleId, at: now() });
   if (!governor.allowed && !settings.paused.paused) settings.paused = { paused: true, reason: governor.reason };
   const ctx: CycleContext = {
-    cycleId, channel, input, settings, acts, governor, phase: 'starting', changes: [], canaryId: null,
+    cycleId,
+    channel,
+    input,
+    settings,
+    acts,
+    governor,
+    phase: 'starting',
+    changes: [],
+    canaryId: null,
     report: { trigger: input.trigger, paused: settings.paused, governor },
   };
   setHandler(cycleStatusQuery, () => ({ phase: ctx.phase, canaryId: ctx.canaryId, changes: ctx.changes }));

@@ -32,8 +32,12 @@ export async function propose(ctx: CycleContext, analysis: WindowAnalysis): Prom
     if (!analysis.usable) {
       const bad = analysis.kpis.filter((k) => !k.usable).map((k) => `${k.kpi}: ${k.flags.join(', ')}`);
       await acts.raiseAlert({
-        severity: 'warning', channel, cycleId: ctx.cycleId, name: 'bad_metrics_data',
-        summary: `no proposal: metrics not usable (${bad.join('; ')})`, details: { analysis },
+        severity: 'warning',
+        channel,
+        cycleId: ctx.cycleId,
+        name: 'bad_metrics_data',
+        summary: `no proposal: metrics not usable (${bad.join('; ')})`,
+        details: { analysis },
       });
       return { end: 'skipped_bad_data', message: `metrics not usable: ${bad.join('; ')}` };
     }
@@ -45,22 +49,47 @@ export async function propose(ctx: CycleContext, analysis: WindowAnalysis): Prom
   return { proposals, bounds, reference };
 }
 
-async function optimize(ctx: CycleContext, analysis: WindowAnalysis, bounds: ParameterBounds[], reference: Record<string, number>): Promise<ParameterChange[]> {
+async function optimize(
+  ctx: CycleContext,
+  analysis: WindowAnalysis,
+  bounds: ParameterBounds[],
+  reference: Record<string, number>,
+): Promise<ParameterChange[]> {
   const { acts, channel, settings, governor: g } = ctx;
   const current = ctx.card!.values;
   const [experiments, boundsPolicy] = await Promise.all([acts.loadExperiments({ channel, limit: 60 }), acts.getBoundsPolicy({})]);
   const durationMinutes = (ctx.input.canary?.durationMs ?? settings.canary.durationMs) / 60_000;
-  const { changes, source, optimizer: opt } = proposeForCycle({
-    now: now(), analysis, kpis: settings.kpis, params: settings.params, current, reference, lastKnownGood: current,
-    bounds, overrides: g.overrides, experiments, boundsPolicy,
+  const {
+    changes,
+    source,
+    optimizer: opt,
+  } = proposeForCycle({
+    now: now(),
+    analysis,
+    kpis: settings.kpis,
+    params: settings.params,
+    current,
+    reference,
+    lastKnownGood: current,
+    bounds,
+    overrides: g.overrides,
+    experiments,
+    boundsPolicy,
     canary: {
-      durationMinutes, trafficShare: settings.canary.trafficPercentage, confidenceLevel: settings.canary.confidenceLevel,
+      durationMinutes,
+      trafficShare: settings.canary.trafficPercentage,
+      confidenceLevel: settings.canary.confidenceLevel,
       nonInferiorityMargin: settings.canary.nonInferiorityMargin,
       ...(analysis.recentRatePerHour ? { expectedSamples: (analysis.recentRatePerHour * durationMinutes) / 60 } : {}),
     },
     options: { ...settings.optimizer, maxChanges: settings.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
   });
-  ctx.report.optimizer = { reason: opt.reason ?? null, evidence: opt.evidence, skipped: opt.skipped, candidates: opt.candidates.slice(0, 8) };
+  ctx.report.optimizer = {
+    reason: opt.reason ?? null,
+    evidence: opt.evidence,
+    skipped: opt.skipped,
+    candidates: opt.candidates.slice(0, 8),
+  };
   ctx.report.proposer = source === 'optimizer' ? 'optimizer' : source === 'none' ? 'none' : 'rules';
   return changes;
 }

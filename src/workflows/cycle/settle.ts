@@ -5,7 +5,11 @@ import { decide, now, type CycleContext, type CycleEnd } from './context';
 
 async function reportToGovernor(ctx: CycleContext, outcome: CycleOutcome, predictionError?: number): Promise<void> {
   const answer = await ctx.acts.governorReportOutcome({
-    channel: ctx.channel, cycleId: ctx.cycleId, outcome, at: now(), predictionError,
+    channel: ctx.channel,
+    cycleId: ctx.cycleId,
+    outcome,
+    at: now(),
+    predictionError,
     changedParameters: ctx.changes.map((c) => c.parameter),
     rolledBackParameters: outcome === 'rolled_back' ? ctx.changes.map((c) => c.parameter) : undefined,
   });
@@ -27,10 +31,22 @@ export async function settle(ctx: CycleContext, e: CycleEnd): Promise<CycleResul
   ctx.report.history = await acts.maintainHistory({ channel, cycleId });
   ctx.report.message = e.message;
   upsertSearchAttributes([{ key: SA_OUTCOME, value: e.end }]);
-  await acts.finishCycle({ cycleId, channel, outcome: e.end, versionId: ctx.versionId, canaryId: ctx.canaryId ?? undefined, report: ctx.report });
+  await acts.finishCycle({
+    cycleId,
+    channel,
+    outcome: e.end,
+    versionId: ctx.versionId,
+    canaryId: ctx.canaryId ?? undefined,
+    report: ctx.report,
+  });
   log.info('cycle finished', { cycleId, outcome: e.end, message: e.message });
   return {
-    cycleId, channel, outcome: e.end, versionId: ctx.versionId, changes: ctx.changes, message: e.message,
+    cycleId,
+    channel,
+    outcome: e.end,
+    versionId: ctx.versionId,
+    changes: ctx.changes,
+    message: e.message,
     ...(e.verdict ? { verdict: e.verdict } : {}),
     ...(e.predictionError !== undefined ? { predictionError: e.predictionError } : {}),
   };
@@ -57,7 +73,14 @@ export async function fail(ctx: CycleContext, err: unknown): Promise<CycleResult
   const { acts, channel, cycleId } = ctx;
   const cause = rootCause(err);
   if (cause instanceof ApplicationFailure && cause.type === 'ValidationError') {
-    await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: 'invalid_card', summary: cause.message, details: { problems: cause.details } });
+    await acts.raiseAlert({
+      severity: 'critical',
+      channel,
+      cycleId,
+      name: 'invalid_card',
+      summary: cause.message,
+      details: { problems: cause.details },
+    });
     ctx.report.error = cause.message;
     return settle(ctx, { end: ctx.phase === 'reading_card' ? 'invalid_card' : 'invalid_input', message: cause.message });
   }
@@ -66,11 +89,23 @@ export async function fail(ctx: CycleContext, err: unknown): Promise<CycleResult
     await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: 'history_integrity', summary: cause.message });
   }
   const message = `${timedOut ? 'operation timed out' : 'cycle failed'} during ${ctx.phase}: ${(cause as Error)?.message ?? String(err)}`;
-  await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: timedOut ? 'operation_timeout' : 'cycle_failed', summary: message });
+  await acts.raiseAlert({
+    severity: 'critical',
+    channel,
+    cycleId,
+    name: timedOut ? 'operation_timeout' : 'cycle_failed',
+    summary: message,
+  });
   await reportToGovernor(ctx, 'failed').catch(() => undefined); // must not hide the original failure
   ctx.report.message = message;
   await acts.finishCycle({
-    cycleId, channel, outcome: 'failed', versionId: ctx.versionId, canaryId: ctx.canaryId ?? undefined, report: ctx.report, error: message,
+    cycleId,
+    channel,
+    outcome: 'failed',
+    versionId: ctx.versionId,
+    canaryId: ctx.canaryId ?? undefined,
+    report: ctx.report,
+    error: message,
   });
   upsertSearchAttributes([{ key: SA_OUTCOME, value: 'failed' }]);
   throw err;

@@ -17,8 +17,16 @@ function setup(nowMs = T0) {
   const state = new SqliteStateStore(':memory:');
   const metrics = new SqliteMetricsStore(':memory:');
   const deps = {
-    config: () => config, metrics, ...state, logger: pino({ level: 'silent' }), now: () => new Date(nowMs),
-    cards: () => { throw new Error('not used'); }, history: {} as never, alerts: {} as never,
+    config: () => config,
+    metrics,
+    ...state,
+    logger: pino({ level: 'silent' }),
+    now: () => new Date(nowMs),
+    cards: () => {
+      throw new Error('not used');
+    },
+    history: {} as never,
+    alerts: {} as never,
   } as unknown as Deps;
   return { state, metrics, acts: { ...createAnalysisActivities(deps), ...createBoundsActivities(deps) } };
 }
@@ -34,7 +42,9 @@ describe('updateBoundsAfterCycle (2.1-2.3)', () => {
       expect(state.boundsStore.get('main').find((b) => b.parameter === 'temperature')!.rollbackCount).toBe(n);
     }
     const r = await acts.updateBoundsAfterCycle({ channel: 'main', outcome: 'rolled_back', changes: [tempChange], at: day(3) });
-    expect(r.adjustments).toEqual([expect.objectContaining({ channel: 'main', parameter: 'temperature', kind: 'contract', old_min: 0.3, old_max: 1.5 })]);
+    expect(r.adjustments).toEqual([
+      expect.objectContaining({ channel: 'main', parameter: 'temperature', kind: 'contract', old_min: 0.3, old_max: 1.5 }),
+    ]);
     const t = state.boundsStore.get('main').find((b) => b.parameter === 'temperature')!;
     expect(t.max - t.min).toBeCloseTo(0.9, 9);
     expect(t.min).toBeLessThanOrEqual(0.5);
@@ -68,8 +78,11 @@ describe('updateBoundsAfterCycle (2.1-2.3)', () => {
 
   it('refuses malformed input with a ValidationError naming the field', async () => {
     const { acts } = setup();
-    await expect(acts.updateBoundsAfterCycle({ channel: 'main', outcome: 'rolled_back', changes: [], at: 'yesterday' })).rejects.toMatchObject({
-      type: 'ValidationError', message: expect.stringMatching(/at: expected an ISO time/),
+    await expect(
+      acts.updateBoundsAfterCycle({ channel: 'main', outcome: 'rolled_back', changes: [], at: 'yesterday' }),
+    ).rejects.toMatchObject({
+      type: 'ValidationError',
+      message: expect.stringMatching(/at: expected an ISO time/),
     });
   });
 });
@@ -78,8 +91,19 @@ describe('loadExperiments', () => {
   it('turns stored cycles with a measured canary into experiments, oldest first', async () => {
     const { acts, state } = setup();
     const kpi = (relDiff: number) => ({
-      kpi: 'engagement_proxy', goal: 'maximize', role: 'primary', control: { n: 14400, mean: 0.36, sd: 0.19 }, canary: { n: 3600, mean: 0.36 * (1 + relDiff), sd: 0.19 },
-      diff: 0.36 * relDiff, relDiff, relCI: [relDiff - 0.02, relDiff + 0.02], t: 1, df: 100, pValue: 0.1, adjustedP: 0.2, classification: 'Improved',
+      kpi: 'engagement_proxy',
+      goal: 'maximize',
+      role: 'primary',
+      control: { n: 14400, mean: 0.36, sd: 0.19 },
+      canary: { n: 3600, mean: 0.36 * (1 + relDiff), sd: 0.19 },
+      diff: 0.36 * relDiff,
+      relDiff,
+      relCI: [relDiff - 0.02, relDiff + 0.02],
+      t: 1,
+      df: 100,
+      pValue: 0.1,
+      adjustedP: 0.2,
+      classification: 'Improved',
     });
     // The cycle record names its canary; the canary log owns the verdict.
     const cycle = (id: string, startedAt: string, outcome: 'promoted' | 'rolled_back', relDiff: number) => {
@@ -87,11 +111,27 @@ describe('loadExperiments', () => {
       const verdict = { decision: 'Proceed', rule: 'x', kpis: [kpi(relDiff)] } as never;
       state.canaryLog.close(`k-${id}`, { status: outcome, at: startedAt, verdict, decidedBy: 'judge' });
       return {
-        cycle_id: id, channel: 'main', started_at: startedAt, finished_at: startedAt, status: 'completed' as const, outcome, canary_id: `k-${id}`,
+        cycle_id: id,
+        channel: 'main',
+        started_at: startedAt,
+        finished_at: startedAt,
+        status: 'completed' as const,
+        outcome,
+        canary_id: `k-${id}`,
         report: {
           trigger: 'schedule' as const,
           card: { sha256: 's', versionId: 'v', values: { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 } },
-          proposals: [{ ...tempChange, cardPath: 'selection.temperature', changeType: 'Correction' as const, rule: 'r', rationale: '', expectedImpact: {}, confidence: 0.5 }],
+          proposals: [
+            {
+              ...tempChange,
+              cardPath: 'selection.temperature',
+              changeType: 'Correction' as const,
+              rule: 'r',
+              rationale: '',
+              expectedImpact: {},
+              confidence: 0.5,
+            },
+          ],
           bounds: [{ parameter: 'temperature', approved: true }] as never,
           canary: { canaryId: `k-${id}`, outcome, decision: 'Proceed' as const, decidedBy: 'judge', rule: 'x', checks: 1 },
         },
@@ -99,9 +139,19 @@ describe('loadExperiments', () => {
     };
     state.cycleLog.save(cycle('c2', day(2), 'rolled_back', -0.05));
     state.cycleLog.save(cycle('c1', day(1), 'promoted', 0.08));
-    state.cycleLog.save({ cycle_id: 'c3', channel: 'main', started_at: day(3), status: 'completed', outcome: 'no_change', report: { trigger: 'schedule', proposals: [] } });
+    state.cycleLog.save({
+      cycle_id: 'c3',
+      channel: 'main',
+      started_at: day(3),
+      status: 'completed',
+      outcome: 'no_change',
+      report: { trigger: 'schedule', proposals: [] },
+    });
     const exps = await acts.loadExperiments({ channel: 'main', limit: 10 });
-    expect(exps.map((e) => [e.id, e.outcome])).toEqual([['c1', 'promoted'], ['c2', 'rolled_back']]);
+    expect(exps.map((e) => [e.id, e.outcome])).toEqual([
+      ['c1', 'promoted'],
+      ['c2', 'rolled_back'],
+    ]);
     expect(exps[0]!.deltas.temperature).toBeCloseTo(0.1, 12);
     expect(exps[0]!.effects.engagement_proxy!.relDiff).toBeCloseTo(0.08, 12);
     expect(exps[0]!.effects.engagement_proxy!.relSe).toBeGreaterThan(0);
@@ -116,7 +166,13 @@ describe('analyzeMetrics (1.2, 1.3)', () => {
     for (let h = 1; h <= 24 * 3; h++) {
       const at = new Date(now - h * 3_600_000 + 60_000).toISOString();
       const value = h <= 24 ? 0.44 : 0.4; // +10 % today
-      for (let i = 0; i < 3; i++) rows.push({ timestamp: at, metric_type: 'engagement_proxy', value: value + 0.01 * (i - 1), context: { channel: 'main', group: 'control' as const } });
+      for (let i = 0; i < 3; i++)
+        rows.push({
+          timestamp: at,
+          metric_type: 'engagement_proxy',
+          value: value + 0.01 * (i - 1),
+          context: { channel: 'main', group: 'control' as const },
+        });
     }
     metrics.insert(rows);
     const a = await acts.analyzeMetrics({ channel: 'main', windowHours: 24, minSamples: 30, kpis: [config.kpis[0]!], previousDays: 7 });

@@ -4,7 +4,13 @@ import type { AutopilotConfig } from '../../../src/config/schema';
 import { defaultConfig } from '../governor/fixtures';
 import { AlertReceiver } from './receiver';
 
-const alert: Alert = { severity: 'critical', channel: 'main', name: 'emergency_pause', summary: 'emergency pause by ops: incident', details: { by: 'ops' } };
+const alert: Alert = {
+  severity: 'critical',
+  channel: 'main',
+  name: 'emergency_pause',
+  summary: 'emergency pause by ops: incident',
+  details: { by: 'ops' },
+};
 
 function memoryLog() {
   const lines: any[] = [];
@@ -28,12 +34,20 @@ describe('alerts (8.5)', () => {
     expect(r.headers['content-type']).toBe('application/json');
     expect(r.body).toMatchObject({
       text: ':rotating_light: [CRITICAL] vvtv-autopilot main: emergency_pause: emergency pause by ops: incident (2 duplicate(s) suppressed)',
-      severity: 'critical', channel: 'main', alertname: 'emergency_pause', details: { by: 'ops' }, suppressed_since_last: 2, at: '2025-06-15T12:00:00.000Z',
+      severity: 'critical',
+      channel: 'main',
+      alertname: 'emergency_pause',
+      details: { by: 'ops' },
+      suppressed_since_last: 2,
+      at: '2025-06-15T12:00:00.000Z',
     });
   });
 
   it('posts Alertmanager v2 alerts with labels, annotations, startsAt and endsAt', async () => {
-    await new AlertmanagerSink(`${rx.url}/`, { ttlMs: 3_600_000 }).send(alert, { at: new Date('2025-06-15T12:00:00Z'), suppressedSinceLast: 0 });
+    await new AlertmanagerSink(`${rx.url}/`, { ttlMs: 3_600_000 }).send(alert, {
+      at: new Date('2025-06-15T12:00:00Z'),
+      suppressedSinceLast: 0,
+    });
     const [r] = rx.on('/api/v2/alerts');
     expect(r.body).toEqual([
       {
@@ -48,7 +62,12 @@ describe('alerts (8.5)', () => {
   it('suppresses the same alert for the same channel within the window, counts it, and reports the count on the next one', async () => {
     let now = Date.parse('2025-06-15T12:00:00Z');
     const { log, lines } = memoryLog();
-    const router = new AlertRouter({ log, sinks: () => [new WebhookSink(`${rx.url}/hook`)], dedupWindowMs: () => 60_000, now: () => new Date(now) });
+    const router = new AlertRouter({
+      log,
+      sinks: () => [new WebhookSink(`${rx.url}/hook`)],
+      dedupWindowMs: () => 60_000,
+      now: () => new Date(now),
+    });
     await router.raise(alert);
     await router.raise(alert);
     await router.raise({ ...alert, channel: 'news' });
@@ -70,7 +89,12 @@ describe('alerts (8.5)', () => {
 
   it('never throws when a sink fails: the failure is logged and the other sinks still get the alert', async () => {
     const { log, lines } = memoryLog();
-    const broken: AlertSink = { name: 'broken', send: async () => { throw new Error('boom'); } };
+    const broken: AlertSink = {
+      name: 'broken',
+      send: async () => {
+        throw new Error('boom');
+      },
+    };
     rx.status = 500;
     const router = new AlertRouter({
       log,
@@ -80,13 +104,21 @@ describe('alerts (8.5)', () => {
     await expect(router.raise(alert)).resolves.toBeUndefined();
     expect(rx.on('/api/v2/alerts')).toHaveLength(1);
     expect(router.stats.sinkFailures).toBe(3);
-    expect(lines.filter((l) => l.msg === 'alert sink failed').map((l) => l.sink).sort()).toEqual(['alertmanager', 'broken', 'webhook']);
+    expect(
+      lines
+        .filter((l) => l.msg === 'alert sink failed')
+        .map((l) => l.sink)
+        .sort(),
+    ).toEqual(['alertmanager', 'broken', 'webhook']);
     expect(JSON.stringify(lines)).not.toContain('unreachable');
   });
 
   it('builds its sinks from the alerts section of the config and keeps info alerts in the log below min_severity', async () => {
     const base = defaultConfig();
-    let config: AutopilotConfig = { ...base, alerts: { ...base.alerts, webhook_url: `${rx.url}/hook`, alertmanager_url: rx.url, min_severity: 'warning' } };
+    let config: AutopilotConfig = {
+      ...base,
+      alerts: { ...base.alerts, webhook_url: `${rx.url}/hook`, alertmanager_url: rx.url, min_severity: 'warning' },
+    };
     const router = createAlerter(() => config, pino({ level: 'silent' }));
     await router.raise({ ...alert, severity: 'info', name: 'autopilot_resumed' });
     await router.raise(alert);

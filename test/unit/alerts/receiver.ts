@@ -45,7 +45,8 @@ export class AlertReceiver {
   async waitFor(pred: (r: Received[]) => boolean, timeoutMs = 20_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!pred(this.requests)) {
-      if (Date.now() > end) throw new Error(`alert receiver: condition not met; got ${JSON.stringify(this.requests.map((r) => [r.path, r.body]))}`);
+      if (Date.now() > end)
+        throw new Error(`alert receiver: condition not met; got ${JSON.stringify(this.requests.map((r) => [r.path, r.body]))}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -67,7 +67,14 @@ describe('business logic card (10.1-10.5)', () => {
     const store = new CardStore(join(dir, 'business_logic.yaml'));
     writeFileSync(store.path, EXAMPLE);
     const card = applyToCardYaml(EXAMPLE, [{ cardPath: 'selection.temperature', value: 0.6 }], 'x');
-    await store.writeOverlay({ canary_id: 'c1', channel: 'main', traffic_percentage: 0.2, started_at: new Date().toISOString(), card_sha: card.sha256, card: card.card });
+    await store.writeOverlay({
+      canary_id: 'c1',
+      channel: 'main',
+      traffic_percentage: 0.2,
+      started_at: new Date().toISOString(),
+      card_sha: card.sha256,
+      card: card.card,
+    });
     expect(store.overlayPath).toBe(join(dir, 'business_logic.canary.yaml'));
     expect(store.readOverlay()).toMatchObject({ canary_id: 'c1', traffic_percentage: 0.2 });
     expect(store.readOverlay()!.card.selection.temperature).toBe(0.6);

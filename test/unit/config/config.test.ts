@@ -35,23 +35,44 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
   });
 
   it('names the field and what was expected for a bad value', () => {
-    expect(problems(withPatch((r) => (r.canary.traffic_percentage = 0.8)))).toEqual(['canary.traffic_percentage: expected a number in (0, 0.5]']);
+    expect(problems(withPatch((r) => (r.canary.traffic_percentage = 0.8)))).toEqual([
+      'canary.traffic_percentage: expected a number in (0, 0.5]',
+    ]);
     expect(problems(withPatch((r) => (r.parameters[0].hard_min = 'low')))[0]).toMatch(/^parameters\[0\]\.hard_min: /);
     expect(problems(withPatch((r) => (r.sliding_bounds.max_weekly_expansion = 0.2)))).toEqual([
       'sliding_bounds.max_weekly_expansion: expected at most 0.05 (5% a week, requirement 2.2)',
     ]);
   });
 
-  it('reads the optimizer section into the optimizer\'s options, and names a bad value (1.4)', () => {
-    const c = parseConfig(withPatch((r) => ((r.optimizer.explore = true), (r.optimizer.min_proceed_probability = 0.8))), 'x');
-    expect(optimizerOptionsOf(c.optimizer)).toMatchObject({ explore: true, minProceedProbability: 0.8, minSafeProbability: 0.7, trustRadiusSteps: 3 });
+  it("reads the optimizer section into the optimizer's options, and names a bad value (1.4)", () => {
+    const c = parseConfig(
+      withPatch((r) => ((r.optimizer.explore = true), (r.optimizer.min_proceed_probability = 0.8))),
+      'x',
+    );
+    expect(optimizerOptionsOf(c.optimizer)).toMatchObject({
+      explore: true,
+      minProceedProbability: 0.8,
+      minSafeProbability: 0.7,
+      trustRadiusSteps: 3,
+    });
     expect(problems(withPatch((r) => (r.optimizer.min_proceed_probability = 1.5)))[0]).toMatch(/^optimizer\.min_proceed_probability: /);
     expect(problems(withPatch((r) => (r.optimizer.trust_radius_steps = 0)))[0]).toMatch(/^optimizer\.trust_radius_steps: /);
     // A config written before the section existed gets the measured defaults.
-    const old = parseConfig(withPatch((r) => delete r.optimizer), 'x');
+    const old = parseConfig(
+      withPatch((r) => delete r.optimizer),
+      'x',
+    );
     expect(optimizerOptionsOf(old.optimizer)).toEqual({
-      explore: false, minProceedProbability: 0.9, minGain: 0.005, minSafeProbability: 0.7, rollbackCost: 0.01,
-      explorationCooldownDays: 7, trustRadiusSteps: 3, halfLifeDays: 14, localitySteps: 3, rules: DEFAULT_RULES,
+      explore: false,
+      minProceedProbability: 0.9,
+      minGain: 0.005,
+      minSafeProbability: 0.7,
+      rollbackCost: 0.01,
+      explorationCooldownDays: 7,
+      trustRadiusSteps: 3,
+      halfLifeDays: 14,
+      localitySteps: 3,
+      rules: DEFAULT_RULES,
     });
   });
 
@@ -60,10 +81,16 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
   });
 
   it('refuses a parameter whose hard limits are inverted and a KPI list without a primary', () => {
-    expect(problems(withPatch((r) => ((r.parameters[0].hard_min = 3), (r.parameters[0].initial_min = undefined), (r.parameters[0].initial_max = undefined))))).toContain(
-      'parameters[0].hard_max: hard_min must be below hard_max',
-    );
-    expect(problems(withPatch((r) => r.kpis.forEach((k: any) => (k.role = 'guardrail'))))).toEqual(['kpis: expected at least one primary KPI']);
+    expect(
+      problems(
+        withPatch(
+          (r) => ((r.parameters[0].hard_min = 3), (r.parameters[0].initial_min = undefined), (r.parameters[0].initial_max = undefined)),
+        ),
+      ),
+    ).toContain('parameters[0].hard_max: hard_min must be below hard_max');
+    expect(problems(withPatch((r) => r.kpis.forEach((k: any) => (k.role = 'guardrail'))))).toEqual([
+      'kpis: expected at least one primary KPI',
+    ]);
   });
 
   it('applies environment overrides for the Temporal connection', () => {
@@ -87,7 +114,10 @@ describe('live config (9.1)', () => {
     const live = new LiveConfig(path, undefined, {});
     expect(live.get().autopilot.emergency_pause).toBe(false);
 
-    writeFileSync(path, withPatch((r) => (r.autopilot.emergency_pause = true)));
+    writeFileSync(
+      path,
+      withPatch((r) => (r.autopilot.emergency_pause = true)),
+    );
     utimesSync(path, new Date(), new Date(Date.now() + 5_000));
     expect(live.get().autopilot.emergency_pause).toBe(true);
 

@@ -26,12 +26,15 @@ const problems = (text: string): string[] => {
 };
 
 describe('the rule table in the config (1.3)', () => {
-  it('ships today\'s rules in config/autopilot.yaml, the same table as the default', () => {
+  it("ships today's rules in config/autopilot.yaml, the same table as the default", () => {
     expect(optimizerOptionsOf(parseConfig(DEFAULT, 'default').optimizer).rules).toEqual(DEFAULT_RULES);
   });
 
   it('falls back to the default table when the config leaves it out, even for a config declaring fewer parameters', () => {
-    const c = parseConfig(withPatch((r) => ((r.parameters = r.parameters.slice(0, 1)), delete r.optimizer.rules)), 'x');
+    const c = parseConfig(
+      withPatch((r) => ((r.parameters = r.parameters.slice(0, 1)), delete r.optimizer.rules)),
+      'x',
+    );
     expect(optimizerOptionsOf(c.optimizer).rules).toBe(DEFAULT_RULES);
   });
 
@@ -57,15 +60,30 @@ describe('the rule table in the config (1.3)', () => {
 
   it('steers the cold-start proposer by the configured rules, not by built-in parameter names', () => {
     const c = parseConfig(
-      withPatch((r) => (r.optimizer.rules = [{
-        name: 'entropy_low_epsilon', kpi: 'selection_entropy', when: 'below', parameter: 'epsilon', direction: 1,
-        rationale: 'more random picks', expected_impact: { selection_entropy: 0.02 },
-      }])),
+      withPatch(
+        (r) =>
+          (r.optimizer.rules = [
+            {
+              name: 'entropy_low_epsilon',
+              kpi: 'selection_entropy',
+              when: 'below',
+              parameter: 'epsilon',
+              direction: 1,
+              rationale: 'more random picks',
+              expected_impact: { selection_entropy: 0.02 },
+            },
+          ]),
+      ),
       'x',
     );
     const changes = proposeChanges({
-      analysis: analysis({ selection_entropy: 1.5 }), kpis: KPIS, params: PARAMS, current: CURRENT,
-      bounds: PARAMS.map((p) => initialBounds(p, '2025-01-01T00:00:00.000Z')), maxChanges: 1, rules: optimizerOptionsOf(c.optimizer).rules,
+      analysis: analysis({ selection_entropy: 1.5 }),
+      kpis: KPIS,
+      params: PARAMS,
+      current: CURRENT,
+      bounds: PARAMS.map((p) => initialBounds(p, '2025-01-01T00:00:00.000Z')),
+      maxChanges: 1,
+      rules: optimizerOptionsOf(c.optimizer).rules,
     });
     expect(changes).toEqual([
       expect.objectContaining({ parameter: 'epsilon', oldValue: 0.04, newValue: 0.06, rule: 'entropy_low_epsilon' }),

@@ -17,7 +17,10 @@ function rng(seed: number): () => number {
 const normal = (u: () => number) => () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 
 /** Hourly buckets of `perHour` values each, value(hourIndex) + noise. */
-function hoursOf(value: (h: number) => number, opts: { startMs?: number; hours?: number; perHour?: number; sd?: number; seed?: number } = {}): HourAggregate[] {
+function hoursOf(
+  value: (h: number) => number,
+  opts: { startMs?: number; hours?: number; perHour?: number; sd?: number; seed?: number } = {},
+): HourAggregate[] {
   const z = normal(rng(opts.seed ?? 1));
   const out: HourAggregate[] = [];
   for (let h = 0; h < (opts.hours ?? 24); h++) {
@@ -51,7 +54,15 @@ describe('analyzeKpi: data quality flags (1.2)', () => {
 
   it('bad data never turns into a proposal, even with a KPI far out of band (1.3)', () => {
     const kpis = [entropy];
-    const temperature: ParamDef = { name: 'temperature', card_path: 'selection.temperature', type: 'float', hard_min: 0.1, hard_max: 2, max_daily_delta: 0.1, step: 0.1 };
+    const temperature: ParamDef = {
+      name: 'temperature',
+      card_path: 'selection.temperature',
+      type: 'float',
+      hard_min: 0.1,
+      hard_max: 2,
+      max_daily_delta: 0.1,
+      step: 0.1,
+    };
     const gappy = hoursOf(() => 1.2).filter((_, i) => i < 6);
     const analysis = analyzeWindow('main', 'a', 'b', kpis, { selection_entropy: gappy }, OPTS);
     expect(analysis.kpis[0]!.position).toBe('below');
@@ -62,9 +73,13 @@ describe('analyzeKpi: data quality flags (1.2)', () => {
   });
 });
 
-describe('trend: Theil–Sen slope with Sen\'s interval (1.3)', () => {
+describe("trend: Theil–Sen slope with Sen's interval (1.3)", () => {
   it('reports a rising trend whose interval covers the true slope and excludes 0', () => {
-    const a = analyzeKpi(entropy, hoursOf((h) => 2 + 0.01 * h), OPTS);
+    const a = analyzeKpi(
+      entropy,
+      hoursOf((h) => 2 + 0.01 * h),
+      OPTS,
+    );
     expect(a.trend).toBe('rising');
     expect(a.slopePerHour).toBeCloseTo(0.01, 2);
     expect(a.slopeCI![0]).toBeGreaterThan(0);
@@ -81,13 +96,17 @@ describe('trend: Theil–Sen slope with Sen\'s interval (1.3)', () => {
   });
 
   it('calls a noisy level without drift flat, even if the point slope is not exactly 0', () => {
-    const a = analyzeKpi(entropy, hoursOf(() => 2, { sd: 0.5, perHour: 5, seed: 9 }), OPTS);
+    const a = analyzeKpi(
+      entropy,
+      hoursOf(() => 2, { sd: 0.5, perHour: 5, seed: 9 }),
+      OPTS,
+    );
     expect(a.trend).toBe('flat');
     expect(a.slopeCI![0]).toBeLessThan(0);
     expect(a.slopeCI![1]).toBeGreaterThan(0);
   });
 
-  it('Sen\'s 95 % interval covers the true slope in at least 92 % of 300 seeded windows', () => {
+  it("Sen's 95 % interval covers the true slope in at least 92 % of 300 seeded windows", () => {
     let covered = 0;
     for (let s = 0; s < 300; s++) {
       const z = normal(rng(500 + s));

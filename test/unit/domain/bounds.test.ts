@@ -13,14 +13,36 @@ import {
 import type { ParamDef, ParameterBounds } from '../../../src/domain/types';
 
 const temperature: ParamDef = {
-  name: 'temperature', card_path: 'selection.temperature', type: 'float',
-  hard_min: 0.1, hard_max: 2.0, max_daily_delta: 0.1, step: 0.1, initial_min: 0.3, initial_max: 1.5,
+  name: 'temperature',
+  card_path: 'selection.temperature',
+  type: 'float',
+  hard_min: 0.1,
+  hard_max: 2.0,
+  max_daily_delta: 0.1,
+  step: 0.1,
+  initial_min: 0.3,
+  initial_max: 1.5,
 };
 const bias: ParamDef = {
-  name: 'plan_selection_bias', card_path: 'knobs.plan_selection_bias', type: 'float',
-  hard_min: -0.3, hard_max: 0.3, max_daily_delta: 0.05, step: 0.05,
+  name: 'plan_selection_bias',
+  card_path: 'knobs.plan_selection_bias',
+  type: 'float',
+  hard_min: -0.3,
+  hard_max: 0.3,
+  max_daily_delta: 0.05,
+  step: 0.05,
 };
-const topK: ParamDef = { name: 'top_k', card_path: 'selection.top_k', type: 'int', hard_min: 1, hard_max: 30, max_daily_delta: 2, step: 1, initial_min: 3, initial_max: 16 };
+const topK: ParamDef = {
+  name: 'top_k',
+  card_path: 'selection.top_k',
+  type: 'int',
+  hard_min: 1,
+  hard_max: 30,
+  max_daily_delta: 2,
+  step: 1,
+  initial_min: 3,
+  initial_max: 16,
+};
 
 const T0 = '2025-03-01T03:00:00.000Z';
 const day = (n: number): string => new Date(Date.parse(T0) + n * 86_400_000).toISOString();
@@ -44,7 +66,9 @@ describe('validateChange (1.4, 2.4, 2.5)', () => {
   });
 
   it('measures the daily delta from the value in force 24 h ago, so two cycles cannot add up (2.5)', () => {
-    const d = validateChange({ parameter: 'plan_selection_bias', oldValue: 0.04, newValue: 0.08 }, bias, initialBounds(bias, T0), { referenceValue: 0 });
+    const d = validateChange({ parameter: 'plan_selection_bias', oldValue: 0.04, newValue: 0.08 }, bias, initialBounds(bias, T0), {
+      referenceValue: 0,
+    });
     expect(d.approved).toBe(false);
     expect(d.rejections[0]!.rule).toBe('daily_delta');
   });
@@ -101,7 +125,8 @@ describe('sliding bounds (2.1-2.3)', () => {
   it('anti-windup: repeated contractions stop at the minimum width (10 % of the hard range) and never oscillate within a week (2.3)', () => {
     let b = start;
     let t = 0;
-    for (let i = 0; i < 30; i++) b = updateBounds('main', b, { outcome: 'rolled_back', changed: true, current: 0.5, at: day((t += 1)) }, POLICY).bounds;
+    for (let i = 0; i < 30; i++)
+      b = updateBounds('main', b, { outcome: 'rolled_back', changed: true, current: 0.5, at: day((t += 1)) }, POLICY).bounds;
     expect(width(b)).toBeCloseTo(0.1 * 1.9, 9);
     expect(b.min).toBeLessThanOrEqual(0.5);
     expect(b.max).toBeGreaterThanOrEqual(0.5);
@@ -131,7 +156,12 @@ describe('sliding bounds (2.1-2.3)', () => {
 });
 
 describe('direction backoff (2.3)', () => {
-  const ev = (direction: 1 | -1, outcome: DirectionEvent['outcome'], at: string): DirectionEvent => ({ parameter: 'temperature', direction, outcome, at });
+  const ev = (direction: 1 | -1, outcome: DirectionEvent['outcome'], at: string): DirectionEvent => ({
+    parameter: 'temperature',
+    direction,
+    outcome,
+    at,
+  });
 
   it('doubles the wait with each rollback in the same direction, up to 7 days', () => {
     const one = directionBackoff([ev(1, 'rolled_back', day(0))], 'temperature', 1, day(0.5), POLICY);
@@ -208,11 +238,22 @@ describe('bounds properties (fast-check)', () => {
 
   it('the backoff never exceeds 7 days (4.5 / 2.3)', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ dir: fc.constantFrom<1 | -1>(1, -1), ok: fc.boolean(), gap: fc.double({ min: 0, max: 5, noNaN: true }) }), { maxLength: 40 }), (xs) => {
-        let t = 0;
-        const events = xs.map((x) => ({ parameter: 'temperature', direction: x.dir, outcome: x.ok ? ('promoted' as const) : ('rolled_back' as const), at: day((t += x.gap)) }));
-        for (const dir of [1, -1] as const) expect(directionBackoff(events, 'temperature', dir, day(t), POLICY).hours).toBeLessThanOrEqual(7 * 24);
-      }),
+      fc.property(
+        fc.array(fc.record({ dir: fc.constantFrom<1 | -1>(1, -1), ok: fc.boolean(), gap: fc.double({ min: 0, max: 5, noNaN: true }) }), {
+          maxLength: 40,
+        }),
+        (xs) => {
+          let t = 0;
+          const events = xs.map((x) => ({
+            parameter: 'temperature',
+            direction: x.dir,
+            outcome: x.ok ? ('promoted' as const) : ('rolled_back' as const),
+            at: day((t += x.gap)),
+          }));
+          for (const dir of [1, -1] as const)
+            expect(directionBackoff(events, 'temperature', dir, day(t), POLICY).hours).toBeLessThanOrEqual(7 * 24);
+        },
+      ),
     );
   });
 });

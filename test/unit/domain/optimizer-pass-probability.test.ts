@@ -18,20 +18,37 @@ const KPIS: KpiDef[] = [
 const PLAN: CanaryPlan = { durationMinutes: 60, trafficShare: 0.2, confidenceLevel: 0.95, nonInferiorityMargin: 0.02 };
 /** Slot-level mean and sd of each KPI (as the simulator produces them). */
 const LEVELS: Record<string, [number, number]> = {
-  engagement_proxy: [0.36, 0.19], selection_entropy: [2.3, 0.42], curator_apply_budget_used_pct: [17, 26], novelty_temporal_kld: [0.1, 0.1],
+  engagement_proxy: [0.36, 0.19],
+  selection_entropy: [2.3, 0.42],
+  curator_apply_budget_used_pct: [17, 26],
+  novelty_temporal_kld: [0.1, 0.1],
 };
 
 function analysis(): WindowAnalysis {
   const kpis: KpiAnalysis[] = KPIS.map((k) => ({
-    kpi: k.name, n: 24 * 18000, mean: LEVELS[k.name]![0], sd: LEVELS[k.name]![1], slopePerHour: 0, trend: 'flat', position: 'within', flags: [], usable: true,
+    kpi: k.name,
+    n: 24 * 18000,
+    mean: LEVELS[k.name]![0],
+    sd: LEVELS[k.name]![1],
+    slopePerHour: 0,
+    trend: 'flat',
+    position: 'within',
+    flags: [],
+    usable: true,
   }));
   return { channel: 'main', from: '2025-03-09T03:00:00.000Z', to: '2025-03-10T03:00:00.000Z', kpis, usable: true };
 }
 
-describe('P(canary passes) is the judge\'s own rule on the planned canary (issue 3, 3.4)', () => {
+describe("P(canary passes) is the judge's own rule on the planned canary (issue 3, 3.4)", () => {
   const plan = (expectedSamples: number): CanaryPlan => ({ ...PLAN, expectedSamples });
   const pPass = (effect: number, sd: number, samples: number): number =>
-    proceedProbability(KPIS, analysis(), { mean: { engagement_proxy: effect }, sd: { engagement_proxy: sd }, evidence: 0 }, plan(samples), 24);
+    proceedProbability(
+      KPIS,
+      analysis(),
+      { mean: { engagement_proxy: effect }, sd: { engagement_proxy: sd }, evidence: 0 },
+      plan(samples),
+      24,
+    );
   /** Relative se of engagement on a canary of `samples` slots at 20 % traffic (cv 0.19 / 0.36). */
   const se = (samples: number): number => (0.19 / 0.36) * Math.sqrt(1 / (0.2 * samples) + 1 / (0.8 * samples));
   /** Non-inferiority power for a true zero effect: P(r̂ − z·e > −margin) = Φ((margin − z·e)/e). */
@@ -48,7 +65,7 @@ describe('P(canary passes) is the judge\'s own rule on the planned canary (issue
     expect(Math.abs(pPass(0, 0, 100000) - niPower(100000))).toBeLessThan(0.01);
   });
 
-  it('includes the model\'s predictive uncertainty: an unsure +3 % is less likely to pass than a sure one, an unsure 0 more', () => {
+  it("includes the model's predictive uncertainty: an unsure +3 % is less likely to pass than a sure one, an unsure 0 more", () => {
     expect(pPass(0.03, 0.03, 6000)).toBeLessThan(pPass(0.03, 0, 6000) - 0.1);
     expect(pPass(0, 0.03, 6000)).toBeGreaterThan(pPass(0, 0, 6000) + 0.05);
   });
@@ -73,7 +90,14 @@ describe('P(canary passes) is the judge\'s own rule on the planned canary (issue
               canary: { n: nCanary, mean: m * (1 + lift) + (gauss() * sd) / Math.sqrt(nCanary), sd },
             };
           }
-          const v = judgeCanary({ kpis: KPIS, groups, confidenceLevel: 0.95, nonInferiorityMargin: 0.02, minSamplesPerGroup: 30, isFinalCheck: true });
+          const v = judgeCanary({
+            kpis: KPIS,
+            groups,
+            confidenceLevel: 0.95,
+            nonInferiorityMargin: 0.02,
+            minSamplesPerGroup: 30,
+            isFinalCheck: true,
+          });
           if (v.decision === 'Proceed') passed += 1;
         }
         expect(Math.abs(passed / runs - pPass(effect, 0, samples))).toBeLessThan(0.04);

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, validateChange } from '../../../src/domain/bounds';
 import { DEFAULT_RULES } from '../../../src/config/rules';
-import { bandDistance, experimentOf, objectiveOfLevels, optimize, predictObjective, priorSlope, relativeSe } from '../../../src/domain/optimizer';
+import {
+  bandDistance,
+  experimentOf,
+  objectiveOfLevels,
+  optimize,
+  predictObjective,
+  priorSlope,
+  relativeSe,
+} from '../../../src/domain/optimizer';
 import type { CycleReport } from '../../../src/domain/records';
 import { analysis, CURRENT, experiments, input, KPIS, PARAMS } from './optimizer-fixtures';
 
@@ -16,7 +24,13 @@ describe('optimizer (1.3, 1.4)', () => {
     const r = optimize(input({ analysis: analysis({ selection_entropy: 1.76 }) }));
     expect(r.changes).toHaveLength(1);
     const c = r.changes[0]!;
-    expect(c).toMatchObject({ parameter: 'temperature', oldValue: 0.5, newValue: 0.6, changeType: 'Exploration', cardPath: 'selection.temperature' });
+    expect(c).toMatchObject({
+      parameter: 'temperature',
+      oldValue: 0.5,
+      newValue: 0.6,
+      changeType: 'Exploration',
+      cardPath: 'selection.temperature',
+    });
     expect(c.expectedImpact.selection_entropy).toBeGreaterThan(0);
     expect(c.expectedImpactSd!.engagement_proxy).toBeGreaterThan(0.02);
     expect(c.prediction!.pProceed).toBeLessThan(0.85);
@@ -56,7 +70,12 @@ describe('optimizer (1.3, 1.4)', () => {
   });
 
   it('learns from past canaries: a measured top_k effect becomes an Optimization with a tight predicted impact', () => {
-    const exps = experiments('top_k', 1, { engagement_proxy: 0.06, selection_entropy: 0.02, curator_apply_budget_used_pct: 0.05, novelty_temporal_kld: -0.03 }, 6);
+    const exps = experiments(
+      'top_k',
+      1,
+      { engagement_proxy: 0.06, selection_entropy: 0.02, curator_apply_budget_used_pct: 0.05, novelty_temporal_kld: -0.03 },
+      6,
+    );
     const r = optimize(input({ experiments: exps }));
     const c = r.changes[0]!;
     expect(c.parameter).toBe('top_k');
@@ -72,7 +91,9 @@ describe('optimizer (1.3, 1.4)', () => {
   it('the predicted uncertainty shrinks as experiments accumulate', () => {
     const eff = { engagement_proxy: 0.06, selection_entropy: 0.02 };
     const sd = (n: number) => {
-      const r = optimize(input({ experiments: experiments('top_k', 1, eff, n), options: { maxChanges: 1, minProceedProbability: 0, minGain: -1 } }));
+      const r = optimize(
+        input({ experiments: experiments('top_k', 1, eff, n), options: { maxChanges: 1, minProceedProbability: 0, minGain: -1 } }),
+      );
       return r.candidates.find((c) => c.parameter === 'top_k' && c.newValue === 9)!.prediction.sd.engagement_proxy!;
     };
     expect(sd(8)).toBeLessThan(sd(2));
@@ -83,21 +104,39 @@ describe('optimizer (1.3, 1.4)', () => {
     const harm = experiments('temperature', 0.1, { engagement_proxy: -0.3 }, 1, 'rolled_back');
     const r = optimize(input({ analysis: analysis({ selection_entropy: 1.76 }), experiments: harm }));
     expect(r.changes.some((c) => c.parameter === 'temperature' && c.newValue > 0.5)).toBe(false);
-    expect(r.skipped).toContainEqual(expect.objectContaining({ parameter: 'temperature', direction: 1, reason: expect.stringMatching(/backoff/) }));
+    expect(r.skipped).toContainEqual(
+      expect.objectContaining({ parameter: 'temperature', direction: 1, reason: expect.stringMatching(/backoff/) }),
+    );
   });
 
   it('drift mode: corrections only, with smaller steps', () => {
     const exps = experiments('top_k', 1, { engagement_proxy: 0.06 }, 6);
     expect(optimize(input({ experiments: exps, options: { maxChanges: 1, correctionsOnly: true } })).changes).toEqual([]);
     const t = experiments('temperature', 0.1, { engagement_proxy: 0.08, selection_entropy: 0.04 }, 6);
-    const r = optimize(input({ analysis: analysis({ selection_entropy: 1.76 }), experiments: t, options: { maxChanges: 1, correctionsOnly: true, stepScale: 0.5 } }));
+    const r = optimize(
+      input({
+        analysis: analysis({ selection_entropy: 1.76 }),
+        experiments: t,
+        options: { maxChanges: 1, correctionsOnly: true, stepScale: 0.5 },
+      }),
+    );
     expect(r.changes[0]).toMatchObject({ parameter: 'temperature', newValue: 0.55, changeType: 'Correction' });
   });
 
   it('moves back toward the last known-good card as a Rollback when that is predicted to help', () => {
-    const exps = experiments('temperature', 0.1, { engagement_proxy: -0.08, selection_entropy: 0.02, curator_apply_budget_used_pct: 0.1, novelty_temporal_kld: 0.02 }, 6);
-    const r = optimize(input({ current: { ...CURRENT, temperature: 0.7 }, lastKnownGood: { ...CURRENT, temperature: 0.5 },
-      experiments: exps.map((e) => ({ ...e, base: { ...CURRENT, temperature: 0.7 } })) }));
+    const exps = experiments(
+      'temperature',
+      0.1,
+      { engagement_proxy: -0.08, selection_entropy: 0.02, curator_apply_budget_used_pct: 0.1, novelty_temporal_kld: 0.02 },
+      6,
+    );
+    const r = optimize(
+      input({
+        current: { ...CURRENT, temperature: 0.7 },
+        lastKnownGood: { ...CURRENT, temperature: 0.5 },
+        experiments: exps.map((e) => ({ ...e, base: { ...CURRENT, temperature: 0.7 } })),
+      }),
+    );
     expect(r.changes[0]).toMatchObject({ parameter: 'temperature', newValue: 0.6, changeType: 'Rollback' });
   });
 
@@ -121,10 +160,17 @@ describe('optimizer (1.3, 1.4)', () => {
         });
         const step = PARAMS.find((p) => p.name === a.param)!.step;
         const exps = experiments(a.param, step, { engagement_proxy: a.slope }, a.n).map((e) => ({ ...e, base: current }));
-        const r = optimize(input({ current, bounds, experiments: exps, analysis: analysis({ selection_entropy: a.entropy }), options: { maxChanges: 2 } }));
+        const r = optimize(
+          input({ current, bounds, experiments: exps, analysis: analysis({ selection_entropy: a.entropy }), options: { maxChanges: 2 } }),
+        );
         for (const c of r.changes) {
           const p = PARAMS.find((x) => x.name === c.parameter)!;
-          const d = validateChange(c, p, bounds.find((b) => b.parameter === p.name)!, { referenceValue: current[p.name as keyof typeof current] });
+          const d = validateChange(
+            c,
+            p,
+            bounds.find((b) => b.parameter === p.name)!,
+            { referenceValue: current[p.name as keyof typeof current] },
+          );
           expect(d.rejections).toEqual([]);
           expect(Math.abs(c.newValue - c.oldValue)).toBeLessThanOrEqual(3 * p.step + 1e-9);
           expect(c.expectedImpactSd).toBeDefined();
@@ -177,21 +223,76 @@ describe('objective: target bands on the true level', () => {
 
 describe('experiments from stored cycles', () => {
   const verdict = {
-    decision: 'Proceed', rule: 'primary_improved', reason: '', confidenceLevel: 0.95, nonInferiorityMargin: 0.02, final: true, method: 'welch_fixed_horizon',
+    decision: 'Proceed',
+    rule: 'primary_improved',
+    reason: '',
+    confidenceLevel: 0.95,
+    nonInferiorityMargin: 0.02,
+    final: true,
+    method: 'welch_fixed_horizon',
     kpis: [
-      { kpi: 'engagement_proxy', goal: 'maximize', role: 'primary', control: { n: 14400, mean: 0.36, sd: 0.19 }, canary: { n: 3600, mean: 0.39, sd: 0.2 },
-        diff: 0.03, relDiff: 0.03 / 0.36, relCI: [0.05, 0.11], t: 8, df: 5000, pValue: 0, adjustedP: 0, classification: 'Improved' },
-      { kpi: 'novelty_temporal_kld', goal: 'minimize', role: 'guardrail', control: { n: 0, mean: 0, sd: 0 }, canary: { n: 0, mean: 0, sd: 0 },
-        diff: 0, relDiff: 0, relCI: [-Infinity, Infinity], t: 0, df: 0, pValue: 1, adjustedP: 1, classification: 'NoData' },
+      {
+        kpi: 'engagement_proxy',
+        goal: 'maximize',
+        role: 'primary',
+        control: { n: 14400, mean: 0.36, sd: 0.19 },
+        canary: { n: 3600, mean: 0.39, sd: 0.2 },
+        diff: 0.03,
+        relDiff: 0.03 / 0.36,
+        relCI: [0.05, 0.11],
+        t: 8,
+        df: 5000,
+        pValue: 0,
+        adjustedP: 0,
+        classification: 'Improved',
+      },
+      {
+        kpi: 'novelty_temporal_kld',
+        goal: 'minimize',
+        role: 'guardrail',
+        control: { n: 0, mean: 0, sd: 0 },
+        canary: { n: 0, mean: 0, sd: 0 },
+        diff: 0,
+        relDiff: 0,
+        relCI: [-Infinity, Infinity],
+        t: 0,
+        df: 0,
+        pValue: 1,
+        adjustedP: 1,
+        classification: 'NoData',
+      },
     ],
   };
   const report = {
     card: { sha256: 'x', values: CURRENT, versionId: 'v1' },
     proposals: [
-      { parameter: 'temperature', cardPath: 'selection.temperature', oldValue: 0.5, newValue: 0.6, changeType: 'Correction', rule: 'r', rationale: '', expectedImpact: {}, confidence: 0.5 },
-      { parameter: 'epsilon', cardPath: 'exploration.epsilon', oldValue: 0.04, newValue: 0.2, changeType: 'Optimization', rule: 'r', rationale: '', expectedImpact: {}, confidence: 0.5 },
+      {
+        parameter: 'temperature',
+        cardPath: 'selection.temperature',
+        oldValue: 0.5,
+        newValue: 0.6,
+        changeType: 'Correction',
+        rule: 'r',
+        rationale: '',
+        expectedImpact: {},
+        confidence: 0.5,
+      },
+      {
+        parameter: 'epsilon',
+        cardPath: 'exploration.epsilon',
+        oldValue: 0.04,
+        newValue: 0.2,
+        changeType: 'Optimization',
+        rule: 'r',
+        rationale: '',
+        expectedImpact: {},
+        confidence: 0.5,
+      },
     ],
-    bounds: [{ parameter: 'temperature', approved: true }, { parameter: 'epsilon', approved: false }],
+    bounds: [
+      { parameter: 'temperature', approved: true },
+      { parameter: 'epsilon', approved: false },
+    ],
   } as never as CycleReport;
 
   it('keeps the canaried (bounds-approved) deltas and each measured KPI effect with its delta-method se', () => {
@@ -206,14 +307,28 @@ describe('experiments from stored cycles', () => {
   });
 
   it('ignores cycles without a measured canary', () => {
-    expect(experimentOf({ cycle: { cycle_id: 'c2', started_at: 'x', report: { trigger: 'schedule', proposals: [] } }, canary: null })).toBeNull();
-    expect(experimentOf({ cycle: { cycle_id: 'c3', started_at: 'x', report }, canary: { status: 'rolled_back', verdict: null } })).toBeNull();
-    expect(experimentOf({ cycle: { cycle_id: 'c4', started_at: 'x', report }, canary: { status: 'running', verdict: verdict as never } })).toBeNull();
+    expect(
+      experimentOf({ cycle: { cycle_id: 'c2', started_at: 'x', report: { trigger: 'schedule', proposals: [] } }, canary: null }),
+    ).toBeNull();
+    expect(
+      experimentOf({ cycle: { cycle_id: 'c3', started_at: 'x', report }, canary: { status: 'rolled_back', verdict: null } }),
+    ).toBeNull();
+    expect(
+      experimentOf({ cycle: { cycle_id: 'c4', started_at: 'x', report }, canary: { status: 'running', verdict: verdict as never } }),
+    ).toBeNull();
   });
 });
 
 describe('bounds policy defaults', () => {
   it('match the config defaults (7 days, 5 %/week, 3 rollbacks, 25 %, 10 %, 24 h doubling to 7 days)', () => {
-    expect(DEFAULT_BOUNDS_POLICY).toEqual({ stabilityDays: 7, maxWeeklyExpansion: 0.05, rollbackThreshold: 3, contractionFactor: 0.25, minWidthFraction: 0.1, backoffBaseHours: 24, backoffMaxDays: 7 });
+    expect(DEFAULT_BOUNDS_POLICY).toEqual({
+      stabilityDays: 7,
+      maxWeeklyExpansion: 0.05,
+      rollbackThreshold: 3,
+      contractionFactor: 0.25,
+      minWidthFraction: 0.1,
+      backoffBaseHours: 24,
+      backoffMaxDays: 7,
+    });
   });
 });

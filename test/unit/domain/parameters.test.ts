@@ -1,15 +1,33 @@
 import fc from 'fast-check';
 import { checkProposals, initialBounds, validateChange } from '../../../src/domain/bounds';
 import {
-  activeOverride, checkMove, checkValue, effectiveRange, type OverrideRange, type ParameterSpec,
+  activeOverride,
+  checkMove,
+  checkValue,
+  effectiveRange,
+  type OverrideRange,
+  type ParameterSpec,
 } from '../../../src/domain/parameters';
 
 const temperature: ParameterSpec = {
-  name: 'temperature', card_path: 'selection.temperature', type: 'float',
-  hard_min: 0.1, hard_max: 2.0, max_daily_delta: 0.1, step: 0.1, initial_min: 0.3, initial_max: 1.5,
+  name: 'temperature',
+  card_path: 'selection.temperature',
+  type: 'float',
+  hard_min: 0.1,
+  hard_max: 2.0,
+  max_daily_delta: 0.1,
+  step: 0.1,
+  initial_min: 0.3,
+  initial_max: 1.5,
 };
 const topK: ParameterSpec = {
-  name: 'top_k', card_path: 'selection.top_k', type: 'int', hard_min: 1, hard_max: 30, max_daily_delta: 2, step: 1,
+  name: 'top_k',
+  card_path: 'selection.top_k',
+  type: 'int',
+  hard_min: 1,
+  hard_max: 30,
+  max_daily_delta: 2,
+  step: 1,
 };
 
 const T0 = '2025-03-01T03:00:00.000Z';
@@ -21,7 +39,12 @@ const rules = (xs: { rule: string }[]) => xs.map((x) => x.rule);
 describe('effectiveRange: sliding bounds, or an active override, within the hard limits (2.1, 2.4, 9.3-9.5)', () => {
   it('is the sliding range when no override is active (2.1)', () => {
     expect(effectiveRange(temperature, sliding, [], T0)).toMatchObject({
-      min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, source: 'sliding', overridden: false,
+      min: 0.3,
+      max: 1.5,
+      hardMin: 0.1,
+      hardMax: 2,
+      source: 'sliding',
+      overridden: false,
     });
   });
 
@@ -124,7 +147,7 @@ describe('checkMove: daily delta, no-op, non-finite (2.5)', () => {
   });
 });
 
-describe('checkProposals: the cycle\'s bounds check (1.4, 9.3-9.5)', () => {
+describe("checkProposals: the cycle's bounds check (1.4, 9.3-9.5)", () => {
   const bounds = [sliding, initialBounds(topK, T0)];
   const change = { parameter: 'temperature', oldValue: 1.5, newValue: 1.6 };
 
@@ -147,7 +170,8 @@ describe('checkProposals: the cycle\'s bounds check (1.4, 9.3-9.5)', () => {
   it('rejects a change of a parameter the config does not declare, by name', () => {
     const [d] = checkProposals([{ parameter: 'gamma', oldValue: 1, newValue: 2 }], [temperature], bounds, [], {}, T0);
     expect(d).toMatchObject({
-      approved: false, rejections: [{ rule: 'unknown_parameter', message: 'gamma: not a tuned parameter of the config' }],
+      approved: false,
+      rejections: [{ rule: 'unknown_parameter', message: 'gamma: not a tuned parameter of the config' }],
     });
   });
 

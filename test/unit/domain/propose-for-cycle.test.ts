@@ -11,7 +11,13 @@ describe('what the daily cycle proposes (1.3, 1.4)', () => {
     expect(r.optimizer.changes).toEqual([]);
     expect(r.source).toBe('rules (optimizer has no evidence yet)');
     expect(r.changes).toHaveLength(1);
-    expect(r.changes[0]).toMatchObject({ parameter: 'temperature', oldValue: 0.5, newValue: 0.6, rule: 'entropy_below_target', changeType: 'Correction' });
+    expect(r.changes[0]).toMatchObject({
+      parameter: 'temperature',
+      oldValue: 0.5,
+      newValue: 0.6,
+      rule: 'entropy_below_target',
+      changeType: 'Correction',
+    });
   });
 
   it('keeps the optimizer in charge once it has evidence, even when it proposes nothing', () => {
@@ -25,13 +31,21 @@ describe('what the daily cycle proposes (1.3, 1.4)', () => {
     expect(r.optimizer.reason).toMatch(/canary unlikely to pass/);
   });
 
-  it('scales the rules\' step by the governor (drift mode, recovery ramp: 4.2)', () => {
+  it("scales the rules' step by the governor (drift mode, recovery ramp: 4.2)", () => {
     const r = proposeForCycle(input({ analysis: LOW_ENTROPY, options: { ...NO_EXPLORATION, stepScale: 0.5, correctionsOnly: true } }));
     expect(r.changes[0]).toMatchObject({ parameter: 'temperature', newValue: 0.55 });
   });
 
   it('holds the rules to an active operator override, and not to an expired one (9.3)', () => {
-    const override = (hours: number) => [{ parameter: 'temperature', min: 0.3, max: 0.5, reason: 'test', expiresAt: new Date(Date.parse(NOW) + hours * 3_600_000).toISOString() }];
+    const override = (hours: number) => [
+      {
+        parameter: 'temperature',
+        min: 0.3,
+        max: 0.5,
+        reason: 'test',
+        expiresAt: new Date(Date.parse(NOW) + hours * 3_600_000).toISOString(),
+      },
+    ];
     const held = proposeForCycle(input({ analysis: LOW_ENTROPY, overrides: override(2), options: NO_EXPLORATION }));
     expect(held.changes.map((c) => c.parameter)).not.toContain('temperature');
     expect(held.changes[0]).toMatchObject({ parameter: 'top_k', newValue: 9 });

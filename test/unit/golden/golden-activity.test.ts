@@ -53,7 +53,14 @@ describe('runGoldenSet activity (6.1, 6.3, 6.4)', () => {
     expect(payload.status).toBe('failed');
     expect(payload.failures.length).toBeGreaterThan(20);
     expect(payload.failures[0]).toEqual(
-      expect.objectContaining({ case: 'pin-base', check: 'expected_order', seed: 'slot:pin-base', expected: expect.any(Array), actual: expect.any(Array), diff: expect.any(Array) }),
+      expect.objectContaining({
+        case: 'pin-base',
+        check: 'expected_order',
+        seed: 'slot:pin-base',
+        expected: expect.any(Array),
+        actual: expect.any(Array),
+        diff: expect.any(Array),
+      }),
     );
     expect(existsSync(join(t.rt.deps.config().data_dir, 'golden-cache'))).toBe(false);
   });

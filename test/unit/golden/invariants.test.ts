@@ -83,14 +83,22 @@ describe('golden invariants (6.2): hold for the reference, catch broken engines'
     };
     let calls = 0;
     const flaky: Select = (cands, params, opts) => selectPlans(cands, params, { ...opts, seed: `${opts.seed}:${calls++}` });
-    const firstWins: Select = (cands, params) => ({ order: cands.slice(0, Math.min(params.top_k, cands.length)).map((c) => c.plan_id), scores: {} });
+    const firstWins: Select = (cands, params) => ({
+      order: cands.slice(0, Math.min(params.top_k, cands.length)).map((c) => c.plan_id),
+      scores: {},
+    });
     expect(failedChecks(evaluate(byName('inv-proposed-mixed'), PARAMS, dup))).toEqual(expect.arrayContaining(['no_duplicates']));
     expect(failedChecks(evaluate(byName('inv-proposed-mixed'), PARAMS, flaky))).toEqual(expect.arrayContaining(['deterministic']));
     expect(failedChecks(evaluate(byName('edge-ties'), PARAMS, firstWins))).toEqual(['greedy_tie_break', 'input_order_independent']);
   });
 
   it('catches an engine that drops the hd_missing penalty, at greedy and by rate at low temperature', () => {
-    const noPenalty: Select = (cands, params, opts) => selectPlans(cands.map((c) => ({ ...c, hd_missing: false })), params, opts);
+    const noPenalty: Select = (cands, params, opts) =>
+      selectPlans(
+        cands.map((c) => ({ ...c, hd_missing: false })),
+        params,
+        opts,
+      );
     const greedy = evaluate(byName('inv-hd-penalty-greedy'), PARAMS, noPenalty);
     expect(failedChecks(greedy)).toEqual(['hd_missing_first_rate', 'hd_missing_not_first']);
     const rate = evaluate(byName('inv-hd-penalty-rate'), { ...PARAMS, temperature: 0.3 }, noPenalty);
@@ -121,7 +129,9 @@ describe('golden invariants (6.2): hold for the reference, catch broken engines'
     expect(r.passed).toBe(true);
     const single = evaluate(byName('edge-single-hd-missing'), PARAMS);
     expect(single.passed).toBe(true);
-    expect(single.notApplicable).toEqual([{ check: 'hd_missing_not_first', reason: 'no unpenalised plan outscores the best hd_missing plan' }]);
+    expect(single.notApplicable).toEqual([
+      { check: 'hd_missing_not_first', reason: 'no unpenalised plan outscores the best hd_missing plan' },
+    ]);
   });
 
   it('turns an engine error into a failed case naming the error', () => {
@@ -129,6 +139,8 @@ describe('golden invariants (6.2): hold for the reference, catch broken engines'
       throw new RangeError('selection.temperature: nope');
     };
     const r = evaluate(byName('pin-base'), PARAMS, boom);
-    expect(r.failures).toEqual([expect.objectContaining({ check: 'engine_error', message: 'the engine failed: selection.temperature: nope' })]);
+    expect(r.failures).toEqual([
+      expect.objectContaining({ check: 'engine_error', message: 'the engine failed: selection.temperature: nope' }),
+    ]);
   });
 });

@@ -68,7 +68,11 @@ describe('golden set maintenance (6.5)', () => {
 
   it('says which parameter ranges, methods, checks and edge cases a thin set leaves uncovered', () => {
     const params = loadConfig(join(ROOT, 'config', 'autopilot.yaml'), {}).config.parameters;
-    const thin: GoldenSet = { ...set, cases: set.cases.filter((c) => c.name === 'pin-base'), invariants: set.invariants.filter((c) => c.name === 'edge-empty') };
+    const thin: GoldenSet = {
+      ...set,
+      cases: set.cases.filter((c) => c.name === 'pin-base'),
+      invariants: set.invariants.filter((c) => c.name === 'edge-empty'),
+    };
     const report = analyzeCoverage([thin], params);
     expect(report.gaps).toEqual(
       expect.arrayContaining([

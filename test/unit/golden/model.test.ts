@@ -93,12 +93,28 @@ invariants:
   });
 
   it('refuses a case with both candidates and generate, and duplicate case names', () => {
-    const base = { name: 's', now: '2025-06-01T12:00:00Z', base_params: { method: 'greedy', temperature: 1, top_k: 2, plan_selection_bias: 0, epsilon: 0 } };
+    const base = {
+      name: 's',
+      now: '2025-06-01T12:00:00Z',
+      base_params: { method: 'greedy', temperature: 1, top_k: 2, plan_selection_bias: 0, epsilon: 0 },
+    };
     expect(() =>
-      parseGoldenSet(JSON.stringify({ ...base, invariants: [{ name: 'x', seed: 1, candidates: [], generate: { count: 3, seed: 1 } }] }), 'both'),
+      parseGoldenSet(
+        JSON.stringify({ ...base, invariants: [{ name: 'x', seed: 1, candidates: [], generate: { count: 3, seed: 1 } }] }),
+        'both',
+      ),
     ).toThrow(/exactly one of candidates or generate/);
     expect(() =>
-      parseGoldenSet(JSON.stringify({ ...base, invariants: [{ name: 'x', seed: 1, candidates: [] }, { name: 'x', seed: 2, candidates: [] }] }), 'dup'),
+      parseGoldenSet(
+        JSON.stringify({
+          ...base,
+          invariants: [
+            { name: 'x', seed: 1, candidates: [] },
+            { name: 'x', seed: 2, candidates: [] },
+          ],
+        }),
+        'dup',
+      ),
     ).toThrow(/unique/);
   });
 

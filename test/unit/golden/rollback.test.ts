@@ -40,14 +40,27 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
     expect(readFileSync(cardPath, 'utf8')).toBe(withTemperature(0.9));
     expect(r.sha256).toBe(old.sha256);
     // 0.5 → 0.9 is four times the daily delta: an operator rollback is not held to it
-    expect(r.changes).toEqual([expect.objectContaining({ parameter: 'temperature', oldValue: 0.5, newValue: 0.9, changeType: 'Rollback', rule: 'operator_rollback' })]);
+    expect(r.changes).toEqual([
+      expect.objectContaining({
+        parameter: 'temperature',
+        oldValue: 0.5,
+        newValue: 0.9,
+        changeType: 'Rollback',
+        rule: 'operator_rollback',
+      }),
+    ]);
     expect(r.timings.totalMs).toBeGreaterThan(0);
 
     const backup = deps.history.getVersion('main', r.backupVersionId)!;
     expect(backup.yaml).toBe(EXAMPLE);
     expect(backup.meta).toMatchObject({ source: 'backup', parent: live.version_id, deployment: { status: 'superseded' } });
     const restored = deps.history.getVersion('main', r.versionId)!;
-    expect(restored.meta).toMatchObject({ source: 'rollback', parent: r.backupVersionId, sha256: old.sha256, deployment: { status: 'active' } });
+    expect(restored.meta).toMatchObject({
+      source: 'rollback',
+      parent: r.backupVersionId,
+      sha256: old.sha256,
+      deployment: { status: 'active' },
+    });
     expect(deps.history.latest('main', { status: ['active', 'promoted'] })!.version_id).toBe(r.versionId);
     expect(deps.history.getVersion('main', live.version_id)!.meta.deployment.status).toBe('superseded');
     const [d] = deps.auditLog.list('main', { limit: 5 }).filter((x) => x.kind === 'rollback');
@@ -58,7 +71,9 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
   it('refuses a version outside the current sliding bounds and writes nothing (5.5)', async () => {
     const { deps, acts, old, cardPath } = setup();
     const now = new Date().toISOString();
-    deps.boundsStore.save('main', [{ parameter: 'temperature', min: 0.4, max: 0.7, hardMin: 0.1, hardMax: 2.0, rollbackCount: 0, updatedAt: now }]);
+    deps.boundsStore.save('main', [
+      { parameter: 'temperature', min: 0.4, max: 0.7, hardMin: 0.1, hardMax: 2.0, rollbackCount: 0, updatedAt: now },
+    ]);
     const versionsBefore = deps.history.list('main').total;
     await expect(acts.rollbackToVersion(input(old.version_id))).rejects.toMatchObject({
       type: 'ValidationError',
@@ -70,7 +85,13 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
     expect(deps.auditLog.list('main').map((x) => x.kind)).toEqual(['rollback_refused']);
 
     // An active operator override of the range lets the same version through.
-    const override = { parameter: 'temperature', min: 0.4, max: 1.0, reason: 'incident', expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const override = {
+      parameter: 'temperature',
+      min: 0.4,
+      max: 1.0,
+      reason: 'incident',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    };
     await acts.rollbackToVersion({ ...input(old.version_id), overrides: [override] });
     expect(readFileSync(cardPath, 'utf8')).toBe(withTemperature(0.9));
   });
@@ -78,7 +99,11 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
   it('refuses a version beyond the hard limits with every reason', async () => {
     const { deps, acts } = setup();
     const bad = deps.history.storeVersion('main', withTemperature(2.5).replace('top_k: 8', 'top_k: 40'), {
-      parent: null, source: 'manual', changes: [], rationale: 'hand edit', deployment: { status: 'superseded', updated_at: '2025-06-01T00:00:00.000Z' },
+      parent: null,
+      source: 'manual',
+      changes: [],
+      rationale: 'hand edit',
+      deployment: { status: 'superseded', updated_at: '2025-06-01T00:00:00.000Z' },
     });
     const err = await acts.rollbackToVersion(input(bad.version_id)).catch((e) => e);
     expect(err.message).toContain('temperature=2.5 is outside the hard limits [0.1, 2]');
@@ -101,7 +126,10 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
   it('restores the backup and raises a critical alert when the read-back hash does not match', async () => {
     const { deps, acts, old, cardPath } = setup((raw) => {
       // The planner's reload hook rewrites the card once (a misbehaving reload): the read-back must catch it.
-      raw.stores = { ...raw.stores, reload_command: `[ -f "{card}.tampered" ] || { printf '# tampered\\n' >> "{card}"; touch "{card}.tampered"; }` };
+      raw.stores = {
+        ...raw.stores,
+        reload_command: `[ -f "{card}.tampered" ] || { printf '# tampered\\n' >> "{card}"; touch "{card}.tampered"; }`,
+      };
     });
     const versionsBefore = deps.history.list('main').total;
     await expect(acts.rollbackToVersion(input(old.version_id))).rejects.toMatchObject({
@@ -119,7 +147,9 @@ describe('rollbackToVersion (5.3, 5.5)', () => {
 
   it('refuses an unknown version and input without an operator or reason', async () => {
     const { acts } = setup();
-    await expect(acts.rollbackToVersion(input('20250101T000000Z_0123456789ab'))).rejects.toMatchObject({ message: expect.stringContaining('no version 20250101T000000Z_0123456789ab') });
+    await expect(acts.rollbackToVersion(input('20250101T000000Z_0123456789ab'))).rejects.toMatchObject({
+      message: expect.stringContaining('no version 20250101T000000Z_0123456789ab'),
+    });
     await expect(acts.rollbackToVersion({ channel: 'main', versionId: 'x', by: '', reason: '' })).rejects.toMatchObject({
       message: expect.stringMatching(/by: the operator must be named[\s\S]*reason: required/),
     });

@@ -1,14 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GoldenCache,
-  buildDefaultGoldenSet,
-  createGoldenPool,
-  runGolden,
-  type GoldenRunResult,
-  type GoldenSet,
-} from '../../../src/golden';
+import { GoldenCache, buildDefaultGoldenSet, createGoldenPool, runGolden, type GoldenRunResult, type GoldenSet } from '../../../src/golden';
 import { PARAMS, engineCommand } from './fixtures';
 
 const set = buildDefaultGoldenSet();

@@ -1,5 +1,14 @@
 import fc from 'fast-check';
-import { backoffPauseMs, effectiveStepScale, nextBackoffLevel, pauseEndMs, recoveryComplete, recoveryStepScale, remainingPauseMs, MAX_BACKOFF_LEVEL } from '../../../src/domain/governor';
+import {
+  backoffPauseMs,
+  effectiveStepScale,
+  nextBackoffLevel,
+  pauseEndMs,
+  recoveryComplete,
+  recoveryStepScale,
+  remainingPauseMs,
+  MAX_BACKOFF_LEVEL,
+} from '../../../src/domain/governor';
 import { DAY, HOUR, settings } from './fixtures';
 
 describe('backoff (4.4, 4.5)', () => {

@@ -22,9 +22,10 @@ describe('config watcher (9.1)', () => {
   beforeEach(() => {
     config = { ...defaultConfig(), channels: ['main', 'news'] };
   });
-  const watcher = (client: never) => new ConfigWatcher({ config: () => config, client, logger: pino({ level: 'silent' }), intervalMs: 100 });
+  const watcher = (client: never) =>
+    new ConfigWatcher({ config: () => config, client, logger: pino({ level: 'silent' }), intervalMs: 100 });
 
-  it('signals every channel\'s governor when emergency_pause flips, and only then (9.1)', async () => {
+  it("signals every channel's governor when emergency_pause flips, and only then (9.1)", async () => {
     const { client, calls } = fakeClient();
     const w = watcher(client);
     expect((await w.pollOnce()).signalled).toEqual([]);

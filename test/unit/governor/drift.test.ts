@@ -1,6 +1,16 @@
 import {
-  addDailyError, checkDriftRecovery, checkErrorStreak, checkErrorTarget, checkFailures, checkRollbackPause, checkRollbackTarget,
-  errorP50, rollbackRate, type DailyError, type OutcomeEntry, type ReportedOutcome,
+  addDailyError,
+  checkDriftRecovery,
+  checkErrorStreak,
+  checkErrorTarget,
+  checkFailures,
+  checkRollbackPause,
+  checkRollbackTarget,
+  errorP50,
+  rollbackRate,
+  type DailyError,
+  type OutcomeEntry,
+  type ReportedOutcome,
 } from '../../../src/domain/governor';
 import { DAY, T0, at, settings } from './fixtures';
 
@@ -19,7 +29,13 @@ const outcomes = (list: ReportedOutcome[], spacingMs = DAY / 2): OutcomeEntry[] 
 describe('prediction error rules (4.1, 4.2)', () => {
   it('enters drift mode after 3 consecutive days above 30 %, naming the parameters and flagging triage (4.2)', () => {
     const f = checkErrorStreak(days([0.1, 0.35, 0.5, 0.42]), T0, st)!;
-    expect(f).toMatchObject({ rule: 'prediction_error_consecutive_days', action: 'enter_drift_mode', severity: 'critical', parameters: ['temperature'], triageFlagged: true });
+    expect(f).toMatchObject({
+      rule: 'prediction_error_consecutive_days',
+      action: 'enter_drift_mode',
+      severity: 'critical',
+      parameters: ['temperature'],
+      triageFlagged: true,
+    });
     expect(f.numbers).toMatchObject({ threshold: 0.3, consecutiveDays: 3, minError: 0.35 });
     expect(f.series!.map((d) => d.error)).toEqual([0.35, 0.5, 0.42]);
   });
@@ -90,7 +106,10 @@ describe('rollback rate and failures (4.3, 4.4, 4.5)', () => {
 
   it('pauses after 3 failed cycles in a row; skipped cycles do not break the run, a completed one does (4.5)', () => {
     expect(checkFailures(outcomes(['failed', 'failed']), 'failed', st)).toBeNull();
-    expect(checkFailures(outcomes(['failed', 'skipped_paused', 'failed', 'failed']), 'failed', st)!.numbers).toEqual({ consecutiveFailures: 3, threshold: 3 });
+    expect(checkFailures(outcomes(['failed', 'skipped_paused', 'failed', 'failed']), 'failed', st)!.numbers).toEqual({
+      consecutiveFailures: 3,
+      threshold: 3,
+    });
     expect(checkFailures(outcomes(['failed', 'failed', 'no_change', 'failed']), 'failed', st)).toBeNull();
   });
 });

@@ -8,7 +8,8 @@ export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
 
 /** The shipped config/autopilot.yaml, parsed. */
-export const defaultConfig = () => parseConfig(readFileSync(join(__dirname, '..', '..', '..', 'config', 'autopilot.yaml'), 'utf8'), 'autopilot.yaml');
+export const defaultConfig = () =>
+  parseConfig(readFileSync(join(__dirname, '..', '..', '..', 'config', 'autopilot.yaml'), 'utf8'), 'autopilot.yaml');
 
 /** Governor settings from the shipped config (real durations), with field overrides. */
 export const settings = (o: Partial<GovernorSettings> = {}): GovernorSettings => governorSettings(defaultConfig(), o);

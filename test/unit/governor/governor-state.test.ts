@@ -1,4 +1,14 @@
-import { clearOverride, configFlag, emergencyPause, expireDue, mayRun, operatorPause, registerCanary, resume, setOverride } from '../../../src/domain/governor';
+import {
+  clearOverride,
+  configFlag,
+  emergencyPause,
+  expireDue,
+  mayRun,
+  operatorPause,
+  registerCanary,
+  resume,
+  setOverride,
+} from '../../../src/domain/governor';
 import { reportOutcome, type OutcomeReport } from '../../../src/domain/governor';
 import { governorStatus, initialGovernorState, nextDeadlineMs, type GovernorState } from '../../../src/domain/governor';
 import type { ReportedOutcome } from '../../../src/domain/governor';
@@ -67,7 +77,12 @@ describe('governor state: drift mode (4.1, 4.2)', () => {
     expect(third.answer.drift).toBe(true);
     expect(s.drift).toMatchObject({ stepScale: 0.5, correctionsOnly: true, parameters: ['temperature', 'top_k'], triageFlagged: true });
     expect(third.answer.events.map((e) => e.rule)).toEqual(['prediction_error_consecutive_days', 'prediction_error_p50']);
-    expect(mayRun(s, { cycleId: 'd', at: at(T0) }, T0, st).answer).toMatchObject({ allowed: true, stepScale: 0.5, correctionsOnly: true, mode: 'drift' });
+    expect(mayRun(s, { cycleId: 'd', at: at(T0) }, T0, st).answer).toMatchObject({
+      allowed: true,
+      stepScale: 0.5,
+      correctionsOnly: true,
+      mode: 'drift',
+    });
     reportOutcome(s, { cycleId: 'd', outcome: 'no_change', at: at(T0) }, T0, st);
 
     report(s, 'promoted', base + 3 * DAY, { predictionError: 0.1 }, T0);
@@ -127,14 +142,19 @@ describe('governor state: manual control (9.1-9.5)', () => {
     expect(expired.find((e) => e.kind === 'alert')).toMatchObject({ alert: { name: 'bounds_override_expired' } });
     expect(s.overrides).toEqual([]);
     setOverride(s, { parameter: 'top_k', min: 2, max: 20, reason: 'r', by: 'ops', durationMs: 5000 }, T0, st);
-    expect(clearOverride(s, { parameter: 'top_k', by: 'ops', reason: 'done' }, T0 + 1)[0]).toMatchObject({ alert: { name: 'bounds_override_cleared' } });
+    expect(clearOverride(s, { parameter: 'top_k', by: 'ops', reason: 'done' }, T0 + 1)[0]).toMatchObject({
+      alert: { name: 'bounds_override_cleared' },
+    });
     expect(clearOverride(s, { parameter: 'top_k', by: 'ops', reason: 'again' }, T0 + 2)).toEqual([]);
   });
 
   it('refuses a second cycle while one is registered, until that one is stale', () => {
     const s = initialGovernorState('main');
     mayRun(s, { cycleId: 'a', at: at(T0) }, T0, st);
-    expect(mayRun(s, { cycleId: 'b', at: at(T0) }, T0 + 1000, st).answer).toMatchObject({ allowed: false, reason: expect.stringMatching(/cycle a is still running/) });
+    expect(mayRun(s, { cycleId: 'b', at: at(T0) }, T0 + 1000, st).answer).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/cycle a is still running/),
+    });
     expect(mayRun(s, { cycleId: 'b', at: at(T0) }, T0 + st.staleCycleMs, st).answer.allowed).toBe(true);
   });
 

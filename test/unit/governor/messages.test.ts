@@ -1,7 +1,11 @@
 import { ValidationError } from '../../../src/config/errors';
 import { autopilotGovernor } from '../../../src/workflows/governor';
 import {
-  validateMayRun, validateOverride, validatePause, validateReport, type AutopilotGovernorWorkflow,
+  validateMayRun,
+  validateOverride,
+  validatePause,
+  validateReport,
+  type AutopilotGovernorWorkflow,
 } from '../../../src/workflows/governor-messages';
 import { settings } from './fixtures';
 
@@ -17,7 +21,11 @@ const problems = (fn: () => void): string[] => {
 
 describe('governor payload checks', () => {
   it('refuses an outcome report naming every bad field', () => {
-    expect(problems(() => validateReport({ cycleId: '', outcome: 'exploded', at: 'yesterday', predictionError: -1, changedParameters: 'temperature' }))).toEqual([
+    expect(
+      problems(() =>
+        validateReport({ cycleId: '', outcome: 'exploded', at: 'yesterday', predictionError: -1, changedParameters: 'temperature' }),
+      ),
+    ).toEqual([
       'cycleId: expected a non-empty string',
       'at: expected an ISO date-time',
       expect.stringMatching(/^outcome: expected one of promoted, rolled_back, .* got exploded$/),

@@ -23,8 +23,24 @@ export function cardWithTemperature(t: number): string {
   return CARD_YAML.replace('temperature: 0.7', `temperature: ${t}`);
 }
 
-export function change(parameter: string, oldValue: number, newValue: number, changeType: ChangeType = 'Optimization', rationale = 'entropy below target'): ParameterChange {
-  return { parameter, cardPath: `selection.${parameter}`, oldValue, newValue, changeType, rule: 'entropy_below_target', rationale, expectedImpact: { retention_5min: 0.01 }, confidence: 0.8 };
+export function change(
+  parameter: string,
+  oldValue: number,
+  newValue: number,
+  changeType: ChangeType = 'Optimization',
+  rationale = 'entropy below target',
+): ParameterChange {
+  return {
+    parameter,
+    cardPath: `selection.${parameter}`,
+    oldValue,
+    newValue,
+    changeType,
+    rule: 'entropy_below_target',
+    rationale,
+    expectedImpact: { retention_5min: 0.01 },
+    confidence: 0.8,
+  };
 }
 
 export function input(over: Partial<StoreVersionInput> = {}): StoreVersionInput {

@@ -32,7 +32,9 @@ describe('HistoryStore: integrity check (5.1)', () => {
   it('finds a card that no longer parses as hash_mismatch', () => {
     const a = store.storeVersion('main', CARD_YAML, input());
     writeFileSync(join(root, a.card_file), 'knobs: [');
-    expect(store.verifyIntegrity('main').problems).toEqual([{ kind: 'hash_mismatch', file: a.card_file, detail: expect.stringMatching(/no longer parses|bytes changed/) }]);
+    expect(store.verifyIntegrity('main').problems).toEqual([
+      { kind: 'hash_mismatch', file: a.card_file, detail: expect.stringMatching(/no longer parses|bytes changed/) },
+    ]);
   });
 
   it('finds a deleted card as missing_card and a deleted meta as missing_meta', () => {
@@ -84,6 +86,8 @@ describe('HistoryStore: integrity check (5.1)', () => {
     const b = store.storeVersion('main', cardWithTemperature(0.8), input());
     const aMeta = join(root, a.card_file.replace(/\.yaml$/, '.json'));
     writeFileSync(join(root, b.card_file.replace(/\.yaml$/, '.json')), readFileSync(aMeta));
-    expect(store.verifyIntegrity('main').problems).toEqual([expect.objectContaining({ kind: 'unreadable_meta', detail: expect.stringMatching(/names version/) })]);
+    expect(store.verifyIntegrity('main').problems).toEqual([
+      expect.objectContaining({ kind: 'unreadable_meta', detail: expect.stringMatching(/names version/) }),
+    ]);
   });
 });

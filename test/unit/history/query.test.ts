@@ -14,15 +14,15 @@ function parseCsv(text: string): string[][] {
   while (i < text.length) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), (i += 2);
-      else if (ch === '"') (quoted = false), i++;
-      else (field += ch), i++;
-    } else if (ch === '"') (quoted = true), i++;
-    else if (ch === ',') row.push(field), (field = ''), i++;
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), (i += 2);
-    else (field += ch), i++;
+      if (ch === '"' && text[i + 1] === '"') ((field += '"'), (i += 2));
+      else if (ch === '"') ((quoted = false), i++);
+      else ((field += ch), i++);
+    } else if (ch === '"') ((quoted = true), i++);
+    else if (ch === ',') (row.push(field), (field = ''), i++);
+    else if (ch === '\r' && text[i + 1] === '\n') (row.push(field), rows.push(row), (row = []), (field = ''), (i += 2));
+    else ((field += ch), i++);
   }
-  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
+  if (field !== '' || row.length > 0) (row.push(field), rows.push(row));
   return rows;
 }
 
@@ -39,10 +39,26 @@ describe('HistoryStore: queries and exports (5.1)', () => {
     const dep = (status: VersionMeta['deployment']['status']) => ({ status, updated_at: '2026-11-20T00:00:00.000Z' });
     v = [
       store.storeVersion('main', cardWithTemperature(0.6), input({ source: 'bootstrap', deployment: dep('superseded') })), // 11-01
-      store.storeVersion('main', cardWithTemperature(0.65), input({ changes: [change('temperature', 0.6, 0.65)], deployment: dep('superseded') })), // 11-02
-      store.storeVersion('main', cardWithTemperature(0.7), input({ changes: [change('temperature', 0.65, 0.7, 'Exploration'), change('top_k', 8, 9)], deployment: dep('rolled_back') })), // 11-03
-      store.storeVersion('main', cardWithTemperature(0.65), input({ source: 'rollback', changes: [change('temperature', 0.7, 0.65, 'Rollback')], deployment: dep('active') })), // 11-04
-      store.storeVersion('main', cardWithTemperature(0.68), input({ changes: [change('epsilon', 0.05, 0.06, 'Exploration')], deployment: dep('canary') })), // 11-05
+      store.storeVersion(
+        'main',
+        cardWithTemperature(0.65),
+        input({ changes: [change('temperature', 0.6, 0.65)], deployment: dep('superseded') }),
+      ), // 11-02
+      store.storeVersion(
+        'main',
+        cardWithTemperature(0.7),
+        input({ changes: [change('temperature', 0.65, 0.7, 'Exploration'), change('top_k', 8, 9)], deployment: dep('rolled_back') }),
+      ), // 11-03
+      store.storeVersion(
+        'main',
+        cardWithTemperature(0.65),
+        input({ source: 'rollback', changes: [change('temperature', 0.7, 0.65, 'Rollback')], deployment: dep('active') }),
+      ), // 11-04
+      store.storeVersion(
+        'main',
+        cardWithTemperature(0.68),
+        input({ changes: [change('epsilon', 0.05, 0.06, 'Exploration')], deployment: dep('canary') }),
+      ), // 11-05
     ];
   });
   afterEach(() => cleanup());
@@ -62,7 +78,9 @@ describe('HistoryStore: queries and exports (5.1)', () => {
   });
 
   it('filters by date range (inclusive), parameter, change type and status', () => {
-    expect(ids(store.list('main', { from: '2026-11-02T09:00:00Z', to: '2026-11-04T09:00:00Z' }).items)).toEqual([v[3]!, v[2]!, v[1]!].map((m) => m.version_id));
+    expect(ids(store.list('main', { from: '2026-11-02T09:00:00Z', to: '2026-11-04T09:00:00Z' }).items)).toEqual(
+      [v[3]!, v[2]!, v[1]!].map((m) => m.version_id),
+    );
     expect(ids(store.list('main', { parameter: 'temperature' }).items)).toEqual([v[3]!, v[2]!, v[1]!].map((m) => m.version_id));
     expect(ids(store.list('main', { changeType: 'Exploration' }).items)).toEqual([v[4]!, v[2]!].map((m) => m.version_id));
     expect(ids(store.list('main', { status: ['active', 'canary'] }).items)).toEqual([v[4]!, v[3]!].map((m) => m.version_id));
@@ -93,7 +111,14 @@ describe('HistoryStore: queries and exports (5.1)', () => {
     try {
       const s = new HistoryStore(root, { now: () => new Date('2026-11-03T10:00:00Z') });
       const rationale = 'raise "temperature", because\nentropy fell,\r\nagain';
-      const m = s.storeVersion('main', cardWithTemperature(0.7), input({ changes: [change('temperature', 0.6, 0.7, 'Correction', rationale), change('top_k', 8, 9, 'Optimization', '')], rationale: 'version-level, why' }));
+      const m = s.storeVersion(
+        'main',
+        cardWithTemperature(0.7),
+        input({
+          changes: [change('temperature', 0.6, 0.7, 'Correction', rationale), change('top_k', 8, 9, 'Optimization', '')],
+          rationale: 'version-level, why',
+        }),
+      );
       const csv = s.exportCsv('main');
 
       expect(csv.split('\r\n')[0]).toBe('version_id,created_at,parameter,old,new,change_type,status,rationale');
@@ -119,10 +144,13 @@ describe('HistoryStore: queries and exports (5.1)', () => {
 
   it('quotes any CSV field so that a reader gets it back unchanged (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: fc.constantFrom('a', ',', '"', '\r', '\n', ' ', 'é') }), { minLength: 1, maxLength: 5 }), (fields) => {
-        const line = fields.map(csvField).join(',') + '\r\n';
-        expect(parseCsv(line)).toEqual([fields]);
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', ',', '"', '\r', '\n', ' ', 'é') }), { minLength: 1, maxLength: 5 }),
+        (fields) => {
+          const line = fields.map(csvField).join(',') + '\r\n';
+          expect(parseCsv(line)).toEqual([fields]);
+        },
+      ),
     );
   });
 });

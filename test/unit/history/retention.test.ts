@@ -101,7 +101,9 @@ describe('HistoryStore: retention (5.4)', () => {
     const old = store.storeVersion('main', cardWithTemperature(0.6), input({ created_at: daysAgo(100), ...done() }));
     store.storeVersion('main', cardWithTemperature(0.7), input({ created_at: daysAgo(1), ...done('active') }));
     const real = zlib.gzipSync;
-    jest.spyOn(zlib, 'gzipSync').mockImplementation((buf) => real(Buffer.from(String(buf).replace('temperature: 0.6', 'temperature: 0.61'))));
+    jest
+      .spyOn(zlib, 'gzipSync')
+      .mockImplementation((buf) => real(Buffer.from(String(buf).replace('temperature: 0.6', 'temperature: 0.61'))));
 
     expect(() => store.applyRetention('main', { days: 90 })).toThrow(HistoryIntegrityError);
     expect(store.getVersion('main', old.version_id)?.yaml).toBe(cardWithTemperature(0.6));

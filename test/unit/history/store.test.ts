@@ -68,7 +68,9 @@ describe('HistoryStore: storing versions', () => {
   });
 
   it('rejects bad metadata and unsafe channel names before writing anything', () => {
-    expect(() => store.storeVersion('main', CARD_YAML, input({ deployment: { status: 'live' as never, updated_at: 'x' } }))).toThrow(/deployment\.status/);
+    expect(() => store.storeVersion('main', CARD_YAML, input({ deployment: { status: 'live' as never, updated_at: 'x' } }))).toThrow(
+      /deployment\.status/,
+    );
     expect(() => store.storeVersion('../escape', CARD_YAML, input())).toThrow(ValidationError);
     expect(readdirSync(root)).toEqual([]);
   });
@@ -91,7 +93,16 @@ describe('HistoryStore: storing versions', () => {
       status: 'promoted' as const,
       updated_at: '2026-11-03T12:00:00.000Z',
       note: 'canary passed',
-      verdict: { decision: 'Proceed' as const, rule: 'primary_improved' as const, reason: 'retention up', confidenceLevel: 0.95, nonInferiorityMargin: 0.01, kpis: [], final: true, method: 'welch_fixed_horizon' as const },
+      verdict: {
+        decision: 'Proceed' as const,
+        rule: 'primary_improved' as const,
+        reason: 'retention up',
+        confidenceLevel: 0.95,
+        nonInferiorityMargin: 0.01,
+        kpis: [],
+        final: true,
+        method: 'welch_fixed_horizon' as const,
+      },
     };
     const updated = store.updateDeployment('main', meta.version_id, deployment);
 
@@ -106,7 +117,11 @@ describe('HistoryStore: storing versions', () => {
     let t = AT.getTime();
     const s = new HistoryStore(root, { now: () => new Date((t += 60_000)) });
     const a = s.storeVersion('main', cardWithTemperature(0.6), input({ deployment: { status: 'active', updated_at: AT.toISOString() } }));
-    const b = s.storeVersion('main', cardWithTemperature(0.8), input({ deployment: { status: 'rolled_back', updated_at: AT.toISOString() } }));
+    const b = s.storeVersion(
+      'main',
+      cardWithTemperature(0.8),
+      input({ deployment: { status: 'rolled_back', updated_at: AT.toISOString() } }),
+    );
 
     expect(s.latest('main')?.version_id).toBe(b.version_id);
     expect(s.latest('main', { status: ['active', 'promoted'] })?.version_id).toBe(a.version_id);

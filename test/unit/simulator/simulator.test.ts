@@ -26,13 +26,18 @@ describe('simulator', () => {
     expect(sink.rows).toEqual(rows);
     expect(rows).toHaveLength(10 * METRIC_TYPES.length);
     expect(new Set(rows.map((r) => r.metric_type))).toEqual(new Set(METRIC_TYPES));
-    expect(rows[0]).toMatchObject({ timestamp: AT.toISOString(), context: { channel: 'main', group: 'control', card_sha: 'live-sha', slot: 0 } });
+    expect(rows[0]).toMatchObject({
+      timestamp: AT.toISOString(),
+      context: { channel: 'main', group: 'control', card_sha: 'live-sha', slot: 0 },
+    });
     expect(rows[0].context).not.toHaveProperty('canary_id');
     expect(sim.nextSlot).toBe(10);
   });
 
   it('sends 20% ± 3 points of 5,000 slots to the canary, with the overlay card and canary id', () => {
-    const rows = simulate(card(), { overlay: overlay(0.2) }).sim.runSlots(5000, AT).filter((r) => r.metric_type === 'selection_entropy');
+    const rows = simulate(card(), { overlay: overlay(0.2) })
+      .sim.runSlots(5000, AT)
+      .filter((r) => r.metric_type === 'selection_entropy');
     const canary = rows.filter((r) => r.context.group === 'canary');
     const share = canary.length / rows.length;
     expect(share).toBeGreaterThan(0.17);
@@ -150,7 +155,12 @@ describe('simulator', () => {
 
   it('reads the card source once per run, not once per slot', () => {
     let reads = 0;
-    const sim = new Simulator({ channel: 'main', seed: 1, source: () => (reads++, { card: card(), cardSha: 'x', overlay: null }), sink: memorySink() });
+    const sim = new Simulator({
+      channel: 'main',
+      seed: 1,
+      source: () => (reads++, { card: card(), cardSha: 'x', overlay: null }),
+      sink: memorySink(),
+    });
     sim.runSlots(50, AT);
     expect(reads).toBe(1);
   });

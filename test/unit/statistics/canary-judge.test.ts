@@ -40,7 +40,9 @@ describe('judgeCanary at the final check (3.3–3.5)', () => {
 
   it('rolls back on a clear guardrail degradation even when the primary improved (3.5)', () => {
     // latency is minimized: the canary's higher latency is worse.
-    const v = judgeCanary(input({ engagement: pair(g(2880, 100, 20), g(720, 106, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 210, 10)) }));
+    const v = judgeCanary(
+      input({ engagement: pair(g(2880, 100, 20), g(720, 106, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 210, 10)) }),
+    );
     expect(v.decision).toBe('Rollback');
     expect(v.rule).toBe('guardrail_degraded');
     expect(v.kpis.find((k) => k.kpi === 'latency_ms')!.classification).toBe('Degraded');
@@ -113,7 +115,9 @@ describe('judgeCanary at interim checks (always-valid confidence sequence)', () 
   const interim = { isFinalCheck: false };
 
   it('keeps watching (final = false) on a modest effect', () => {
-    const v = judgeCanary(input({ engagement: pair(g(960, 100, 20), g(240, 101, 20)), latency_ms: pair(g(960, 200, 10), g(240, 200, 10)) }, interim));
+    const v = judgeCanary(
+      input({ engagement: pair(g(960, 100, 20), g(240, 101, 20)), latency_ms: pair(g(960, 200, 10), g(240, 200, 10)) }, interim),
+    );
     expect(v.decision).toBe('Inconclusive');
     expect(v.rule).toBe('continue_monitoring');
     expect(v.final).toBe(false);
@@ -122,27 +126,35 @@ describe('judgeCanary at interim checks (always-valid confidence sequence)', () 
   });
 
   it('stops early with Proceed when the primary is clearly better and the guardrail shown non-inferior', () => {
-    const v = judgeCanary(input({ engagement: pair(g(960, 100, 20), g(240, 110, 20)), latency_ms: pair(g(960, 200, 2), g(240, 200, 2)) }, interim));
+    const v = judgeCanary(
+      input({ engagement: pair(g(960, 100, 20), g(240, 110, 20)), latency_ms: pair(g(960, 200, 2), g(240, 200, 2)) }, interim),
+    );
     expect(v.decision).toBe('Proceed');
     expect(v.rule).toBe('primary_improved');
     expect(v.final).toBe(true);
   });
 
   it('does not stop early with Proceed while the guardrail could still be worse than the margin', () => {
-    const v = judgeCanary(input({ engagement: pair(g(960, 100, 20), g(240, 110, 20)), latency_ms: pair(g(960, 200, 40), g(240, 200, 40)) }, interim));
+    const v = judgeCanary(
+      input({ engagement: pair(g(960, 100, 20), g(240, 110, 20)), latency_ms: pair(g(960, 200, 40), g(240, 200, 40)) }, interim),
+    );
     expect(v.decision).toBe('Inconclusive');
     expect(v.final).toBe(false);
   });
 
   it('stops early with Rollback when a KPI is clearly worse', () => {
-    const v = judgeCanary(input({ engagement: pair(g(960, 100, 20), g(240, 100, 20)), latency_ms: pair(g(960, 200, 10), g(240, 215, 10)) }, interim));
+    const v = judgeCanary(
+      input({ engagement: pair(g(960, 100, 20), g(240, 100, 20)), latency_ms: pair(g(960, 200, 10), g(240, 215, 10)) }, interim),
+    );
     expect(v.decision).toBe('Rollback');
     expect(v.rule).toBe('guardrail_degraded');
     expect(v.final).toBe(true);
   });
 
   it('keeps watching while data are insufficient', () => {
-    const v = judgeCanary(input({ engagement: pair(g(40, 100, 20), g(10, 130, 20)), latency_ms: pair(g(40, 200, 10), g(10, 200, 10)) }, interim));
+    const v = judgeCanary(
+      input({ engagement: pair(g(40, 100, 20), g(10, 130, 20)), latency_ms: pair(g(40, 200, 10), g(10, 200, 10)) }, interim),
+    );
     expect(v.decision).toBe('Inconclusive');
     expect(v.rule).toBe('insufficient_data');
     expect(v.final).toBe(false);
@@ -219,7 +231,9 @@ describe('judgeCanary properties', () => {
     });
     fc.assert(
       fc.property(summary, summary, fc.boolean(), (control, canary, final) => {
-        const v = judgeCanary(input({ engagement: pair(control, canary), latency_ms: pair(canary, control) }, { isFinalCheck: final, minSamplesPerGroup: 2 }));
+        const v = judgeCanary(
+          input({ engagement: pair(control, canary), latency_ms: pair(canary, control) }, { isFinalCheck: final, minSamplesPerGroup: 2 }),
+        );
         for (const e of v.kpis) {
           for (const x of [e.diff, e.relDiff, ...e.relCI, e.t, e.df, e.pValue, e.adjustedP]) expect(Number.isNaN(x)).toBe(false);
         }
@@ -257,8 +271,10 @@ describe('judgeCanary error control: Proceed and Rollback are separate one-sided
     expect(v.errorControl!.harm.finalAlpha).toBeCloseTo(0.025, 12);
   });
 
-  it('never tests a guardrail\'s better tail: a guardrail much better is not a reason to roll back and spends nothing', () => {
-    const v = judgeCanary(input({ engagement: pair(g(2880, 100, 20), g(720, 100.1, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 185, 10)) }));
+  it("never tests a guardrail's better tail: a guardrail much better is not a reason to roll back and spends nothing", () => {
+    const v = judgeCanary(
+      input({ engagement: pair(g(2880, 100, 20), g(720, 100.1, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 185, 10)) }),
+    );
     const l = v.kpis.find((k) => k.kpi === 'latency_ms')!;
     expect(l.classification).toBe('Improved');
     expect(l.adjustedPBetter).toBe(1);
@@ -269,16 +285,25 @@ describe('judgeCanary error control: Proceed and Rollback are separate one-sided
   it('a guardrail with a tolerance is Degraded only when its whole interval lies beyond −tolerance', () => {
     const tolerant: KpiDef = { ...latency, tolerance: 0.3 };
     const kpis = [engagement, tolerant];
-    const worse20 = judgeCanary(input({ engagement: pair(g(2880, 100, 20), g(720, 100.2, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 240, 10)) }, { kpis }));
+    const worse20 = judgeCanary(
+      input({ engagement: pair(g(2880, 100, 20), g(720, 100.2, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 240, 10)) }, { kpis }),
+    );
     expect(worse20.kpis.find((k) => k.kpi === 'latency_ms')!.classification).not.toBe('Degraded');
     expect(worse20.decision).toBe('Proceed');
-    const worse40 = judgeCanary(input({ engagement: pair(g(2880, 100, 20), g(720, 100.2, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 280, 10)) }, { kpis }));
+    const worse40 = judgeCanary(
+      input({ engagement: pair(g(2880, 100, 20), g(720, 100.2, 20)), latency_ms: pair(g(2880, 200, 10), g(720, 280, 10)) }, { kpis }),
+    );
     expect(worse40.rule).toBe('guardrail_degraded');
     expect(worse40.reason).toMatch(/beyond tolerance/);
   });
 
   it('interim verdicts report the family levels: primaries at 1 − 2·share·alphaP/P, the Rollback claim at 1 − 2·share·alphaH/K', () => {
-    const v = judgeCanary(input({ engagement: pair(g(960, 100, 20), g(240, 101, 20)), latency_ms: pair(g(960, 200, 10), g(240, 200, 10)) }, { isFinalCheck: false }));
+    const v = judgeCanary(
+      input(
+        { engagement: pair(g(960, 100, 20), g(240, 101, 20)), latency_ms: pair(g(960, 200, 10), g(240, 200, 10)) },
+        { isFinalCheck: false },
+      ),
+    );
     const ec = v.errorControl!;
     expect(ec.proceed.interimLevel).toBeCloseTo(1 - 2 * 0.4 * 0.025, 12);
     expect(ec.harm.interimLevel).toBeCloseTo(1 - (2 * 0.4 * 0.025) / 2, 12);

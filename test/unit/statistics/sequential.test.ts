@@ -17,13 +17,18 @@ describe('crossingProbability: what the interim confidence sequence really spend
     expect(p).toBeLessThan(mc * 1.1);
   });
 
-  it('is far below Ville\'s bound over a finite canary, and never above the nominal one-sided level', () => {
+  it("is far below Ville's bound over a finite canary, and never above the nominal one-sided level", () => {
     fc.assert(
-      fc.property(fc.double({ min: 2, max: 200, noNaN: true }), fc.double({ min: 1.5, max: 300, noNaN: true }), fc.double({ min: 0.001, max: 0.1, noNaN: true }), (i0, ratio, alpha) => {
-        const p = crossingProbability({ i0, i1: i0 * ratio, tau: 0.15, alpha });
-        expect(p).toBeGreaterThan(0);
-        expect(p).toBeLessThanOrEqual(alpha / 2);
-      }),
+      fc.property(
+        fc.double({ min: 2, max: 200, noNaN: true }),
+        fc.double({ min: 1.5, max: 300, noNaN: true }),
+        fc.double({ min: 0.001, max: 0.1, noNaN: true }),
+        (i0, ratio, alpha) => {
+          const p = crossingProbability({ i0, i1: i0 * ratio, tau: 0.15, alpha });
+          expect(p).toBeGreaterThan(0);
+          expect(p).toBeLessThanOrEqual(alpha / 2);
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -69,7 +69,7 @@ describe('welch (DESIGN §4: Welch t with the t distribution)', () => {
     const s1 = summarize(group1);
     const s2 = summarize(group2);
     const r = s2.mean / s1.mean;
-    const relSe = Math.sqrt(s2.sd ** 2 / 10 + r * r * s1.sd ** 2 / 10) / Math.abs(s1.mean);
+    const relSe = Math.sqrt(s2.sd ** 2 / 10 + (r * r * s1.sd ** 2) / 10) / Math.abs(s1.mean);
     expect(w.relSe).toBeCloseTo(relSe, 12);
     expect(w.relCI[0]).toBeLessThan(w.relDiff);
     expect(w.relCI[1]).toBeGreaterThan(w.relDiff);

@@ -71,9 +71,15 @@ describe('measureCanary aggregates in SQL (3.2)', () => {
       expectClose(groups[k.name]!.control, expected.control, 1e-12);
       expectClose(groups[k.name]!.canary, expected.canary, 1e-12);
     }
-    const judge = (g: typeof groups) => judgeCanary({
-      kpis: config.kpis, groups: g, confidenceLevel: 0.95, nonInferiorityMargin: 0.02, minSamplesPerGroup: 30, isFinalCheck: true,
-    });
+    const judge = (g: typeof groups) =>
+      judgeCanary({
+        kpis: config.kpis,
+        groups: g,
+        confidenceLevel: 0.95,
+        nonInferiorityMargin: 0.02,
+        minSamplesPerGroup: 30,
+        isFinalCheck: true,
+      });
     const byRow = Object.fromEntries(config.kpis.map((k) => [k.name, rowByRow(metrics, k.name, 'k1', nowMs)]));
     const a = judge(groups);
     const b = judge(byRow);
@@ -91,7 +97,7 @@ describe('measureCanary aggregates in SQL (3.2)', () => {
     const metrics = new SqliteMetricsStore(':memory:');
     const values = Array.from({ length: 2000 }, (_, i) => 1e9 + ((i * 7919) % 1000) / 1000);
     const contextOf = (i: number) =>
-      (i % 2 ? { channel: 'main', group: 'control' as const } : { channel: 'main', group: 'canary' as const, canary_id: 'k1' });
+      i % 2 ? { channel: 'main', group: 'control' as const } : { channel: 'main', group: 'canary' as const, canary_id: 'k1' };
     metrics.insert(values.map((value, i) => ({ timestamp: iso(i), metric_type: 'k', value, context: contextOf(i) })));
     const m = metrics.canaryMoments({ channel: 'main', metricType: 'k', from: iso(0), to: iso(10_000), canaryId: 'k1' });
     const expected = summarize(values.filter((_, i) => i % 2 === 1));
@@ -110,8 +116,10 @@ describe('measureCanary aggregates in SQL (3.2)', () => {
     ]);
     const m = metrics.canaryMoments({ channel: 'main', metricType: 'k', from: iso(0), to: iso(10), canaryId: 'k1' });
     expect(m).toEqual({ control: { n: 1, mean: 4, m2: 0, nonFinite: 0 }, canary: { n: 0, mean: 0, m2: 0, nonFinite: 2 } });
-    expect(metrics.canaryMoments({ channel: 'main', metricType: 'none', from: iso(0), to: iso(10), canaryId: 'k1' }))
-      .toEqual({ control: { n: 0, mean: 0, m2: 0, nonFinite: 0 }, canary: { n: 0, mean: 0, m2: 0, nonFinite: 0 } });
+    expect(metrics.canaryMoments({ channel: 'main', metricType: 'none', from: iso(0), to: iso(10), canaryId: 'k1' })).toEqual({
+      control: { n: 0, mean: 0, m2: 0, nonFinite: 0 },
+      canary: { n: 0, mean: 0, m2: 0, nonFinite: 0 },
+    });
     metrics.close();
   });
 });

@@ -16,7 +16,12 @@ describe('metrics store (VVTV business_metrics schema)', () => {
     const m = new SqliteMetricsStore(path);
     m.insert([
       { timestamp: '2026-11-25T10:00:00.000Z', metric_type: 'selection_entropy', value: 1.5, context: { channel: 'a', group: 'control' } },
-      { timestamp: '2026-11-25T10:00:01.000Z', metric_type: 'selection_entropy', value: 2.5, context: { channel: 'a', group: 'canary', canary_id: 'k1' } },
+      {
+        timestamp: '2026-11-25T10:00:01.000Z',
+        metric_type: 'selection_entropy',
+        value: 2.5,
+        context: { channel: 'a', group: 'canary', canary_id: 'k1' },
+      },
       { timestamp: '2026-11-25T10:00:02.000Z', metric_type: 'selection_entropy', value: 9.9, context: { channel: 'b', group: 'control' } },
       { timestamp: '2026-11-25T11:30:00.000Z', metric_type: 'selection_entropy', value: 3.5, context: { channel: 'a', group: 'control' } },
     ]);
@@ -31,8 +36,19 @@ describe('metrics store (VVTV business_metrics schema)', () => {
     ]);
     expect(m.count('a')).toBe(3);
     m.close();
-    const cols = new Database(path).prepare('PRAGMA table_info(business_metrics)').all() as Array<{ name: string; type: string; notnull: number }>;
-    expect(cols.map((c) => `${c.name}:${c.type}`)).toEqual(['id:INTEGER', 'timestamp:TEXT', 'metric_type:TEXT', 'value:REAL', 'context:TEXT', 'created_at:TEXT']);
+    const cols = new Database(path).prepare('PRAGMA table_info(business_metrics)').all() as Array<{
+      name: string;
+      type: string;
+      notnull: number;
+    }>;
+    expect(cols.map((c) => `${c.name}:${c.type}`)).toEqual([
+      'id:INTEGER',
+      'timestamp:TEXT',
+      'metric_type:TEXT',
+      'value:REAL',
+      'context:TEXT',
+      'created_at:TEXT',
+    ]);
   });
 
   it('counts infinite values apart so the analysis can flag them', () => {
@@ -41,7 +57,9 @@ describe('metrics store (VVTV business_metrics schema)', () => {
       { timestamp: '2026-11-25T10:00:00.000Z', metric_type: 'k', value: Infinity, context: { channel: 'a' } },
       { timestamp: '2026-11-25T10:00:01.000Z', metric_type: 'k', value: 2, context: { channel: 'a' } },
     ]);
-    expect(m.hourly({ channel: 'a', metricType: 'k', from: '2026-11-25', to: '2026-11-26' })).toEqual([{ hour: '2026-11-25T10', n: 1, sum: 2, sumSquares: 4, nonFinite: 1 }]);
+    expect(m.hourly({ channel: 'a', metricType: 'k', from: '2026-11-25', to: '2026-11-26' })).toEqual([
+      { hour: '2026-11-25T10', n: 1, sum: 2, sumSquares: 4, nonFinite: 1 },
+    ]);
   });
 });
 
@@ -49,12 +67,34 @@ describe('state store', () => {
   it('keeps cycles, canary checks (idempotent per index), decisions and bounds with their adjustments', () => {
     const path = join(tmp(), 'state.sqlite');
     const s = new SqliteStateStore(path);
-    s.cycleLog.save({ cycle_id: 'c1', channel: 'a', started_at: '2026-11-25T03:00:00Z', status: 'running', report: { trigger: 'schedule' } });
-    s.cycleLog.save({ cycle_id: 'c1', channel: 'a', started_at: '2026-11-25T03:00:00Z', status: 'completed', outcome: 'promoted', report: { trigger: 'schedule', message: 'm' } });
+    s.cycleLog.save({
+      cycle_id: 'c1',
+      channel: 'a',
+      started_at: '2026-11-25T03:00:00Z',
+      status: 'running',
+      report: { trigger: 'schedule' },
+    });
+    s.cycleLog.save({
+      cycle_id: 'c1',
+      channel: 'a',
+      started_at: '2026-11-25T03:00:00Z',
+      status: 'completed',
+      outcome: 'promoted',
+      report: { trigger: 'schedule', message: 'm' },
+    });
     expect(s.cycleLog.get('c1')).toMatchObject({ status: 'completed', outcome: 'promoted', report: { message: 'm' } });
 
     s.canaryLog.open({ canary_id: 'k1', channel: 'a', cycle_id: 'c1', started_at: '2026-11-25T03:01:00Z', traffic_percentage: 0.2 });
-    const v: CanaryVerdict = { decision: 'Inconclusive', rule: 'continue_monitoring', reason: '', confidenceLevel: 0.95, nonInferiorityMargin: 0.02, kpis: [], final: false, method: 'confidence_sequence' };
+    const v: CanaryVerdict = {
+      decision: 'Inconclusive',
+      rule: 'continue_monitoring',
+      reason: '',
+      confidenceLevel: 0.95,
+      nonInferiorityMargin: 0.02,
+      kpis: [],
+      final: false,
+      method: 'confidence_sequence',
+    };
     s.canaryLog.appendCheck('k1', { ...v, checkIndex: 1 });
     s.canaryLog.appendCheck('k1', { ...v, checkIndex: 1 }); // a retried activity
     s.canaryLog.appendCheck('k1', { ...v, checkIndex: 2 });
@@ -62,17 +102,38 @@ describe('state store', () => {
     // The canary log owns the verdict: it is closed once, and a late second close changes nothing.
     expect(s.canaryLog.close('k1', { status: 'rolled_back', at: 't1', verdict: { ...v, final: true }, decidedBy: 'judge' })).toBe(true);
     expect(s.canaryLog.close('k1', { status: 'promoted', at: 't2', verdict: null, decidedBy: 'late' })).toBe(false);
-    expect(s.canaryLog.get('k1')).toMatchObject({ status: 'rolled_back', finished_at: 't1', decided_by: 'judge', verdict: { rule: 'continue_monitoring' } });
+    expect(s.canaryLog.get('k1')).toMatchObject({
+      status: 'rolled_back',
+      finished_at: 't1',
+      decided_by: 'judge',
+      verdict: { rule: 'continue_monitoring' },
+    });
 
     s.auditLog.record({ channel: 'a', cycle_id: 'c1', at: '2026-11-25T03:00:01Z', kind: 'analysis', summary: 's', payload: { n: 3 } });
     expect(s.auditLog.list('a', { cycleId: 'c1' })[0]).toMatchObject({ kind: 'analysis', payload: { n: 3 } });
 
-    s.boundsStore.save('a', [{ parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' }], [
-      { channel: 'a', parameter: 'temperature', at: 't', kind: 'init', old_min: null, old_max: null, new_min: 0.3, new_max: 1.5, rationale: 'initial' },
-    ]);
+    s.boundsStore.save(
+      'a',
+      [{ parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' }],
+      [
+        {
+          channel: 'a',
+          parameter: 'temperature',
+          at: 't',
+          kind: 'init',
+          old_min: null,
+          old_max: null,
+          new_min: 0.3,
+          new_max: 1.5,
+          rationale: 'initial',
+        },
+      ],
+    );
     s.close();
     const again = new SqliteStateStore(path); // migrations run once; data survives a reopen
-    expect(again.boundsStore.get('a')).toEqual([{ parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' }]);
+    expect(again.boundsStore.get('a')).toEqual([
+      { parameter: 'temperature', min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, rollbackCount: 0, updatedAt: 't' },
+    ]);
     expect(again.boundsStore.adjustments('a')).toHaveLength(1);
     again.close();
   });
@@ -84,13 +145,30 @@ describe('Prometheus metrics', () => {
     const now = Date.now();
     const outcomes = ['promoted', 'promoted', 'promoted', 'rolled_back'] as const;
     outcomes.forEach((o, i) =>
-      state.cycleLog.save({ cycle_id: `c${i}`, channel: 'main', started_at: new Date(now - i * 3_600_000).toISOString(), status: 'completed', outcome: o, report: { trigger: 'schedule', predictionError: 0.1 * (i + 1) } }),
+      state.cycleLog.save({
+        cycle_id: `c${i}`,
+        channel: 'main',
+        started_at: new Date(now - i * 3_600_000).toISOString(),
+        status: 'completed',
+        outcome: o,
+        report: { trigger: 'schedule', predictionError: 0.1 * (i + 1) },
+      }),
     );
     // Prediction errors on two days (daily means 0.1 and 0.5): the governor's p50 is 0.3 (4.1).
     const metrics = new SqliteMetricsStore(join(tmp(), 'm.sqlite'));
     const today = Math.floor(now / 86_400_000) * 86_400_000;
-    metrics.insert([[today - 2 * 86_400_000, 0.1], [today - 2 * 86_400_000 + 60_000, 0.1], [today - 86_400_000, 0.5]].map(([t, value]) => (
-      { timestamp: new Date(t).toISOString(), metric_type: 'autopilot_pred_vs_real_error', value, context: { channel: 'main' } })));
+    metrics.insert(
+      [
+        [today - 2 * 86_400_000, 0.1],
+        [today - 2 * 86_400_000 + 60_000, 0.1],
+        [today - 86_400_000, 0.5],
+      ].map(([t, value]) => ({
+        timestamp: new Date(t).toISOString(),
+        metric_type: 'autopilot_pred_vs_real_error',
+        value,
+        context: { channel: 'main' },
+      })),
+    );
     const config = parseConfig(readFileSync(join(__dirname, '../../../config/autopilot.yaml'), 'utf8'), 'autopilot.yaml');
     const reg = createRegistry({ config: () => ({ ...config, channels: ['main'] }), ...state, metrics });
     const text = await reg.metrics();

@@ -13,43 +13,89 @@ describe('triage categorisation (7.2)', () => {
   });
 
   test('inconclusive timeouts, operator and emergency rollbacks keep their own canary rules', () => {
-    const r = triage(facts({ cycles: [
-      rolledBack(1, 'temperature', 0.8, 0.9, 'inconclusive_timeout'),
-      rolledBack(2, 'temperature', 0.8, 0.9, 'operator:ana'),
-      rolledBack(3, 'temperature', 0.8, 0.9, 'emergency:bob'),
-    ] }), SETTINGS);
+    const r = triage(
+      facts({
+        cycles: [
+          rolledBack(1, 'temperature', 0.8, 0.9, 'inconclusive_timeout'),
+          rolledBack(2, 'temperature', 0.8, 0.9, 'operator:ana'),
+          rolledBack(3, 'temperature', 0.8, 0.9, 'emergency:bob'),
+        ],
+      }),
+      SETTINGS,
+    );
     expect(r.instances.map((i) => i.rule)).toEqual(['inconclusive_timeout', 'operator_rollback', 'emergency_stop']);
     expect(r.counts.canary).toBe(3);
   });
 
   test('a timed-out cycle is performance, any other failed cycle is stability', () => {
-    const r = triage(facts({ cycles: [
-      cycle('failed', 1, { error: 'operation timed out during analysing: activity StartToClose timeout' }),
-      cycle('failed', 2, { error: 'cycle failed during storing_version: disk full' }),
-    ] }), SETTINGS);
+    const r = triage(
+      facts({
+        cycles: [
+          cycle('failed', 1, { error: 'operation timed out during analysing: activity StartToClose timeout' }),
+          cycle('failed', 2, { error: 'cycle failed during storing_version: disk full' }),
+        ],
+      }),
+      SETTINGS,
+    );
     expect(rules(r.instances)).toEqual(['performance/-/operation_timeout', 'stability/-/cycle_failed']);
     expect(r.counts).toMatchObject({ performance: 1, stability: 1, total: 2 });
   });
 
   test('invalid cards, invalid input, golden failures, bad data and bounds rejections are validation', () => {
-    const r = triage(facts({ cycles: [
-      cycle('invalid_card', 1), cycle('invalid_input', 2), cycle('golden_failed', 3), cycle('skipped_bad_data', 4),
-      rejected(5, 'temperature', 1.5, 1.6, 0.3, 1.5), rejected(6, 'temperature', 0.3, 0.2, 0.3, 1.5), rejected(7, 'temperature', 0.8, 1.0, 0.3, 1.5, 'daily_delta'),
-    ] }), SETTINGS);
+    const r = triage(
+      facts({
+        cycles: [
+          cycle('invalid_card', 1),
+          cycle('invalid_input', 2),
+          cycle('golden_failed', 3),
+          cycle('skipped_bad_data', 4),
+          rejected(5, 'temperature', 1.5, 1.6, 0.3, 1.5),
+          rejected(6, 'temperature', 0.3, 0.2, 0.3, 1.5),
+          rejected(7, 'temperature', 0.8, 1.0, 0.3, 1.5, 'daily_delta'),
+        ],
+      }),
+      SETTINGS,
+    );
     expect(rules(r.instances)).toEqual([
-      'validation/-/invalid_card', 'validation/-/invalid_input', 'validation/-/golden_failed', 'validation/-/bad_metrics_data',
-      'validation/temperature/sliding_bounds_upward', 'validation/temperature/sliding_bounds_downward', 'validation/temperature/bounds_daily_delta',
+      'validation/-/invalid_card',
+      'validation/-/invalid_input',
+      'validation/-/golden_failed',
+      'validation/-/bad_metrics_data',
+      'validation/temperature/sliding_bounds_upward',
+      'validation/temperature/sliding_bounds_downward',
+      'validation/temperature/bounds_daily_delta',
     ]);
     expect(r.counts.validation).toBe(7);
     expect(r.instances[4].numbers).toMatchObject({ newValue: 1.6, max: 1.5 });
   });
 
   test('a golden set that fails is validation, one that runs out of time is performance (6.3, 6.4)', () => {
-    const r = triage(facts({ cycles: [
-      cycle('golden_failed', 1, { report: { message: 'golden set failed: 2 of 40 checks failed', golden: { status: 'failed', failed: 2, total: 40, durationMs: 900, failures: [{ case: 'hd_missing_last', check: 'hd_missing_never_first' }] },
-        proposals: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6 }] } }),
-      cycle('golden_failed', 2, { report: { message: 'golden set timed_out', golden: { status: 'timed_out', failed: 40, total: 40, durationMs: 300_000, failures: [] } } }),
-    ] }), SETTINGS);
+    const r = triage(
+      facts({
+        cycles: [
+          cycle('golden_failed', 1, {
+            report: {
+              message: 'golden set failed: 2 of 40 checks failed',
+              golden: {
+                status: 'failed',
+                failed: 2,
+                total: 40,
+                durationMs: 900,
+                failures: [{ case: 'hd_missing_last', check: 'hd_missing_never_first' }],
+              },
+              proposals: [{ parameter: 'temperature', oldValue: 0.5, newValue: 0.6 }],
+            },
+          }),
+          cycle('golden_failed', 2, {
+            report: {
+              message: 'golden set timed_out',
+              golden: { status: 'timed_out', failed: 40, total: 40, durationMs: 300_000, failures: [] },
+            },
+          }),
+        ],
+      }),
+      SETTINGS,
+    );
     expect(rules(r.instances)).toEqual(['validation/temperature/golden_failed', 'performance/-/golden_timed_out']);
     expect(r.instances[0].detail).toContain('hd_missing_last / hd_missing_never_first');
     expect(r.instances[1].numbers).toMatchObject({ failed: 40, total: 40, durationMs: 300_000 });
@@ -67,13 +113,22 @@ describe('triage categorisation (7.2)', () => {
   });
 
   test('paused cycles and drift events are drift; a recovery event is not a failure', () => {
-    const r = triage(facts({
-      cycles: [cycle('skipped_paused', 1), cycle('no_change', 2), cycle('promoted', 3)],
-      driftEvents: [
-        { at: at(10), kind: 'rollback_rate_7d', action: 'pause', resolvedAt: null, numbers: { eventId: 'main#1', message: 'rollback rate 0.4 > 0.1', numbers: { rate: 0.4, threshold: 0.1 } } },
-        { at: at(20), kind: 'prediction_error_recovered', action: 'leave_drift_mode', resolvedAt: null, numbers: { eventId: 'main#2' } },
-      ],
-    }), SETTINGS);
+    const r = triage(
+      facts({
+        cycles: [cycle('skipped_paused', 1), cycle('no_change', 2), cycle('promoted', 3)],
+        driftEvents: [
+          {
+            at: at(10),
+            kind: 'rollback_rate_7d',
+            action: 'pause',
+            resolvedAt: null,
+            numbers: { eventId: 'main#1', message: 'rollback rate 0.4 > 0.1', numbers: { rate: 0.4, threshold: 0.1 } },
+          },
+          { at: at(20), kind: 'prediction_error_recovered', action: 'leave_drift_mode', resolvedAt: null, numbers: { eventId: 'main#2' } },
+        ],
+      }),
+      SETTINGS,
+    );
     expect(rules(r.instances)).toEqual(['drift/-/paused', 'drift/-/rollback_rate_7d']);
     expect(r.instances[1].numbers).toEqual({ rate: 0.4, threshold: 0.1 });
     expect(r.counts).toMatchObject({ drift: 2, total: 2 });
@@ -82,18 +137,41 @@ describe('triage categorisation (7.2)', () => {
 
   test('alerts count only when no cycle row or drift event already tells them; info alerts never', () => {
     const c = cycle('failed', 1, { error: 'operation timed out during analysing' });
-    const r = triage(facts({
-      cycles: [c],
-      driftEvents: [{ at: at(5), kind: 'consecutive_failures', action: 'pause', resolvedAt: null, numbers: { eventId: 'main#7', message: '3 failures' } }],
-      alerts: [
-        { at: at(1.1), cycleId: c.cycleId, name: 'operation_timeout', severity: 'critical', summary: 'timed out' },
-        { at: at(5), cycleId: null, name: 'autopilot_paused_failures', severity: 'critical', summary: '3 failures', details: { eventId: 'main#7' } },
-        { at: at(6), cycleId: null, name: 'emergency_pause', severity: 'critical', summary: 'by ops' },
-        { at: at(7), cycleId: null, name: 'autopilot_resumed', severity: 'info', summary: 'resumed' },
-        { at: at(8), cycleId: 'autopilot-cycle/main/gone', name: 'invalid_card', severity: 'critical', summary: 'bad yaml' },
-      ],
-    }), SETTINGS);
-    expect(rules(r.instances)).toEqual(['performance/-/operation_timeout', 'drift/-/consecutive_failures', 'drift/-/emergency_pause', 'validation/-/invalid_card']);
+    const r = triage(
+      facts({
+        cycles: [c],
+        driftEvents: [
+          {
+            at: at(5),
+            kind: 'consecutive_failures',
+            action: 'pause',
+            resolvedAt: null,
+            numbers: { eventId: 'main#7', message: '3 failures' },
+          },
+        ],
+        alerts: [
+          { at: at(1.1), cycleId: c.cycleId, name: 'operation_timeout', severity: 'critical', summary: 'timed out' },
+          {
+            at: at(5),
+            cycleId: null,
+            name: 'autopilot_paused_failures',
+            severity: 'critical',
+            summary: '3 failures',
+            details: { eventId: 'main#7' },
+          },
+          { at: at(6), cycleId: null, name: 'emergency_pause', severity: 'critical', summary: 'by ops' },
+          { at: at(7), cycleId: null, name: 'autopilot_resumed', severity: 'info', summary: 'resumed' },
+          { at: at(8), cycleId: 'autopilot-cycle/main/gone', name: 'invalid_card', severity: 'critical', summary: 'bad yaml' },
+        ],
+      }),
+      SETTINGS,
+    );
+    expect(rules(r.instances)).toEqual([
+      'performance/-/operation_timeout',
+      'drift/-/consecutive_failures',
+      'drift/-/emergency_pause',
+      'validation/-/invalid_card',
+    ]);
     expect(r.instances.map((i) => i.source)).toEqual(['cycle', 'drift_event', 'alert', 'alert']);
   });
 

@@ -44,7 +44,13 @@ export class FakeGithub {
         const u = new URL(req.url ?? '/', 'http://x');
         const text = Buffer.concat(chunks).toString('utf8');
         const body = text ? JSON.parse(text) : null;
-        const r: GithubRequest = { method: req.method ?? '', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body };
+        const r: GithubRequest = {
+          method: req.method ?? '',
+          path: u.pathname,
+          query: Object.fromEntries(u.searchParams),
+          headers: req.headers,
+          body,
+        };
         this.requests.push(r);
         if (this.hang) return void setTimeout(() => res.destroy(), 5_000).unref();
         this.route(r, res);
@@ -84,9 +90,19 @@ export class FakeGithub {
   private view(i: FakeIssue) {
     const html = `https://github.example/${this.repoPath}/issues/${i.number}`;
     return {
-      id: 1000 + i.number, number: i.number, title: i.title, body: i.body, state: i.state, html_url: html, url: `${this.url}/repos/${this.repoPath}/issues/${i.number}`,
-      labels: i.labels.map((name, k) => ({ id: k + 1, name })), comments: i.comments.length, closed_at: i.closed_at,
-      created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', ...(i.pull_request ? { pull_request: i.pull_request } : {}),
+      id: 1000 + i.number,
+      number: i.number,
+      title: i.title,
+      body: i.body,
+      state: i.state,
+      html_url: html,
+      url: `${this.url}/repos/${this.repoPath}/issues/${i.number}`,
+      labels: i.labels.map((name, k) => ({ id: k + 1, name })),
+      comments: i.comments.length,
+      closed_at: i.closed_at,
+      created_at: '2025-01-01T00:00:00Z',
+      updated_at: '2025-01-01T00:00:00Z',
+      ...(i.pull_request ? { pull_request: i.pull_request } : {}),
     };
   }
 
@@ -94,7 +110,8 @@ export class FakeGithub {
 
   private route(r: GithubRequest, res: ServerResponse): void {
     if (this.failWith) return this.json(res, this.failWith, { message: 'Server Error' });
-    if (r.headers.authorization !== `token ${this.token}`) return this.json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    if (r.headers.authorization !== `token ${this.token}`)
+      return this.json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     const m = /^\/repos\/([^/]+)\/([^/]+)\/issues(?:\/(\d+))?(\/comments)?$/.exec(r.path);
     if (!m) return this.json(res, 404, { message: 'Not Found' });
     this.repoPath = `${m[1]}/${m[2]}`;
@@ -116,10 +133,19 @@ export class FakeGithub {
         .filter((i) => state === 'all' || i.state === state)
         .filter((i) => want.every((l) => i.labels.includes(l)))
         .sort((a, b) => b.number - a.number);
-      return this.json(res, 200, all.slice((page - 1) * perPage, page * perPage).map((i) => this.view(i)));
+      return this.json(
+        res,
+        200,
+        all.slice((page - 1) * perPage, page * perPage).map((i) => this.view(i)),
+      );
     }
     if (issue && !m[4] && r.method === 'GET') return this.json(res, 200, this.view(issue));
-    if (issue && m[4] && r.method === 'GET') return this.json(res, 200, issue.comments.map((c) => ({ id: c.id, body: c.body, html_url: `https://github.example/c/${c.id}` })));
+    if (issue && m[4] && r.method === 'GET')
+      return this.json(
+        res,
+        200,
+        issue.comments.map((c) => ({ id: c.id, body: c.body, html_url: `https://github.example/c/${c.id}` })),
+      );
     if (issue && m[4] && r.method === 'POST') {
       if (!r.body?.body) return this.json(res, 422, { message: 'Validation Failed' });
       const c = { id: this.nextComment++, body: r.body.body };

@@ -1,5 +1,14 @@
 import pino from 'pino';
-import { GithubIssueTracker, githubFromConfig, issueBody, issueTitle, markerOf, patternMarker, commentBody, type IssueContext } from '../../../src/adapters/github';
+import {
+  GithubIssueTracker,
+  githubFromConfig,
+  issueBody,
+  issueTitle,
+  markerOf,
+  patternMarker,
+  commentBody,
+  type IssueContext,
+} from '../../../src/adapters/github';
 import { createTriageActivities } from '../../../src/activities/triage';
 import type { Deps } from '../../../src/activities';
 import { triage, type PatchSuggestion } from '../../../src/domain/triage';
@@ -10,7 +19,12 @@ const WEEK2_START = WEEK_END;
 const WEEK2_END = '2025-03-16T00:00:00.000Z';
 
 function timeoutSuggestion(n = 4): { ctx: IssueContext; s: PatchSuggestion } {
-  const r = triage(facts({ cycles: Array.from({ length: n }, (_, i) => cycle('failed', i * 10, { error: `operation timed out during analysing (${i})` })) }), SETTINGS);
+  const r = triage(
+    facts({
+      cycles: Array.from({ length: n }, (_, i) => cycle('failed', i * 10, { error: `operation timed out during analysing (${i})` })),
+    }),
+    SETTINGS,
+  );
   const s = r.suggestions[0];
   return { s, ctx: { channel: 'main', weekStart: WEEK_START, weekEnd: WEEK_END, counts: r.counts, suggestion: s } };
 }
@@ -55,7 +69,12 @@ describe('GitHub issues against a local REST server (7.4)', () => {
 
   test('opens one issue, then re-runs of the week change nothing and the next week comments on it', async () => {
     gh.seed({ title: 'unrelated', labels: ['vvtv-autopilot', 'triage'], body: 'no marker here' });
-    gh.seed({ title: 'a PR', labels: ['vvtv-autopilot', 'triage'], body: patternMarker(timeoutSuggestion().s.fingerprint), pull_request: { url: 'x' } });
+    gh.seed({
+      title: 'a PR',
+      labels: ['vvtv-autopilot', 'triage'],
+      body: patternMarker(timeoutSuggestion().s.fingerprint),
+      pull_request: { url: 'x' },
+    });
     const { ctx, s } = timeoutSuggestion(4);
 
     const first = await tracker.report(ctx);
@@ -95,7 +114,10 @@ describe('GitHub issues against a local REST server (7.4)', () => {
     expect(again.action).toBe('created');
     expect(again.number).not.toBe(open.number);
     const listed = await tracker.list('all');
-    expect(listed.map((i) => [i.number, i.state])).toEqual([[again.number, 'open'], [open.number, 'closed']]);
+    expect(listed.map((i) => [i.number, i.state])).toEqual([
+      [again.number, 'open'],
+      [open.number, 'closed'],
+    ]);
   });
 
   test('a hung connection fails after the request time limit', async () => {
@@ -121,7 +143,14 @@ describe('triage issue activity', () => {
   afterAll(() => gh.stop());
   const deps = (github: Record<string, unknown>) =>
     ({ config: () => ({ incident_triage: { github } }), logger: pino({ level: 'silent' }) }) as unknown as Deps;
-  const cfg = (over: Record<string, unknown> = {}) => ({ enabled: true, repo: 'acme/vvtv', api_url: gh.url, token_env: 'VVTV_GH', labels: ['triage'], ...over });
+  const cfg = (over: Record<string, unknown> = {}) => ({
+    enabled: true,
+    repo: 'acme/vvtv',
+    api_url: gh.url,
+    token_env: 'VVTV_GH',
+    labels: ['triage'],
+    ...over,
+  });
   const input = () => {
     const { ctx, s } = timeoutSuggestion();
     return { channel: 'main', weekStart: ctx.weekStart, weekEnd: ctx.weekEnd, counts: ctx.counts, suggestions: [s] };
