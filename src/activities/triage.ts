@@ -94,7 +94,7 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
           .between(input.channel, weekStart, weekEnd)
           .map((cy) => slimCycle(cy, cy.canary_id ? state.canaryLog.get(cy.canary_id) : null));
         const alerts = state.auditLog.between(input.channel, weekStart, weekEnd, 'alert').map((d) => {
-          const a = (d.payload ?? {}) as Record<string, any>;
+          const a = (d.payload ?? {}) as Partial<Record<'name' | 'severity' | 'summary', unknown>> & { details?: Record<string, unknown> };
           return {
             at: d.at,
             cycleId: d.cycle_id ?? null,

@@ -1,7 +1,7 @@
 /** Read-only commands: status, history, show-cycle, bounds, validate, config, report, drift-check. */
 import { readFileSync } from 'node:fs';
 import { parseCard } from '../adapters/card-store';
-import { completeBounds, validateChange } from '../domain/bounds';
+import { completeBounds, exportBounds, validateChange } from '../domain/bounds';
 import { getPath } from '../config/card';
 import { loadConfig } from '../config/load';
 import { ValidationError } from '../config/errors';
@@ -102,12 +102,13 @@ function cycleText(v: CycleView): string {
 
 export async function bounds(c: CliContext, o: ChannelOpt): Promise<void> {
   const ch = c.channel(o.channel);
-  const b = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), new Date().toISOString());
-  const adjustments = c.runtime.deps.boundsStore.adjustments(ch, 20);
-  c.out({ bounds: b, adjustments }, (s) =>
+  const at = new Date().toISOString();
+  const b = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), at);
+  // --json is the bounds export of 2.1: each range with its width against the hard range, and its adjustments.
+  c.out(exportBounds(ch, b, c.runtime.deps.boundsStore.adjustments(ch, 20), at), (s) =>
     [
       table(
-        s.bounds.map((x) => ({
+        s.parameters.map((x) => ({
           parameter: x.parameter,
           min: x.min,
           max: x.max,

@@ -5,7 +5,8 @@ import { AutopilotConfigSchema, type AutopilotConfig } from './schema';
 import { ValidationError, parseOrThrow } from './errors';
 
 /** Environment variables that override the file (12-factor style deployment). */
-const ENV_OVERRIDES: Array<[string, (c: Record<string, any>, v: string) => void]> = [
+type RawConfig = { temporal?: Record<string, unknown>; alerts?: Record<string, unknown>; [key: string]: unknown };
+const ENV_OVERRIDES: Array<[string, (c: RawConfig, v: string) => void]> = [
   ['TEMPORAL_ADDRESS', (c, v) => ((c.temporal ??= {}).address = v)],
   ['TEMPORAL_NAMESPACE', (c, v) => ((c.temporal ??= {}).namespace = v)],
   ['TEMPORAL_TASK_QUEUE', (c, v) => ((c.temporal ??= {}).task_queue = v)],
@@ -32,7 +33,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     throw new ValidationError(source, [`YAML syntax: ${(err as Error).message}`]);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError(source, ['(root): expected a mapping']);
-  const obj = raw as Record<string, any>;
+  const obj = raw as RawConfig;
   for (const [name, apply] of ENV_OVERRIDES) if (env[name]) apply(obj, env[name] as string);
   return parseOrThrow(AutopilotConfigSchema, obj, source);
 }

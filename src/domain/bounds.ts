@@ -332,5 +332,3 @@ export function exportBounds(channel: string, bounds: ParameterBounds[], adjustm
     adjustments,
   };
 }
-
-export const boundsToJson = (e: BoundsExport): string => `${JSON.stringify(e, null, 2)}\n`;

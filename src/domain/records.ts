@@ -37,19 +37,6 @@ export type CycleOutcome =
   | 'invalid_input'
   | 'failed';
 
-export const CYCLE_OUTCOMES: readonly CycleOutcome[] = [
-  'promoted',
-  'rolled_back',
-  'no_change',
-  'rejected_by_bounds',
-  'skipped_paused',
-  'skipped_bad_data',
-  'invalid_card',
-  'golden_failed',
-  'invalid_input',
-  'failed',
-];
-
 export type CycleTrigger = 'schedule' | 'manual';
 
 /** The live card a cycle starts from. */

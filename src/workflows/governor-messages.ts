@@ -124,7 +124,12 @@ export function validateConfigFlag(p: unknown): asserts p is ConfigFlagPayload {
 /** An override must name a tuned parameter and stay inside its hard limits (2.4 holds even in an emergency). */
 export function validateOverride(p: unknown, settings: Pick<GovernorSettings, 'parameters'>): asserts p is OverrideBoundsPayload {
   check('governor overrideBounds', p, (o, e) => {
-    (text(o, 'parameter', e), text(o, 'reason', e), text(o, 'by', e), num(o, 'min', e), num(o, 'max', e), positiveMs(o, 'durationMs', e));
+    text(o, 'parameter', e);
+    text(o, 'reason', e);
+    text(o, 'by', e);
+    num(o, 'min', e);
+    num(o, 'max', e);
+    positiveMs(o, 'durationMs', e);
     if (e.length) return;
     const min = o.min as number;
     const max = o.max as number;
@@ -160,7 +165,8 @@ export function validateRegisterCanary(p: unknown): asserts p is RegisterCanaryR
 
 export function validateReport(p: unknown): asserts p is OutcomeReport {
   check('governor reportOutcome', p, (o, e) => {
-    (text(o, 'cycleId', e), isoTime(o, 'at', e));
+    text(o, 'cycleId', e);
+    isoTime(o, 'at', e);
     if (!(REPORTED_OUTCOMES as readonly unknown[]).includes(o.outcome))
       e.push(`outcome: expected one of ${REPORTED_OUTCOMES.join(', ')}, got ${String(o.outcome)}`);
     if (

@@ -46,18 +46,16 @@ export async function weeklyTriage(input: WeeklyTriageInput): Promise<TriageRepo
   }
 
   const manual = report.suggestions.filter((s) => s.kind === 'manual_review');
-  let issues: IssueOutcome[] = [];
-  if (manual.length && apply) {
-    issues = await acts.openTriageIssues({
-      channel,
-      weekStart: report.weekStart,
-      weekEnd: report.weekEnd,
-      counts: report.counts,
-      suggestions: manual,
-    });
-  } else {
-    issues = manual.map((s) => ({ fingerprint: s.fingerprint, pattern: s.pattern, issue: null, reason: 'dry run' }));
-  }
+  const issues: IssueOutcome[] =
+    manual.length && apply
+      ? await acts.openTriageIssues({
+          channel,
+          weekStart: report.weekStart,
+          weekEnd: report.weekEnd,
+          counts: report.counts,
+          suggestions: manual,
+        })
+      : manual.map((s) => ({ fingerprint: s.fingerprint, pattern: s.pattern, issue: null, reason: 'dry run' }));
 
   const final = withOutcomes(report, applied, issues, apply ? 'apply' : 'dry_run');
   await acts.saveTriageReport({ report: final });

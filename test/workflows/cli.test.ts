@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Harness } from '../support/harness';
 import { run } from '../support/cli';
 import { startCycle } from '../../src/client';
@@ -86,7 +86,7 @@ describe('vvtvctl against a running autopilot (9.1-9.5, 5.3)', () => {
     });
     const target = h.rt.deps.history.latest(h.channel)!;
     const edited = original.replace('epsilon: 0.04', 'epsilon: 0.1');
-    require('node:fs').writeFileSync(h.cards.path, edited);
+    writeFileSync(h.cards.path, edited);
     const r = await ctl('rollback', target.version_id, '--reason', 'undo the manual edit');
     expect(r.code).toBe(0);
     expect(readFileSync(h.cards.path, 'utf8')).toBe(original);

@@ -4,7 +4,6 @@ export { proposeForCycle, type CycleProposal, type ProposalSource } from './prop
 export { fitModel, predict, priorSlope, type FittedModel, type FitOptions } from './model';
 export {
   predictObjective,
-  proceedProbability,
   forecastCanary,
   canarySe,
   bandDistance,

@@ -177,8 +177,3 @@ export function forecastCanary(
   const pProceed = Math.min(1, Math.max(0, safe * primaryOk));
   return { pProceed, pSafe: Math.min(1, Math.max(0, safe)), passBonus };
 }
-
-/** Predicted probability that the canary's verdict is Proceed for this prediction. */
-export function proceedProbability(kpis: KpiDef[], analysis: WindowAnalysis, p: Prediction, plan: CanaryPlan, windowHours: number): number {
-  return forecastCanary(kpis, analysis, p, plan, windowHours).pProceed;
-}

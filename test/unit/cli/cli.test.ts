@@ -44,6 +44,18 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     expect(body.problems).toEqual(['temperature=1.9 is outside the sliding bounds [0.3, 1.5]']);
   });
 
+  it('bounds --json exports each range with its width against the hard range and its adjustments (2.1)', async () => {
+    const { configPath } = setup();
+    const r = await run(['--config', configPath, '--json', 'autopilot', 'bounds']);
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.out);
+    expect(e.channel).toBe('main');
+    const t = e.parameters.find((p: { parameter: string }) => p.parameter === 'temperature');
+    expect(t).toMatchObject({ min: 0.3, max: 1.5, hardMin: 0.1, hardMax: 2, width: 1.2, hardWidth: 1.9 });
+    expect(t.widthShareOfHard).toBeCloseTo(1.2 / 1.9, 6);
+    expect(Array.isArray(e.adjustments)).toBe(true);
+  });
+
   it('status shows the live card and the bounds, and says the pause state is unknown when the governor cannot be asked', async () => {
     const { configPath } = setup();
     const r = await run(['--config', configPath, '--json', 'autopilot', 'status']);

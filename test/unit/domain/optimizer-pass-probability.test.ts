@@ -5,7 +5,7 @@
  * form and against judgeCanary itself on simulated canaries.
  */
 import { judgeCanary } from '../../../src/domain/canary';
-import { proceedProbability, type CanaryPlan } from '../../../src/domain/optimizer';
+import { forecastCanary, type CanaryPlan } from '../../../src/domain/optimizer';
 import { normalCdf } from '../../../src/domain/canary';
 import type { GroupSummary, KpiAnalysis, KpiDef, WindowAnalysis } from '../../../src/domain/types';
 
@@ -39,16 +39,11 @@ function analysis(): WindowAnalysis {
   return { channel: 'main', from: '2025-03-09T03:00:00.000Z', to: '2025-03-10T03:00:00.000Z', kpis, usable: true };
 }
 
-describe("P(canary passes) is the judge's own rule on the planned canary (issue 3, 3.4)", () => {
+describe("P(canary passes) is the judge's own rule on the planned canary (3.4)", () => {
   const plan = (expectedSamples: number): CanaryPlan => ({ ...PLAN, expectedSamples });
   const pPass = (effect: number, sd: number, samples: number): number =>
-    proceedProbability(
-      KPIS,
-      analysis(),
-      { mean: { engagement_proxy: effect }, sd: { engagement_proxy: sd }, evidence: 0 },
-      plan(samples),
-      24,
-    );
+    forecastCanary(KPIS, analysis(), { mean: { engagement_proxy: effect }, sd: { engagement_proxy: sd }, evidence: 0 }, plan(samples), 24)
+      .pProceed;
   /** Relative se of engagement on a canary of `samples` slots at 20 % traffic (cv 0.19 / 0.36). */
   const se = (samples: number): number => (0.19 / 0.36) * Math.sqrt(1 / (0.2 * samples) + 1 / (0.8 * samples));
   /** Non-inferiority power for a true zero effect: P(r̂ − z·e > −margin) = Φ((margin − z·e)/e). */

@@ -14,15 +14,38 @@ function parseCsv(text: string): string[][] {
   while (i < text.length) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') ((field += '"'), (i += 2));
-      else if (ch === '"') ((quoted = false), i++);
-      else ((field += ch), i++);
-    } else if (ch === '"') ((quoted = true), i++);
-    else if (ch === ',') (row.push(field), (field = ''), i++);
-    else if (ch === '\r' && text[i + 1] === '\n') (row.push(field), rows.push(row), (row = []), (field = ''), (i += 2));
-    else ((field += ch), i++);
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+      } else if (ch === '"') {
+        quoted = false;
+        i++;
+      } else {
+        field += ch;
+        i++;
+      }
+    } else if (ch === '"') {
+      quoted = true;
+      i++;
+    } else if (ch === ',') {
+      row.push(field);
+      field = '';
+      i++;
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i += 2;
+    } else {
+      field += ch;
+      i++;
+    }
   }
-  if (field !== '' || row.length > 0) (row.push(field), rows.push(row));
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -105,9 +128,7 @@ describe('HistoryStore: queries and exports (5.1)', () => {
   });
 
   it('exports one CSV row per change and quotes a rationale with commas, quotes and newlines (RFC 4180)', () => {
-    let root: string;
-    let done: () => void;
-    ({ root, cleanup: done } = tempRoot());
+    const { root, cleanup: done } = tempRoot();
     try {
       const s = new HistoryStore(root, { now: () => new Date('2026-11-03T10:00:00Z') });
       const rationale = 'raise "temperature", because\nentropy fell,\r\nagain';
