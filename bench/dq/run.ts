@@ -45,7 +45,7 @@ export interface RunSettings {
   /**
    * The governor's settings (governorSettings(config)): the learning policy asks it before each
    * cycle and reports each outcome to it, as the cycle does (pauses 4.4/4.5, drift mode 4.2,
-   * recovery ramp). Absent: no governor (the bench before 2026-11-25).
+   * recovery ramp). Absent: no governor.
    */
   governor?: GovernorSettings;
   /** Extra optimizer options (tuning experiments). */

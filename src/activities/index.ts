@@ -18,7 +18,7 @@ export type { GoldenGateResult, RunGoldenSetInput, GoldenBypass } from './golden
 export type { RollbackInput, RollbackResult, RollbackTimings } from './rollback';
 
 /**
- * All activities, closed over their dependencies (STYLE §1). Workflows import only the type.
+ * All activities, closed over their dependencies (the functional core stays in src/domain). Workflows import only the type.
  * The client lets the cycle reach its channel's governor (update-with-start).
  */
 export const createActivities = (deps: Deps, client: Client) => ({

@@ -1,7 +1,7 @@
 import pino from 'pino';
 
 /**
- * The one root logger. Secrets are redacted by configuration (STYLE §4), so a token passed in a
+ * The one root logger. Secrets are redacted by configuration, so a token passed in a
  * log object never reaches the output.
  */
 export const logger = pino({

@@ -50,7 +50,7 @@ import {
 } from './governor-messages';
 
 /**
- * The governor (DESIGN §1): one long-lived workflow per channel (`autopilot-governor/<channel>`)
+ * The governor: one long-lived workflow per channel (`autopilot-governor/<channel>`)
  * that owns the safety state — pause (until, why, by whom), backoff, drift mode, bounds overrides,
  * the running cycle — and the timers that end pauses and overrides. Every decision is a domain
  * call; this shell holds the waits and performs the effects (alerts, audit, drift rows, canary stop).

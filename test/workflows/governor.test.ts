@@ -255,7 +255,7 @@ describe('governor on a real Temporal server', () => {
     expect(refused.rejected[0].reason).toContain('leaves the hard limits [0.1, 2]');
   });
 
-  it('keeps a pause across a worker restart and resumes on time (4.4, DESIGN §1)', async () => {
+  it('keeps a pause across a worker restart and resumes on time (4.4)', async () => {
     const { g } = await governor('restart');
     await g.signal(pauseSignal, { by: 'ops', reason: 'maintenance', durationMs: 8000 });
     const before = await eventually(

@@ -58,7 +58,7 @@ export interface MetricsStore {
 }
 
 /**
- * VVTV's P6 metrics store: SQLite with the planner's exact `business_metrics` schema. WAL mode so
+ * VVTV's metrics store: SQLite with the planner's exact `business_metrics` schema. WAL mode so
  * the planner (simulator) writes while the autopilot reads, from other processes too.
  */
 export class SqliteMetricsStore implements MetricsStore {

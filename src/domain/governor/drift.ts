@@ -1,7 +1,7 @@
 /**
  * Anti-drift rules (4.1-4.5), pure and deterministic (bundled into the governor workflow).
  * Each rule returns a `DriftFinding`: the rule's name, the action it calls for, and the numbers
- * that produced it, so that a stored event answers "why?" on its own (STYLE §2).
+ * that produced it, so that a stored event answers "why?" on its own.
  */
 
 /** Every outcome a cycle can report (mirrors the state store's CycleOutcome). */

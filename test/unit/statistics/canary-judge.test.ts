@@ -244,7 +244,7 @@ describe('judgeCanary properties', () => {
 });
 
 describe('judgeCanary error control: Proceed and Rollback are separate one-sided families (3.3)', () => {
-  // z = 2.2 on the primary: two-sided p ≈ 0.028. Holm over both KPIs used to need p < 0.025 for
+  // z = 2.2 on the primary: two-sided p ≈ 0.028. Holm over both KPIs would need p < 0.025 for
   // the primary; the Proceed family holds the primary alone.
   const se = 20 * Math.sqrt(1 / 2880 + 1 / 720);
   const primaryUp = pair(g(2880, 100, 20), g(720, 100 + 2.2 * se, 20));

@@ -29,7 +29,7 @@ class Acc {
   }
 }
 
-describe('confidenceSequence (DESIGN §4: always-valid sequential test)', () => {
+describe('confidenceSequence (3.3: an always-valid sequential test)', () => {
   const control = { n: 2880, mean: 100, sd: 20 };
   const canary = { n: 720, mean: 101, sd: 20 };
 

@@ -6,7 +6,7 @@ import { holm } from '../../../src/domain/statistics';
  * test procedure"): sort p ascending, p̃_(i) = max_{j ≤ i} min(1, (m - j + 1) p_(j)); these
  * are also what R's p.adjust(p, "holm") returns.
  */
-describe('holm (DESIGN §4: multiple KPIs are corrected)', () => {
+describe('holm (3.3: multiple KPIs are corrected)', () => {
   it('adjusts a sorted vector: 5·0.01, 4·0.02, then the running maximum 0.09', () => {
     const got = holm([0.01, 0.02, 0.03, 0.04, 0.05]);
     [0.05, 0.08, 0.09, 0.09, 0.09].forEach((want, i) => expect(got[i]).toBeCloseTo(want, 12));

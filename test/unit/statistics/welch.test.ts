@@ -47,7 +47,7 @@ describe('summaryFromMoments', () => {
   });
 });
 
-describe('welch (DESIGN §4: Welch t with the t distribution)', () => {
+describe('welch (3.3: Welch t with the t distribution)', () => {
   const w = welch(summarize(group1), summarize(group2), 0.95);
 
   it('reproduces R t.test on the sleep data: t, Welch–Satterthwaite df, two-sided p', () => {
