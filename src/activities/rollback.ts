@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/activity';
 import { cardSha256, parseCard } from '../adapters/card-store';
-import { HistoryIntegrityError, type VersionMeta } from '../adapters/history';
-import { sha256Hex } from '../adapters/history/layout';
+import { HistoryIntegrityError, sha256Hex, type VersionMeta } from '../adapters/history';
 import { getPath } from '../config/card';
 import { ValidationError } from '../config/errors';
 import { completeBounds, validateChange } from '../domain/bounds';

@@ -193,7 +193,7 @@ export interface CsTuning {
 /**
  * Default τ = 0.15, chosen with bench/canary-stats.ts for a 60-minute canary at ~1 sample per
  * second split 20/80 (n_eff ≈ 9.6 per minute), where the judge runs the primary's sequence at
- * a two-sided 0.02 and each KPI's worsening sequence at 0.01 (canary/judge.ts): the boundary is
+ * a two-sided 0.02 and each KPI's worsening sequence at 0.005 with four KPIs (canary/judge.ts): the boundary is
  * tightest near n_eff ≈ (x − 1)/τ² (x − ln x = 1 + 2 ln(1/α)), i.e. 460-520, late in the hour.
  * 0.12 stops later at 2×MDE, 0.2 loses power at the MDE (the final test keeps less alpha). See
  * that file for the scan.

@@ -4,12 +4,11 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GovernorActivities } from '../activities/governor';
+import { governorActivities } from './proxies';
 import {
   clearOverride,
   configFlag,
@@ -60,10 +59,7 @@ export async function autopilotGovernor(input: GovernorInput): Promise<void> {
   // Replaced by the settings each cycle brings from the live config (mayRun), carried through continueAsNew.
   let settings = input.settings;
   const s = input.state ?? initialGovernorState(channel);
-  const acts = proxyActivities<GovernorActivities>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: ['ValidationError'] },
-  });
+  const acts = governorActivities();
   let version = 0;
   let handled = 0;
 

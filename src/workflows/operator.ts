@@ -1,5 +1,6 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities, RollbackResult } from '../activities';
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { RollbackResult } from '../activities';
+import { operatorActivities } from './proxies';
 import { SA_CHANNEL } from './messages';
 
 export interface OperatorRollbackInput {
@@ -16,10 +17,5 @@ export interface OperatorRollbackInput {
  */
 export async function operatorRollback(input: OperatorRollbackInput): Promise<RollbackResult> {
   upsertSearchAttributes([{ key: SA_CHANNEL, value: input.channel }]);
-  const acts = proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: '2 minutes',
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ValidationError', 'RollbackFailed'] },
-  });
-  return acts.rollbackToVersion({ channel: input.channel, versionId: input.versionId, by: input.by, reason: input.reason });
+  return operatorActivities().rollbackToVersion({ channel: input.channel, versionId: input.versionId, by: input.by, reason: input.reason });
 }

@@ -33,4 +33,26 @@ export const goldenActivities = (timeoutMs: number) =>
     retry: { maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 
+/** The governor's own effects (drift events, alerts, audit records, canary stops): short and retried a few times. */
+export const governorActivities = () =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: ['ValidationError'] },
+  });
+
+/** The weekly triage's first read, before it knows the configured operation timeout. */
+export const triageBootActivities = () =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ValidationError'] },
+  });
+
+/** An operator's rollback (5.3): quick, at most three tries, never retried once it failed verification. */
+export const operatorActivities = () =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ValidationError', 'RollbackFailed'] },
+  });
+
 export type WorkflowActivities = ReturnType<typeof operationActivities>;

@@ -1,5 +1,5 @@
-import { log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import type { TriageActivities } from '../activities/triage';
+import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import { operationActivities, triageBootActivities } from './proxies';
 import { triage, withOutcomes, type AppliedAdjustment, type IssueOutcome, type TriageReport } from '../domain/triage';
 import { SA_CHANNEL } from './messages';
 import type { WeeklyTriageInput } from './triage-messages';
@@ -13,16 +13,9 @@ export async function weeklyTriage(input: WeeklyTriageInput): Promise<TriageRepo
   const { channel } = input;
   const apply = input.apply !== false;
   upsertSearchAttributes([{ key: SA_CHANNEL, value: channel }]);
-  const boot = proxyActivities<TriageActivities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ValidationError'] },
-  });
+  const boot = triageBootActivities();
   const { facts, settings, operationTimeoutMs } = await boot.gatherTriageFacts({ channel, weekEnd: input.weekEnd });
-  const acts = proxyActivities<TriageActivities>({
-    startToCloseTimeout: operationTimeoutMs,
-    scheduleToCloseTimeout: operationTimeoutMs,
-    retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['ValidationError'] },
-  });
+  const acts = operationActivities(operationTimeoutMs);
 
   const report = triage(facts, settings);
   log.info('triage computed', { channel, weekStart: report.weekStart, counts: report.counts, patterns: report.patterns.length });

@@ -1,5 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import YAML from 'yaml';
 import { Harness } from '../support/harness';
 import { startCycle, canaryStatus } from '../../src/client';
 import { canaryWorkflowId } from '../../src/workflows/messages';
@@ -103,12 +105,24 @@ describe('cycle safety on a real Temporal server', () => {
   });
 });
 
+/** The shipped golden set cut to its first pinned case and first invariant (a valid set, quick to run). */
+function smallGoldenSet(): string {
+  const set = YAML.parse(readFileSync(join(__dirname, '../../config/golden/default.yaml'), 'utf8'));
+  set.cases = set.cases.slice(0, 1);
+  set.invariants = set.invariants.slice(0, 1);
+  const path = join(mkdtempSync(join(tmpdir(), 'vvtv-golden-')), 'small.yaml');
+  writeFileSync(path, YAML.stringify(set));
+  return path;
+}
+
 describe('an operation that exceeds the configured timeout (8.3)', () => {
   // The planner's reload hook hangs while a canary overlay exists: deploying the canary times out.
   const h = new Harness({
     patchConfig: (raw) => {
-      raw.autopilot.operation_timeout_minutes = 0.02; // 1.2 s
-      raw.stores.reload_command = 'ls "$(dirname "{card}")" | grep -q canary && sleep 4; true';
+      raw.autopilot.operation_timeout_minutes = 0.08; // 4.8 s
+      raw.stores.reload_command = 'ls "$(dirname "{card}")" | grep -q canary && sleep 10; true';
+      // One pinned case and one invariant: the golden gate must fit the timeout on a loaded machine too.
+      raw.golden = { ...raw.golden, path: smallGoldenSet() };
     },
   });
   beforeAll(() => h.start());

@@ -1,4 +1,5 @@
 export { HistoryStore } from './history-store';
+export { sha256Hex } from './layout';
 export { HistoryIntegrityError, VersionNotFoundError, DEPLOYMENT_STATUSES, VERSION_SOURCES } from './types';
 export type {
   ArchivedVersion,

@@ -1,7 +1,7 @@
 /**
  * The canary judge's error budget for one check: the two directional families (Proceed,
  * Rollback), their interim sequences' levels and, at the final check, what the interim looks
- * spent and what the final Holm tests get. See canary-judge.ts for the reasoning.
+ * spent and what the final Holm tests get. See judge.ts for the reasoning.
  */
 import type { JudgeInput } from './judge-input';
 import { crossingProbability } from './sequential';

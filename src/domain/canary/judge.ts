@@ -6,8 +6,8 @@
  *   - Proceed family, "the primaries improved": better-direction tests over the PRIMARY KPIs
  *     only, Holm within the family, share alphaP. Guardrails can never make this claim, so they
  *     take nothing from it: with one primary the claim is tested at the whole alphaP, i.e. the
- *     improvement tail of a two-sided test at the full alpha (the test the MDE is defined by).
- *     Before this restructuring, Holm over all KPIs tested the primary at alpha/K.
+ *     improvement tail of a two-sided test at the full alpha (the test the MDE is defined by),
+ *     where Holm over all K KPIs would test the primary at alpha/K.
  *   - Rollback family, "some KPI got worse": worse-direction tests over EVERY KPI with data
  *     (primaries and guardrails), Holm within the family, share alphaH.
  * alphaP + alphaH = alpha (alpha/2 each by default: the two tails of a two-sided test), so by a

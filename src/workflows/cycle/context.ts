@@ -20,7 +20,8 @@ export interface CycleContext {
   changes: ParameterChange[];
   canaryId: string | null;
   versionId?: string;
-  governor: MayRunAnswer;
+  /** The governor's answer; set by the first step inside the cycle's error handling. */
+  governor?: MayRunAnswer;
   card?: CurrentCard;
 }
 

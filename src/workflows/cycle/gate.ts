@@ -14,7 +14,7 @@ export async function gate(ctx: CycleContext, p: Proposal): Promise<{ versionId:
     proposals: p.proposals,
     params: settings.params,
     bounds: p.bounds,
-    overrides: ctx.governor.overrides,
+    overrides: ctx.governor!.overrides,
     reference: p.reference,
     now: now(),
   });

@@ -55,7 +55,8 @@ async function optimize(
   bounds: ParameterBounds[],
   reference: Record<string, number>,
 ): Promise<ParameterChange[]> {
-  const { acts, channel, settings, governor: g } = ctx;
+  const { acts, channel, settings } = ctx;
+  const g = ctx.governor!;
   const current = ctx.card!.values;
   const [experiments, boundsPolicy] = await Promise.all([acts.loadExperiments({ channel, limit: 60 }), acts.getBoundsPolicy({})]);
   const durationMinutes = (ctx.input.canary?.durationMs ?? settings.canary.durationMs) / 60_000;

@@ -73,16 +73,17 @@ export async function fail(ctx: CycleContext, err: unknown): Promise<CycleResult
   const { acts, channel, cycleId } = ctx;
   const cause = rootCause(err);
   if (cause instanceof ApplicationFailure && cause.type === 'ValidationError') {
+    const end = ctx.phase === 'reading_card' ? 'invalid_card' : 'invalid_input';
     await acts.raiseAlert({
       severity: 'critical',
       channel,
       cycleId,
-      name: 'invalid_card',
+      name: end,
       summary: cause.message,
       details: { problems: cause.details },
     });
     ctx.report.error = cause.message;
-    return settle(ctx, { end: ctx.phase === 'reading_card' ? 'invalid_card' : 'invalid_input', message: cause.message });
+    return settle(ctx, { end, message: cause.message });
   }
   const timedOut = chain(err).some((e) => e instanceof TimeoutFailure);
   if (cause instanceof ApplicationFailure && cause.type === 'HistoryIntegrityError') {
