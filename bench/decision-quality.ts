@@ -70,7 +70,10 @@ const opts = {
   harmfulThreshold: num('harmful-threshold', 0.01),
   /** Overrides the config's autopilot.max_changes_per_cycle when > 0 (compound changes). */
   maxChanges: num('max-changes', 0),
-  /** 1 (default): the learning policy asks the governor and reports to it, as the cycle does (pauses, drift mode, recovery ramp); 0: no governor. */
+  /**
+   * 1 (default): the learning policy asks the governor and reports to it, as the cycle does
+   * (pauses, drift mode, recovery ramp); 0: no governor.
+   */
   governor: num('governor', 1),
   scenarios: option('scenarios', 'stable,drift,harmful,noise,outage').split(','),
   /** JSON of extra OptimizerOptions, e.g. '{"rollbackCost":0.01}'. */
@@ -172,10 +175,10 @@ function runScenario(name: string) {
     ...(d.proposals.length
       ? {
           change: d.proposals
-            .map(
-              (p) =>
-                `${p.changeType} ${p.parameter} ${p.oldValue}→${p.newValue}${p.predicted === undefined ? '' : ` predicted ${r4(p.predicted)}`}`,
-            )
+            .map((p) => {
+              const predicted = p.predicted === undefined ? '' : ` predicted ${r4(p.predicted)}`;
+              return `${p.changeType} ${p.parameter} ${p.oldValue}→${p.newValue}${predicted}`;
+            })
             .join('; '),
         }
       : {}),

@@ -110,9 +110,8 @@ async function main(): Promise<void> {
       sim.start(s.slots_per_second);
       sims.push(sim);
     }
-    say(
-      `• simulator: ${config.simulator.slots_per_second} slots/s per channel, ${Math.round(config.canary.traffic_percentage * 100)} % canary share during canaries`,
-    );
+    const canaryShare = Math.round(config.canary.traffic_percentage * 100);
+    say(`• simulator: ${config.simulator.slots_per_second} slots/s per channel, ${canaryShare} % canary share during canaries`);
   }
 
   // 4. Worker + schedules + metrics endpoint.
@@ -128,15 +127,14 @@ async function main(): Promise<void> {
   const running = worker.run();
   // 9.1: flipping `emergency_pause` in the config file reaches each channel's governor within seconds.
   const watcher = new ConfigWatcher({ config: () => rt.live.get(), client, logger: fileLog }).start();
+  const twoDigits = (n: number) => String(n).padStart(2, '0');
+  const daily = config.autopilot.schedule;
+  const weekly = config.incident_triage.schedule;
   for (const ch of channels) {
     const r = await ensureDailySchedule(client, config, ch);
-    say(
-      `• ${ch}: daily schedule ${r} (${String(config.autopilot.schedule.hour).padStart(2, '0')}:${String(config.autopilot.schedule.minute).padStart(2, '0')} UTC, overlap SKIP)`,
-    );
+    say(`• ${ch}: daily schedule ${r} (${twoDigits(daily.hour)}:${twoDigits(daily.minute)} UTC, overlap SKIP)`);
     const t = await ensureWeeklyTriageSchedule(client, config, ch);
-    say(
-      `• ${ch}: weekly triage schedule ${t} (${config.incident_triage.schedule.day_of_week} ${String(config.incident_triage.schedule.hour).padStart(2, '0')}:00 UTC)`,
-    );
+    say(`• ${ch}: weekly triage schedule ${t} (${weekly.day_of_week} ${twoDigits(weekly.hour)}:00 UTC)`);
   }
   const metricsServer = await startMetricsServer(config.metrics_port, rt.deps).catch((err) => {
     say(`• metrics endpoint not started: ${(err as Error).message}`);
@@ -181,8 +179,10 @@ async function main(): Promise<void> {
         let line = `  … ${st.phase}`;
         if (st.phase === 'canary' && st.canaryId) {
           const c = await canaryStatus(client, st.canaryId).catch(() => null);
-          if (c)
-            line += ` (${c.phase}, check ${c.checksDone}/${c.totalChecks}${c.lastVerdict ? `, last: ${c.lastVerdict.decision}/${c.lastVerdict.rule}` : ''})`;
+          if (c) {
+            const last = c.lastVerdict ? `, last: ${c.lastVerdict.decision}/${c.lastVerdict.rule}` : '';
+            line += ` (${c.phase}, check ${c.checksDone}/${c.totalChecks}${last})`;
+          }
         }
         say(line);
       } catch {

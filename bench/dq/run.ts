@@ -236,10 +236,22 @@ export function runPolicy(
         correctionsOnly: g.correctionsOnly,
       },
     });
-    if (process.env.DQ_DEBUG)
-      process.stderr.write(
-        `day ${day} ${result.reason ?? ''} ${JSON.stringify(result.candidates.slice(0, 4).map((c) => ({ p: c.parameter, n: c.newValue, g: +c.objective.mean.toFixed(4), sd: +c.objective.sd.toFixed(4), band: +c.objective.band.toFixed(4), pp: +c.pProceed.toFixed(3), eu: +c.utility.toFixed(4), safe: +c.pSafe.toFixed(2), unx: +c.unexplored.toFixed(2), unc: +c.uncertainty.toFixed(2), why: c.why })))}\n`,
-      );
+    if (process.env.DQ_DEBUG) {
+      const top = result.candidates.slice(0, 4).map((c) => ({
+        p: c.parameter,
+        n: c.newValue,
+        g: +c.objective.mean.toFixed(4),
+        sd: +c.objective.sd.toFixed(4),
+        band: +c.objective.band.toFixed(4),
+        pp: +c.pProceed.toFixed(3),
+        eu: +c.utility.toFixed(4),
+        safe: +c.pSafe.toFixed(2),
+        unx: +c.unexplored.toFixed(2),
+        unc: +c.uncertainty.toFixed(2),
+        why: c.why,
+      }));
+      process.stderr.write(`day ${day} ${result.reason ?? ''} ${JSON.stringify(top)}\n`);
+    }
     const { decisions, approved } = gateChanges({
       proposals: proposed,
       params: s.params,

@@ -176,7 +176,8 @@ export function createGoldenActivities(deps: Deps, opts: GoldenActivityOptions =
             ? `golden set passed: ${result.total} cases${result.cacheHit ? ' (cached)' : ''}`
             : result.status === 'timed_out'
               ? `golden set TIMED OUT after ${result.durationMs} ms`
-              : `golden set FAILED: ${result.failed} of ${result.total} cases (${result.failures[0]?.case}: ${result.failures[0]?.message})`;
+              : `golden set FAILED: ${result.failed} of ${result.total} cases ` +
+                `(${result.failures[0]?.case}: ${result.failures[0]?.message})`;
         const decisionId = deps.auditLog.record({
           channel: input.channel,
           cycle_id: input.cycleId,

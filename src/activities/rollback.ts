@@ -198,14 +198,11 @@ export function createRollbackActivities(deps: Deps) {
           } catch (err) {
             restore = `restore failed: ${(err as Error).message}`;
           }
-          return failed(
-            'rollback_verify_failed',
-            `rollback to ${input.versionId} did not verify (${mismatch}); ${restore ? `restoring the backup ALSO failed: ${restore}` : 'the backup was restored'}`,
-            {
-              mismatch,
-              restoreProblem: restore,
-            },
-          );
+          const restoreOutcome = restore ? `restoring the backup ALSO failed: ${restore}` : 'the backup was restored';
+          return failed('rollback_verify_failed', `rollback to ${input.versionId} did not verify (${mismatch}); ${restoreOutcome}`, {
+            mismatch,
+            restoreProblem: restore,
+          });
         }
         const verifyMs = mark();
 

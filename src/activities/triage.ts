@@ -305,7 +305,9 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
       const id = deps.triageLog.save(r.channel, r.weekStart, at, r);
       const applied = r.appliedAdjustments.filter((a) => a.status === 'applied').length;
       const opened = r.issues.filter((i) => i.issue).length;
-      const summary = `weekly triage ${r.weekStart}: ${r.counts.total} failure(s), ${r.patterns.length} pattern(s), ${applied} bounds adjustment(s), ${opened} issue(s)`;
+      const summary =
+        `weekly triage ${r.weekStart}: ${r.counts.total} failure(s), ${r.patterns.length} pattern(s), ` +
+        `${applied} bounds adjustment(s), ${opened} issue(s)`;
       deps.auditLog.record({
         channel: r.channel,
         cycle_id: null,

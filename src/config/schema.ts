@@ -225,7 +225,10 @@ export const AutopilotConfigSchema = z
     /** The golden set gate run before every canary (6.x). */
     golden: z
       .strictObject({
-        /** A golden set YAML file or a directory of them; relative paths resolve against the working directory. Default: the shipped config/golden. */
+        /**
+         * A golden set YAML file or a directory of them; relative paths resolve against the working directory.
+         * Default: the shipped config/golden.
+         */
         path: z.string().min(1).optional(),
         /** 6.4: hard limit for one run of the whole set. */
         timeout_minutes: positive.default(5),

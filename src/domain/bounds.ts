@@ -199,7 +199,8 @@ export function contract(channel: string, b: ParameterBounds, policy: BoundsPoli
         new_max: max,
         rationale:
           `${b.rollbackCount} rollbacks (threshold ${policy.rollbackThreshold}): range shrunk by ${round((1 - target / width) * 100)} % ` +
-          `toward ${round(v)}, width ${round(width)} → ${round(target)} (floor ${round(minWidth)} = ${policy.minWidthFraction} of the hard range); ` +
+          `toward ${round(v)}, width ${round(width)} → ${round(target)} ` +
+          `(floor ${round(minWidth)} = ${policy.minWidthFraction} of the hard range); ` +
           'rollback counter reset (2.3)',
       },
     ],
@@ -233,7 +234,8 @@ export function expand(channel: string, b: ParameterBounds, policy: BoundsPolicy
         new_max: max,
         rationale:
           `no rollback and no adjustment for ${round(stableDays)} days (≥ ${policy.stabilityDays}): range widened by ` +
-          `${round(((max - min) / width - 1) * 100)} % (at most ${policy.maxWeeklyExpansion * 100} % a week), within the hard limits [${b.hardMin}, ${b.hardMax}] (2.2)`,
+          `${round(((max - min) / width - 1) * 100)} % (at most ${policy.maxWeeklyExpansion * 100} % a week), ` +
+          `within the hard limits [${b.hardMin}, ${b.hardMax}] (2.2)`,
       },
     ],
   };

@@ -243,7 +243,8 @@ export function buildDefaultGoldenSet(): GoldenSet {
     version: 1,
     name: 'default',
     description:
-      'VVTV golden set shipped with the autopilot: pinned reference orders over the hard ranges, invariants under the proposed parameters, edge cases.',
+      'VVTV golden set shipped with the autopilot: pinned reference orders over the hard ranges, ' +
+      'invariants under the proposed parameters, edge cases.',
     now: NOW,
     base_params: { method: 'gumbel_top_k', temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 },
     cases: PINNED.map((c) => ({ ...c, expected_order: [] })),

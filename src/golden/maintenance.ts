@@ -81,7 +81,9 @@ export function renderRegenerationReport(r: Regeneration): string {
 export function writeRegenerationReview(dir: string, r: Regeneration): { proposedPath: string; diffPath: string } {
   const proposedPath = join(dir, `${r.set}.proposed.yaml`);
   const diffPath = join(dir, `${r.set}.expectations.diff.md`);
-  const header = `# PROPOSED expectations for golden set "${r.set}" (regenerated under the new selection config).\n# Review ${r.set}.expectations.diff.md, then replace the set file with this one to adopt it.\n`;
+  const header =
+    `# PROPOSED expectations for golden set "${r.set}" (regenerated under the new selection config).\n` +
+    `# Review ${r.set}.expectations.diff.md, then replace the set file with this one to adopt it.\n`;
   writeFileSync(proposedPath, renderGoldenSetYaml(r.proposed, header));
   writeFileSync(diffPath, renderRegenerationReport(r));
   return { proposedPath, diffPath };

@@ -16,7 +16,8 @@ let runtimeInstalled = false;
 /** Quiet SDK logs; once per jest worker process, before any Worker exists. */
 export function installRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(process.env.VVTV_TEST_SDK_LOG === 'warn' ? 'WARN' : 'ERROR') }); // expected failures log at WARN
+  const level = process.env.VVTV_TEST_SDK_LOG === 'warn' ? 'WARN' : 'ERROR'; // expected failures log at WARN
+  Runtime.install({ logger: new DefaultLogger(level) });
   runtimeInstalled = true;
 }
 

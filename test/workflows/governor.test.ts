@@ -120,7 +120,7 @@ const alertNames = (channel: string) =>
     .map((l) => l.alertname);
 
 describe('governor on a real Temporal server', () => {
-  it('enters drift mode after three days of high prediction error: half steps, corrections only, event stored and alerted (4.2)', async () => {
+  it('enters drift mode after 3 days of high prediction error: half steps, corrections only, event stored and alerted (4.2)', async () => {
     const { channel, g } = await governor('drift');
     const now = Date.now();
     await report(g, 'promoted', now - 2 * DAY_MS, { predictionError: 0.45, changedParameters: ['temperature'] });
@@ -298,7 +298,7 @@ describe('governor on a real Temporal server', () => {
     expect(s.st.log.map((l) => l.kind)).toEqual(['override_set', 'pause', 'resume', 'pause', 'resume']);
   });
 
-  it('pauses every channel within seconds when emergency_pause is set in autopilot.yaml, and resumes when it is cleared (9.1)', async () => {
+  it('pauses every channel within seconds when emergency_pause is set in autopilot.yaml, and resumes once cleared (9.1)', async () => {
     const watcher = new ConfigWatcher({
       config: () => h.rt.live.get(),
       client: h.client,

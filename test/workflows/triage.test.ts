@@ -153,7 +153,8 @@ describe('weekly triage on a real Temporal server (7.1-7.5)', () => {
     expect(deps.config().incident_triage.github.api_url).toBe(gh.url);
     first = await run('first');
 
-    expect(first.counts).toEqual({ performance: 1, stability: 0, validation: 2, canary: 4, drift: 1, total: 8 }); // 7.2, alerts not double-counted
+    // 7.2, alerts not double-counted
+    expect(first.counts).toEqual({ performance: 1, stability: 0, validation: 2, canary: 4, drift: 1, total: 8 });
     expect(first.patterns.map((p) => [p.key, p.count])).toEqual([
       ['canary/temperature/rolled_back_upward', 4],
       ['validation/-/invalid_card', 2],
@@ -209,7 +210,7 @@ describe('weekly triage on a real Temporal server (7.1-7.5)', () => {
     expect(deps.boundsStore.adjustments(h.channel).filter((a) => a.kind === 'triage')).toHaveLength(1);
   });
 
-  it('the schedule runs weekly on Sunday 02:00 UTC with overlap SKIP and a 1 h catch-up window, and a triggered run completes (7.1)', async () => {
+  it('the schedule runs every Sunday 02:00 UTC with overlap SKIP and a 1 h catch-up window; a triggered run completes (7.1)', async () => {
     expect(await ensureWeeklyTriageSchedule(h.client, deps.config(), h.channel)).toBe('created');
     expect(await ensureWeeklyTriageSchedule(h.client, deps.config(), h.channel)).toBe('updated');
     const handle = h.client.schedule.getHandle(triageScheduleId(h.channel));

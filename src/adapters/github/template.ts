@@ -31,10 +31,11 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').slice
 
 function analysis(c: IssueContext): string[] {
   const s = c.suggestion;
+  const parameter = s.parameter ? `, parameter \`${s.parameter}\`` : '';
   const lines = [
     '### Failure analysis',
     `The pattern **${s.pattern}** occurred **${s.count}** times in the week (threshold: more than ${s.numbers.threshold ?? '?'}), ` +
-      `in ${s.numbers.cycles ?? '?'} cycles. Category \`${s.category}\`, rule \`${s.rule}\`${s.parameter ? `, parameter \`${s.parameter}\`` : ''}.`,
+      `in ${s.numbers.cycles ?? '?'} cycles. Category \`${s.category}\`, rule \`${s.rule}\`${parameter}.`,
     '',
     '| at | cycle | detail |',
     '|---|---|---|',
@@ -71,7 +72,9 @@ export function issueBody(c: IssueContext): string {
     JSON.stringify(s.numbers, null, 2),
     '```',
     '',
-    '_Opened by the VVTV Autopilot weekly incident triage (requirement 7.4). The hidden marker above lets the next triage comment here instead of opening a duplicate; close the issue once handled (a later recurrence opens a new one)._',
+    '_Opened by the VVTV Autopilot weekly incident triage (requirement 7.4). ' +
+      'The hidden marker above lets the next triage comment here instead of opening a duplicate; ' +
+      'close the issue once handled (a later recurrence opens a new one)._',
   ].join('\n');
 }
 

@@ -291,10 +291,11 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
   const degraded = kpis.filter((e) => e.classification === 'Degraded');
   if (degraded.length > 0) {
     const primary = degraded.some((e) => e.role === 'primary');
+    const beyondTolerance = degraded.some((e) => (input.kpis.find((k) => k.name === e.kpi)?.tolerance ?? 0) > 0);
     return verdict(
       'Rollback',
       primary ? 'primary_degraded' : 'guardrail_degraded',
-      `${degraded.map((e) => e.kpi).join(', ')} significantly worse${degraded.some((e) => (input.kpis.find((k) => k.name === e.kpi)?.tolerance ?? 0) > 0) ? ' (beyond tolerance)' : ''}`,
+      `${degraded.map((e) => e.kpi).join(', ')} significantly worse${beyondTolerance ? ' (beyond tolerance)' : ''}`,
       true,
       degraded,
     );
@@ -304,7 +305,8 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
     return verdict(
       'Inconclusive',
       'insufficient_data',
-      `${noData.length} of ${kpis.length} KPI(s) without ${input.minSamplesPerGroup} samples per group (${noData.map((e) => e.kpi).join(', ')})` +
+      `${noData.length} of ${kpis.length} KPI(s) without ${input.minSamplesPerGroup} samples per group ` +
+        `(${noData.map((e) => e.kpi).join(', ')})` +
         (final ? '' : '; keep watching'),
       final,
       kpis,

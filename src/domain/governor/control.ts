@@ -184,7 +184,8 @@ export function resume(
     source: prev.source,
     recoveryStepScale: stepScale(s, st),
   });
-  const summary = `${why === 'expired' ? 'resumed automatically' : `resumed by ${p.by}`} after a ${prev.source} pause since ${prev.since}: ${p.reason}`;
+  const resumedBy = why === 'expired' ? 'resumed automatically' : `resumed by ${p.by}`;
+  const summary = `${resumedBy} after a ${prev.source} pause since ${prev.since}: ${p.reason}`;
   return [
     ...effects,
     { kind: 'alert', alert: { severity: 'info', name: 'autopilot_resumed', summary, details: { previous: prev, recovery: s.recovery } } },
@@ -256,7 +257,8 @@ export function expireDue(s: GovernorState, nowMs: number, st: GovernorSettings)
   for (const o of s.overrides.filter((x) => Date.parse(x.expiresAt) <= nowMs)) {
     s.overrides = s.overrides.filter((x) => x !== o);
     note(s, nowMs, 'override_expired', 'governor', `expired at ${o.expiresAt}`, { override: o });
-    const summary = `bounds override on ${o.parameter} ([${o.min}, ${o.max}], set by ${o.by}: ${o.reason}) expired; normal bounds apply again`;
+    const detail = `[${o.min}, ${o.max}], set by ${o.by}: ${o.reason}`;
+    const summary = `bounds override on ${o.parameter} (${detail}) expired; normal bounds apply again`;
     effects.push(
       {
         kind: 'alert',

@@ -184,7 +184,9 @@ export function checkErrorStreak(days: readonly DailyError[], nowMs: number, s: 
     rule: 'prediction_error_consecutive_days',
     action: 'enter_drift_mode',
     severity: 'critical',
-    message: `prediction error above ${pct(s.errorThreshold)} on the last ${last.length} measured days (${last.map((d) => pct(d.error)).join(', ')}): drift mode`,
+    message:
+      `prediction error above ${pct(s.errorThreshold)} on the last ${last.length} measured days ` +
+      `(${last.map((d) => pct(d.error)).join(', ')}): drift mode`,
     numbers: {
       threshold: s.errorThreshold,
       consecutiveDays: s.consecutiveDays,
@@ -208,7 +210,9 @@ export function checkDriftRecovery(days: readonly DailyError[], enteredDay: stri
     rule: 'prediction_error_recovered',
     action: 'leave_drift_mode',
     severity: 'info',
-    message: `prediction error p50 ${pct(p)} over the last ${last.length} measured days is under the ${pct(s.errorP50Target)} target: leaving drift mode`,
+    message:
+      `prediction error p50 ${pct(p)} over the last ${last.length} measured days ` +
+      `is under the ${pct(s.errorP50Target)} target: leaving drift mode`,
     numbers: { p50: round(p), target: s.errorP50Target, days: last.length },
     series: last.map(({ day, error }) => ({ day, error })),
   };
@@ -241,7 +245,9 @@ export function checkRollbackPause(
     rule: 'rollback_rate_7d',
     action: 'pause',
     severity: 'critical',
-    message: `rollback rate ${pct(r.rate)} (${r.rollbacks}/${r.deployments}) over ${s.rateWindowDays} days is above ${pct(s.rollbackRatePauseThreshold)}: pause`,
+    message:
+      `rollback rate ${pct(r.rate)} (${r.rollbacks}/${r.deployments}) over ${s.rateWindowDays} days ` +
+      `is above ${pct(s.rollbackRatePauseThreshold)}: pause`,
     numbers: {
       rate: r.rate,
       rollbacks: r.rollbacks,
@@ -260,7 +266,9 @@ export function checkRollbackTarget(outcomes: readonly OutcomeEntry[], nowMs: nu
     rule: 'rollback_rate_14d',
     action: 'alert',
     severity: 'warning',
-    message: `rollback rate ${pct(r.rate)} (${r.rollbacks}/${r.deployments}) over ${s.windowDays} days is above the ${pct(s.rollbackRateTarget)} target`,
+    message:
+      `rollback rate ${pct(r.rate)} (${r.rollbacks}/${r.deployments}) over ${s.windowDays} days ` +
+      `is above the ${pct(s.rollbackRateTarget)} target`,
     numbers: { rate: r.rate, rollbacks: r.rollbacks, deployments: r.deployments, target: s.rollbackRateTarget, windowDays: s.windowDays },
   };
 }

@@ -171,9 +171,8 @@ export function reportOutcome(
           triageFlagged: true,
         };
         note(s, nowMs, 'drift_enter', 'governor', f.message, { parameters: s.drift.parameters });
-        actions.push(
-          `drift mode: steps × ${st.driftStepScale}, corrections only, contract ${s.drift.parameters.join(', ') || 'no parameter'}; triage flagged`,
-        );
+        const contracted = s.drift.parameters.join(', ') || 'no parameter';
+        actions.push(`drift mode: steps × ${st.driftStepScale}, corrections only, contract ${contracted}; triage flagged`);
         effects.push({
           kind: 'decision',
           decisionKind: 'drift_mode',

@@ -224,7 +224,9 @@ export function optimize(input: OptimizerInput): OptimizerResult {
         c.eligible = true;
         c.changeType = 'Exploration';
         c.score = c.utility;
-        c.why = `uncertain (model sd ${c.uncertainty.toFixed(1)}× a canary's): gain ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, if it passes ${c.gainIfPass.toFixed(4)}`;
+        c.why =
+          `uncertain (model sd ${c.uncertainty.toFixed(1)}× a canary's): ` +
+          `gain ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, if it passes ${c.gainIfPass.toFixed(4)}`;
       }
     }
     chosen = candidates.filter((c) => c.eligible);
@@ -270,8 +272,10 @@ function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
     changeType: c.changeType,
     rule: `model_${c.changeType.toLowerCase()}`,
     rationale:
-      `${p.name} ${c.oldValue} → ${c.newValue}: ${what[c.changeType]}; predicted ${primary.join(', ')}; objective ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, ` +
-      `P(canary passes) ${c.pProceed.toFixed(2)}, from ${input.experiments.length} past canaries (weight ${c.prediction.evidence.toFixed(2)})`,
+      `${p.name} ${c.oldValue} → ${c.newValue}: ${what[c.changeType]}; predicted ${primary.join(', ')}; ` +
+      `objective ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, ` +
+      `P(canary passes) ${c.pProceed.toFixed(2)}, from ${input.experiments.length} past canaries ` +
+      `(weight ${c.prediction.evidence.toFixed(2)})`,
     expectedImpact: Object.fromEntries(Object.entries(c.prediction.mean).map(([k, v]) => [k, round6(v)])),
     expectedImpactSd: Object.fromEntries(Object.entries(c.prediction.sd).map(([k, v]) => [k, round6(v)])),
     confidence: round6(c.objective.sd > 0 ? normalCdf(c.objective.mean / c.objective.sd) : c.objective.mean > 0 ? 1 : 0),

@@ -127,21 +127,25 @@ const IMPACT: Record<FailureCategory, number> = { canary: 1, drift: 0.9, perform
 /** What an operator should look at, per rule, when no automatic patch is possible. */
 const ADVICE: Record<string, string> = {
   operation_timeout:
-    'An operation hit the time limit (8.3): check metrics-store and planner latency and worker load; raise autopilot.operation_timeout_minutes only if the work is legitimately slower.',
+    'An operation hit the time limit (8.3): check metrics-store and planner latency and worker load; ' +
+    'raise autopilot.operation_timeout_minutes only if the work is legitimately slower.',
   slow_cycle:
     'Cycles spend long outside the canary: profile the slow activity (analysis, golden set, history writes) before it reaches the timeout.',
   cycle_failed: 'Cycles fail with errors: read the cycle errors below and the worker logs; fix the failing activity.',
   cycle_unfinished: 'Cycles stayed running: check that a worker serves the task queue and that the governor is healthy.',
   invalid_card:
-    'The live card keeps failing validation (10.1): fix the card file or whatever rewrites it; the autopilot cannot ship anything meanwhile.',
+    'The live card keeps failing validation (10.1): fix the card file or whatever rewrites it; ' +
+    'the autopilot cannot ship anything meanwhile.',
   invalid_input: 'Operator requests are refused: check the parameters and values sent to the cycle.',
   golden_failed:
-    'The golden set keeps rejecting proposals (6.3): either the proposer steps into a region the golden cases forbid, or the expectations are outdated (6.5).',
+    'The golden set keeps rejecting proposals (6.3): either the proposer steps into a region the golden cases forbid, ' +
+    'or the expectations are outdated (6.5).',
   golden_timed_out:
     'The golden set ran out of time (6.4: 5 minutes): check the worker threads (golden.pool_size), the cache, and the size of the set.',
   bad_metrics_data: 'Metrics were unusable (gaps, too few samples, non-finite values): check the planner and curator metric writers.',
   inconclusive_timeout:
-    'Canaries end Inconclusive without an operator decision: lengthen canary.duration_minutes, raise traffic_percentage, or decide within the window.',
+    'Canaries end Inconclusive without an operator decision: lengthen canary.duration_minutes, raise traffic_percentage, ' +
+    'or decide within the window.',
   operator_rollback: 'Operators keep rolling canaries back by hand: review why and encode it as a KPI guardrail or bounds.',
   emergency_stop: 'Canaries were stopped by emergency pauses: review the incidents behind them.',
   promotion_refused:
@@ -150,7 +154,8 @@ const ADVICE: Record<string, string> = {
     'Proposals exceed the daily delta (2.5): the proposer step is larger than max_daily_delta allows after other changes the same day.',
   bounds_hard_limit: 'Proposals reach the hard limits (2.4): the KPI targets may be unreachable within them; review targets or limits.',
   prediction_error_consecutive_days:
-    "Drift mode (4.2): predicted and measured effects disagree on consecutive days for the parameters named below; review the proposer rules' expected impacts and consider narrowing those parameters' bounds by hand.",
+    'Drift mode (4.2): predicted and measured effects disagree on consecutive days for the parameters named below; ' +
+    "review the proposer rules' expected impacts and consider narrowing those parameters' bounds by hand.",
   paused: 'Cycles were skipped while paused: check why the autopilot stayed paused (emergency_pause, enabled, governor pause).',
 };
 const adviceFor = (rule: string) =>
@@ -229,16 +234,22 @@ export function suggestPatches(ctx: SuggestContext): PatchSuggestion[] {
     if (m[1] === 'rolled_back') {
       kind = 'bounds_contraction';
       proposed = contractSide(b, p, side, { factor: s.contractionFactor, minWidthFraction: s.minWidthFraction, keep });
-      why = `${p.name} was rolled back ${pt.count}× after moving ${m[2]}: contract its ${side} by at most ${s.contractionFactor * 100}% of the width, keeping the last good value and the ${s.minWidthFraction * 100}% width floor.`;
+      why =
+        `${p.name} was rolled back ${pt.count}× after moving ${m[2]}: ` +
+        `contract its ${side} by at most ${s.contractionFactor * 100}% of the width, ` +
+        `keeping the last good value and the ${s.minWidthFraction * 100}% width floor.`;
     } else {
       const pushedBack = ctx.instances.some((i) => i.parameter === p.name && i.rule === `rolled_back_${m[2]}`);
       if (pushedBack)
         return manual(
-          `The proposer keeps pushing ${p.name} ${m[2]} against its sliding bound, but canaries rolled that direction back this week: conflicting signals.`,
+          `The proposer keeps pushing ${p.name} ${m[2]} against its sliding bound, ` +
+            'but canaries rolled that direction back this week: conflicting signals.',
         );
       kind = 'bounds_shift';
       proposed = shiftSide(b, p, side, { step: s.maxWeeklyExpansion, keep });
-      why = `The proposer pushed ${p.name} ${m[2]} against its sliding ${side} ${pt.count}× without a rollback that way: shift the range by at most ${s.maxWeeklyExpansion * 100}% of the hard range.`;
+      why =
+        `The proposer pushed ${p.name} ${m[2]} against its sliding ${side} ${pt.count}× without a rollback that way: ` +
+        `shift the range by at most ${s.maxWeeklyExpansion * 100}% of the hard range.`;
     }
     if (!proposed) return manual(`${why} But the ${side} side cannot move (hard limit, width floor or value in force): review by hand.`);
     const autoApply = confidence >= s.autoApplyConfidence;
@@ -258,7 +269,9 @@ export function suggestPatches(ctx: SuggestContext): PatchSuggestion[] {
         hardMin: b.hardMin,
         hardMax: b.hardMax,
       },
-      rationale: `${why} [${b.min}, ${b.max}] → [${proposed.min}, ${proposed.max}] (hard [${b.hardMin}, ${b.hardMax}]); confidence ${confidence}${autoApply ? ' ≥' : ' <'} ${s.autoApplyConfidence}.`,
+      rationale:
+        `${why} [${b.min}, ${b.max}] → [${proposed.min}, ${proposed.max}] (hard [${b.hardMin}, ${b.hardMax}]); ` +
+        `confidence ${confidence}${autoApply ? ' ≥' : ' <'} ${s.autoApplyConfidence}.`,
     };
   });
 }

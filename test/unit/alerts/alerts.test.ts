@@ -33,7 +33,9 @@ describe('alerts (8.5)', () => {
     expect(r.method).toBe('POST');
     expect(r.headers['content-type']).toBe('application/json');
     expect(r.body).toMatchObject({
-      text: ':rotating_light: [CRITICAL] vvtv-autopilot main: emergency_pause: emergency pause by ops: incident (2 duplicate(s) suppressed)',
+      text:
+        ':rotating_light: [CRITICAL] vvtv-autopilot main: emergency_pause: ' +
+        'emergency pause by ops: incident (2 duplicate(s) suppressed)',
       severity: 'critical',
       channel: 'main',
       alertname: 'emergency_pause',

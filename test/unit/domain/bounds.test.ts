@@ -121,7 +121,7 @@ describe('sliding bounds (2.1-2.3)', () => {
     expect(u.bounds.rollbackCount).toBe(0);
   });
 
-  it('anti-windup: repeated contractions stop at the minimum width (10 % of the hard range) and never oscillate within a week (2.3)', () => {
+  it('anti-windup: repeated contractions stop at the minimum width (10 % of the hard range) and never oscillate in a week (2.3)', () => {
     let b = start;
     let t = 0;
     for (let i = 0; i < 30; i++)

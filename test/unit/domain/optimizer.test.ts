@@ -20,7 +20,7 @@ describe('optimizer (1.3, 1.4)', () => {
     expect(r.reason).toMatch(/bad data/);
   });
 
-  it('cold start: follows the rule table where it holds — entropy below its band → temperature up, as an Exploration with its uncertainty', () => {
+  it('cold start: follows the rule table where it holds — entropy below its band → temperature up, an Exploration with uncertainty', () => {
     const r = optimize(input({ analysis: analysis({ selection_entropy: 1.76 }) }));
     expect(r.changes).toHaveLength(1);
     const c = r.changes[0]!;
@@ -51,7 +51,7 @@ describe('optimizer (1.3, 1.4)', () => {
     expect(priorSlope(eps, 'engagement_proxy', { selection_entropy: 'below' }, DEFAULT_RULES)).toBeLessThan(0);
   });
 
-  it('cold start with entropy below its band: top_k up is predicted to bring entropy back (band gain), epsilon up to cost engagement (1.3)', () => {
+  it('cold start, entropy below its band: top_k up predicted to restore entropy (band gain), epsilon up to cost engagement (1.3)', () => {
     const r = optimize(input({ analysis: analysis({ selection_entropy: 1.76 }) }));
     const k = r.candidates.find((x) => x.parameter === 'top_k' && x.newValue === 9)!;
     expect(k.prediction.mean.selection_entropy).toBeGreaterThan(0);

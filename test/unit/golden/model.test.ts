@@ -75,7 +75,9 @@ base_params: { method: gumbel_top_k, temperature: 0.5, top_k: 8, plan_selection_
 cases:
   - name: one
     seed: 1
-    candidates: [{ plan_id: a, kind: film, curation_score: 2, trending_score: 0, engagement_score: 0, duration_est_s: 10, tags: [], hd_missing: false, created_at: 2025-06-01T00:00:00Z }]
+    candidates:
+      - { plan_id: a, kind: film, curation_score: 2, trending_score: 0, engagement_score: 0, duration_est_s: 10,
+          tags: [], hd_missing: false, created_at: 2025-06-01T00:00:00Z }
     expected_order: [a, zz]
 invariants:
   - { name: two, seed: 2, candidates: [], checks: [{ type: diversity_floor }] }

@@ -67,31 +67,35 @@ describe('governor state: pauses, backoff and recovery (4.4, 4.5)', () => {
 });
 
 describe('governor state: drift mode (4.1, 4.2)', () => {
-  it('enters drift mode on the third high day: half steps, corrections only, parameters to contract, triage flagged; leaves when the error is back under target', () => {
-    const s = initialGovernorState('main');
-    const base = T0 - 5 * DAY;
-    report(s, 'promoted', base, { predictionError: 0.45, changedParameters: ['temperature'] }, T0);
-    report(s, 'promoted', base + DAY, { predictionError: 0.5, changedParameters: ['top_k'] }, T0);
-    expect(s.drift).toBeNull();
-    const third = report(s, 'promoted', base + 2 * DAY, { predictionError: 0.6, changedParameters: ['temperature'] }, T0);
-    expect(third.answer.drift).toBe(true);
-    expect(s.drift).toMatchObject({ stepScale: 0.5, correctionsOnly: true, parameters: ['temperature', 'top_k'], triageFlagged: true });
-    expect(third.answer.events.map((e) => e.rule)).toEqual(['prediction_error_consecutive_days', 'prediction_error_p50']);
-    expect(mayRun(s, { cycleId: 'd', at: at(T0) }, T0, st).answer).toMatchObject({
-      allowed: true,
-      stepScale: 0.5,
-      correctionsOnly: true,
-      mode: 'drift',
-    });
-    reportOutcome(s, { cycleId: 'd', outcome: 'no_change', at: at(T0) }, T0, st);
+  it(
+    'enters drift mode on the third high day: half steps, corrections only, parameters to contract, triage flagged; ' +
+      'leaves when the error is back under target',
+    () => {
+      const s = initialGovernorState('main');
+      const base = T0 - 5 * DAY;
+      report(s, 'promoted', base, { predictionError: 0.45, changedParameters: ['temperature'] }, T0);
+      report(s, 'promoted', base + DAY, { predictionError: 0.5, changedParameters: ['top_k'] }, T0);
+      expect(s.drift).toBeNull();
+      const third = report(s, 'promoted', base + 2 * DAY, { predictionError: 0.6, changedParameters: ['temperature'] }, T0);
+      expect(third.answer.drift).toBe(true);
+      expect(s.drift).toMatchObject({ stepScale: 0.5, correctionsOnly: true, parameters: ['temperature', 'top_k'], triageFlagged: true });
+      expect(third.answer.events.map((e) => e.rule)).toEqual(['prediction_error_consecutive_days', 'prediction_error_p50']);
+      expect(mayRun(s, { cycleId: 'd', at: at(T0) }, T0, st).answer).toMatchObject({
+        allowed: true,
+        stepScale: 0.5,
+        correctionsOnly: true,
+        mode: 'drift',
+      });
+      reportOutcome(s, { cycleId: 'd', outcome: 'no_change', at: at(T0) }, T0, st);
 
-    report(s, 'promoted', base + 3 * DAY, { predictionError: 0.1 }, T0);
-    report(s, 'promoted', base + 4 * DAY, { predictionError: 0.15 }, T0);
-    const out = report(s, 'promoted', base + 5 * DAY, { predictionError: 0.12 }, T0);
-    expect(s.drift).toBeNull();
-    expect(out.answer.events[0]).toMatchObject({ rule: 'prediction_error_recovered', action: 'leave_drift_mode' });
-    expect(s.events.find((e) => e.rule === 'prediction_error_consecutive_days')!.resolvedAt).toBe(at(T0));
-  });
+      report(s, 'promoted', base + 3 * DAY, { predictionError: 0.1 }, T0);
+      report(s, 'promoted', base + 4 * DAY, { predictionError: 0.15 }, T0);
+      const out = report(s, 'promoted', base + 5 * DAY, { predictionError: 0.12 }, T0);
+      expect(s.drift).toBeNull();
+      expect(out.answer.events[0]).toMatchObject({ rule: 'prediction_error_recovered', action: 'leave_drift_mode' });
+      expect(s.events.find((e) => e.rule === 'prediction_error_consecutive_days')!.resolvedAt).toBe(at(T0));
+    },
+  );
 });
 
 describe('governor state: manual control (9.1-9.5)', () => {
