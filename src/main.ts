@@ -16,7 +16,8 @@ import { ensureDailySchedule, startCycle, uiLink, canaryStatus, cycleStatus } fr
 import { createWorker } from './worker';
 import { ConfigWatcher } from './governor';
 import { ensureWeeklyTriageSchedule } from './triage-schedule';
-import { openRuntime, cardSource } from './runtime';
+import { openRuntime, cardSource, type Runtime as AppRuntime } from './runtime';
+import type { AutopilotConfig } from './config/schema';
 import { Simulator } from './simulator';
 import type { HarmfulRegion } from './simulator/types';
 import { canaryWorkflowId, type CycleResult } from './workflows/messages';
@@ -26,6 +27,138 @@ import { verdictRows, verdictTable } from './readmodel';
 
 const ROOT = resolve(__dirname, '..');
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
+
+type Config = AutopilotConfig;
+
+/** 1. Temporal: the configured server if one answers there, else the dev server (SQLite under the data dir, Web UI). */
+async function ensureTemporal(config: Config): Promise<{ server: DevServer | null; address: string; uiUrl: string }> {
+  const [host, portText] = config.temporal.address.split(':');
+  if (await isListening(Number(portText), host === 'localhost' ? '127.0.0.1' : host)) {
+    say(`• Temporal: using the server already listening at ${config.temporal.address}`);
+    return { server: null, address: config.temporal.address, uiUrl: config.temporal.ui_url };
+  }
+  if (process.env.TEMPORAL_ADDRESS) throw new Error(`TEMPORAL_ADDRESS=${config.temporal.address} does not answer`);
+  say('• Temporal: starting the dev server (SQLite under the data dir)…');
+  const port = Number(portText) || 7233;
+  const server = await startDevServer({
+    dbFile: join(config.data_dir, 'temporal.sqlite'),
+    port,
+    uiPort: port + 1000,
+    logFile: join(config.data_dir, 'temporal-server.log'),
+    readyTimeoutMs: 120_000,
+  });
+  say(`  ready at ${server.address}; Web UI ${server.uiUrl ?? config.temporal.ui_url}`);
+  return { server, address: server.address, uiUrl: server.uiUrl ?? config.temporal.ui_url };
+}
+
+/** 2. Cards: a channel without a card starts from the example card. */
+function ensureCards(rt: AppRuntime, channels: string[]): void {
+  for (const ch of channels) {
+    const store = rt.deps.cards(ch);
+    if (!store.exists()) {
+      mkdirSync(dirname(store.path), { recursive: true });
+      copyFileSync(join(ROOT, 'config', 'business_logic.example.yaml'), store.path);
+      say(`• ${ch}: card created from the example at ${store.path}`);
+    }
+  }
+}
+
+/** 3. The simulator (the VVTV planner stand-in) per channel, with 24 h of history when the store is empty. */
+function startSimulators(rt: AppRuntime, config: Config, log: pino.Logger): Simulator[] {
+  if (!config.simulator.enabled) return [];
+  const s = config.simulator;
+  const sims = config.channels.map((ch) => {
+    const sim = new Simulator({
+      channel: ch,
+      seed: `${s.seed}:${ch}`,
+      catalogSize: s.catalog_size,
+      candidatesPerSlot: s.candidates_per_slot,
+      noise: s.noise,
+      harmfulRegion: s.harmful_region as HarmfulRegion | undefined,
+      slotsPerHour: 3600 * s.slots_per_second,
+      source: cardSource(rt.deps.cards(ch)),
+      sink: rt.deps.metrics,
+      onError: (err) => log.error({ err, channel: ch }, 'simulator tick failed'),
+    });
+    if (rt.deps.metrics.count(ch) === 0) {
+      const to = new Date();
+      const r = sim.backfill(new Date(to.getTime() - 24 * 3_600_000), to, 600);
+      say(`• ${ch}: backfilled 24 h of simulated metrics (${r.rows} rows)`);
+    }
+    sim.start(s.slots_per_second);
+    return sim;
+  });
+  const canaryShare = Math.round(config.canary.traffic_percentage * 100);
+  say(`• simulator: ${s.slots_per_second} slots/s per channel, ${canaryShare} % canary share during canaries`);
+  return sims;
+}
+
+/** 4. The worker host: worker, config watcher (9.1), schedules, /metrics. */
+async function startHost(rt: AppRuntime, config: Config, address: string, log: pino.Logger) {
+  const connection = await NativeConnection.connect({ address });
+  const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
+  const worker = await createWorker({
+    deps: rt.deps,
+    client,
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.task_queue,
+  });
+  const running = worker.run();
+  // 9.1: flipping `emergency_pause` in the config file reaches each channel's governor within seconds.
+  const watcher = new ConfigWatcher({ config: () => rt.live.get(), client, logger: log }).start();
+  const twoDigits = (n: number) => String(n).padStart(2, '0');
+  const daily = config.autopilot.schedule;
+  const weekly = config.incident_triage.schedule;
+  for (const ch of config.channels) {
+    const r = await ensureDailySchedule(client, config, ch);
+    say(`• ${ch}: daily schedule ${r} (${twoDigits(daily.hour)}:${twoDigits(daily.minute)} UTC, overlap SKIP)`);
+    const t = await ensureWeeklyTriageSchedule(client, config, ch);
+    say(`• ${ch}: weekly triage schedule ${t} (${weekly.day_of_week} ${twoDigits(weekly.hour)}:00 UTC)`);
+  }
+  const metricsServer = await startMetricsServer(config.metrics_port, rt.deps).catch((err) => {
+    say(`• metrics endpoint not started: ${(err as Error).message}`);
+    return null;
+  });
+  if (metricsServer) say(`• Prometheus metrics on http://127.0.0.1:${config.metrics_port}/metrics`);
+  const stop = async () => {
+    await watcher.stop();
+    if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on the same signal
+    await running.catch(() => undefined);
+    metricsServer?.close();
+    await connection.close();
+    await client.connection.close();
+  };
+  return { client, running, stop };
+}
+
+/** 5. One demo cycle now, with a short canary, its progress every 5 s and its verdict. */
+async function runDemo(client: Client, config: Config, uiUrl: string, durationMs: number, checkIntervalMs: number): Promise<void> {
+  const handle = await startCycle(client, config.temporal.task_queue, {
+    channel: config.channels[0],
+    canary: { durationMs, checkIntervalMs, inconclusiveWindowMs: 0 },
+    reason: 'npm start demo',
+  });
+  say(`\n▶ demo cycle ${handle.workflowId}\n  ${uiLink(uiUrl, config.temporal.namespace, handle.workflowId)}`);
+  const progress = setInterval(async () => {
+    try {
+      const st = await cycleStatus(client, handle.workflowId);
+      let line = `  … ${st.phase}`;
+      if (st.phase === 'canary' && st.canaryId) {
+        const c = await canaryStatus(client, st.canaryId).catch(() => null);
+        if (c) {
+          const last = c.lastVerdict ? `, last: ${c.lastVerdict.decision}/${c.lastVerdict.rule}` : '';
+          line += ` (${c.phase}, check ${c.checksDone}/${c.totalChecks}${last})`;
+        }
+      }
+      say(line);
+    } catch {
+      /* the workflow may be between tasks */
+    }
+  }, 5000);
+  const result: CycleResult = await handle.result().finally(() => clearInterval(progress));
+  printResult(result, uiUrl, config.temporal.namespace, handle.workflowId);
+}
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
@@ -49,98 +182,11 @@ async function main(): Promise<void> {
   const rt = openRuntime(args.config!, { logger: fileLog });
   const config = rt.live.get();
   say(`• config ${args.config}; data dir ${config.data_dir}; log ${join(dataDir, 'autopilot.log')}`);
-  const channels = config.channels;
 
-  // 1. Temporal: use the configured server if one answers there, else start the dev server.
-  let server: DevServer | null = null;
-  let uiUrl = config.temporal.ui_url;
-  let address = config.temporal.address;
-  const [host, portText] = address.split(':');
-  if (await isListening(Number(portText), host === 'localhost' ? '127.0.0.1' : host)) {
-    say(`• Temporal: using the server already listening at ${address}`);
-  } else if (process.env.TEMPORAL_ADDRESS) {
-    throw new Error(`TEMPORAL_ADDRESS=${address} does not answer`);
-  } else {
-    say('• Temporal: starting the dev server (SQLite under the data dir)…');
-    const port = Number(portText) || 7233;
-    server = await startDevServer({
-      dbFile: join(config.data_dir, 'temporal.sqlite'),
-      port,
-      uiPort: port + 1000,
-      logFile: join(config.data_dir, 'temporal-server.log'),
-      readyTimeoutMs: 120_000,
-    });
-    address = server.address;
-    uiUrl = server.uiUrl ?? uiUrl;
-    say(`  ready at ${address}; Web UI ${uiUrl}`);
-  }
-
-  // 2. Cards: a channel without a card starts from the example card.
-  for (const ch of channels) {
-    const store = rt.deps.cards(ch);
-    if (!store.exists()) {
-      mkdirSync(dirname(store.path), { recursive: true });
-      copyFileSync(join(ROOT, 'config', 'business_logic.example.yaml'), store.path);
-      say(`• ${ch}: card created from the example at ${store.path}`);
-    }
-  }
-
-  // 3. Simulator (the VVTV planner stand-in), with 24 h of history when the store is empty.
-  const sims: Simulator[] = [];
-  if (config.simulator.enabled) {
-    for (const ch of channels) {
-      const s = config.simulator;
-      const sim = new Simulator({
-        channel: ch,
-        seed: `${s.seed}:${ch}`,
-        catalogSize: s.catalog_size,
-        candidatesPerSlot: s.candidates_per_slot,
-        noise: s.noise,
-        harmfulRegion: s.harmful_region as HarmfulRegion | undefined,
-        slotsPerHour: 3600 * s.slots_per_second,
-        source: cardSource(rt.deps.cards(ch)),
-        sink: rt.deps.metrics,
-        onError: (err) => fileLog.error({ err, channel: ch }, 'simulator tick failed'),
-      });
-      if (rt.deps.metrics.count(ch) === 0) {
-        const to = new Date();
-        const r = sim.backfill(new Date(to.getTime() - 24 * 3_600_000), to, 600);
-        say(`• ${ch}: backfilled 24 h of simulated metrics (${r.rows} rows)`);
-      }
-      sim.start(s.slots_per_second);
-      sims.push(sim);
-    }
-    const canaryShare = Math.round(config.canary.traffic_percentage * 100);
-    say(`• simulator: ${config.simulator.slots_per_second} slots/s per channel, ${canaryShare} % canary share during canaries`);
-  }
-
-  // 4. Worker + schedules + metrics endpoint.
-  const connection = await NativeConnection.connect({ address });
-  const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
-  const worker = await createWorker({
-    deps: rt.deps,
-    client,
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.task_queue,
-  });
-  const running = worker.run();
-  // 9.1: flipping `emergency_pause` in the config file reaches each channel's governor within seconds.
-  const watcher = new ConfigWatcher({ config: () => rt.live.get(), client, logger: fileLog }).start();
-  const twoDigits = (n: number) => String(n).padStart(2, '0');
-  const daily = config.autopilot.schedule;
-  const weekly = config.incident_triage.schedule;
-  for (const ch of channels) {
-    const r = await ensureDailySchedule(client, config, ch);
-    say(`• ${ch}: daily schedule ${r} (${twoDigits(daily.hour)}:${twoDigits(daily.minute)} UTC, overlap SKIP)`);
-    const t = await ensureWeeklyTriageSchedule(client, config, ch);
-    say(`• ${ch}: weekly triage schedule ${t} (${weekly.day_of_week} ${twoDigits(weekly.hour)}:00 UTC)`);
-  }
-  const metricsServer = await startMetricsServer(config.metrics_port, rt.deps).catch((err) => {
-    say(`• metrics endpoint not started: ${(err as Error).message}`);
-    return null;
-  });
-  if (metricsServer) say(`• Prometheus metrics on http://127.0.0.1:${config.metrics_port}/metrics`);
+  const temporal = await ensureTemporal(config);
+  ensureCards(rt, config.channels);
+  const sims = startSimulators(rt, config, fileLog);
+  const host = await startHost(rt, config, temporal.address, fileLog);
 
   let stopping = false;
   const shutdown = async () => {
@@ -148,53 +194,21 @@ async function main(): Promise<void> {
     stopping = true;
     say('\n• shutting down…');
     sims.forEach((s) => s.stop());
-    await watcher.stop();
-    if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on the same signal
-    await running.catch(() => undefined);
-    metricsServer?.close();
-    await connection.close();
-    await client.connection.close();
+    await host.stop();
     rt.close();
-    if (server) await server.stop();
+    if (temporal.server) await temporal.server.stop();
     say('• stopped cleanly');
     process.exit(0);
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 
-  // 5. One demo cycle now, with a short canary.
   if (args.demo && !args['no-demo']) {
-    const ch = channels[0];
-    const durationMs = Number(args['canary-seconds']) * 1000;
-    const checkIntervalMs = Number(args['check-seconds']) * 1000;
-    const handle = await startCycle(client, config.temporal.task_queue, {
-      channel: ch,
-      canary: { durationMs, checkIntervalMs, inconclusiveWindowMs: 0 },
-      reason: 'npm start demo',
-    });
-    say(`\n▶ demo cycle ${handle.workflowId}\n  ${uiLink(uiUrl, config.temporal.namespace, handle.workflowId)}`);
-    const progress = setInterval(async () => {
-      try {
-        const st = await cycleStatus(client, handle.workflowId);
-        let line = `  … ${st.phase}`;
-        if (st.phase === 'canary' && st.canaryId) {
-          const c = await canaryStatus(client, st.canaryId).catch(() => null);
-          if (c) {
-            const last = c.lastVerdict ? `, last: ${c.lastVerdict.decision}/${c.lastVerdict.rule}` : '';
-            line += ` (${c.phase}, check ${c.checksDone}/${c.totalChecks}${last})`;
-          }
-        }
-        say(line);
-      } catch {
-        /* the workflow may be between tasks */
-      }
-    }, 5000);
-    const result: CycleResult = await handle.result().finally(() => clearInterval(progress));
-    printResult(result, uiUrl, config.temporal.namespace, handle.workflowId);
+    await runDemo(host.client, config, temporal.uiUrl, Number(args['canary-seconds']) * 1000, Number(args['check-seconds']) * 1000);
     if (args['exit-after-demo']) return shutdown();
   }
-  say(`\nThe autopilot is running. Web UI: ${uiUrl}   (Ctrl-C to stop)`);
-  await running;
+  say(`\nThe autopilot is running. Web UI: ${temporal.uiUrl}   (Ctrl-C to stop)`);
+  await host.running;
 }
 
 function printResult(r: CycleResult, uiUrl: string, namespace: string, workflowId: string): void {
