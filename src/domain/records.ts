@@ -86,6 +86,21 @@ export interface GoldenGateResult {
   decisionId: number;
 }
 
+/** What the canary workflow returns: how it ended and the verdict it ended on. */
+export interface CanaryResult {
+  canaryId: string;
+  outcome: 'promoted' | 'rolled_back';
+  decision: CanaryDecision;
+  /**
+   * `judge`, `operator:<name>`, `emergency:<name>`, `paused:<name>`, `inconclusive_timeout`,
+   * `promotion_guard`, `cancelled`, `failure`.
+   */
+  decidedBy: string;
+  verdict: CanaryVerdict | null;
+  checks: number;
+  promotedSha?: string;
+}
+
 /**
  * How the cycle's canary ended. The verdict itself is owned by the canary log (CanaryRecord):
  * this only names it.

@@ -5,7 +5,9 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CycleOutcome, CyclePhase, CycleTrigger } from '../domain/records';
-import type { CanaryDecision, CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
+
+export type { CanaryResult } from '../domain/records';
+import type { CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
 
 export const SA_CHANNEL = defineSearchAttributeKey('VvtvChannel', SearchAttributeType.KEYWORD);
 export const SA_OUTCOME = defineSearchAttributeKey('VvtvOutcome', SearchAttributeType.KEYWORD);
@@ -78,17 +80,6 @@ export interface CanaryInput extends CanaryPolicy {
 }
 
 export type CanaryPhase = 'deploying' | 'monitoring' | 'awaiting_operator' | 'promoting' | 'rolling_back' | 'promoted' | 'rolled_back';
-
-export interface CanaryResult {
-  canaryId: string;
-  outcome: 'promoted' | 'rolled_back';
-  decision: CanaryDecision;
-  /** `judge`, `operator:<name>`, `emergency:<name>`, `inconclusive_timeout`, `cancelled`. */
-  decidedBy: string;
-  verdict: CanaryVerdict | null;
-  checks: number;
-  promotedSha?: string;
-}
 
 export interface CanaryStatus {
   canaryId: string;

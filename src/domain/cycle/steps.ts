@@ -4,8 +4,8 @@
  */
 import { checkProposals } from '../bounds';
 import { isActive, type OverrideRange } from '../parameters';
-import type { CanaryOutcomeRef, CycleReport } from '../records';
-import type { BoundsDecision, CanaryDecision, CanaryVerdict, ParamDef, ParameterBounds, ParameterChange } from '../types';
+import type { CanaryOutcomeRef, CanaryResult, CycleReport } from '../records';
+import type { BoundsDecision, ParamDef, ParameterBounds, ParameterChange } from '../types';
 
 /** An operator-requested value (force-deploy, tests). */
 export interface RequestedValue {
@@ -65,15 +65,7 @@ export function gateChanges(input: {
 }
 
 /** How a canary ended, as the cycle records it: a reference to the canary log's verdict. */
-export function canaryRef(r: {
-  canaryId: string;
-  outcome: 'promoted' | 'rolled_back';
-  decision: CanaryDecision;
-  decidedBy: string;
-  verdict: CanaryVerdict | null;
-  checks: number;
-  promotedSha?: string;
-}): CanaryOutcomeRef {
+export function canaryRef(r: CanaryResult): CanaryOutcomeRef {
   return {
     canaryId: r.canaryId,
     outcome: r.outcome,
