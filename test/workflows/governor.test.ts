@@ -257,7 +257,8 @@ describe('governor on a real Temporal server', () => {
 
   it('keeps a pause across a worker restart and resumes on time (4.4)', async () => {
     const { g } = await governor('restart');
-    await g.signal(pauseSignal, { by: 'ops', reason: 'maintenance', durationMs: 8000 });
+    // Long enough that stopping and starting a worker on a loaded machine stays well inside it.
+    await g.signal(pauseSignal, { by: 'ops', reason: 'maintenance', durationMs: 15_000 });
     const before = await eventually(
       () => status(g),
       (s) => s.pause !== null,
@@ -271,7 +272,7 @@ describe('governor on a real Temporal server', () => {
     const after = await eventually(
       () => status(g),
       (s) => s.mode === 'running',
-      20_000,
+      40_000,
     );
     const resumed = after.log.find((l) => l.kind === 'resume')!;
     expect(resumed.details).toMatchObject({ why: 'expired', pausedUntil: before.pause!.until });
