@@ -102,7 +102,7 @@ function settings(): RunSettings {
     slotsPerHour: opts.slotsPerHour,
     canarySlots: opts.canarySlots,
     canaryChecks: opts.canaryChecks,
-    kpis: config.kpis,
+    kpis: config.kpis!,
     params: config.parameters,
     start: { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 },
     canary: {

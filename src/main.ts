@@ -73,6 +73,7 @@ function startSimulators(rt: AppRuntime, config: Config, log: pino.Logger): Simu
       seed: `${s.seed}:${ch}`,
       catalogSize: s.catalog_size,
       candidatesPerSlot: s.candidates_per_slot,
+      batchSize: config.planner.selection_batch_size,
       noise: s.noise,
       harmfulRegion: s.harmful_region as HarmfulRegion | undefined,
       slotsPerHour: 3600 * s.slots_per_second,

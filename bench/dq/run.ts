@@ -300,7 +300,12 @@ export function runPolicy(
           cycle_id: `d${day}`,
           started_at: to,
           finished_at: to,
-          report: { trigger: 'schedule', card: { values, sha256: '', versionId: '' }, proposals: proposed, bounds: decisions },
+          report: {
+            trigger: 'schedule',
+            card: { values, sha256: '', versionId: '', skipped: [], fromAbsent: [], kpis: s.kpis, kpiSource: 'config' },
+            proposals: proposed,
+            bounds: decisions,
+          },
         },
         canary: { status: result2, verdict },
       });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCard } from '../../src/adapters/card-store';
-import { setPath, type Card } from '../../src/config/card';
+import { selectionParams, setPath, type Card } from '../../src/config/card';
 import type { HourAggregate } from '../../src/domain/analysis';
 import { objectiveOfLevels } from '../../src/domain/optimizer';
 import type { GroupSummary, KpiDef, ParamDef } from '../../src/domain/types';
@@ -58,13 +58,7 @@ export class Truth {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const card = cardOf(this.params, values);
-    const sel = {
-      method: card.selection.method,
-      temperature: card.selection.temperature,
-      top_k: card.selection.top_k,
-      plan_selection_bias: card.knobs.plan_selection_bias,
-      epsilon: card.exploration.epsilon,
-    };
+    const sel = selectionParams(card);
     const curator = new Curator();
     const sums: Values = {};
     for (let i = 0; i < this.slots; i++) {

@@ -4,7 +4,8 @@
  */
 import { applyToCardYaml, parseCard } from '../adapters/card-store';
 import type { DeploymentStatus } from '../adapters/history';
-import { getPath, selectionParams, type SelectionParams } from '../config/card';
+import { selectionParams, type SelectionParams } from '../config/card';
+import { cardTerms } from '../config/card-terms';
 import { ValidationError } from '../config/errors';
 import type { CurrentCard } from '../domain/records';
 import type { ParameterChange } from '../domain/types';
@@ -14,23 +15,21 @@ const ACTIVE: DeploymentStatus[] = ['active', 'promoted'];
 
 export function createCardActivities(deps: Deps) {
   const now = () => (deps.now ? deps.now() : new Date());
+  const batchSize = () => deps.config().planner.selection_batch_size;
 
   return {
     /**
      * Loads and validates the live card (10.1) and makes sure history knows it: the first card is
      * stored as `bootstrap`, a card edited by hand since the last version as `manual` (10.5).
+     * Also says what the card decides for this cycle: which parameters it contains (cardTerms) and,
+     * when the config names no KPIs, the card's.
      */
     async readCard(input: { channel: string }): Promise<CurrentCard> {
       return guard(() => {
         const store = deps.cards(input.channel);
         const loaded = store.load();
-        const params = deps.config().parameters;
-        const values: Record<string, number> = {};
-        for (const p of params) {
-          const v = getPath(loaded.card, p.card_path);
-          if (typeof v !== 'number') throw new ValidationError(store.path, [`${p.card_path}: expected a number for parameter ${p.name}`]);
-          values[p.name] = v;
-        }
+        const { terms, problems } = cardTerms(deps.config(), loaded.card, loaded.written);
+        if (problems.length) throw new ValidationError(store.path, problems);
         const latest = deps.history.latest(input.channel, { status: ACTIVE });
         let versionId = latest?.version_id;
         if (!latest || latest.sha256 !== loaded.sha256) {
@@ -49,7 +48,7 @@ export function createCardActivities(deps: Deps) {
             });
           versionId = meta.version_id;
         }
-        return { sha256: loaded.sha256, values, versionId: versionId! };
+        return { sha256: loaded.sha256, versionId: versionId!, ...terms };
       });
     },
 
@@ -67,14 +66,19 @@ export function createCardActivities(deps: Deps) {
           return {
             versionId: existing.version_id,
             sha256: existing.sha256,
-            params: selectionParams(parseCard(stored.yaml, 'history').card),
+            params: selectionParams(parseCard(stored.yaml, 'history').card, batchSize()),
           };
         }
         const store = deps.cards(input.channel);
         const current = store.load();
+        const params = deps.config().parameters;
         const next = applyToCardYaml(
           current.yaml,
-          input.changes.map((c) => ({ cardPath: c.cardPath, value: c.newValue })),
+          input.changes.map((c) => ({
+            cardPath: c.cardPath,
+            value: c.newValue,
+            create: params.find((p) => p.name === c.parameter)?.value_when_absent !== undefined,
+          })),
           `${store.path} (proposed)`,
         );
         const meta = deps.history.storeVersion(input.channel, next.yaml, {
@@ -85,7 +89,7 @@ export function createCardActivities(deps: Deps) {
           cycle_id: input.cycleId,
           deployment: { status: 'canary', updated_at: now().toISOString() },
         });
-        return { versionId: meta.version_id, sha256: meta.sha256, params: selectionParams(next.card) };
+        return { versionId: meta.version_id, sha256: meta.sha256, params: selectionParams(next.card, batchSize()) };
       });
     },
 

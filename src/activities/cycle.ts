@@ -48,7 +48,8 @@ export function createCycleActivities(deps: Deps) {
       return {
         paused: { paused: reason !== null, reason },
         params: c.parameters,
-        kpis: c.kpis,
+        // The config's KPIs; readCard completes them from the card when the config names none.
+        kpis: c.kpis ?? [],
         maxChanges: c.autopilot.max_changes_per_cycle,
         windowHours: c.autopilot.analysis_window_hours,
         minSamples: c.autopilot.min_samples_for_analysis,

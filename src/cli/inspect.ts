@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseCard } from '../adapters/card-store';
 import { completeBounds, exportBounds, validateChange } from '../domain/bounds';
-import { getPath } from '../config/card';
+import { cardTerms } from '../config/card-terms';
 import { loadConfig } from '../config/load';
 import { ValidationError } from '../config/errors';
 import {
@@ -142,15 +142,12 @@ export async function validate(c: CliContext, o: ChannelOpt & { card?: string })
   } catch (err) {
     throw new ValidationError(path, [`cannot read the card: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
-  const { card } = parseCard(text, path);
+  const { card, doc } = parseCard(text, path);
+  const { terms, problems } = cardTerms(c.config, card, doc.toJS());
   const current = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), new Date().toISOString());
-  const problems: string[] = [];
   for (const p of c.config.parameters) {
-    const v = getPath(card, p.card_path);
-    if (typeof v !== 'number') {
-      problems.push(`${p.card_path}: expected a number`);
-      continue;
-    }
+    const v = terms.values[p.name];
+    if (v === undefined) continue;
     const d = validateChange(
       { parameter: p.name, oldValue: Number.NaN, newValue: v },
       p,
@@ -161,8 +158,18 @@ export async function validate(c: CliContext, o: ChannelOpt & { card?: string })
       ...d.rejections.filter((r) => r.rule === 'hard_limit' || r.rule === 'sliding_bounds' || r.rule === 'integer').map((r) => r.message),
     );
   }
-  const r = { config: c.configPath, card: path, ok: problems.length === 0, problems };
-  c.out(r, (s) => (s.ok ? `OK: ${s.config} and ${s.card} are valid and within bounds` : `INVALID:\n  - ${s.problems.join('\n  - ')}`));
+  // Absent fields are not problems: those parameters are simply not tuned while the card lacks them.
+  const notTuned = terms.skipped.map((s) => `${s.parameter}: not tuned (${s.reason})`);
+  const kpis = { source: terms.kpiSource, names: terms.kpis.map((k) => `${k.name} (${k.role}, ${k.goal})`) };
+  const r = { config: c.configPath, card: path, ok: problems.length === 0, problems, notTuned, fromAbsent: terms.fromAbsent, kpis };
+  c.out(r, (s) =>
+    [
+      s.ok ? `OK: ${s.config} and ${s.card} are valid and within bounds` : `INVALID:\n  - ${s.problems.join('\n  - ')}`,
+      ...s.notTuned.map((n) => `  note: ${n}`),
+      ...s.fromAbsent.map((n) => `  note: ${n} is absent from the card; tuned from its value_when_absent`),
+      `  KPIs (from the ${s.kpis.source}): ${s.kpis.names.join(', ') || 'none'}`,
+    ].join('\n'),
+  );
   if (problems.length) process.exitCode = 2;
 }
 

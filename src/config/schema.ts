@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ParameterSpecSchema, ProposalRulesSchema } from '../domain/parameter-spec';
 import { DEFAULT_RULES } from './rules';
+import { VVTV_SELECTION_BATCH_SIZE } from './card';
 
 /** Days of the week as Temporal schedule calendars name them. */
 export const DayOfWeek = z.enum(['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']);
@@ -175,10 +176,22 @@ export const AutopilotConfigSchema = z
       })
       .prefault({}),
     parameters: z.array(ParameterSpecSchema).min(1),
+    /**
+     * The KPIs a cycle judges by. Absent: the card's `kpis.primary` and `kpis.secondary` (as
+     * guardrails), read every cycle; src/domain/cycle/card-terms.ts says how their goals are chosen.
+     */
     kpis: z
       .array(KpiSpecSchema)
       .min(1)
-      .refine((k) => k.some((x) => x.role === 'primary'), 'expected at least one primary KPI'),
+      .refine((k) => k.some((x) => x.role === 'primary'), 'expected at least one primary KPI')
+      .optional(),
+    /** VVTV's planner settings the card depends on. */
+    planner: z
+      .strictObject({
+        /** PlannerConfig.selection_batch_size: how many plans a slot picks when the card has no selection.top_k. */
+        selection_batch_size: z.number().int().min(1).default(VVTV_SELECTION_BATCH_SIZE),
+      })
+      .prefault({}),
     stores: z
       .strictObject({
         /** Relative paths resolve against data_dir. */
@@ -258,14 +271,15 @@ export const AutopilotConfigSchema = z
     // A rule written in the config must name what the config declares (the default table may name
     // parameters a config leaves out: such rules never fire).
     const params = c.parameters.map((p) => p.name);
-    const kpis = c.kpis.map((k) => k.name);
+    // Without config KPIs the card names them at run time: a rule naming another KPI never fires.
+    const kpis = c.kpis?.map((k) => k.name);
     c.optimizer.rules?.forEach((r, i) => {
       const path = ['optimizer', 'rules', i];
       if (!params.includes(r.parameter)) {
         const message = `expected one of the parameters (${params.join(', ')}), got ${r.parameter}`;
         ctx.addIssue({ code: 'custom', path: [...path, 'parameter'], message });
       }
-      if (!kpis.includes(r.kpi)) {
+      if (kpis && !kpis.includes(r.kpi)) {
         ctx.addIssue({ code: 'custom', path: [...path, 'kpi'], message: `expected one of the kpis (${kpis.join(', ')}), got ${r.kpi}` });
       }
     });

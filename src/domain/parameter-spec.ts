@@ -27,9 +27,20 @@ export const ParameterSpecSchema = z
     initial_max: z.number().optional(),
     /** Step the rule-based proposer takes when it moves this parameter. */
     step: positive,
+    /**
+     * The value VVTV uses when the card does not contain `card_path` (for `selection.top_k`, the
+     * planner's batch size). With it, a card without the field is tuned from this value and the
+     * first change writes the field; without it, the parameter is not tuned while the field is
+     * absent (the cycle report lists it as skipped).
+     */
+    value_when_absent: z.number().optional(),
   })
   .refine((p) => p.hard_min < p.hard_max, { message: 'hard_min must be below hard_max', path: ['hard_max'] })
   .refine((p) => p.step <= p.max_daily_delta, { message: 'step must not exceed max_daily_delta', path: ['step'] })
+  .refine((p) => p.value_when_absent === undefined || (p.value_when_absent >= p.hard_min && p.value_when_absent <= p.hard_max), {
+    message: 'value_when_absent must lie within the hard limits',
+    path: ['value_when_absent'],
+  })
   .refine((p) => (p.initial_min ?? p.hard_min) >= p.hard_min && (p.initial_max ?? p.hard_max) <= p.hard_max, {
     message: 'initial bounds must lie within the hard limits',
     path: ['initial_min'],

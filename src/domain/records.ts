@@ -5,7 +5,15 @@
  * No Node imports: workflow code uses these types.
  */
 import type { MayRunAnswer } from './governor';
-import type { BoundsAdjustmentRecord, BoundsDecision, CanaryDecision, CanaryVerdict, ParameterChange, WindowAnalysis } from './types';
+import type {
+  BoundsAdjustmentRecord,
+  BoundsDecision,
+  CanaryDecision,
+  CanaryVerdict,
+  KpiDef,
+  ParameterChange,
+  WindowAnalysis,
+} from './types';
 
 // ---------------------------------------------------------------- the cycle
 
@@ -42,9 +50,26 @@ export type CycleTrigger = 'schedule' | 'manual';
 /** The live card a cycle starts from. */
 export interface CurrentCard {
   sha256: string;
+  /** The tuned parameters' values, only for parameters this cycle may move. */
   values: Record<string, number>;
   versionId: string;
+  /** Parameters whose card field is absent and that have no value_when_absent: not tuned this cycle. */
+  skipped: SkippedParameter[];
+  /** Parameters whose card field is absent, tuned from their value_when_absent. */
+  fromAbsent: string[];
+  /** The KPIs this cycle judges by: the config's, or the card's when the config names none. */
+  kpis: KpiDef[];
+  kpiSource: KpiSource;
 }
+
+/** A tuned parameter this cycle leaves alone because the card does not contain its field. */
+export interface SkippedParameter {
+  parameter: string;
+  cardPath: string;
+  reason: string;
+}
+
+export type KpiSource = 'config' | 'card';
 
 /** Which proposer produced the cycle's changes. */
 export type ProposalSource = 'optimizer' | 'rules' | 'operator' | 'none';

@@ -37,7 +37,7 @@ const CHECK_TYPES: CheckType[] = [
   'recency_floor',
   'greedy_tie_break',
 ];
-const METHODS: SelectionParams['method'][] = ['gumbel_top_k', 'softmax', 'greedy'];
+const METHODS: SelectionParams['method'][] = ['gumbel_top_k', 'softmax', 'greedy', 'epsilon_greedy'];
 const HUGE = 1000;
 
 export interface RangeBin {

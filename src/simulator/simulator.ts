@@ -2,7 +2,7 @@
  * The VVTV stand-in: plays slot after slot with the live card (or, on canary slots, the
  * overlay card) and writes the planner's and curator's business metrics to a sink.
  */
-import { selectionParams, type Card } from '../config/card';
+import { selectionParams, VVTV_SELECTION_BATCH_SIZE, type Card } from '../config/card';
 import { hashString } from '../adapters/selection';
 import type { Group } from '../domain/types';
 import { Curator } from './curator';
@@ -39,6 +39,7 @@ export class Simulator {
   private readonly sink: MetricSink;
   private readonly onError?: (err: unknown) => void;
   private readonly drift: number;
+  private readonly batchSize: number;
   private slot: number;
   private driftOrigin: number | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -50,6 +51,7 @@ export class Simulator {
     this.sink = options.sink;
     this.onError = options.onError;
     this.drift = options.drift ?? 0;
+    this.batchSize = options.batchSize ?? VVTV_SELECTION_BATCH_SIZE;
     this.slot = options.startSlot ?? 0;
     this.curator = new Curator(options.curator);
     this.world = new World({
@@ -137,7 +139,8 @@ export class Simulator {
     const { values } = this.world.runSlot({
       slot,
       group,
-      params: selectionParams(card),
+      params: selectionParams(card, this.batchSize),
+      seeding: { strategy: card.selection.seed_strategy, windowId: card.scheduling.window_id, globalSeed: card.scheduling.global_seed },
       driftHours: this.driftHours(at),
       curator: this.curator,
       slotsPerHour,

@@ -83,6 +83,8 @@ export interface SimulatorOptions {
   curator?: CuratorConfig;
   /** Simulated slots per hour: the curator's allowance and the drift clock. Default 3600 · 5. */
   slotsPerHour?: number;
+  /** The planner's batch size: how many plans a slot picks when the card has no selection.top_k (VVTV's default 12). */
+  batchSize?: number;
   /** The slot number the next run starts at, so that a restart continues. */
   startSlot?: number;
   source: CardSource;

@@ -9,7 +9,7 @@
  */
 import { probit, sample } from 'simple-statistics';
 import type { SelectionParams } from '../config/card';
-import { createRng, hashString, selectPlans, type Candidate } from '../adapters/selection';
+import { createRng, hashString, selectPlans, slotSeed, type Candidate, type Seeding } from '../adapters/selection';
 import type { Group } from '../domain/types';
 import { generateCatalog } from './catalog';
 import type { Curator } from './curator';
@@ -43,6 +43,8 @@ export interface SlotContext {
   slot: number;
   group: Group;
   params: SelectionParams;
+  /** The card's seed strategy (src/adapters/selection/seed.ts); VVTV's default slot_hash when absent. */
+  seeding?: Seeding;
   /** Hours since the drift origin (0 without drift). */
   driftHours: number;
   curator: Curator;
@@ -85,7 +87,7 @@ export class World {
     const { channel, noise, harmfulRegion, ageTarget } = this.options;
     const candidates = this.candidatesFor(ctx.slot, ctx.driftHours);
     const byId = new Map(candidates.map((c) => [c.plan_id, c]));
-    const { order } = selectPlans(candidates, ctx.params, { seed: `${channel}:${ctx.slot}`, now: CATALOG_EPOCH });
+    const { order } = selectPlans(candidates, ctx.params, { seed: slotSeed(channel, ctx.slot, ctx.seeding), now: CATALOG_EPOCH });
     const selected = order.map((id) => byId.get(id) as Candidate);
 
     const harmful = inHarmfulRegion(harmfulRegion, ctx.params);

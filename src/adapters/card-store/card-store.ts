@@ -21,7 +21,10 @@ export interface CanaryOverlay {
 }
 
 export interface LoadedCard {
+  /** The card as VVTV reads it: validated, with VVTV's defaults for what it leaves out. */
   card: Card;
+  /** The card as written, without defaults: what tells a field that is absent from one set to its default. */
+  written: unknown;
   yaml: string;
   sha256: string;
 }
@@ -43,22 +46,42 @@ export function parseCard(text: string, source: string): { card: Card; doc: YAML
   return { card, doc };
 }
 
+export interface CardEdit {
+  cardPath: string;
+  value: unknown;
+  /** Write the field (and its section) even when the card has no such section: a parameter with value_when_absent. */
+  create?: boolean;
+}
+
 /**
- * Returns `text` with the given card paths set, keeping comments, key order and unknown keys
- * (10.5), then validates the result. Throws ValidationError and changes nothing on bad values.
+ * Returns `text` with the given card paths set, then validates the result. Throws
+ * ValidationError and changes nothing on bad values. A field that holds a number is rewritten in
+ * place (only the number's characters change: comments, alignment, flow lists and unknown keys
+ * stay byte for byte, 10.5); a field that has to be created goes through the YAML document,
+ * which keeps comments, key order and unknown keys but may respace the file.
  */
-export function applyToCardYaml(text: string, changes: ReadonlyArray<{ cardPath: string; value: unknown }>, source: string): LoadedCard {
+export function applyToCardYaml(text: string, changes: ReadonlyArray<CardEdit>, source: string): LoadedCard {
+  let yaml = text;
+  for (const c of changes) yaml = applyOne(yaml, c, source);
+  const { card, doc } = parseCard(yaml, source);
+  return { card, written: doc.toJS(), yaml, sha256: cardSha256(card) };
+}
+
+function applyOne(text: string, c: CardEdit, source: string): string {
   const { doc } = parseCard(text, source);
-  for (const c of changes) {
-    const path = c.cardPath.split('.');
-    if (getPath(doc.toJS(), c.cardPath) === undefined && !doc.hasIn(path.slice(0, -1))) {
-      throw new ValidationError(source, [`${c.cardPath}: no such section in the card`]);
-    }
-    doc.setIn(path, c.value);
+  const path = c.cardPath.split('.');
+  const node = doc.getIn(path, true);
+  if (YAML.isScalar(node) && typeof node.value === 'number' && typeof c.value === 'number' && Number.isFinite(c.value) && node.range) {
+    return text.slice(0, node.range[0]) + String(c.value) + text.slice(node.range[1]);
   }
-  const yaml = doc.toString();
-  const { card } = parseCard(yaml, source);
-  return { card, yaml, sha256: cardSha256(card) };
+  const parent = path.slice(0, -1);
+  if (getPath(doc.toJS(), c.cardPath) === undefined && !doc.hasIn(parent) && !c.create) {
+    throw new ValidationError(source, [`${c.cardPath}: no such section in the card`]);
+  }
+  // An empty section (`exploration:`) is a null scalar: give it a mapping to hold the field.
+  if (c.create && parent.length > 0 && doc.hasIn(parent) && doc.getIn(parent) == null) doc.setIn(parent, doc.createNode({}));
+  doc.setIn(path, c.value);
+  return doc.toString();
 }
 
 /**
@@ -82,8 +105,8 @@ export class CardStore {
 
   load(): LoadedCard {
     const yaml = readFileSync(this.path, 'utf8');
-    const { card } = parseCard(yaml, this.path);
-    return { card, yaml, sha256: cardSha256(card) };
+    const { card, doc } = parseCard(yaml, this.path);
+    return { card, written: doc.toJS(), yaml, sha256: cardSha256(card) };
   }
 
   /**
@@ -91,7 +114,7 @@ export class CardStore {
    * back (and reloaded) so the planner and the file never disagree; the error is rethrown.
    */
   async write(yaml: string): Promise<LoadedCard> {
-    const { card } = parseCard(yaml, `${this.path} (new version)`);
+    const { card, doc } = parseCard(yaml, `${this.path} (new version)`);
     const previous = existsSync(this.path) ? readFileSync(this.path) : null;
     writeFileAtomicSync(this.path, yaml);
     try {
@@ -103,7 +126,7 @@ export class CardStore {
       }
       throw err;
     }
-    return { card, yaml, sha256: cardSha256(card) };
+    return { card, written: doc.toJS(), yaml, sha256: cardSha256(card) };
   }
 
   readOverlay(): CanaryOverlay | null {

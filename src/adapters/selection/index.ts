@@ -11,3 +11,4 @@ export {
   type SelectionOptions,
   type SelectionResult,
 } from './select';
+export { slotSeed, DEFAULT_GLOBAL_SEED, DEFAULT_WINDOW_ID, type Seeding } from './seed';

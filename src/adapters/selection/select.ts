@@ -21,6 +21,10 @@
  *      exp(logit − max logit) exceeds u · total (sampling without replacement).
  *    - `greedy`: sort by score descending (ties: plan_id ascending) and take the first k;
  *      no randomness, temperature and epsilon are ignored.
+ *    - `epsilon_greedy`: sort as `greedy`, then for each of the k positions draw e; if
+ *      e < epsilon, draw v and take the remaining candidate at index ⌊v · remaining⌋ of that
+ *      ranking, else the best remaining. Temperature is ignored. (VVTV's planner today plays every
+ *      method but gumbel_top_k as `greedy`; this is the method its name promises.)
  *
  * Properties: deterministic for (candidates, params, seed, now); no duplicates; never more
  * than top_k items; an empty input gives an empty order. Subtracting the maximum logit keeps
@@ -80,11 +84,15 @@ export function selectPlans(candidates: Candidate[], params: SelectionParams, op
   let picked: Scored[];
   switch (params.method) {
     case 'greedy':
-      picked = [...scored].sort((a, b) => b.score - a.score || byId(a, b)).slice(0, k);
+      picked = byScore(scored).slice(0, k);
       break;
     case 'gumbel_top_k':
       checkStochastic(params);
       picked = gumbelTopK(scored, k, params.epsilon, createRng(opts.seed));
+      break;
+    case 'epsilon_greedy':
+      checkEpsilon(params);
+      picked = walk(byScore(scored), k, params.epsilon, createRng(opts.seed), () => 0);
       break;
     case 'softmax':
       checkStochastic(params);
@@ -108,10 +116,16 @@ function canonicalScored(candidates: Candidate[], params: SelectionParams, now: 
   return out.sort(byId);
 }
 
+const byScore = (scored: Scored[]): Scored[] => [...scored].sort((a, b) => b.score - a.score || byId(a, b));
+
 function checkStochastic(params: SelectionParams): void {
   if (!(params.temperature > 0) || !Number.isFinite(params.temperature)) {
     throw new RangeError(`selection.temperature: expected a finite number above 0, got ${params.temperature}`);
   }
+  checkEpsilon(params);
+}
+
+function checkEpsilon(params: SelectionParams): void {
   if (!(params.epsilon >= 0 && params.epsilon <= 1)) {
     throw new RangeError(`exploration.epsilon: expected a number in [0, 1], got ${params.epsilon}`);
   }

@@ -1,1 +1,2 @@
 export { requestedChanges, activeOverrides, gateChanges, canaryRef, noChangeMessage, goldenSummary, type RequestedValue } from './steps';
+export { kpisFromCard, tunedParams, KPI_GOALS, CARD_KPI_DEFAULTS, type CardKpiLists } from './card-terms';

@@ -4,7 +4,7 @@
  */
 import { checkProposals } from '../bounds';
 import { isActive, type OverrideRange } from '../parameters';
-import type { CanaryOutcomeRef, CanaryResult, CycleReport } from '../records';
+import type { CanaryOutcomeRef, CanaryResult, CycleReport, SkippedParameter } from '../records';
 import type { BoundsDecision, ParamDef, ParameterBounds, ParameterChange } from '../types';
 
 /** An operator-requested value (force-deploy, tests). */
@@ -19,11 +19,17 @@ export function requestedChanges(
   params: ParamDef[],
   current: Record<string, number>,
   reason: string | undefined,
+  skipped: readonly SkippedParameter[] = [],
 ): { changes: ParameterChange[]; errors: string[] } {
   const changes: ParameterChange[] = [];
   const errors: string[] = [];
   for (const r of requested) {
     const p = params.find((x) => x.name === r.parameter);
+    const absent = skipped.find((x) => x.parameter === r.parameter);
+    if (!p && absent) {
+      errors.push(`changes.${r.parameter}: not tuned this cycle (${absent.reason})`);
+      continue;
+    }
     if (!p) {
       errors.push(`changes.${r.parameter}: expected one of ${params.map((x) => x.name).join(', ')}`);
       continue;

@@ -20,7 +20,7 @@ export async function propose(ctx: CycleContext, analysis: WindowAnalysis): Prom
   const { bounds, reference } = await acts.loadBounds({ channel, params: settings.params, current: card.values });
   let proposals: ParameterChange[];
   if (input.changes?.length) {
-    const r = requestedChanges(input.changes, settings.params, card.values, input.reason);
+    const r = requestedChanges(input.changes, settings.params, card.values, input.reason, card.skipped);
     ctx.report.proposer = 'operator';
     if (r.errors.length) {
       ctx.report.errors = r.errors;

@@ -120,7 +120,15 @@ describe('loadExperiments', () => {
         canary_id: `k-${id}`,
         report: {
           trigger: 'schedule' as const,
-          card: { sha256: 's', versionId: 'v', values: { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 } },
+          card: {
+            sha256: 's',
+            versionId: 'v',
+            values: { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 },
+            skipped: [],
+            fromAbsent: [],
+            kpis: [],
+            kpiSource: 'config' as const,
+          },
           proposals: [
             {
               ...tempChange,
@@ -175,7 +183,7 @@ describe('analyzeMetrics (1.2, 1.3)', () => {
         });
     }
     metrics.insert(rows);
-    const a = await acts.analyzeMetrics({ channel: 'main', windowHours: 24, minSamples: 30, kpis: [config.kpis[0]!], previousDays: 7 });
+    const a = await acts.analyzeMetrics({ channel: 'main', windowHours: 24, minSamples: 30, kpis: [config.kpis![0]!], previousDays: 7 });
     expect(a.usable).toBe(true);
     const k = a.kpis[0]!;
     expect(k.n).toBe(72);

@@ -20,7 +20,7 @@ describe('business logic card (10.1-10.5)', () => {
   it('rewrites a tuned value keeping comments, key order and unknown keys (10.5)', () => {
     const r = applyToCardYaml(EXAMPLE, [{ cardPath: 'knobs.plan_selection_bias', value: 0.05 }], 'x');
     expect(r.card.knobs.plan_selection_bias).toBe(0.05);
-    expect(r.yaml).toMatch(/max_repeat_per_day: 3 +# not tuned by the autopilot; kept as is/);
+    expect(r.yaml).toMatch(/max_repeat_per_day: 3 +# not read by VVTV's card type; kept as is/);
     expect(r.yaml).toContain('# VVTV Business Logic Card');
     expect(r.yaml.split('\n').length).toBe(EXAMPLE.split('\n').length);
     expect(r.yaml.indexOf('policy_version')).toBeLessThan(r.yaml.indexOf('selection:'));

@@ -56,6 +56,23 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     expect(Array.isArray(e.adjustments)).toBe(true);
   });
 
+  it("validate --card accepts a card in VVTV's schema (slot_hash, no top_k, unknown section) and names its refusals (10.1)", async () => {
+    const { configPath } = setup();
+    const card = join(ROOT, 'test/fixtures/cards/vvtv-style.yaml');
+    const ok = await run(['--config', configPath, 'autopilot', 'validate', '--card', card]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^OK: /);
+    expect(ok.out).toContain('note: top_k: not tuned (selection.top_k is not in the card');
+    const body = JSON.parse((await run(['--config', configPath, '--json', 'autopilot', 'validate', '--card', card])).out);
+    expect(body).toMatchObject({ ok: true, problems: [], kpis: { source: 'config' } });
+
+    const bad = join(mkdtempSync(join(tmpdir(), 'vvtv-cli-')), 'card.yaml');
+    writeFileSync(bad, readFileSync(card, 'utf8').replace('seed_strategy: slot_hash', 'seed_strategy: per_slot'));
+    const refused = await run(['--config', configPath, 'autopilot', 'validate', '--card', bad]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err + refused.out).toMatch(/selection\.seed_strategy: /);
+  });
+
   it('status shows the live card and the bounds, and says the pause state is unknown when the governor cannot be asked', async () => {
     const { configPath } = setup();
     const r = await run(['--config', configPath, '--json', 'autopilot', 'status']);

@@ -8,12 +8,15 @@ export const CARD_YAML = `# Business Logic Card
 policy_version: "2026.11.1"
 env: dev
 knobs:
+  boost_bucket: music
+  music_mood_focus: [focus]
+  interstitials_ratio: 0.08
   plan_selection_bias: 0.0
 selection:
   method: gumbel_top_k
   temperature: 0.7
   top_k: 8
-  seed_strategy: per_slot
+  seed_strategy: slot_hash
 exploration:
   epsilon: 0.05
 `;

@@ -63,9 +63,9 @@ describe('measureCanary aggregates in SQL (3.2)', () => {
     metrics.insert(extra);
     const nowMs = 60 * 60_000;
     const { acts, warnings } = activities(metrics, nowMs);
-    const groups = await acts.measureCanary({ channel: 'main', canaryId: 'k1', since: iso(0), kpis: config.kpis });
+    const groups = await acts.measureCanary({ channel: 'main', canaryId: 'k1', since: iso(0), kpis: config.kpis! });
 
-    for (const k of config.kpis) {
+    for (const k of config.kpis!) {
       const expected = rowByRow(metrics, k.name, 'k1', nowMs);
       expect(expected.canary.n).toBeGreaterThan(500);
       expectClose(groups[k.name]!.control, expected.control, 1e-12);
@@ -73,14 +73,14 @@ describe('measureCanary aggregates in SQL (3.2)', () => {
     }
     const judge = (g: typeof groups) =>
       judgeCanary({
-        kpis: config.kpis,
+        kpis: config.kpis!,
         groups: g,
         confidenceLevel: 0.95,
         nonInferiorityMargin: 0.02,
         minSamplesPerGroup: 30,
         isFinalCheck: true,
       });
-    const byRow = Object.fromEntries(config.kpis.map((k) => [k.name, rowByRow(metrics, k.name, 'k1', nowMs)]));
+    const byRow = Object.fromEntries(config.kpis!.map((k) => [k.name, rowByRow(metrics, k.name, 'k1', nowMs)]));
     const a = judge(groups);
     const b = judge(byRow);
     expect(a.decision).toBe(b.decision);

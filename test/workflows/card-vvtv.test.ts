@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Harness } from '../support/harness';
+import { startCycle } from '../../src/client';
+import type { CurrentCard } from '../../src/domain/records';
+
+const FAST = { durationMs: 12_000, checkIntervalMs: 3_000, inconclusiveWindowMs: 0 };
+const VVTV_STYLE = readFileSync(join(__dirname, '../fixtures/cards/vvtv-style.yaml'), 'utf8');
+
+describe("a card in VVTV's schema on a real Temporal server (10.1, 10.5)", () => {
+  // No KPIs in the config: the card's kpis.primary / kpis.secondary are the KPIs. A wide
+  // non-inferiority margin keeps the verdict about the card, not about the simulator's noise.
+  const h = new Harness({
+    cardYaml: VVTV_STYLE,
+    slotsPerSecond: 400,
+    patchConfig: (raw) => {
+      delete raw.kpis;
+      raw.canary.non_inferiority_margin = 0.5;
+    },
+  });
+  beforeAll(() => h.start());
+  afterAll(() => h.close());
+
+  it('promotes a temperature change: only that line of the card differs, comments and the unknown section intact', async () => {
+    h.startSimulator();
+    const before = readFileSync(h.cards.path, 'utf8');
+    const handle = await startCycle(h.client, h.taskQueue, {
+      channel: h.channel,
+      canary: FAST,
+      changes: [{ parameter: 'temperature', value: 0.6 }],
+      reason: 'test',
+    });
+    const r = await handle.result();
+    expect({ outcome: r.outcome, message: r.message }).toMatchObject({ outcome: 'promoted' });
+
+    const after = readFileSync(h.cards.path, 'utf8');
+    const a = before.split('\n');
+    const b = after.split('\n');
+    expect(b).toHaveLength(a.length);
+    const differing = a.flatMap((line, i) => (line === b[i] ? [] : [[line, b[i]]]));
+    expect(differing).toEqual([
+      ['  temperature: 0.5               # tuned by the autopilot', '  temperature: 0.6               # tuned by the autopilot'],
+    ]);
+    expect(h.cards.load().card).toMatchObject({ house_rules: { owner: 'ops@example.org' }, selection: { seed_strategy: 'slot_hash' } });
+
+    // The card has no top_k and the config gives no value_when_absent: top_k is skipped, not an error.
+    const card = h.rt.deps.cycleLog.get(r.cycleId)!.report.card as CurrentCard;
+    expect(Object.keys(card.values).sort()).toEqual(['epsilon', 'plan_selection_bias', 'temperature']);
+    expect(card.skipped).toEqual([expect.objectContaining({ parameter: 'top_k', cardPath: 'selection.top_k' })]);
+    expect(card.kpiSource).toBe('card');
+    expect(card.kpis.map((k) => [k.name, k.role, k.goal])).toEqual([
+      ['selection_entropy', 'primary', 'maximize'],
+      ['curator_apply_budget_used_pct', 'guardrail', 'minimize'],
+    ]);
+    expect(r.verdict?.kpis.map((k) => k.kpi)).toEqual(['selection_entropy', 'curator_apply_budget_used_pct']);
+  });
+
+  it('refuses an operator change to a parameter the card does not contain', async () => {
+    const r = await (
+      await startCycle(h.client, h.taskQueue, {
+        channel: h.channel,
+        canary: FAST,
+        changes: [{ parameter: 'top_k', value: 9 }],
+        reason: 'test',
+      })
+    ).result();
+    expect(r.outcome).toBe('invalid_input');
+    expect(r.message).toMatch(/changes\.top_k: not tuned this cycle \(selection\.top_k is not in the card/);
+  });
+});
