@@ -1,10 +1,10 @@
 /** Read-only commands: status, history, show-cycle, bounds, validate, config, report, drift-check. */
-import { readFileSync } from 'node:fs';
 import { parseCard } from '../adapters/card-store';
 import { completeBounds, validateChange } from '../domain/bounds';
 import { getPath } from '../config/card';
 import { loadConfig } from '../config/load';
 import { ValidationError } from '../config/errors';
+import { FileTooLargeError, readTextFile } from '../config/files';
 import {
   channelReport,
   channelStatus,
@@ -137,8 +137,9 @@ export async function validate(c: CliContext, o: ChannelOpt & { card?: string })
   const path = o.card ?? c.runtime.deps.cards(ch).path;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path, 'card');
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw err;
     throw new ValidationError(path, [`cannot read the card: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
   const { card } = parseCard(text, path);

@@ -1,5 +1,6 @@
 export * from './schema';
 export * from './card';
 export * from './errors';
+export { FILE_LIMITS, FileTooLargeError, MAX_YAML_ALIASES, parseYaml, readTextFile } from './files';
 export { loadConfig, parseConfig, storePath, defaultConfigPath } from './load';
 export type { LoadedConfig } from './load';

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { CardSchema, canonicalJson, getPath, type Card } from '../../config/card';
 import { ValidationError, parseOrThrow } from '../../config/errors';
+import { parseYaml, parseYamlDocument, readTextFile, yamlToJs } from '../../config/files';
 import { writeFileAtomicSync, fsyncDir } from '../fs-atomic';
 
 const execFileP = promisify(execFile);
@@ -33,13 +34,8 @@ export function cardSha256(card: unknown): string {
 
 /** Parses and validates card YAML. Errors name the field (`selection.temperature: …`). */
 export function parseCard(text: string, source: string): { card: Card; doc: YAML.Document } {
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0)
-    throw new ValidationError(
-      source,
-      doc.errors.map((e) => `YAML syntax: ${e.message}`),
-    );
-  const card = parseOrThrow(CardSchema, doc.toJS(), source);
+  const doc = parseYamlDocument(text, source);
+  const card = parseOrThrow(CardSchema, yamlToJs(doc, source), source);
   return { card, doc };
 }
 
@@ -51,7 +47,7 @@ export function applyToCardYaml(text: string, changes: ReadonlyArray<{ cardPath:
   const { doc } = parseCard(text, source);
   for (const c of changes) {
     const path = c.cardPath.split('.');
-    if (getPath(doc.toJS(), c.cardPath) === undefined && !doc.hasIn(path.slice(0, -1))) {
+    if (getPath(yamlToJs(doc, source), c.cardPath) === undefined && !doc.hasIn(path.slice(0, -1))) {
       throw new ValidationError(source, [`${c.cardPath}: no such section in the card`]);
     }
     doc.setIn(path, c.value);
@@ -81,7 +77,7 @@ export class CardStore {
   }
 
   load(): LoadedCard {
-    const yaml = readFileSync(this.path, 'utf8');
+    const yaml = readTextFile(this.path, 'card');
     const { card } = parseCard(yaml, this.path);
     return { card, yaml, sha256: cardSha256(card) };
   }
@@ -108,9 +104,11 @@ export class CardStore {
 
   readOverlay(): CanaryOverlay | null {
     if (!existsSync(this.overlayPath)) return null;
-    const raw = YAML.parse(readFileSync(this.overlayPath, 'utf8')) as CanaryOverlay;
-    parseOrThrow(CardSchema, raw.card, this.overlayPath, 'card');
-    return raw;
+    const raw = parseYaml(readTextFile(this.overlayPath, 'card'), this.overlayPath);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ValidationError(this.overlayPath, ['(root): expected a mapping']);
+    parseOrThrow(CardSchema, (raw as { card?: unknown }).card, this.overlayPath, 'card');
+    return raw as CanaryOverlay;
   }
 
   async writeOverlay(overlay: CanaryOverlay): Promise<void> {
