@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { CardSchema, canonicalJson, getPath, type Card } from '../../config/card';
 import { ValidationError, parseOrThrow } from '../../config/errors';
-import { parseYaml, parseYamlDocument, readTextFile, yamlToJs } from '../../config/files';
+import { FILE_LIMITS, FileTooLargeError, parseYaml, parseYamlDocument, readTextFile, yamlToJs } from '../../config/files';
 import { writeFileAtomicSync, fsyncDir } from '../fs-atomic';
 
 const execFileP = promisify(execFile);
@@ -34,6 +34,8 @@ export function cardSha256(card: unknown): string {
 
 /** Parses and validates card YAML. Errors name the field (`selection.temperature: …`). */
 export function parseCard(text: string, source: string): { card: Card; doc: YAML.Document } {
+  // A card we could not read back is never written either.
+  if (Buffer.byteLength(text, 'utf8') > FILE_LIMITS.card) throw new FileTooLargeError(source, 'card', FILE_LIMITS.card);
   const doc = parseYamlDocument(text, source);
   const card = parseOrThrow(CardSchema, yamlToJs(doc, source), source);
   return { card, doc };
