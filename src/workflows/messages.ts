@@ -3,6 +3,8 @@
  * Imported by workflow code: no Node imports.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { z } from 'zod';
+import { formatZodIssues } from '../config/errors';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CycleOutcome, CyclePhase, CycleTrigger } from '../domain/records';
 import type { CanaryDecision, CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
@@ -99,16 +101,19 @@ export interface CanaryStatus {
   startedAt: string | null;
 }
 
-export interface OperatorDecision {
-  decision: 'proceed' | 'rollback';
-  by: string;
-  reason: string;
-}
+/** An operator's word on a canary (3.4): `reason` is required, it is stored with the verdict. */
+export const OperatorDecisionSchema = z.object({
+  decision: z.enum(['proceed', 'rollback'], { error: (iss) => `expected proceed or rollback, got ${String(iss.input)}` }),
+  by: z.string({ error: 'expected a string' }),
+  reason: z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' }),
+});
+export type OperatorDecision = z.infer<typeof OperatorDecisionSchema>;
 
-export interface EmergencyStop {
-  by: string;
-  reason: string;
-}
+export const EmergencyStopSchema = z.object({
+  by: z.string({ error: 'expected a string' }),
+  reason: z.string({ error: 'expected a string' }),
+});
+export type EmergencyStop = z.infer<typeof EmergencyStopSchema>;
 
 /** An operator decides an Inconclusive (or any running) canary (3.4). */
 export const canaryDecisionSignal = defineSignal<[OperatorDecision]>('canaryDecision');
@@ -116,3 +121,18 @@ export const canaryDecisionSignal = defineSignal<[OperatorDecision]>('canaryDeci
 export const emergencyStopSignal = defineSignal<[EmergencyStop]>('emergencyStop');
 export const canaryStatusQuery = defineQuery<CanaryStatus>('canaryStatus');
 export const cycleStatusQuery = defineQuery<{ phase: CyclePhase; canaryId: string | null; changes: ParameterChange[] }>('cycleStatus');
+
+/**
+ * A canary signal's payload checked by its schema: the parsed value, or the problems, each naming
+ * its field (`canaryDecision: decision: expected proceed or rollback, got maybe`). Never throws.
+ */
+export function checkSignalPayload<S extends z.ZodType>(
+  name: string,
+  schema: S,
+  payload: unknown,
+): { value: z.infer<S> } | { problems: string[] } {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    return { problems: [`${name}: (root): expected an object`] };
+  const r = schema.safeParse(payload);
+  return r.success ? { value: r.data } : { problems: formatZodIssues(r.error, `${name}: `) };
+}
