@@ -82,7 +82,7 @@ export function parseYaml(text: string, source: string): unknown {
 
 /** The document itself (comments, key order), for files that are edited in place, like the card. */
 export function parseYamlDocument(text: string, source: string): YAML.Document {
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  const doc = YAML.parseDocument(text, { prettyErrors: true, logLevel: 'error' });
   if (doc.errors.length > 0)
     throw new ValidationError(
       source,
