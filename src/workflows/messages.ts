@@ -134,5 +134,5 @@ export function checkSignalPayload<S extends z.ZodType>(
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
     return { problems: [`${name}: (root): expected an object`] };
   const r = schema.safeParse(payload);
-  return r.success ? { value: r.data } : { problems: formatZodIssues(r.error, `${name}: `) };
+  return r.success ? { value: r.data } : { problems: formatZodIssues(r.error).map((p) => `${name}: ${p}`) };
 }
