@@ -5,8 +5,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { z } from 'zod';
-import { ValidationError, parseOrThrow } from '../config/errors';
+import { ValidationError } from '../config/errors';
+import { checkPayload, type PayloadCheck } from '../domain/payload';
 import {
   ClearOverridePayloadSchema,
   ConfigFlagPayloadSchema,
@@ -86,33 +86,34 @@ export const reportOutcomeUpdate = defineUpdate<OutcomeAnswer, [OutcomeReport]>(
 export const governorStatusQuery = defineQuery<GovernorStatus>('governorStatus');
 
 // ------------------------------------------------------------------ payload checks
-// Each throws a ValidationError naming every bad field; update validators reject with it, signal
-// handlers record it in `state.rejected`, and clients may call them before sending.
+// Each throws a ValidationError naming every bad field (schemas: domain/governor/payloads.ts); update
+// validators reject with it, signal handlers record it in `state.rejected`, and clients may call them
+// before sending.
 
-function check<S extends z.ZodType>(what: string, schema: S, p: unknown): z.infer<S> {
-  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new ValidationError(what, ['(root): expected an object']);
-  return parseOrThrow(schema, p, what);
+function check<T>(what: string, r: PayloadCheck<T>): T {
+  if ('problems' in r) throw new ValidationError(what, r.problems);
+  return r.value;
 }
 
 export function validatePause(p: unknown): asserts p is PausePayload {
-  check('governor pause', PausePayloadSchema, p);
+  check('governor pause', checkPayload('', PausePayloadSchema, p));
 }
 
 export function validateResume(p: unknown): asserts p is ResumePayload {
-  check('governor resume', ResumePayloadSchema, p);
+  check('governor resume', checkPayload('', ResumePayloadSchema, p));
 }
 
 export function validateEmergencyPause(p: unknown): asserts p is EmergencyPausePayload {
-  check('governor emergencyPause', EmergencyPausePayloadSchema, p);
+  check('governor emergencyPause', checkPayload('', EmergencyPausePayloadSchema, p));
 }
 
 export function validateConfigFlag(p: unknown): asserts p is ConfigFlagPayload {
-  check('governor configFlag', ConfigFlagPayloadSchema, p);
+  check('governor configFlag', checkPayload('', ConfigFlagPayloadSchema, p));
 }
 
 /** An override must name a tuned parameter and stay inside its hard limits (2.4 holds even in an emergency). */
 export function validateOverride(p: unknown, settings: Pick<GovernorSettings, 'parameters'>): asserts p is OverrideBoundsPayload {
-  const { parameter, min, max } = check('governor overrideBounds', OverrideBoundsPayloadSchema, p);
+  const { parameter, min, max } = check('governor overrideBounds', checkPayload('', OverrideBoundsPayloadSchema, p));
   const e: string[] = [];
   if (min >= max) e.push(`min: expected below max (${max}), got ${min}`);
   const param = settings.parameters.find((x) => x.name === parameter);
@@ -124,17 +125,17 @@ export function validateOverride(p: unknown, settings: Pick<GovernorSettings, 'p
 }
 
 export function validateClearOverride(p: unknown): asserts p is ClearOverridePayload {
-  check('governor clearOverride', ClearOverridePayloadSchema, p);
+  check('governor clearOverride', checkPayload('', ClearOverridePayloadSchema, p));
 }
 
 export function validateMayRun(p: unknown): asserts p is MayRunRequest {
-  check('governor mayRun', MayRunRequestSchema, p);
+  check('governor mayRun', checkPayload('', MayRunRequestSchema, p));
 }
 
 export function validateRegisterCanary(p: unknown): asserts p is RegisterCanaryRequest {
-  check('governor registerCanary', RegisterCanaryRequestSchema, p);
+  check('governor registerCanary', checkPayload('', RegisterCanaryRequestSchema, p));
 }
 
 export function validateReport(p: unknown): asserts p is OutcomeReport {
-  check('governor reportOutcome', OutcomeReportSchema, p);
+  check('governor reportOutcome', checkPayload('', OutcomeReportSchema, p));
 }

@@ -3,11 +3,14 @@
  * Imported by workflow code: no Node imports.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { z } from 'zod';
-import { formatZodIssues } from '../config/errors';
+import { EmergencyStopSchema, OperatorDecisionSchema, type EmergencyStop, type OperatorDecision } from '../domain/canary';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CycleOutcome, CyclePhase, CycleTrigger } from '../domain/records';
 import type { CanaryDecision, CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
+
+export { EmergencyStopSchema, OperatorDecisionSchema, type EmergencyStop, type OperatorDecision };
+/** A canary signal's payload checked by its schema: the value, or the problems naming each field. Never throws. */
+export { checkPayload as checkSignalPayload } from '../domain/payload';
 
 export const SA_CHANNEL = defineSearchAttributeKey('VvtvChannel', SearchAttributeType.KEYWORD);
 export const SA_OUTCOME = defineSearchAttributeKey('VvtvOutcome', SearchAttributeType.KEYWORD);
@@ -101,38 +104,9 @@ export interface CanaryStatus {
   startedAt: string | null;
 }
 
-/** An operator's word on a canary (3.4): `reason` is required, it is stored with the verdict. */
-export const OperatorDecisionSchema = z.object({
-  decision: z.enum(['proceed', 'rollback'], { error: (iss) => `expected proceed or rollback, got ${String(iss.input)}` }),
-  by: z.string({ error: 'expected a string' }),
-  reason: z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' }),
-});
-export type OperatorDecision = z.infer<typeof OperatorDecisionSchema>;
-
-export const EmergencyStopSchema = z.object({
-  by: z.string({ error: 'expected a string' }),
-  reason: z.string({ error: 'expected a string' }),
-});
-export type EmergencyStop = z.infer<typeof EmergencyStopSchema>;
-
 /** An operator decides an Inconclusive (or any running) canary (3.4). */
 export const canaryDecisionSignal = defineSignal<[OperatorDecision]>('canaryDecision');
 /** Roll the canary back now (emergency pause, 9.1). */
 export const emergencyStopSignal = defineSignal<[EmergencyStop]>('emergencyStop');
 export const canaryStatusQuery = defineQuery<CanaryStatus>('canaryStatus');
 export const cycleStatusQuery = defineQuery<{ phase: CyclePhase; canaryId: string | null; changes: ParameterChange[] }>('cycleStatus');
-
-/**
- * A canary signal's payload checked by its schema: the parsed value, or the problems, each naming
- * its field (`canaryDecision: decision: expected proceed or rollback, got maybe`). Never throws.
- */
-export function checkSignalPayload<S extends z.ZodType>(
-  name: string,
-  schema: S,
-  payload: unknown,
-): { value: z.infer<S> } | { problems: string[] } {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
-    return { problems: [`${name}: (root): expected an object`] };
-  const r = schema.safeParse(payload);
-  return r.success ? { value: r.data } : { problems: formatZodIssues(r.error).map((p) => `${name}: ${p}`) };
-}

@@ -56,7 +56,8 @@ export function validationProblems(f: () => unknown): string[] {
     if (!(err instanceof ValidationError))
       throw new Error(`expected a ValidationError, got ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
     expect(err.problems.length).toBeGreaterThan(0);
-    for (const p of err.problems) expect(p).toMatch(/^[^\s:][^:]*: \S/);
+    // A path (whose keys may themselves hold ':' or spaces), then the message.
+    for (const p of err.problems) expect(p).toMatch(/^\S.*: \S/s);
     return err.problems;
   }
 }
