@@ -16,7 +16,7 @@ const CARD_TEXT = readFileSync(join(ROOT, 'config/business_logic.example.yaml'),
 const CONFIG = YAML.parse(CONFIG_TEXT);
 const GOLDEN = YAML.parse(GOLDEN_TEXT);
 const CARD = YAML.parse(CARD_TEXT);
-const RUNS = { numRuns: 300 };
+const RUNS = { numRuns: 150 };
 /** The card's numbers the schema knows; its other sections are kept as written (10.5). */
 const CARD_FIELDS = new Set(['selection.temperature', 'selection.top_k', 'knobs.plan_selection_bias', 'exploration.epsilon']);
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -97,11 +97,11 @@ describe('fuzzing the files we read: a clear ValidationError naming the field, n
           mutated,
         );
       }),
-      { numRuns: 40 }, // a golden set parse takes ~0.3 s
+      { numRuns: 20 }, // a golden set parse takes ~0.3 s
     );
     fc.assert(
       fc.property(textMutation(GOLDEN_TEXT), (text) => void validationProblems(() => parseGoldenSet(text, 'golden.yaml'))),
-      { numRuns: 40 },
+      { numRuns: 20 },
     );
   });
 
