@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing: npm dependencies (from the lockfile), the
-# Temporal CLI (dev server) and the compiled CLI in dist/. Idempotent; quick when everything is already there.
+# Temporal CLI (dev server), promtool (the alert rules' checks) and the compiled CLI in dist/. Idempotent; quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,5 +56,8 @@ else
   log "Temporal CLI ready after $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s: $("$TOOLS_DIR/bin/temporal" --version)"
 fi
 
-# 3. The project compiled to JavaScript (dist/), which bin/vvtvctl runs; skipped when no source changed.
+# 3. promtool, for scripts/check-rules.sh and its test: from Debian's prometheus package, no service started.
+bash scripts/install-promtool.sh >/dev/null
+
+# 4. The project compiled to JavaScript (dist/), which bin/vvtvctl runs; skipped when no source changed.
 node scripts/build.js

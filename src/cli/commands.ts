@@ -3,6 +3,7 @@
  * imports what it needs when it runs, so `--help` and argument errors answer at once.
  */
 import type { Command } from 'commander';
+import { finiteNumber, isoTime, parameterSetting, positiveInt, positiveNumber } from './args';
 import type { CliContext } from './context';
 
 const inspect = () => import('./inspect');
@@ -19,7 +20,7 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
   ap.command('history')
     .description('card versions with their changes, rationale and deployment result (5.1)')
     .option('-c, --channel <id>')
-    .option('-n, --limit <n>', 'versions to show', '20')
+    .option('-n, --limit <n>', 'versions to show', positiveInt, 20)
     .option('--parameter <name>', 'only versions changing this parameter')
     .option('--format <fmt>', 'table | json | csv', 'table')
     .action(async (o) => (await inspect()).history(ctx(), o));
@@ -44,7 +45,7 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
       'performance over a period: outcomes, deployment success (8.2), rollback rate (4.3), the governor’s prediction error p50 (4.1)',
     )
     .option('-c, --channel <id>')
-    .option('--days <n>', 'period', '30')
+    .option('--days <n>', 'period', positiveNumber, 30)
     .action(async (o) => (await inspect()).report(ctx(), o));
   ap.command('drift-check')
     .description('the governor’s view: pause, drift mode, rollback rates, prediction error, overrides (4.x)')
@@ -55,10 +56,10 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
   ap.command('run')
     .description('start a cycle now (manual trigger); --set forces values, which still go through bounds and the canary')
     .option('-c, --channel <id>')
-    .option('--set <param=value...>', 'operator-requested values instead of the proposer')
+    .option('--set <param=value...>', 'operator-requested values instead of the proposer', parameterSetting)
     .option('--reason <text>', 'why (stored with the version)')
-    .option('--canary-minutes <m>', 'override the canary duration')
-    .option('--check-minutes <m>', 'override the check interval')
+    .option('--canary-minutes <m>', 'override the canary duration', positiveNumber)
+    .option('--check-minutes <m>', 'override the check interval', positiveNumber)
     .option('--wait', 'wait for the verdict and print it')
     .action(async (o) => (await control()).run(ctx(), o));
   ap.command('canary-status')
@@ -102,7 +103,7 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
     .description('pause the autopilot: it keeps analysing and recording but changes nothing (9.1, 9.2)')
     .option('-c, --channel <id>')
     .requiredOption('--reason <text>')
-    .option('--hours <h>', 'resume by itself after this long (default: until resumed)')
+    .option('--hours <h>', 'resume by itself after this long (default: until resumed)', positiveNumber)
     .option('--by <name>', 'who', who())
     .action(async (o) => (await governor()).pause(ctx(), o));
   ap.command('resume')
@@ -120,10 +121,10 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
   ap.command('override-bounds <parameter>')
     .description('replace a parameter’s sliding range for a while (hard limits still apply); announced by alert (9.3-9.5)')
     .option('-c, --channel <id>')
-    .requiredOption('--min <n>')
-    .requiredOption('--max <n>')
+    .requiredOption('--min <n>', 'lower edge', finiteNumber)
+    .requiredOption('--max <n>', 'upper edge', finiteNumber)
     .requiredOption('--reason <text>')
-    .option('--hours <h>', 'expiry', '24')
+    .option('--hours <h>', 'expiry', positiveNumber, 24)
     .option('--by <name>', 'who', who())
     .action(async (parameter, o) => (await governor()).overrideBounds(ctx(), parameter, o));
   ap.command('clear-override <parameter>')
@@ -144,7 +145,7 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
         'with the operator token in $VVTV_BYPASS_TOKEN (9.2)',
     )
     .option('-c, --channel <id>')
-    .requiredOption('--set <param=value...>', 'values to deploy')
+    .requiredOption('--set <param=value...>', 'values to deploy', parameterSetting)
     .requiredOption('--reason <text>')
     .option('--bypass-golden', 'skip the golden set (needs $VVTV_BYPASS_TOKEN)')
     .option('--by <name>', 'who', who())
@@ -155,7 +156,7 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
     .description('run the incident triage now over the last 7 full days and print its report (7.1-7.5)')
     .option('-c, --channel <id>')
     .option('--dry-run', 'report only: apply no bounds patch, open no issue')
-    .option('--week-end <iso>', 'end of the window (default: the start of today, UTC)')
+    .option('--week-end <iso>', 'end of the window (default: the start of today, UTC)', isoTime)
     .action(async (o) => (await control()).triage(ctx(), o));
   ap.command('triage-status')
     .description('the GitHub issues the triage opened: open or closed (7.4)')

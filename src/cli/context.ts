@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { ValidationError } from '../config/errors';
 import type { AutopilotConfig } from '../config/schema';
 import type { Runtime } from '../runtime';
 import type { GovernorReading } from '../readmodel';
@@ -45,7 +46,7 @@ export class CliContext {
   channel(requested?: string): string {
     const channels = this.config.channels;
     const ch = requested ?? channels[0];
-    if (!channels.includes(ch)) throw new Error(`--channel: expected one of ${channels.join(', ')}, got ${ch}`);
+    if (!channels.includes(ch)) throw new ValidationError('--channel', [`expected one of ${channels.join(', ')}, got ${ch}`]);
     return ch;
   }
 

@@ -2,7 +2,8 @@
 import { canaryStatus as queryCanary, decideCanary, ensureDailySchedule, startCycle, uiLink } from '../client';
 import { startTriage } from '../triage-schedule';
 import { table, trajectory, trajectoryTable, triageIssues, verdictRows, verdictTable } from '../readmodel';
-import { dailyScheduleId, type CycleResult, type RequestedChange } from '../workflows/messages';
+import { ValidationError } from '../config/errors';
+import { OperatorDecisionSchema, checkSignalPayload, dailyScheduleId, type CycleResult, type RequestedChange } from '../workflows/messages';
 import type { CliContext } from './context';
 
 interface ChannelOpt {
@@ -12,7 +13,7 @@ interface ChannelOpt {
 function parseSet(values: string[] = []): RequestedChange[] {
   return values.map((s) => {
     const m = /^([a-z_][a-z0-9_]*)=(-?[0-9.]+(?:e-?[0-9]+)?)$/i.exec(s);
-    if (!m) throw new Error(`--set ${s}: expected parameter=number, e.g. temperature=0.6`);
+    if (!m) throw new ValidationError('--set', [`${s}: expected parameter=number, e.g. temperature=0.6`]);
     return { parameter: m[1], value: Number(m[2]) };
   });
 }
@@ -24,8 +25,8 @@ export async function run(
   o: ChannelOpt & { set?: string[]; reason?: string; canaryMinutes?: string; checkMinutes?: string; wait?: boolean },
 ): Promise<void> {
   const ch = c.channel(o.channel);
-  const client = await c.temporal();
   const changes = parseSet(o.set);
+  const client = await c.temporal();
   const canary = {
     ...(o.canaryMinutes ? { durationMs: Number(o.canaryMinutes) * 60_000 } : {}),
     ...(o.checkMinutes ? { checkIntervalMs: Number(o.checkMinutes) * 60_000 } : {}),
@@ -68,12 +69,13 @@ export async function decide(
   decision: string,
   o: ChannelOpt & { canary?: string; reason: string; by: string },
 ): Promise<void> {
-  if (decision !== 'proceed' && decision !== 'rollback') throw new Error(`decision: expected proceed or rollback, got ${decision}`);
+  const checked = checkSignalPayload('decide', OperatorDecisionSchema, { decision, by: o.by, reason: o.reason });
+  if ('problems' in checked) throw new ValidationError('decide', checked.problems);
   const ch = c.channel(o.channel);
   const id = o.canary ?? runningCanary(c, ch)?.canary_id;
   if (!id) throw new Error('no canary is running (give --canary <id>)');
-  await decideCanary(await c.temporal(), id, { decision, by: o.by, reason: o.reason });
-  c.out({ canaryId: id, decision }, (s) => `sent ${s.decision} to ${s.canaryId}`);
+  await decideCanary(await c.temporal(), id, checked.value);
+  c.out({ canaryId: id, decision: checked.value.decision }, (s) => `sent ${s.decision} to ${s.canaryId}`);
 }
 
 export async function scheduleShow(c: CliContext, o: ChannelOpt): Promise<void> {

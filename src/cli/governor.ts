@@ -13,6 +13,7 @@ import {
   validatePause,
   validateResume,
 } from '../workflows/governor-messages';
+import { ValidationError } from '../config/errors';
 import { governorSettings } from '../governor/settings';
 import type { CliContext } from './context';
 
@@ -94,7 +95,8 @@ export async function forceDeploy(c: CliContext, o: Signed & { set: string[]; by
   const ch = c.channel(o.channel);
   const changes = o.set.map((s) => {
     const [parameter, value] = s.split('=');
-    if (!parameter || value === undefined || !Number.isFinite(Number(value))) throw new Error(`--set ${s}: expected parameter=number`);
+    if (!parameter || value === undefined || !Number.isFinite(Number(value)))
+      throw new ValidationError('--set', [`${s}: expected parameter=number`]);
     return { parameter, value: Number(value) };
   });
   const bypassToken = o.bypassGolden ? process.env.VVTV_BYPASS_TOKEN : undefined;

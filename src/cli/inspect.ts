@@ -1,10 +1,10 @@
 /** Read-only commands: status, history, show-cycle, bounds, validate, config, report, drift-check. */
-import { readFileSync } from 'node:fs';
 import { parseCard } from '../adapters/card-store';
 import { completeBounds, exportBounds, validateChange } from '../domain/bounds';
 import { cardTerms } from '../config/card-terms';
 import { loadConfig } from '../config/load';
 import { ValidationError } from '../config/errors';
+import { FileTooLargeError, readTextFile, yamlToJs } from '../config/files';
 import {
   channelReport,
   channelStatus,
@@ -138,12 +138,13 @@ export async function validate(c: CliContext, o: ChannelOpt & { card?: string })
   const path = o.card ?? c.runtime.deps.cards(ch).path;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path, 'card');
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw err;
     throw new ValidationError(path, [`cannot read the card: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
   const { card, doc } = parseCard(text, path);
-  const { terms, problems } = cardTerms(c.config, card, doc.toJS());
+  const { terms, problems } = cardTerms(c.config, card, yamlToJs(doc, path));
   const current = completeBounds(c.config.parameters, c.runtime.deps.boundsStore.get(ch), new Date().toISOString());
   for (const p of c.config.parameters) {
     const v = terms.values[p.name];

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { zodIssueLines } from '../domain/payload';
 
 /** Bad input: names every offending field and what was expected. Never retried by Temporal. */
 export class ValidationError extends Error {
@@ -12,16 +13,7 @@ export class ValidationError extends Error {
 }
 
 /** `a.b[2].c: message` lines for each zod issue, with the given prefix. */
-export function formatZodIssues(error: z.ZodError, prefix = ''): string[] {
-  return error.issues.map((issue) => {
-    let path = prefix;
-    for (const key of issue.path) {
-      if (typeof key === 'number') path += `[${key}]`;
-      else path += path ? `.${String(key)}` : String(key);
-    }
-    return `${path || '(root)'}: ${issue.message}`;
-  });
-}
+export const formatZodIssues = (error: z.ZodError, prefix = ''): string[] => zodIssueLines(error, prefix);
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, source: string, prefix = ''): z.infer<S> {
   const result = schema.safeParse(value);

@@ -1,21 +1,26 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve, dirname } from 'node:path';
-import YAML from 'yaml';
 import { AutopilotConfigSchema, type AutopilotConfig } from './schema';
 import { ValidationError, parseOrThrow } from './errors';
+import { FileTooLargeError, parseYaml, readTextFile } from './files';
 
+type Obj = Record<string, unknown>;
+/** The section to write an override into; one that is not a mapping is left for the schema to report. */
+const section = (c: Obj, key: string): Obj => {
+  c[key] ??= {};
+  const s = c[key];
+  return s !== null && typeof s === 'object' && !Array.isArray(s) ? (s as Obj) : {};
+};
 /** Environment variables that override the file (12-factor style deployment). */
-type RawConfig = { temporal?: Record<string, unknown>; alerts?: Record<string, unknown>; [key: string]: unknown };
-const ENV_OVERRIDES: Array<[string, (c: RawConfig, v: string) => void]> = [
-  ['TEMPORAL_ADDRESS', (c, v) => ((c.temporal ??= {}).address = v)],
-  ['TEMPORAL_NAMESPACE', (c, v) => ((c.temporal ??= {}).namespace = v)],
-  ['TEMPORAL_TASK_QUEUE', (c, v) => ((c.temporal ??= {}).task_queue = v)],
-  ['TEMPORAL_UI_URL', (c, v) => ((c.temporal ??= {}).ui_url = v)],
+const ENV_OVERRIDES: Array<[string, (c: Obj, v: string) => void]> = [
+  ['TEMPORAL_ADDRESS', (c, v) => (section(c, 'temporal').address = v)],
+  ['TEMPORAL_NAMESPACE', (c, v) => (section(c, 'temporal').namespace = v)],
+  ['TEMPORAL_TASK_QUEUE', (c, v) => (section(c, 'temporal').task_queue = v)],
+  ['TEMPORAL_UI_URL', (c, v) => (section(c, 'temporal').ui_url = v)],
   ['VVTV_DATA_DIR', (c, v) => (c.data_dir = v)],
   ['VVTV_METRICS_PORT', (c, v) => (c.metrics_port = Number(v))],
   // Webhook URLs often embed a secret: keep them out of the file.
-  ['VVTV_ALERT_WEBHOOK_URL', (c, v) => ((c.alerts ??= {}).webhook_url = v)],
-  ['VVTV_ALERTMANAGER_URL', (c, v) => ((c.alerts ??= {}).alertmanager_url = v)],
+  ['VVTV_ALERT_WEBHOOK_URL', (c, v) => (section(c, 'alerts').webhook_url = v)],
+  ['VVTV_ALERTMANAGER_URL', (c, v) => (section(c, 'alerts').alertmanager_url = v)],
 ];
 
 export interface LoadedConfig {
@@ -26,14 +31,9 @@ export interface LoadedConfig {
 
 /** Parses config text (YAML) with env overrides; errors name the field and what was expected. */
 export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = {}): AutopilotConfig {
-  let raw: unknown;
-  try {
-    raw = YAML.parse(text);
-  } catch (err) {
-    throw new ValidationError(source, [`YAML syntax: ${(err as Error).message}`]);
-  }
+  const raw = parseYaml(text, source);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError(source, ['(root): expected a mapping']);
-  const obj = raw as RawConfig;
+  const obj = raw as Obj;
   for (const [name, apply] of ENV_OVERRIDES) if (env[name]) apply(obj, env[name] as string);
   return parseOrThrow(AutopilotConfigSchema, obj, source);
 }
@@ -42,8 +42,9 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   const abs = resolve(path);
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
+    text = readTextFile(abs, 'config');
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw err;
     throw new ValidationError(abs, [`cannot read the file: ${(err as Error).message}`]);
   }
   const config = parseConfig(text, abs, env);

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import YAML from 'yaml';
 import { ValidationError, parseOrThrow } from '../config/errors';
+import { FileTooLargeError, parseYaml, readTextFile } from '../config/files';
 import { sha256Of } from './cache';
 import { GoldenSetSchema, type GoldenSet } from './model';
 
@@ -11,13 +11,7 @@ export function defaultGoldenPath(): string {
 }
 
 export function parseGoldenSet(text: string, source: string): GoldenSet {
-  let raw: unknown;
-  try {
-    raw = YAML.parse(text);
-  } catch (err) {
-    throw new ValidationError(source, [`YAML syntax: ${(err as Error).message}`]);
-  }
-  return parseOrThrow(GoldenSetSchema, raw, source);
+  return parseOrThrow(GoldenSetSchema, parseYaml(text, source), source);
 }
 
 /**
@@ -38,13 +32,22 @@ export function loadGoldenSets(path: string): GoldenSet[] {
     throw new ValidationError(abs, [`cannot read the golden set: ${(err as Error).message}`]);
   }
   if (files.length === 0) throw new ValidationError(abs, ['no golden set files (*.yaml) found']);
-  const sets = files.map((f) => parseGoldenSet(readFileSync(f, 'utf8'), f));
+  const sets = files.map((f) => parseGoldenSet(readGoldenFile(f), f));
   const names = new Set<string>();
   for (const s of sets) {
     if (names.has(s.name)) throw new ValidationError(abs, [`name: two golden set files are both named ${s.name}`]);
     names.add(s.name);
   }
   return sets;
+}
+
+function readGoldenFile(path: string): string {
+  try {
+    return readTextFile(path, 'golden');
+  } catch (err) {
+    if (err instanceof FileTooLargeError) throw err;
+    throw new ValidationError(path, [`cannot read the golden set: ${(err as Error).message}`]);
+  }
 }
 
 /** SHA256 of the sets' canonical content: comments and formatting do not change it. */

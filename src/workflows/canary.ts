@@ -3,6 +3,9 @@ import { judgeCanary } from '../domain/canary';
 import type { CanaryDecision, CanaryVerdict } from '../domain/types';
 import { operationActivities, type WorkflowActivities } from './proxies';
 import {
+  OperatorDecisionSchema,
+  EmergencyStopSchema,
+  checkSignalPayload,
   canaryDecisionSignal,
   canaryStatusQuery,
   emergencyStopSignal,
@@ -26,14 +29,14 @@ interface Canary {
 function listen(c: Canary): void {
   setHandler(canaryStatusQuery, () => c.status);
   setHandler(emergencyStopSignal, (s) => {
-    if (typeof s?.by !== 'string' || typeof s?.reason !== 'string')
-      return log.warn('emergencyStop ignored: expected {by, reason} strings', { payload: s });
-    c.emergency ??= s;
+    const r = checkSignalPayload('emergencyStop', EmergencyStopSchema, s);
+    if ('problems' in r) return log.warn('emergencyStop ignored', { problems: r.problems, payload: s });
+    c.emergency ??= r.value;
   });
   setHandler(canaryDecisionSignal, (d) => {
-    if ((d?.decision !== 'proceed' && d?.decision !== 'rollback') || typeof d?.by !== 'string' || !d?.reason)
-      return log.warn('canaryDecision ignored: expected {decision: proceed|rollback, by, reason}', { payload: d });
-    c.operator ??= d;
+    const r = checkSignalPayload('canaryDecision', OperatorDecisionSchema, d);
+    if ('problems' in r) return log.warn('canaryDecision ignored', { problems: r.problems, payload: d });
+    c.operator ??= r.value;
   });
 }
 

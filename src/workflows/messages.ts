@@ -3,11 +3,16 @@
  * Imported by workflow code: no Node imports.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { EmergencyStopSchema, OperatorDecisionSchema, type EmergencyStop, type OperatorDecision } from '../domain/canary';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CycleOutcome, CyclePhase, CycleTrigger } from '../domain/records';
 
 export type { CanaryResult } from '../domain/records';
 import type { CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
+
+export { EmergencyStopSchema, OperatorDecisionSchema, type EmergencyStop, type OperatorDecision };
+/** A canary signal's payload checked by its schema: the value, or the problems naming each field. Never throws. */
+export { checkPayload as checkSignalPayload } from '../domain/payload';
 
 export const SA_CHANNEL = defineSearchAttributeKey('VvtvChannel', SearchAttributeType.KEYWORD);
 export const SA_OUTCOME = defineSearchAttributeKey('VvtvOutcome', SearchAttributeType.KEYWORD);
@@ -88,17 +93,6 @@ export interface CanaryStatus {
   totalChecks: number;
   lastVerdict: CanaryVerdict | null;
   startedAt: string | null;
-}
-
-export interface OperatorDecision {
-  decision: 'proceed' | 'rollback';
-  by: string;
-  reason: string;
-}
-
-export interface EmergencyStop {
-  by: string;
-  reason: string;
 }
 
 /** An operator decides an Inconclusive (or any running) canary (3.4). */

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { CardSchema, canonicalJson, getPath, type Card } from '../../config/card';
 import { ValidationError, parseOrThrow } from '../../config/errors';
+import { FILE_LIMITS, FileTooLargeError, parseYaml, parseYamlDocument, readTextFile, yamlToJs } from '../../config/files';
 import { writeFileAtomicSync, fsyncDir } from '../fs-atomic';
 
 const execFileP = promisify(execFile);
@@ -36,13 +37,10 @@ export function cardSha256(card: unknown): string {
 
 /** Parses and validates card YAML. Errors name the field (`selection.temperature: …`). */
 export function parseCard(text: string, source: string): { card: Card; doc: YAML.Document } {
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0)
-    throw new ValidationError(
-      source,
-      doc.errors.map((e) => `YAML syntax: ${e.message}`),
-    );
-  const card = parseOrThrow(CardSchema, doc.toJS(), source);
+  // A card we could not read back is never written either.
+  if (Buffer.byteLength(text, 'utf8') > FILE_LIMITS.card) throw new FileTooLargeError(source, 'card', FILE_LIMITS.card);
+  const doc = parseYamlDocument(text, source);
+  const card = parseOrThrow(CardSchema, yamlToJs(doc, source), source);
   return { card, doc };
 }
 
@@ -64,7 +62,7 @@ export function applyToCardYaml(text: string, changes: ReadonlyArray<CardEdit>, 
   let yaml = text;
   for (const c of changes) yaml = applyOne(yaml, c, source);
   const { card, doc } = parseCard(yaml, source);
-  return { card, written: doc.toJS(), yaml, sha256: cardSha256(card) };
+  return { card, written: yamlToJs(doc, source), yaml, sha256: cardSha256(card) };
 }
 
 function applyOne(text: string, c: CardEdit, source: string): string {
@@ -75,7 +73,7 @@ function applyOne(text: string, c: CardEdit, source: string): string {
     return text.slice(0, node.range[0]) + String(c.value) + text.slice(node.range[1]);
   }
   const parent = path.slice(0, -1);
-  if (getPath(doc.toJS(), c.cardPath) === undefined && !doc.hasIn(parent) && !c.create) {
+  if (getPath(yamlToJs(doc, source), c.cardPath) === undefined && !doc.hasIn(parent) && !c.create) {
     throw new ValidationError(source, [`${c.cardPath}: no such section in the card`]);
   }
   // An empty section (`exploration:`) is a null scalar: give it a mapping to hold the field.
@@ -104,9 +102,9 @@ export class CardStore {
   }
 
   load(): LoadedCard {
-    const yaml = readFileSync(this.path, 'utf8');
+    const yaml = readTextFile(this.path, 'card');
     const { card, doc } = parseCard(yaml, this.path);
-    return { card, written: doc.toJS(), yaml, sha256: cardSha256(card) };
+    return { card, written: yamlToJs(doc, this.path), yaml, sha256: cardSha256(card) };
   }
 
   /**
@@ -126,14 +124,16 @@ export class CardStore {
       }
       throw err;
     }
-    return { card, written: doc.toJS(), yaml, sha256: cardSha256(card) };
+    return { card, written: yamlToJs(doc, this.path), yaml, sha256: cardSha256(card) };
   }
 
   readOverlay(): CanaryOverlay | null {
     if (!existsSync(this.overlayPath)) return null;
-    const raw = YAML.parse(readFileSync(this.overlayPath, 'utf8')) as CanaryOverlay;
-    parseOrThrow(CardSchema, raw.card, this.overlayPath, 'card');
-    return raw;
+    const raw = parseYaml(readTextFile(this.overlayPath, 'card'), this.overlayPath);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ValidationError(this.overlayPath, ['(root): expected a mapping']);
+    parseOrThrow(CardSchema, (raw as { card?: unknown }).card, this.overlayPath, 'card');
+    return raw as CanaryOverlay;
   }
 
   async writeOverlay(overlay: CanaryOverlay): Promise<void> {

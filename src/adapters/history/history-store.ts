@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseOrThrow } from '../../config/errors';
+import { readBoundedFile } from '../../config/files';
 import { cardSha256, parseCard } from '../card-store';
 import { writeFileAtomicSync } from '../fs-atomic';
 import { cardMismatch, verifyChannel } from './integrity';
@@ -90,7 +91,7 @@ export class HistoryStore {
     const meta = readMeta(this.root, channel, loc);
     const cardPath = join(this.root, meta.card_file);
     if (!existsSync(cardPath)) throw new HistoryIntegrityError(`meta of ${versionId} points at a missing card`, meta.card_file);
-    const bytes = readFileSync(cardPath);
+    const bytes = readBoundedFile(cardPath, 'card');
     const why = cardMismatch(meta, bytes);
     if (why) throw new HistoryIntegrityError(`stored card of ${versionId} is corrupt: ${why}`, meta.card_file);
     return { meta, yaml: bytes.toString('utf8') };

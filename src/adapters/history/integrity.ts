@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readBoundedFile } from '../../config/files';
 import { join } from 'node:path';
 import { cardSha256, parseCard } from '../card-store';
 import { sha256Hex } from './layout';
@@ -31,7 +31,7 @@ export function verifyChannel(root: string, channel: string): IntegrityReport {
     if (!hasCard) continue; // already reported as missing_card
     let bytes: Buffer;
     try {
-      bytes = readFileSync(join(root, meta.card_file));
+      bytes = readBoundedFile(join(root, meta.card_file), 'card');
     } catch (err) {
       problems.push({ kind: 'missing_card', file: meta.card_file, detail: `card cannot be read: ${errorDetail(err)}` });
       continue;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:f
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ValidationError } from '../../config/errors';
+import { readBoundedFile } from '../../config/files';
 import { fsyncDir, writeFileAtomicSync } from '../fs-atomic';
 import { cardMismatch } from './integrity';
 import { ARCHIVE_DIR, compareNewestFirst, locate } from './layout';
@@ -34,7 +35,7 @@ export function archiveOldVersions(root: string, channel: string, scan: ChannelS
     else if (LIVE_STATUSES.has(meta.deployment.status)) keep(`deployment status is ${meta.deployment.status}`);
     else if (!hasCard) keep('card file is missing');
     else {
-      const bytes = readFileSync(join(root, meta.card_file));
+      const bytes = readBoundedFile(join(root, meta.card_file), 'card');
       const why = cardMismatch(meta, bytes);
       if (why) keep(why);
       else entries.push({ meta, yaml: bytes.toString('utf8') });

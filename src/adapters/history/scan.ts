@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { formatZodIssues } from '../../config/errors';
+import { FILE_LIMITS, FileTooLargeError, formatBytes, readTextFile } from '../../config/files';
 import { ARCHIVE_DIR, ARCHIVE_FILE_RE, DAY_DIR_RE, VERSION_FILE_RE, idFor, relCard, relMeta, type VersionLocation } from './layout';
 import { HistoryIntegrityError, VersionMetaSchema, type IntegrityProblem, type VersionMeta } from './types';
 
@@ -25,7 +26,15 @@ export interface ChannelScan {
  */
 export function readMeta(root: string, channel: string, loc: VersionLocation): VersionMeta {
   const rel = relMeta(channel, loc);
-  return parseMetaText(readFileSync(join(root, rel), 'utf8'), rel, channel, loc);
+  let text: string;
+  try {
+    text = readTextFile(join(root, rel), 'meta');
+  } catch (err) {
+    if (err instanceof FileTooLargeError)
+      throw new HistoryIntegrityError(`meta is larger than the ${formatBytes(FILE_LIMITS.meta)} limit`, rel);
+    throw err;
+  }
+  return parseMetaText(text, rel, channel, loc);
 }
 
 export function parseMetaText(text: string, rel: string, channel: string, loc: VersionLocation): VersionMeta {

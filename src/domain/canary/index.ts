@@ -1,3 +1,4 @@
 /** The canary judge (3.2-3.4): per-KPI evidence, error control, the always-valid sequence. */
 export * from './judge';
 export * from './sequential';
+export * from './signals';

@@ -18,46 +18,16 @@ import {
   type GovernorSettings,
   type GovernorState,
 } from './state';
-
-export interface PausePayload {
-  by: string;
-  reason: string;
-  durationMs?: number;
-}
-export interface ResumePayload {
-  by: string;
-  reason: string;
-}
-export interface EmergencyPausePayload {
-  by: string;
-  reason: string;
-}
-export interface OverrideBoundsPayload {
-  parameter: string;
-  min: number;
-  max: number;
-  reason: string;
-  by: string;
-  durationMs?: number;
-}
-export interface ClearOverridePayload {
-  parameter: string;
-  by: string;
-  reason: string;
-}
-export interface ConfigFlagPayload {
-  emergencyPause: boolean;
-}
-export interface MayRunRequest {
-  cycleId: string;
-  at: string;
-  /** The settings from the live config: a governor adopts them, so config edits reach a running one. */
-  settings?: GovernorSettings;
-}
-export interface RegisterCanaryRequest {
-  cycleId: string;
-  canaryId: string;
-}
+import type {
+  ClearOverridePayload,
+  ConfigFlagPayload,
+  EmergencyPausePayload,
+  MayRunRequest,
+  OverrideBoundsPayload,
+  PausePayload,
+  RegisterCanaryRequest,
+  ResumePayload,
+} from './payloads';
 
 export interface MayRunAnswer {
   allowed: boolean;

@@ -2,5 +2,6 @@
 export * from './state';
 export * from './control';
 export * from './outcome';
+export * from './payloads';
 export * from './drift';
 export * from './backoff';

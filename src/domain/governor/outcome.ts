@@ -16,7 +16,6 @@ import {
   type DriftEvent,
   type DriftFinding,
   type DriftRule,
-  type ReportedOutcome,
 } from './drift';
 import {
   governorMode,
@@ -32,19 +31,7 @@ import {
   type GovernorSettings,
   type GovernorState,
 } from './state';
-
-export interface OutcomeReport {
-  cycleId: string;
-  outcome: ReportedOutcome;
-  /** ISO time of the outcome (clamped to the governor's clock). */
-  at: string;
-  /** autopilot_pred_vs_real_error of the cycle's change (4.1, 8.1), when a canary measured it. */
-  predictionError?: number;
-  /** Parameters the cycle changed (drift mode reports them for contraction). */
-  changedParameters?: string[];
-  /** Parameters whose change was rolled back. */
-  rolledBackParameters?: string[];
-}
+import type { OutcomeReport } from './payloads';
 
 export interface OutcomeAnswer {
   accepted: boolean;

@@ -9,7 +9,7 @@ const ROOT = join(__dirname, '../../..');
 /** A checkout in miniature: the real bin/vvtvctl, scripts/ and node_modules, and a one-file src/cli. */
 function checkout(): string {
   const dir = mkdtempSync(join(tmpdir(), 'vvtv-build-'));
-  for (const f of ['bin/vvtvctl', 'scripts/build.js', 'scripts/setup.sh']) {
+  for (const f of ['bin/vvtvctl', 'scripts/build.js', 'scripts/setup.sh', 'scripts/install-promtool.sh']) {
     mkdirSync(join(dir, f, '..'), { recursive: true });
     copyFileSync(join(ROOT, f), join(dir, f));
   }
@@ -88,6 +88,9 @@ describe('scripts/setup.sh while it builds the Temporal CLI', () => {
       ].join('\n'),
     );
     chmodSync(join(fakeBin, 'go'), 0o755);
+    // promtool already there (its own installer is tested through scripts/check-rules.sh).
+    writeFileSync(join(fakeBin, 'promtool'), '#!/usr/bin/env bash\necho "promtool, version 0"\n');
+    chmodSync(join(fakeBin, 'promtool'), 0o755);
     const env = {
       PATH: `${fakeBin}:/usr/bin:/bin:${join(process.execPath, '..')}`,
       HOME: dir,
@@ -95,6 +98,7 @@ describe('scripts/setup.sh while it builds the Temporal CLI', () => {
       VVTV_SETUP_TICK_SECONDS: '1',
     };
     const r = spawnSync('bash', [join(dir, 'scripts/setup.sh')], { encoding: 'utf8', env });
+    expect(r.stderr).not.toMatch(/\[promtool\]/);
     expect(r.status).toBe(0);
     const ticks = r.stderr
       .split('\n')
