@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness } from '../support/harness';
-import { startCycle } from '../../src/client';
+import { canaryStatus, startCycle } from '../../src/client';
+import { canaryDecisionSignal, canaryWorkflowId } from '../../src/workflows/messages';
 import type { CurrentCard } from '../../src/domain/records';
 
 const FAST = { durationMs: 12_000, checkIntervalMs: 3_000, inconclusiveWindowMs: 0 };
+const WAIT_FOR_OPERATOR = { durationMs: 60_000, checkIntervalMs: 3_000, inconclusiveWindowMs: 60_000 };
 const VVTV_STYLE = readFileSync(join(__dirname, '../fixtures/cards/vvtv-style.yaml'), 'utf8');
 
 describe("a card in VVTV's schema on a real Temporal server (10.1, 10.5)", () => {
@@ -26,10 +28,22 @@ describe("a card in VVTV's schema on a real Temporal server (10.1, 10.5)", () =>
     const before = readFileSync(h.cards.path, 'utf8');
     const handle = await startCycle(h.client, h.taskQueue, {
       channel: h.channel,
-      canary: FAST,
+      canary: WAIT_FOR_OPERATOR,
       changes: [{ parameter: 'temperature', value: 0.6 }],
       reason: 'test',
     });
+    // The promotion is the operator's (3.4), so the test is about the card's bytes, not the judge's
+    // verdict on a loaded machine's simulator traffic.
+    const canaryId = canaryWorkflowId(h.channel, handle.workflowId);
+    for (let i = 0; i < 600; i++) {
+      // After the first check, so the verdict (on the card's KPIs) is recorded.
+      const st = await canaryStatus(h.client, canaryId).catch(() => null);
+      if (st && st.checksDone >= 1) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    await h.client.workflow
+      .getHandle(canaryId)
+      .signal(canaryDecisionSignal, { decision: 'proceed', by: 'test', reason: 'card bytes test' });
     const r = await handle.result();
     expect({ outcome: r.outcome, message: r.message }).toMatchObject({ outcome: 'promoted' });
 
