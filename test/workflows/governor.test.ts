@@ -415,6 +415,8 @@ describe('governor on a real Temporal server', () => {
     expect(h.rt.deps.canaryLog.get(canaryId)).toMatchObject({ status: 'rolled_back', decided_by: 'paused:ops' });
     expect(readFileSync(h.cards.path).equals(cardBefore)).toBe(true);
     expect(existsSync(h.cards.overlayPath)).toBe(false);
+    // Neither this forced rollback nor the emergency one before it counts against temperature (2.3).
+    expect(h.rt.deps.boundsStore.get(h.channel).find((b) => b.parameter === 'temperature')?.rollbackCount ?? 0).toBe(0);
     await g.signal(resumeSignal, { by: 'ops', reason: 'done' });
   });
 

@@ -1,2 +1,11 @@
-export { requestedChanges, activeOverrides, gateChanges, canaryRef, noChangeMessage, goldenSummary, type RequestedValue } from './steps';
+export {
+  requestedChanges,
+  activeOverrides,
+  gateChanges,
+  canaryRef,
+  rollbackCountsAgainstChanges,
+  noChangeMessage,
+  goldenSummary,
+  type RequestedValue,
+} from './steps';
 export { kpisFromCard, tunedParams, KPI_GOALS, CARD_KPI_DEFAULTS, type CardKpiLists } from './card-terms';

@@ -70,6 +70,15 @@ export function gateChanges(input: {
   return { decisions, approved: input.proposals.filter((_, i) => decisions[i].approved) };
 }
 
+/**
+ * Whether a rolled-back canary counts against the parameters it changed (2.3, 4.x): the judge's
+ * verdict or an operator's does; a rollback forced by a pause, an emergency stop, a refused
+ * promotion (the card was edited by hand), a cancellation or a failure says nothing about them.
+ */
+export function rollbackCountsAgainstChanges(decidedBy: string): boolean {
+  return decidedBy === 'judge' || decidedBy === 'inconclusive_timeout' || decidedBy.startsWith('operator:');
+}
+
 /** How a canary ended, as the cycle records it: a reference to the canary log's verdict. */
 export function canaryRef(r: CanaryResult): CanaryOutcomeRef {
   return {

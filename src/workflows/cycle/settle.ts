@@ -1,7 +1,14 @@
 import { ApplicationFailure, TimeoutFailure, log, upsertSearchAttributes } from '@temporalio/workflow';
 import type { CycleOutcome } from '../../domain/records';
+import { rollbackCountsAgainstChanges } from '../../domain/cycle';
 import { SA_OUTCOME, type CycleResult } from '../messages';
 import { decide, now, type CycleContext, type CycleEnd } from './context';
+
+/** The changes a cycle's outcome counts against: none when a rollback was forced on it (pause, emergency, failure). */
+function countedChanges(ctx: CycleContext, outcome: CycleOutcome) {
+  const forced = outcome === 'rolled_back' && ctx.report.canary && !rollbackCountsAgainstChanges(ctx.report.canary.decidedBy);
+  return forced ? [] : ctx.changes;
+}
 
 async function reportToGovernor(ctx: CycleContext, outcome: CycleOutcome, predictionError?: number): Promise<void> {
   const answer = await ctx.acts.governorReportOutcome({
@@ -11,7 +18,7 @@ async function reportToGovernor(ctx: CycleContext, outcome: CycleOutcome, predic
     at: now(),
     predictionError,
     changedParameters: ctx.changes.map((c) => c.parameter),
-    rolledBackParameters: outcome === 'rolled_back' ? ctx.changes.map((c) => c.parameter) : undefined,
+    rolledBackParameters: outcome === 'rolled_back' ? countedChanges(ctx, outcome).map((c) => c.parameter) : undefined,
   });
   ctx.report.governorActions = answer.actions;
 }
@@ -24,7 +31,7 @@ export async function settle(ctx: CycleContext, e: CycleEnd): Promise<CycleResul
   const { acts, channel, cycleId } = ctx;
   ctx.phase = 'finished';
   if (e.end !== 'skipped_paused') {
-    const upd = await acts.updateBoundsAfterCycle({ channel, outcome: e.end, changes: ctx.changes, at: now() });
+    const upd = await acts.updateBoundsAfterCycle({ channel, outcome: e.end, changes: countedChanges(ctx, e.end), at: now() });
     if (upd.adjustments.length) await decide(ctx, 'bounds_update', `${upd.adjustments.length} bounds adjustment(s)`, upd.adjustments);
   }
   await reportToGovernor(ctx, e.end, e.predictionError);

@@ -19,12 +19,20 @@ describe('triage categorisation (7.2)', () => {
           rolledBack(1, 'temperature', 0.8, 0.9, 'inconclusive_timeout'),
           rolledBack(2, 'temperature', 0.8, 0.9, 'operator:ana'),
           rolledBack(3, 'temperature', 0.8, 0.9, 'emergency:bob'),
+          rolledBack(4, 'temperature', 0.8, 0.9, 'paused:ops'),
+          rolledBack(5, 'temperature', 0.8, 0.9, 'failure'),
         ],
       }),
       SETTINGS,
     );
-    expect(r.instances.map((i) => i.rule)).toEqual(['inconclusive_timeout', 'operator_rollback', 'emergency_stop']);
-    expect(r.counts.canary).toBe(3);
+    expect(r.instances.map((i) => i.rule)).toEqual([
+      'inconclusive_timeout',
+      'operator_rollback',
+      'emergency_stop',
+      'paused_rollback',
+      'canary_aborted',
+    ]);
+    expect(r.counts.canary).toBe(5);
   });
 
   test('a timed-out cycle is performance, any other failed cycle is stability', () => {
