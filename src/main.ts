@@ -6,23 +6,20 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
-import { Connection, Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { defaultConfigPath, loadConfig } from './config/load';
 import { ValidationError } from './config/errors';
 import { isListening, startDevServer, type DevServer } from './devserver';
-import { ensureDailySchedule, startCycle, uiLink, canaryStatus, cycleStatus } from './client';
-import { createWorker } from './worker';
-import { ConfigWatcher } from './governor';
-import { ensureWeeklyTriageSchedule } from './triage-schedule';
+import { startCycle, uiLink, canaryStatus, cycleStatus } from './client';
+import { startWorkerHost } from './host';
 import { openRuntime, cardSource, type Runtime as AppRuntime } from './runtime';
 import type { AutopilotConfig } from './config/schema';
 import { Simulator } from './simulator';
 import type { HarmfulRegion } from './simulator/types';
 import { canaryWorkflowId, type CycleResult } from './workflows/messages';
 import { logger } from './observability/logger';
-import { startMetricsServer } from './observability/metrics';
 import { verdictRows, verdictTable } from './readmodel';
 
 const ROOT = resolve(__dirname, '..');
@@ -94,45 +91,6 @@ function startSimulators(rt: AppRuntime, config: Config, log: pino.Logger): Simu
   return sims;
 }
 
-/** 4. The worker host: worker, config watcher (9.1), schedules, /metrics. */
-async function startHost(rt: AppRuntime, config: Config, address: string, log: pino.Logger) {
-  const connection = await NativeConnection.connect({ address });
-  const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
-  const worker = await createWorker({
-    deps: rt.deps,
-    client,
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.task_queue,
-  });
-  const running = worker.run();
-  // 9.1: flipping `emergency_pause` in the config file reaches each channel's governor within seconds.
-  const watcher = new ConfigWatcher({ config: () => rt.live.get(), client, logger: log }).start();
-  const twoDigits = (n: number) => String(n).padStart(2, '0');
-  const daily = config.autopilot.schedule;
-  const weekly = config.incident_triage.schedule;
-  for (const ch of config.channels) {
-    const r = await ensureDailySchedule(client, config, ch);
-    say(`• ${ch}: daily schedule ${r} (${twoDigits(daily.hour)}:${twoDigits(daily.minute)} UTC, overlap SKIP)`);
-    const t = await ensureWeeklyTriageSchedule(client, config, ch);
-    say(`• ${ch}: weekly triage schedule ${t} (${weekly.day_of_week} ${twoDigits(weekly.hour)}:00 UTC)`);
-  }
-  const metricsServer = await startMetricsServer(config.metrics_port, rt.deps).catch((err) => {
-    say(`• metrics endpoint not started: ${(err as Error).message}`);
-    return null;
-  });
-  if (metricsServer) say(`• Prometheus metrics on http://127.0.0.1:${config.metrics_port}/metrics`);
-  const stop = async () => {
-    await watcher.stop();
-    if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on the same signal
-    await running.catch(() => undefined);
-    metricsServer?.close();
-    await connection.close();
-    await client.connection.close();
-  };
-  return { client, running, stop };
-}
-
 /** 5. One demo cycle now, with a short canary, its progress every 5 s and its verdict. */
 async function runDemo(client: Client, config: Config, uiUrl: string, durationMs: number, checkIntervalMs: number): Promise<void> {
   const handle = await startCycle(client, config.temporal.task_queue, {
@@ -187,7 +145,7 @@ async function main(): Promise<void> {
   const temporal = await ensureTemporal(config);
   ensureCards(rt, config.channels);
   const sims = startSimulators(rt, config, fileLog);
-  const host = await startHost(rt, config, temporal.address, fileLog);
+  const host = await startWorkerHost({ rt, address: temporal.address, log: fileLog, say });
 
   let stopping = false;
   const shutdown = async () => {

@@ -118,7 +118,7 @@ export function createRegistry(deps: MetricsSources): Registry {
 }
 
 /** Serves GET /metrics (and /healthz) on the port. */
-export function startMetricsServer(port: number, deps: MetricsSources): Promise<Server> {
+export function startMetricsServer(port: number, deps: MetricsSources, host = '127.0.0.1'): Promise<Server> {
   const registry = createRegistry(deps);
   const server = createServer(async (req, res) => {
     if (req.url === '/metrics') {
@@ -138,6 +138,6 @@ export function startMetricsServer(port: number, deps: MetricsSources): Promise<
   });
   return new Promise((resolveP, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolveP(server));
+    server.listen(port, host, () => resolveP(server));
   });
 }

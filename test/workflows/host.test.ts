@@ -1,0 +1,64 @@
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { Harness } from '../support/harness';
+import { startWorkerHost, type WorkerHost } from '../../src/host';
+import { dailyScheduleId } from '../../src/workflows/messages';
+import { triageScheduleId } from '../../src/workflows/triage-messages';
+import { startCycle } from '../../src/client';
+
+/** npm run worker's host: worker, schedules and /metrics, with several hosts on one cluster. */
+describe('the worker host (src/host.ts) on a real Temporal server', () => {
+  // metrics_port 0: each host's /metrics on a free port.
+  const h = new Harness({ backfillHours: 0, patchConfig: (raw) => (raw.metrics_port = 0) });
+  const hosts: WorkerHost[] = [];
+  const lines: string[] = [];
+  const start = async () => {
+    const host = await startWorkerHost({
+      rt: h.rt,
+      address: h.address,
+      log: pino({ level: 'silent' }),
+      say: (l) => lines.push(l),
+      workflowBundle: { codePath: process.env.VVTV_TEST_WORKFLOW_BUNDLE! },
+    });
+    hosts.push(host);
+    return host;
+  };
+  beforeAll(async () => {
+    await h.start();
+    await h.stopWorker(); // the hosts are the workers here
+  });
+  afterAll(async () => {
+    for (const host of hosts) await host.stop();
+    for (const id of [dailyScheduleId(h.channel), triageScheduleId(h.channel)]) {
+      await h.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
+    }
+    await h.close();
+  });
+
+  it('creates the daily and weekly schedules once, serves /metrics, and two hosts share the task queue', async () => {
+    const first = await start();
+    const second = await start(); // a second host: the schedules are reconciled, not duplicated
+    const ids: string[] = [];
+    for await (const s of h.client.schedule.list()) if (s.scheduleId.endsWith(`/${h.channel}`)) ids.push(s.scheduleId);
+    expect(ids.sort()).toEqual([dailyScheduleId(h.channel), triageScheduleId(h.channel)].sort());
+    const daily = await h.client.schedule.getHandle(dailyScheduleId(h.channel)).describe();
+    expect(daily.action).toMatchObject({ type: 'startWorkflow', taskQueue: h.taskQueue });
+    expect(lines.filter((l) => l.includes('daily schedule'))).toHaveLength(2);
+
+    for (const host of [first, second]) {
+      const port = (host.metricsServer!.address() as AddressInfo).port;
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('vvtv_autopilot_');
+    }
+
+    // Either host runs a cycle to its end: an unknown parameter is refused without a canary.
+    const r = await (
+      await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'nope', value: 1 }], reason: 'host test' })
+    ).result();
+    expect(r.outcome).toBe('invalid_input');
+  });
+});
