@@ -15,6 +15,8 @@ export const FILE_LIMITS = {
   card: 1 * MiB,
   golden: 8 * MiB,
   meta: 256 * KiB,
+  /** A history archive, compressed on disk and once decompressed (a gzip bomb stops here). */
+  archive: 256 * MiB,
 } as const;
 
 export type FileKind = keyof typeof FILE_LIMITS;

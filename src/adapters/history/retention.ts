@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:f
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ValidationError } from '../../config/errors';
-import { readBoundedFile } from '../../config/files';
+import { FILE_LIMITS, formatBytes, readBoundedFile } from '../../config/files';
 import { fsyncDir, writeFileAtomicSync } from '../fs-atomic';
 import { cardMismatch } from './integrity';
 import { ARCHIVE_DIR, compareNewestFirst, locate } from './layout';
@@ -92,13 +92,20 @@ function verifyArchive(archive: string, expected: readonly ArchivedVersion[]): v
   }
 }
 
-/** What an archive holds, each version's card checked against its meta. Throws HistoryIntegrityError if unreadable. */
-export function readArchiveFile(path: string): ArchivedVersion[] {
+/**
+ * What an archive holds, each version's card checked against its meta. Throws HistoryIntegrityError
+ * if unreadable, or larger than `limit` compressed or decompressed.
+ */
+export function readArchiveFile(path: string, limit: number = FILE_LIMITS.archive): ArchivedVersion[] {
   let text: string;
   try {
-    text = gunzipSync(readFileSync(path)).toString('utf8');
+    const gz = readFileSync(path);
+    if (gz.length > limit) throw new Error(`larger than the ${formatBytes(limit)} limit for an archive`);
+    text = gunzipSync(gz, { maxOutputLength: limit }).toString('utf8');
   } catch (err) {
-    throw new HistoryIntegrityError(`archive cannot be read: ${errorDetail(err)}`, path);
+    const tooLarge = err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    const why = tooLarge ? `decompresses to more than the ${formatBytes(limit)} limit for an archive` : errorDetail(err);
+    throw new HistoryIntegrityError(`archive cannot be read: ${why}`, path);
   }
   const lines = text.split('\n').filter((l) => l.length > 0);
   return lines.map((line, i) => {

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { HistoryIntegrityError, HistoryStore, type VersionMeta } from '../../../src/adapters/history';
 import { ValidationError } from '../../../src/config/errors';
+import { readArchiveFile } from '../../../src/adapters/history/retention';
 import { cardWithTemperature, input, tempRoot } from './fixtures';
 
 const NOW = new Date('2027-03-01T12:00:00.000Z');
@@ -21,6 +22,18 @@ describe('HistoryStore: retention (5.4)', () => {
   afterEach(() => {
     jest.restoreAllMocks();
     cleanup();
+  });
+
+  it('refuses an archive that decompresses past the size limit (a gzip bomb) as an integrity error', () => {
+    store.storeVersion('main', cardWithTemperature(0.6), input({ created_at: daysAgo(91), ...done() }));
+    store.storeVersion('main', cardWithTemperature(0.66), input({ created_at: daysAgo(1), ...done('active') }));
+    const result = store.applyRetention('main', { days: 90 });
+    const compressed = statSync(result.archive!).size;
+    const limit = compressed + 1; // the file itself passes; what it expands to does not
+    expect(() => readArchiveFile(result.archive!, limit)).toThrow(/decompresses to more than the .* limit for an archive/);
+    expect(() => readArchiveFile(result.archive!, limit)).toThrow(HistoryIntegrityError);
+    expect(() => readArchiveFile(result.archive!, compressed - 1)).toThrow(/larger than the .* limit for an archive/);
+    expect(readArchiveFile(result.archive!)).toHaveLength(1);
   });
 
   it('archives 91-day-old versions, keeps 89-day-old ones, and the archive holds them exactly (5.4)', () => {
