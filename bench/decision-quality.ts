@@ -51,7 +51,7 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { optimizerOptionsOf, parseConfig } from '../src/config';
-import { DEFAULT_BOUNDS_POLICY } from '../src/domain/bounds';
+import { boundsPolicyOf } from '../src/activities/bounds';
 import { governorSettings } from '../src/governor/settings';
 import { runPolicy, type RunResult, type RunSettings, type Scenario } from './dq/run';
 import { oracleSearch, reachableOracle, ROOT, Truth } from './dq/world';
@@ -96,7 +96,6 @@ const SCENARIOS: Record<string, Omit<Scenario, 'seed'>> = {
 };
 
 function settings(): RunSettings {
-  const s = config.sliding_bounds;
   return {
     days: opts.days,
     slotsPerHour: opts.slotsPerHour,
@@ -114,16 +113,7 @@ function settings(): RunSettings {
     },
     maxChanges: opts.maxChanges > 0 ? opts.maxChanges : config.autopilot.max_changes_per_cycle,
     minSamplesForAnalysis: config.autopilot.min_samples_for_analysis,
-    boundsPolicy: {
-      ...DEFAULT_BOUNDS_POLICY,
-      stabilityDays: s.stability_days,
-      maxWeeklyExpansion: s.max_weekly_expansion,
-      rollbackThreshold: s.rollback_threshold,
-      contractionFactor: s.contraction_factor,
-      minWidthFraction: s.min_width_fraction,
-      backoffBaseHours: s.backoff_base_hours,
-      backoffMaxDays: s.backoff_max_days,
-    },
+    boundsPolicy: boundsPolicyOf(config),
     optimizer: { ...optimizerOptionsOf(config.optimizer), ...opts.optimizer },
     ...(opts.governor ? { governor: governorSettings(config) } : {}),
   };

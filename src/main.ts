@@ -25,10 +25,8 @@ import { verdictRows, verdictTable } from './readmodel';
 const ROOT = resolve(__dirname, '..');
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
-type Config = AutopilotConfig;
-
 /** 1. Temporal: the configured server if one answers there, else the dev server (SQLite under the data dir, Web UI). */
-async function ensureTemporal(config: Config): Promise<{ server: DevServer | null; address: string; uiUrl: string }> {
+async function ensureTemporal(config: AutopilotConfig): Promise<{ server: DevServer | null; address: string; uiUrl: string }> {
   const [host, portText] = config.temporal.address.split(':');
   if (await isListening(Number(portText), host === 'localhost' ? '127.0.0.1' : host)) {
     say(`• Temporal: using the server already listening at ${config.temporal.address}`);
@@ -61,7 +59,7 @@ function ensureCards(rt: AppRuntime, channels: string[]): void {
 }
 
 /** 3. The simulator (the VVTV planner stand-in) per channel, with 24 h of history when the store is empty. */
-function startSimulators(rt: AppRuntime, config: Config, log: pino.Logger): Simulator[] {
+function startSimulators(rt: AppRuntime, config: AutopilotConfig, log: pino.Logger): Simulator[] {
   if (!config.simulator.enabled) return [];
   const s = config.simulator;
   const sims = config.channels.map((ch) => {
@@ -92,7 +90,7 @@ function startSimulators(rt: AppRuntime, config: Config, log: pino.Logger): Simu
 }
 
 /** 5. One demo cycle now, with a short canary, its progress every 5 s and its verdict. */
-async function runDemo(client: Client, config: Config, uiUrl: string, durationMs: number, checkIntervalMs: number): Promise<void> {
+async function runDemo(client: Client, config: AutopilotConfig, uiUrl: string, durationMs: number, checkIntervalMs: number): Promise<void> {
   const handle = await startCycle(client, config.temporal.task_queue, {
     channel: config.channels[0],
     canary: { durationMs, checkIntervalMs, inconclusiveWindowMs: 0 },

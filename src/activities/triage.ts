@@ -11,7 +11,7 @@ import {
   type TriageReport,
   type TriageSettings,
 } from '../domain/triage';
-import { githubFromConfig, type IssueTracker, type TrackedIssue } from '../adapters/github';
+import { githubFromConfig, type IssueTracker } from '../adapters/github';
 import type { CanaryRecord, CycleRecord } from '../domain/records';
 import { getPath } from '../config/card';
 import { ValidationError } from '../config/errors';
@@ -327,17 +327,6 @@ export function createTriageActivities(deps: Deps, opts: TriageActivityOptions =
       });
       deps.logger.info({ channel: r.channel, weekStart: r.weekStart, counts: r.counts, reportId: id }, summary);
       return id;
-    },
-
-    /** Status tracking: open/closed state of the issues the stored reports point to. */
-    async triageIssueStatus(input: { channel: string; reports?: number }): Promise<{ issues: TrackedIssue[]; reason: string | null }> {
-      const t = tracker();
-      if (!t.tracker) return { issues: [], reason: t.reason };
-      const numbers = deps.triageLog
-        .list(input.channel, input.reports ?? 8)
-        .flatMap((rec) => ((rec.report as TriageReport).issues ?? []).map((i) => i.issue?.number))
-        .filter((n): n is number => typeof n === 'number');
-      return { issues: await t.tracker.status(numbers), reason: null };
     },
   };
 }

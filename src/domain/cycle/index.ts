@@ -1,6 +1,5 @@
 export {
   requestedChanges,
-  activeOverrides,
   gateChanges,
   canaryRef,
   rollbackCountsAgainstChanges,

@@ -3,7 +3,7 @@
  * does bench/dq/run.ts, so the bench plays exactly the cycle's sequence (1.1-1.5).
  */
 import { checkProposals } from '../bounds';
-import { isActive, type OverrideRange } from '../parameters';
+import type { OverrideRange } from '../parameters';
 import type { CanaryOutcomeRef, CanaryResult, CycleReport, SkippedParameter } from '../records';
 import type { BoundsDecision, ParamDef, ParameterBounds, ParameterChange } from '../types';
 
@@ -47,11 +47,6 @@ export function requestedChanges(
     });
   }
   return { changes, errors };
-}
-
-/** Overrides still in force at `now` (an expired one no longer replaces the sliding range, 9.3). */
-export function activeOverrides<O extends OverrideRange>(overrides: readonly O[], now: string): O[] {
-  return overrides.filter((o) => isActive(o, now));
 }
 
 /**
