@@ -17,6 +17,16 @@ export function zodIssueLines(error: z.ZodError, prefix = ''): string[] {
   });
 }
 
+/** A value as an error message shows it; never throws (a payload may carry any object). */
+export function shown(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
 export type PayloadCheck<T> = { value: T } | { problems: string[] };
 
 /**

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { REPORTED_OUTCOMES } from './drift';
 import type { GovernorSettings } from './state';
+import { shown } from '../payload';
 
 const text = z
   .string({ error: 'expected a non-empty string' })
@@ -47,7 +48,7 @@ export const OutcomeReportSchema = z.object({
   cycleId: text,
   /** ISO time of the outcome (clamped to the governor's clock). */
   at: isoTime,
-  outcome: z.enum(REPORTED_OUTCOMES, { error: (iss) => `expected one of ${REPORTED_OUTCOMES.join(', ')}, got ${String(iss.input)}` }),
+  outcome: z.enum(REPORTED_OUTCOMES, { error: (iss) => `expected one of ${REPORTED_OUTCOMES.join(', ')}, got ${shown(iss.input)}` }),
   /** autopilot_pred_vs_real_error of the cycle's change (4.1, 8.1), when a canary measured it. */
   predictionError: z
     .number({ error: 'expected a non-negative finite number or nothing' })
