@@ -69,7 +69,9 @@ describe('cycle safety on a real Temporal server', () => {
   });
 
   describe('a worker restart in the middle of a canary', () => {
-    const h = new Harness({ slotsPerSecond: 300 });
+    // An activity task lost with the stopped worker is retried after its start-to-close timeout:
+    // 30 s here (10 min by default), so the cycle finishes well inside the test's time.
+    const h = new Harness({ slotsPerSecond: 300, patchConfig: (raw) => (raw.autopilot.operation_timeout_minutes = 0.5) });
     beforeAll(() => h.start());
     afterAll(() => h.close());
 
@@ -101,7 +103,7 @@ describe('cycle safety on a real Temporal server', () => {
       expect(h.cards.readOverlay()).toBeNull();
       const desc = await h.client.workflow.getHandle(handle.workflowId).describe();
       expect(desc.status.name).toBe('COMPLETED');
-    });
+    }, 240_000);
   });
 });
 
