@@ -5,8 +5,9 @@
  *
  *   npx tsx bench/canary-measure.ts [--rows=200000] [--repeats=2] [--seed=1]
  *
- * `--rows` rows of the four simulator KPIs over one hour, 20 % of them in the canary, with
- * the simulator's context JSON (channel, group, canary_id, card_sha, slot). Each repeat times
+ * `--rows` rows of the four simulator KPIs over one hour, 20 % of them in the canary, in VVTV's
+ * row format (rfc3339 `+00:00` timestamps, `selectionentropy`-style metric types) with the
+ * overlay contract's context tags (group, canary_id). Each repeat times
  * both paths on the same file; `maxRelDiff` is the largest relative difference of any mean or
  * sd between them.
  */
@@ -14,7 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mean, sampleVariance } from 'simple-statistics';
-import { SqliteMetricsStore, type MetricRow } from '../src/adapters/metrics-store';
+import { rfc3339, SqliteMetricsStore, VvtvMetricsWriter, type VvtvMetricRow } from '../src/adapters/metrics-store';
+import { vvtvMetricType } from '../src/domain/metric-names';
 import { summaryFromMoments } from '../src/domain/statistics';
 import type { GroupSummary } from '../src/domain/types';
 import { benchOptions } from './options';
@@ -25,7 +27,7 @@ const START = Date.parse('2025-06-01T10:00:00.000Z');
 const KPIS: Record<string, [number, number]> = {
   engagement_proxy: [0.42, 0.06],
   selection_entropy: [2.4, 0.3],
-  curator_apply_budget_used_pct: [35, 12],
+  curator_apply_budget_used_pct: [0.35, 0.12],
   novelty_temporal_kld: [0.08, 0.04],
 };
 type Groups = Record<string, { control: GroupSummary; canary: GroupSummary }>;
@@ -41,21 +43,19 @@ function rng(seed: number): () => number {
   };
 }
 
-function fill(store: SqliteMetricsStore, total: number, seed: number): void {
+function fill(store: VvtvMetricsWriter, total: number, seed: number): void {
   const random = rng(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const names = Object.keys(KPIS);
   const slots = Math.ceil(total / names.length);
-  let batch: MetricRow[] = [];
+  let batch: VvtvMetricRow[] = [];
   for (let slot = 0; slot < slots; slot++) {
     const canary = random() < 0.2;
-    const timestamp = new Date(START + Math.floor((slot * 3_600_000) / slots)).toISOString();
-    const context = canary
-      ? { channel: 'main', group: 'canary' as const, canary_id: 'k1', card_sha: 'candidate', slot }
-      : { channel: 'main', group: 'control' as const, card_sha: 'live', slot };
+    const timestamp = rfc3339(START + Math.floor((slot * 3_600_000) / slots), (slot * 7919) % 1_000_000);
+    const context = { canary_id: 'k1', group: canary ? 'canary' : 'control', selected_count: 12, temperature: 0.8, top_k: 12 };
     for (const name of names) {
       const [m, sd] = KPIS[name]!;
-      batch.push({ timestamp, metric_type: name, value: m * (canary ? 1.01 : 1) + sd * gauss(), context });
+      batch.push({ timestamp, metric_type: vvtvMetricType(name), value: m * (canary ? 1.01 : 1) + sd * gauss(), context });
     }
     if (batch.length >= 10_000) {
       store.insert(batch);
@@ -73,7 +73,7 @@ const summaryOf = (xs: number[]): GroupSummary => {
 function byRows(store: SqliteMetricsStore, to: string): Groups {
   const out: Groups = {};
   for (const name of Object.keys(KPIS)) {
-    const q = { channel: 'main', metricType: name, from: new Date(START).toISOString(), to };
+    const q = { channel: 'main', metricType: vvtvMetricType(name), from: new Date(START).toISOString(), to };
     out[name] = {
       control: summaryOf(store.window({ ...q, group: 'control' }).map((p) => p.value)),
       canary: summaryOf(store.window({ ...q, group: 'canary', canaryId: 'k1' }).map((p) => p.value)),
@@ -85,7 +85,13 @@ function byRows(store: SqliteMetricsStore, to: string): Groups {
 function bySql(store: SqliteMetricsStore, to: string): Groups {
   const out: Groups = {};
   for (const name of Object.keys(KPIS)) {
-    const m = store.canaryMoments({ channel: 'main', metricType: name, from: new Date(START).toISOString(), to, canaryId: 'k1' });
+    const m = store.canaryMoments({
+      channel: 'main',
+      metricType: vvtvMetricType(name),
+      from: new Date(START).toISOString(),
+      to,
+      canaryId: 'k1',
+    });
     out[name] = { control: summaryFromMoments(m.control), canary: summaryFromMoments(m.canary) };
   }
   return out;
@@ -116,10 +122,10 @@ function main(): void {
   const seed = num('seed', 1);
   const dir = mkdtempSync(join(tmpdir(), 'vvtv-canary-measure-'));
   const path = join(dir, 'metrics.sqlite');
-  const writer = new SqliteMetricsStore(path);
+  const writer = new VvtvMetricsWriter(path);
   const fillMs = timed(() => fill(writer, rows, seed)).ms;
   writer.close();
-  const store = new SqliteMetricsStore(path);
+  const store = SqliteMetricsStore.file(path);
   const to = new Date(START + 3_600_001).toISOString();
   const runs: Array<{ rowsMs: number; sqlMs: number; speedup: number; maxRelDiff: number }> = [];
   for (let i = 0; i < repeats; i++) {

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import type { Client } from '@temporalio/client';
-import { defaultConfigPath, loadConfig } from './config/load';
+import { defaultConfigPath, loadConfig, storePath } from './config/load';
+import { VvtvMetricsWriter } from './adapters/metrics-store';
 import { ValidationError } from './config/errors';
 import { isListening, startDevServer, type DevServer } from './devserver';
 import { startCycle, uiLink, canaryStatus, cycleStatus } from './client';
@@ -63,6 +64,8 @@ function startSimulators(rt: AppRuntime, config: AutopilotConfig, log: pino.Logg
   if (!config.simulator.enabled) return [];
   const s = config.simulator;
   const sims = config.channels.map((ch) => {
+    // The planner stand-in writes VVTV's database the way VVTV does; the autopilot reads it read-only.
+    const writer = new VvtvMetricsWriter(storePath(config, config.stores.metrics_db, ch));
     const sim = new Simulator({
       channel: ch,
       seed: `${s.seed}:${ch}`,
@@ -73,10 +76,11 @@ function startSimulators(rt: AppRuntime, config: AutopilotConfig, log: pino.Logg
       harmfulRegion: s.harmful_region as HarmfulRegion | undefined,
       slotsPerHour: 3600 * s.slots_per_second,
       source: cardSource(rt.deps.cards(ch)),
-      sink: rt.deps.metrics,
+      sink: writer,
+      channelKey: config.stores.metrics_channel_key,
       onError: (err) => log.error({ err, channel: ch }, 'simulator tick failed'),
     });
-    if (rt.deps.metrics.count(ch) === 0) {
+    if (writer.count() === 0) {
       const to = new Date();
       const r = sim.backfill(new Date(to.getTime() - 24 * 3_600_000), to, 600);
       say(`• ${ch}: backfilled 24 h of simulated metrics (${r.rows} rows)`);

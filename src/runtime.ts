@@ -23,7 +23,13 @@ export function openRuntime(configPath: string, opts: { logger?: Logger; env?: N
   const log = opts.logger ?? rootLogger;
   const live = new LiveConfig(configPath, log, opts.env ?? process.env);
   const config = live.get();
-  const metrics = new SqliteMetricsStore(storePath(config, config.stores.metrics_db));
+  // VVTV's metrics database(s), read-only; the path and the channel key follow live config edits.
+  const metrics = new SqliteMetricsStore({
+    pathFor: (channel) => storePath(live.get(), live.get().stores.metrics_db, channel),
+    get channelKey() {
+      return live.get().stores.metrics_channel_key ?? null;
+    },
+  });
   const state = new SqliteStateStore(storePath(config, config.stores.state_db));
   const history = new HistoryStore(storePath(config, config.stores.history_dir));
   const cards = new Map<string, CardStore>();

@@ -10,6 +10,7 @@ import { selectionParams, setPath, type Card } from '../../src/config/card';
 import type { HourAggregate } from '../../src/domain/analysis';
 import { objectiveOfLevels } from '../../src/domain/optimizer';
 import type { GroupSummary, KpiDef, ParamDef } from '../../src/domain/types';
+import { vvtvMetricType } from '../../src/domain/metric-names';
 import { Curator, DEFAULT_AGE_TARGET, World, type HarmfulRegion, type MetricRow } from '../../src/simulator';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -216,7 +217,7 @@ export class HourlyStore {
   range(metric: string, from: string, to: string): HourAggregate[] {
     const lo = from.slice(0, 13);
     const hi = to.slice(0, 13);
-    return [...(this.buckets.get(metric)?.values() ?? [])]
+    return [...(this.buckets.get(vvtvMetricType(metric))?.values() ?? [])]
       .filter((b) => b.hour >= lo && b.hour < hi)
       .sort((a, b) => a.hour.localeCompare(b.hour));
   }
@@ -229,7 +230,7 @@ export class GroupAccumulator {
   add(rows: MetricRow[]): void {
     for (const r of rows) {
       if (!Number.isFinite(r.value)) continue;
-      const key = `${r.metric_type}:${r.context.group}`;
+      const key = `${r.metric_type}:${(r.context as { group?: string } | null)?.group}`;
       const a = this.acc.get(key) ?? { n: 0, m: 0, s: 0 };
       a.n += 1;
       const d = r.value - a.m;
@@ -240,7 +241,7 @@ export class GroupAccumulator {
   }
 
   summary(metric: string, group: 'control' | 'canary'): GroupSummary {
-    const a = this.acc.get(`${metric}:${group}`);
+    const a = this.acc.get(`${vvtvMetricType(metric)}:${group}`);
     if (!a) return { n: 0, mean: 0, sd: 0 };
     return { n: a.n, mean: a.m, sd: a.n > 1 ? Math.sqrt(a.s / (a.n - 1)) : 0 };
   }

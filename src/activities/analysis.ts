@@ -5,6 +5,7 @@
 import { analyzeWindow as analyze, type HourAggregate } from '../domain/analysis';
 import { experimentsFromCycles, type Experiment } from '../domain/optimizer';
 import type { KpiDef, WindowAnalysis } from '../domain/types';
+import { storedMetricType } from '../domain/metric-names';
 import { ValidationError } from '../config/errors';
 import { guard, type Deps } from './deps';
 
@@ -32,7 +33,7 @@ export function createAnalysisActivities(deps: Deps) {
       const hours: Record<string, HourAggregate[]> = {};
       const previous: Record<string, HourAggregate[]> = {};
       for (const k of input.kpis) {
-        const q = { channel: input.channel, metricType: k.name };
+        const q = { channel: input.channel, metricType: storedMetricType(k) };
         hours[k.name] = deps.metrics.hourly({ ...q, from: from.toISOString(), to: to.toISOString() });
         previous[k.name] = days > 0 ? deps.metrics.hourly({ ...q, from: since.toISOString(), to: from.toISOString() }) : [];
       }
@@ -49,7 +50,12 @@ export function createAnalysisActivities(deps: Deps) {
       // how many samples the coming canary will see.
       const recentFrom = new Date(to.getTime() - 10 * 60_000).toISOString();
       const recent = input.kpis.length
-        ? deps.metrics.hourly({ channel: input.channel, metricType: input.kpis[0].name, from: recentFrom, to: to.toISOString() })
+        ? deps.metrics.hourly({
+            channel: input.channel,
+            metricType: storedMetricType(input.kpis[0]),
+            from: recentFrom,
+            to: to.toISOString(),
+          })
         : [];
       return { ...analysis, recentRatePerHour: recent.reduce((a, b) => a + b.n, 0) * 6 };
     },

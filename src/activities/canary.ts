@@ -1,5 +1,6 @@
 import { summaryFromMoments } from '../domain/statistics';
 import type { CanaryVerdict, GroupSummary, KpiDef, ParameterChange } from '../domain/types';
+import { storedMetricType } from '../domain/metric-names';
 import { ValidationError } from '../config/errors';
 import { parseCard } from '../adapters/card-store';
 import { guard, type Deps } from './deps';
@@ -98,7 +99,7 @@ export function createCanaryActivities(deps: Deps) {
       const out: CanaryGroups = {};
       for (const k of input.kpis) {
         const { channel, canaryId } = input;
-        const m = deps.metrics.canaryMoments({ channel, metricType: k.name, from: input.since, to, canaryId });
+        const m = deps.metrics.canaryMoments({ channel, metricType: storedMetricType(k), from: input.since, to, canaryId });
         // Infinite values are left out of the summaries; the log says how many.
         if (m.control.nonFinite + m.canary.nonFinite > 0) {
           const nonFinite = { control: m.control.nonFinite, canary: m.canary.nonFinite };
@@ -185,7 +186,7 @@ export function createCanaryActivities(deps: Deps) {
       deps.canaryLog.close(input.canaryId, { status: 'rolled_back', at, verdict: input.verdict, decidedBy: input.decidedBy });
     },
 
-    /** Writes autopilot_pred_vs_real_error for the cycle (4.1, 8.1) and returns it. */
+    /** Records autopilot_pred_vs_real_error for the cycle (4.1, 8.1) in the audit log and returns it. */
     async recordPredictionError(input: {
       channel: string;
       cycleId: string;
@@ -194,14 +195,18 @@ export function createCanaryActivities(deps: Deps) {
     }): Promise<number | null> {
       const e = predictionError(input.changes, input.verdict);
       if (!e) return null;
-      deps.metrics.insert([
-        {
-          timestamp: now().toISOString(),
-          metric_type: 'autopilot_pred_vs_real_error',
-          value: e.value,
-          context: { channel: input.channel, cycle_id: input.cycleId, per_kpi: e.perKpi },
-        },
-      ]);
+      // Our own store, not VVTV's metrics database (the autopilot only reads that one). One per
+      // cycle: a retried activity finds the first record and leaves it.
+      const recorded = deps.auditLog.list(input.channel, { cycleId: input.cycleId }).some((d) => d.kind === 'prediction_error');
+      if (!recorded)
+        deps.auditLog.record({
+          channel: input.channel,
+          cycle_id: input.cycleId,
+          at: now().toISOString(),
+          kind: 'prediction_error',
+          summary: `autopilot_pred_vs_real_error = ${e.value.toFixed(3)}`,
+          payload: { value: e.value, per_kpi: e.perKpi },
+        });
       return e.value;
     },
   };

@@ -14,8 +14,13 @@ const fraction = z.number().gt(0).lt(1);
 export { ParameterSpecSchema, ProposalRuleSchema, type ParameterSpec, type ProposalRule } from '../domain/parameter-spec';
 
 export const KpiSpecSchema = z.strictObject({
-  /** business_metrics.metric_type */
+  /** The KPI's name, as the card's `kpis` spell it (`selection_entropy`). */
   name: z.string().min(1),
+  /**
+   * business_metrics.metric_type of its rows. Absent: the name as VVTV stores it, lower-cased
+   * without underscores (`selectionentropy`).
+   */
+  metric_type: z.string().min(1).max(200).optional(),
   goal: z.enum(['maximize', 'minimize']),
   /** primary KPIs decide Proceed; guardrails can only veto. */
   role: z.enum(['primary', 'guardrail']),
@@ -55,6 +60,29 @@ export const AutopilotConfigSchema = z
       non_inferiority_margin: z.number().min(0).max(0.5).default(0.02),
       /** 3.4/3.5: how long an Inconclusive canary waits for an operator before rolling back. */
       inconclusive_decision_window_minutes: z.number().min(0).default(30),
+      /**
+       * How the canary reaches viewers (docs/vvtv-integration.md). `overlay`: the planner reads the
+       * canary overlay and tags its rows (a planner that meets the overlay contract). `switchback`:
+       * nothing from the planner; the card itself alternates between control and canary values in
+       * time blocks, and rows count by their timestamp (an unmodified VVTV).
+       */
+      mode: z.enum(['overlay', 'switchback']).default('overlay'),
+      switchback: z
+        .strictObject({
+          /** Length of one block; the canary's share of blocks is traffic_percentage. */
+          block_minutes: positive.default(5),
+          /** Rows in the first minutes after a switch are left out (the planner reloading, slots in flight). */
+          washout_minutes: z.number().min(0).default(1),
+          /** Blocks with fewer rows than this (after the wash-out) are left out of the analysis. */
+          min_rows_per_block: z.number().int().min(1).default(5),
+          /** The judge needs at least this many blocks per arm. */
+          min_blocks_per_arm: z.number().int().min(2).default(3),
+        })
+        .refine((s) => s.washout_minutes < s.block_minutes, {
+          message: 'expected washout_minutes < block_minutes',
+          path: ['washout_minutes'],
+        })
+        .prefault({}),
     }),
     /**
      * The learning optimizer (1.4): how bold it is. The defaults are the measured ones
@@ -194,8 +222,21 @@ export const AutopilotConfigSchema = z
       .prefault({}),
     stores: z
       .strictObject({
-        /** Relative paths resolve against data_dir. */
-        metrics_db: z.string().default('metrics.sqlite'),
+        /**
+         * VVTV's metrics database, read-only (relative paths resolve against data_dir). `{channel}`
+         * is replaced by the channel id: one database per channel, as one VVTV instance per channel
+         * writes it. Without `{channel}`, one database serves every channel, told apart by
+         * `metrics_channel_key`.
+         */
+        metrics_db: z.string().min(1).default('metrics/{channel}/metrics.sqlite'),
+        /**
+         * The context key naming the channel of a row, when several channels share one database
+         * (VVTV itself writes none: its rows' context is the planner's or curator's own).
+         */
+        metrics_channel_key: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a JSON object key (letters, digits, _)')
+          .optional(),
         state_db: z.string().default('state.sqlite'),
         /** `{channel}` is replaced by the channel id. */
         card_path: z.string().default('cards/{channel}/business_logic.yaml'),
@@ -268,6 +309,12 @@ export const AutopilotConfigSchema = z
       .prefault({}),
   })
   .superRefine((c, ctx) => {
+    if (c.channels.length > 1 && !c.stores.metrics_db.includes('{channel}') && !c.stores.metrics_channel_key) {
+      const message =
+        `several channels share ${c.stores.metrics_db}: put {channel} in the path (one database per channel)` +
+        ' or set stores.metrics_channel_key';
+      ctx.addIssue({ code: 'custom', path: ['stores', 'metrics_db'], message });
+    }
     // A rule written in the config must name what the config declares (the default table may name
     // parameters a config leaves out: such rules never fire).
     const params = c.parameters.map((p) => p.name);

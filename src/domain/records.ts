@@ -222,6 +222,7 @@ export interface CanaryRecord {
 /** Every kind of audit record (8.4). */
 export type DecisionKind =
   | 'analysis'
+  | 'prediction_error'
   | 'proposal'
   | 'bounds'
   | 'bounds_update'

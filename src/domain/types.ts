@@ -11,6 +11,8 @@ export type KpiRole = 'primary' | 'guardrail';
 /** What the domain needs to know of a KPI (a subset of the config's KpiSpec). */
 export interface KpiDef {
   name: string;
+  /** business_metrics.metric_type of its rows; absent: VVTV's form of `name` (domain/metric-names.ts). */
+  metric_type?: string;
   goal: KpiGoal;
   role: KpiRole;
   weight: number;

@@ -1,14 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { MetricsStore } from '../adapters/metrics-store';
 import type { AutopilotConfig } from '../config/schema';
 import type { StatePorts } from '../domain/ports';
 import { periodFigures, storeNumbers } from '../readmodel';
 
 /** What the exporter reads: the live config and the stores' interfaces. */
-export interface MetricsSources extends Pick<StatePorts, 'cycleLog' | 'canaryLog' | 'boundsStore'> {
+export interface MetricsSources extends Pick<StatePorts, 'cycleLog' | 'canaryLog' | 'boundsStore' | 'auditLog'> {
   config: () => AutopilotConfig;
-  metrics: MetricsStore;
 }
 
 /**

@@ -39,7 +39,7 @@ export interface GovernorNumbers {
   trailingFailures: number;
 }
 
-type StoreDeps = Pick<Deps, 'config' | 'cycleLog' | 'metrics'>;
+type StoreDeps = Pick<Deps, 'config' | 'cycleLog' | 'auditLog'>;
 
 /** Outcomes of finished cycles, oldest first, as the governor records them (at = when the cycle ended). */
 export function storedOutcomes(deps: StoreDeps, channel: string, fromMs: number, toMs: number): OutcomeEntry[] {
@@ -54,13 +54,11 @@ export function storedOutcomes(deps: StoreDeps, channel: string, fromMs: number,
 
 /** The stored prediction errors bucketed by day exactly as the governor's reportOutcome does. */
 export function storedDailyErrors(deps: StoreDeps, channel: string, fromMs: number, toMs: number, dayMs: number): DailyError[] {
-  const points = deps.metrics.window({
-    channel,
-    metricType: PREDICTION_ERROR_METRIC,
-    from: new Date(fromMs).toISOString(),
-    to: new Date(toMs + 1).toISOString(),
-  });
-  return points.reduce<DailyError[]>((days, p) => addDailyError(days, Date.parse(p.timestamp), p.value, [], dayMs), []);
+  const points = deps.auditLog
+    .between(channel, new Date(fromMs).toISOString(), new Date(toMs + 1).toISOString(), 'prediction_error')
+    .map((d) => ({ at: Date.parse(d.at), value: (d.payload as { value?: unknown }).value }))
+    .filter((p): p is { at: number; value: number } => typeof p.value === 'number' && Number.isFinite(p.value));
+  return points.reduce<DailyError[]>((days, p) => addDailyError(days, p.at, p.value, [], dayMs), []);
 }
 
 /** Rollback rates, p50 prediction error and failure run from the stores, with the governor's functions and settings. */

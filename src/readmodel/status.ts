@@ -7,7 +7,7 @@ import type { BoundsOverride } from '../domain/governor';
 import type { ParameterBounds } from '../domain/types';
 import { controlView, governorNumbers, storedOutcomes, type ControlView, type GovernorNumbers, type GovernorReading } from './governor';
 
-type ReadDeps = Pick<Deps, 'config' | 'cycleLog' | 'canaryLog' | 'boundsStore' | 'metrics' | 'cards'>;
+type ReadDeps = Pick<Deps, 'config' | 'cycleLog' | 'canaryLog' | 'boundsStore' | 'auditLog' | 'cards'>;
 const DAY = 86_400_000;
 
 export interface ChannelStatus extends ControlView {
@@ -63,7 +63,7 @@ export interface PeriodFigures {
 
 /** Cycles started in the last `days` by outcome; deployment success and rollback rate of the deployments that ended in it. */
 export function periodFigures(
-  deps: Pick<Deps, 'config' | 'cycleLog' | 'metrics'>,
+  deps: Pick<Deps, 'config' | 'cycleLog' | 'auditLog'>,
   channel: string,
   days: number,
   nowMs = Date.now(),

@@ -46,6 +46,11 @@ export class Curator {
     return { wanted, applied, allowance, usedPct };
   }
 
+  /** The bucket's size in tokens. */
+  capacity(slotsPerHour: number): number {
+    return this.config.capacityPerHour ?? DEFAULT_TOKENS_PER_SLOT * slotsPerHour;
+  }
+
   /** Tokens left in a group's bucket (a full bucket before its first slot). */
   available(group: Group, slotsPerHour: number): number {
     return this.tokens.get(group) ?? this.config.capacityPerHour ?? DEFAULT_TOKENS_PER_SLOT * slotsPerHour;

@@ -4,6 +4,8 @@
  */
 import { selectionParams, VVTV_SELECTION_BATCH_SIZE, type Card } from '../config/card';
 import { hashString } from '../adapters/selection';
+import { rfc3339 } from '../adapters/metrics-store';
+import { vvtvMetricType } from '../domain/metric-names';
 import type { Group } from '../domain/types';
 import { Curator } from './curator';
 import { DEFAULT_AGE_TARGET } from './metrics';
@@ -11,6 +13,13 @@ import type { CardSnapshot, CardSource, MetricRow, MetricSink, SimulatorOptions 
 import { World } from './world';
 
 export const TICK_MS = 200;
+/** `format!("{:?}", SelectionMethod)`: what VVTV's planner puts in `context.method`. */
+const VVTV_METHOD_NAME: Record<Card['selection']['method'], string> = {
+  gumbel_top_k: 'GumbelTopK',
+  softmax: 'Softmax',
+  greedy: 'Greedy',
+  epsilon_greedy: 'EpsilonGreedy',
+};
 /** A tick never catches up more than this much wall time (after a stall or a sleep). */
 const MAX_CATCH_UP_S = 5;
 const BACKFILL_BATCH_SLOTS = 1000;
@@ -40,6 +49,9 @@ export class Simulator {
   private readonly onError?: (err: unknown) => void;
   private readonly drift: number;
   private readonly batchSize: number;
+  private readonly honourOverlay: boolean;
+  private readonly engagement: boolean;
+  private readonly channelKey: string | undefined;
   private slot: number;
   private driftOrigin: number | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -52,6 +64,9 @@ export class Simulator {
     this.onError = options.onError;
     this.drift = options.drift ?? 0;
     this.batchSize = options.batchSize ?? VVTV_SELECTION_BATCH_SIZE;
+    this.honourOverlay = options.honourOverlay ?? true;
+    this.engagement = options.engagement ?? true;
+    this.channelKey = options.channelKey;
     this.slot = options.startSlot ?? 0;
     this.curator = new Curator(options.curator);
     this.world = new World({
@@ -133,23 +148,69 @@ export class Simulator {
   private playSlot(snapshot: CardSnapshot, at: Date, slotsPerHour: number): MetricRow[] {
     const slot = this.slot++;
     const { overlay } = snapshot;
-    const canary = overlay !== null && isCanarySlot(this.channel, slot, overlay.traffic_percentage);
+    const during = this.honourOverlay && overlay !== null;
+    const canary = during && isCanarySlot(this.channel, slot, overlay.traffic_percentage);
     const group: Group = canary ? 'canary' : 'control';
-    const card: Card = canary ? overlay.card : snapshot.card;
-    const { values } = this.world.runSlot({
+    const card: Card = canary ? overlay!.card : snapshot.card;
+    const params = selectionParams(card, this.batchSize);
+    const { values, detail } = this.world.runSlot({
       slot,
       group,
-      params: selectionParams(card, this.batchSize),
+      params,
       seeding: { strategy: card.selection.seed_strategy, windowId: card.scheduling.window_id, globalSeed: card.scheduling.global_seed },
       driftHours: this.driftHours(at),
       curator: this.curator,
       slotsPerHour,
     });
-    const context: MetricRow['context'] = canary
-      ? { channel: this.channel, group, canary_id: overlay.canary_id, card_sha: overlay.card_sha, slot }
-      : { channel: this.channel, group, card_sha: snapshot.cardSha, slot };
-    const timestamp = at.toISOString();
-    return Object.entries(values).map(([metric_type, value]) => ({ timestamp, metric_type, value, context }));
+    // What VVTV's planner and curator write (planner.rs, curation/mod.rs), keys in serde_json's
+    // sorted order; plus the overlay contract's tags and the channel key when asked for.
+    const tags = {
+      ...(during ? { canary_id: overlay!.canary_id, group } : {}),
+      ...(this.channelKey ? { [this.channelKey]: this.channel } : {}),
+    };
+    const tagged = (context: Record<string, unknown> | null) =>
+      Object.keys(tags).length === 0
+        ? context
+        : Object.fromEntries(Object.entries({ ...context, ...tags }).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const timestamp = rfc3339(at.getTime(), slot % 8 === 0 ? 0 : hashString(`ns:${slot}`) % 1_000_000);
+    const c = detail.curator;
+    const rows: MetricRow[] = [
+      {
+        timestamp,
+        metric_type: vvtvMetricType('selection_entropy'),
+        value: values.selection_entropy,
+        context: tagged({
+          method: VVTV_METHOD_NAME[params.method],
+          selected_count: detail.selected,
+          temperature: params.temperature,
+          top_k: params.top_k,
+        }),
+      },
+      {
+        timestamp,
+        metric_type: vvtvMetricType('curator_apply_budget_used_pct'),
+        value: values.curator_apply_budget_used_pct,
+        context: tagged({
+          capacity: detail.capacity,
+          confidence: c.wanted > 0 ? Math.min(1, c.applied / c.wanted) : 1,
+          decision: c.applied > 0 ? 'Apply' : 'Advice',
+          tokens_remaining: detail.tokensRemaining,
+        }),
+      },
+      {
+        timestamp,
+        metric_type: vvtvMetricType('novelty_temporal_kld'),
+        value: values.novelty_temporal_kld,
+        context: tagged({
+          candidates_count: detail.candidates,
+          threshold: detail.noveltyThreshold,
+          triggered: values.novelty_temporal_kld > detail.noveltyThreshold,
+        }),
+      },
+    ];
+    if (this.engagement)
+      rows.push({ timestamp, metric_type: vvtvMetricType('engagement_proxy'), value: values.engagement_proxy, context: tagged(null) });
+    return rows;
   }
 
   /** Hours since the first slot this simulator ran (the drift clock). */

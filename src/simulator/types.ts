@@ -1,24 +1,16 @@
 import type { Card } from '../config/card';
-import type { Group } from '../domain/types';
+import type { VvtvMetricRow } from '../adapters/metrics-store';
 
-/** The metric names the simulator writes (VVTV's business_metrics.metric_type values). */
+/**
+ * The KPIs the simulated world measures, by the names the card's `kpis` use. Rows store them as
+ * VVTV does (`selectionentropy`; src/domain/metric-names.ts). VVTV itself writes the first three;
+ * `engagement_proxy` stands for a viewer metric VVTV does not have (written only when asked for).
+ */
 export const METRIC_TYPES = ['selection_entropy', 'novelty_temporal_kld', 'curator_apply_budget_used_pct', 'engagement_proxy'] as const;
 export type SimMetricType = (typeof METRIC_TYPES)[number];
 
-/** One business_metrics row as the simulator writes it. */
-export interface MetricRow {
-  /** ISO 8601 */
-  timestamp: string;
-  metric_type: string;
-  value: number;
-  context: {
-    channel: string;
-    group: Group;
-    canary_id?: string;
-    card_sha: string;
-    slot: number;
-  };
-}
+/** One business_metrics row exactly as VVTV stores it (src/adapters/metrics-store/vvtv-writer.ts). */
+export type MetricRow = VvtvMetricRow;
 
 export interface MetricSink {
   insert(rows: MetricRow[]): void;
@@ -87,6 +79,16 @@ export interface SimulatorOptions {
   batchSize?: number;
   /** The slot number the next run starts at, so that a restart continues. */
   startSlot?: number;
+  /**
+   * Whether the planner meets the overlay contract (docs/vvtv-integration.md): plays the overlay
+   * card on its share of slots and tags every row written during a canary with `group` and
+   * `canary_id`. False: an unmodified VVTV, which ignores the overlay. Default true.
+   */
+  honourOverlay?: boolean;
+  /** Also write `engagementproxy` rows (the viewer metric VVTV lacks). Default true. */
+  engagement?: boolean;
+  /** Name the channel in every row's context under this key (several channels in one database). */
+  channelKey?: string;
   source: CardSource;
   sink: MetricSink;
   /** Errors inside the timer are reported here, never thrown. */

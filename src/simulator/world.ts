@@ -12,7 +12,7 @@ import type { SelectionParams } from '../config/card';
 import { createRng, hashString, selectPlans, slotSeed, type Candidate, type Seeding } from '../adapters/selection';
 import type { Group } from '../domain/types';
 import { generateCatalog } from './catalog';
-import type { Curator } from './curator';
+import type { Curator, CuratorOutcome } from './curator';
 import { correctionsWanted } from './curator';
 import { DEFAULT_AGE_TARGET, engagementProxy, inHarmfulRegion, kindEntropyBits, noveltyKld } from './metrics';
 import type { HarmfulRegion, SimMetricType } from './types';
@@ -24,7 +24,8 @@ const METRIC_SHAPE: Record<SimMetricType, { noiseScale: number; min: number; max
   engagement_proxy: { noiseScale: 1, min: 0, max: Infinity },
   selection_entropy: { noiseScale: 2, min: 0, max: Infinity },
   novelty_temporal_kld: { noiseScale: 1, min: 0, max: Infinity },
-  curator_apply_budget_used_pct: { noiseScale: 100, min: 0, max: 100 },
+  // VVTV stores the curator's budget used as a fraction (1 - tokens / capacity), despite its name.
+  curator_apply_budget_used_pct: { noiseScale: 1, min: 0, max: 1 },
 };
 
 export interface WorldOptions {
@@ -55,7 +56,19 @@ export interface SlotOutcome {
   order: Candidate[];
   harmful: boolean;
   values: Record<SimMetricType, number>;
+  /** What VVTV's planner and curator put in their rows' context. */
+  detail: {
+    candidates: number;
+    selected: number;
+    curator: CuratorOutcome;
+    tokensRemaining: number;
+    capacity: number;
+    noveltyThreshold: number;
+  };
 }
+
+/** The curator's novelty signal fires above this KLD (the `threshold` in its rows' context). */
+export const NOVELTY_THRESHOLD = 0.25;
 
 export class World {
   readonly catalog: readonly Candidate[];
@@ -117,8 +130,16 @@ export class World {
       values: {
         selection_entropy: noisy('selection_entropy', entropy),
         novelty_temporal_kld: noisy('novelty_temporal_kld', kld),
-        curator_apply_budget_used_pct: noisy('curator_apply_budget_used_pct', curator.usedPct),
+        curator_apply_budget_used_pct: noisy('curator_apply_budget_used_pct', curator.usedPct / 100),
         engagement_proxy: noisy('engagement_proxy', engagement),
+      },
+      detail: {
+        candidates: candidates.length,
+        selected: selected.length,
+        curator,
+        tokensRemaining: ctx.curator.available(ctx.group, ctx.slotsPerHour),
+        capacity: ctx.curator.capacity(ctx.slotsPerHour),
+        noveltyThreshold: NOVELTY_THRESHOLD,
       },
     };
   }

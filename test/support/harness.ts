@@ -10,6 +10,8 @@ import { openRuntime, cardSource, type Runtime as VvtvRuntime } from '../../src/
 import { Simulator } from '../../src/simulator';
 import type { SimulatorOptions } from '../../src/simulator/types';
 import type { CardStore } from '../../src/adapters/card-store';
+import { VvtvMetricsWriter } from '../../src/adapters/metrics-store';
+import { storePath } from '../../src/config/load';
 import { governorWorkflowId } from '../../src/workflows/governor-messages';
 
 let runtimeInstalled = false;
@@ -30,7 +32,7 @@ export interface HarnessOptions {
   patchConfig?: (raw: Record<string, any>) => void;
   /** YAML of the live card; the example card by default. */
   cardYaml?: string;
-  simulator?: Partial<Pick<SimulatorOptions, 'noise' | 'harmfulRegion' | 'seed' | 'drift'>>;
+  simulator?: Partial<Pick<SimulatorOptions, 'noise' | 'harmfulRegion' | 'seed' | 'drift' | 'honourOverlay' | 'engagement'>>;
   /** Hours of simulated history written before the test (0 = none). */
   backfillHours?: number;
   /** Real-time slots per second while the simulator runs. */
@@ -49,6 +51,8 @@ export class Harness {
   rt!: VvtvRuntime;
   client!: Client;
   sim!: Simulator;
+  /** The planner side: writes VVTV's business_metrics rows into the channel's metrics database. */
+  metricsWriter!: VvtvMetricsWriter;
   private nativeConnection!: NativeConnection;
   private worker: Worker | null = null;
   private running: Promise<void> | null = null;
@@ -91,6 +95,8 @@ export class Harness {
     if (this.opts.cardYaml) writeFileSync(cardPath, this.opts.cardYaml);
     else copyFileSync(EXAMPLE_CARD, cardPath);
 
+    const config = this.rt.live.get();
+    this.metricsWriter = new VvtvMetricsWriter(storePath(config, config.stores.metrics_db, this.channel));
     this.sim = new Simulator({
       channel: this.channel,
       seed: this.opts.simulator?.seed ?? 7,
@@ -98,7 +104,9 @@ export class Harness {
       drift: this.opts.simulator?.drift,
       harmfulRegion: this.opts.simulator?.harmfulRegion,
       source: cardSource(this.cards),
-      sink: this.rt.deps.metrics,
+      sink: this.metricsWriter,
+      honourOverlay: this.opts.simulator?.honourOverlay,
+      engagement: this.opts.simulator?.engagement,
       onError: (err) => console.error('simulator error', err),
     });
     const hours = this.opts.backfillHours ?? 24;
@@ -147,6 +155,7 @@ export class Harness {
     await this.nativeConnection?.close();
     await this.client?.connection.close();
     this.rt?.close();
+    this.metricsWriter?.close();
     if (!process.env.VVTV_KEEP_TEST_DIRS) rmSync(this.dir, { recursive: true, force: true });
   }
 }

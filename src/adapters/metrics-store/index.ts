@@ -1,2 +1,14 @@
-export { SqliteMetricsStore } from './sqlite-metrics-store';
-export type { MetricRow, MetricPoint, MetricsStore, WindowQuery, HourBucket, CanaryWindowQuery } from './sqlite-metrics-store';
+export { SqliteMetricsStore, MetricsUnavailableError } from './sqlite-metrics-store';
+export type {
+  MetricPoint,
+  MetricsStore,
+  WindowQuery,
+  HourBucket,
+  CanaryWindowQuery,
+  BlockQuery,
+  BlockPart,
+  MetricsInspection,
+  MetricsSourceOptions,
+} from './sqlite-metrics-store';
+export { VvtvMetricsWriter, type VvtvMetricRow } from './vvtv-writer';
+export { rfc3339, timestampBound, parseTimestamp, VVTV_TIMESTAMP, VVTV_BUSINESS_METRICS_DDL } from './vvtv-format';

@@ -1,15 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Group, GroupMoments } from '../../domain/types';
-
-/** One business_metrics row; `context` is stored as JSON and always names the channel. */
-export interface MetricRow {
-  timestamp: string;
-  metric_type: string;
-  value: number;
-  context: { channel: string; group?: Group; canary_id?: string; card_sha?: string; [key: string]: unknown };
-}
+import { timestampBound, VVTV_TIMESTAMP } from './vvtv-format';
 
 export interface MetricPoint {
   timestamp: string;
@@ -29,15 +21,17 @@ export interface HourBucket {
 
 export interface WindowQuery {
   channel: string;
+  /** The stored metric_type (`selectionentropy`; domain/metric-names.ts). */
   metricType: string;
   /** Inclusive ISO start, exclusive ISO end. */
   from: string;
   to: string;
+  /** Overlay mode: rows whose context.group is this (the overlay contract, docs/vvtv-integration.md). */
   group?: Group;
   canaryId?: string;
 }
 
-/** One KPI of a running canary: its own rows against the control group's, over [from, to). */
+/** One KPI of a running overlay canary: its own rows against the control group's, over [from, to). */
 export interface CanaryWindowQuery {
   channel: string;
   metricType: string;
@@ -46,122 +40,280 @@ export interface CanaryWindowQuery {
   canaryId: string;
 }
 
-/** The metrics store as the autopilot sees it, in domain terms. */
+/** One KPI of a switchback canary over [from, to), cut into blocks of `blockMs` from `startMs`. */
+export interface BlockQuery {
+  channel: string;
+  metricType: string;
+  from: string;
+  to: string;
+  startMs: number;
+  blockMs: number;
+  /** Rows in the first `washoutMs` of a block are reported apart (afterWashout = false). */
+  washoutMs: number;
+}
+
+/** The finite rows of one block, before or after its wash-out. */
+export interface BlockPart {
+  block: number;
+  afterWashout: boolean;
+  n: number;
+  sum: number;
+  nonFinite: number;
+}
+
+/** What a metrics database holds since some instant: for `vvtvctl autopilot check-integration`. */
+export interface MetricsInspection {
+  path: string;
+  rows: number;
+  metricTypes: Record<string, number>;
+  /** Rows whose timestamp is chrono's `+00:00` rfc3339 form, and a sample of those that are not. */
+  vvtvTimestamps: number;
+  otherTimestamps: string[];
+  contexts: { null: number; object: number; invalid: number };
+  /** Overlay contract: rows tagged context.group = control / canary, and the canary ids seen. */
+  groups: Record<string, number>;
+  canaryIds: string[];
+  first: string | null;
+  last: string | null;
+}
+
+/** The metrics as the autopilot reads them, in domain terms. Read-only: VVTV owns the database. */
 export interface MetricsStore {
-  insert(rows: MetricRow[]): void;
   window(q: WindowQuery): MetricPoint[];
   hourly(q: WindowQuery): HourBucket[];
-  /** Moments of both groups, aggregated in the store (3.2); a group without rows has n = 0. */
+  /** Overlay mode: moments of both groups, aggregated in the store (3.2); a group without rows has n = 0. */
   canaryMoments(q: CanaryWindowQuery): Record<Group, GroupMoments>;
+  /** Switchback mode: per block, the rows before and after the wash-out. */
+  blockParts(q: BlockQuery): BlockPart[];
   count(channel: string): number;
+  inspect(channel: string, since: string): MetricsInspection;
   close(): void;
 }
 
+export class MetricsUnavailableError extends Error {
+  override name = 'MetricsUnavailableError';
+}
+
+export interface MetricsSourceOptions {
+  /** The database of a channel (one per channel, or one for all). */
+  pathFor(channel: string): string;
+  /** When set, rows belong to the channel named by this context key; otherwise the database is the channel's. */
+  channelKey: string | null;
+}
+
+/** Rows of the channel: all of them, or those whose context names it (valid JSON only). */
+const CHANNEL = `(@key IS NULL OR json_extract(CASE WHEN json_valid(context) THEN context END, '$.' || @key) = @channel)`;
+const CTX = (key: string) => `json_extract(CASE WHEN json_valid(context) THEN context END, '$.${key}')`;
+
 /**
- * VVTV's metrics store: SQLite with the planner's exact `business_metrics` schema. WAL mode so
- * the planner (simulator) writes while the autopilot reads, from other processes too.
+ * Reads VVTV's business_metrics read-only (never its schema, never its journal mode), one
+ * connection per database file, opened on first use so a worker starts before the planner has
+ * written anything. Timestamp bounds are written in VVTV's own form (vvtv-format.ts) so SQLite
+ * uses VVTV's (metric_type, timestamp) index.
  */
 export class SqliteMetricsStore implements MetricsStore {
-  private readonly db: Database.Database;
-  private readonly insertStmt: Database.Statement;
-  private readonly windowStmt: Database.Statement;
-  private readonly hourlyStmt: Database.Statement;
-  private readonly momentsStmt: Database.Statement;
+  private readonly dbs = new Map<string, Database.Database>();
 
-  constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS business_metrics (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        timestamp TEXT NOT NULL,
-        metric_type TEXT NOT NULL,
-        value REAL NOT NULL,
-        context TEXT,
-        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-      );
-      CREATE INDEX IF NOT EXISTS idx_business_metrics_type_ts ON business_metrics(metric_type, timestamp);
-    `);
-    this.insertStmt = this.db.prepare('INSERT INTO business_metrics (timestamp, metric_type, value, context) VALUES (?, ?, ?, ?)');
-    this.windowStmt = this.db.prepare(`
-      SELECT timestamp, value FROM business_metrics
-      WHERE metric_type = @metricType AND timestamp >= @from AND timestamp < @to
-        AND json_extract(context, '$.channel') = @channel
-        AND (@group IS NULL OR json_extract(context, '$.group') = @group)
-        AND (@canaryId IS NULL OR json_extract(context, '$.canary_id') = @canaryId)
-      ORDER BY timestamp`);
-    this.hourlyStmt = this.db.prepare(`
-      SELECT substr(timestamp, 1, 13) AS hour,
-             sum(CASE WHEN abs(value) < 1e308 THEN 1 ELSE 0 END) AS n,
-             total(CASE WHEN abs(value) < 1e308 THEN value ELSE 0 END) AS sum,
-             total(CASE WHEN abs(value) < 1e308 THEN value * value ELSE 0 END) AS sumSquares,
-             sum(CASE WHEN abs(value) < 1e308 THEN 0 ELSE 1 END) AS nonFinite
-      FROM business_metrics
-      WHERE metric_type = @metricType AND timestamp >= @from AND timestamp < @to
-        AND json_extract(context, '$.channel') = @channel
-        AND (@group IS NULL OR json_extract(context, '$.group') = @group)
-        AND (@canaryId IS NULL OR json_extract(context, '$.canary_id') = @canaryId)
-      GROUP BY hour ORDER BY hour`);
+  constructor(private readonly options: MetricsSourceOptions) {}
+
+  /** A store over one file for every channel (tests, benches, the simulator's own checks). */
+  static file(path: string, channelKey: string | null = null): SqliteMetricsStore {
+    return new SqliteMetricsStore({ pathFor: () => path, channelKey });
+  }
+
+  window(q: WindowQuery): MetricPoint[] {
+    return this.all<MetricPoint>(
+      q.channel,
+      `SELECT timestamp, value FROM business_metrics
+       WHERE metric_type = @metricType AND timestamp >= @from AND timestamp < @to AND ${CHANNEL}
+         AND (@group IS NULL OR ${CTX('group')} = @group)
+         AND (@canaryId IS NULL OR ${CTX('canary_id')} = @canaryId)
+       ORDER BY timestamp`,
+      this.params(q),
+    );
+  }
+
+  hourly(q: WindowQuery): HourBucket[] {
+    return this.all<HourBucket>(
+      q.channel,
+      `SELECT substr(timestamp, 1, 13) AS hour,
+              sum(CASE WHEN abs(value) < 9e999 THEN 1 ELSE 0 END) AS n,
+              total(CASE WHEN abs(value) < 9e999 THEN value ELSE 0 END) AS sum,
+              total(CASE WHEN abs(value) < 9e999 THEN value * value ELSE 0 END) AS sumSquares,
+              sum(CASE WHEN abs(value) < 9e999 THEN 0 ELSE 1 END) AS nonFinite
+       FROM business_metrics
+       WHERE metric_type = @metricType AND timestamp >= @from AND timestamp < @to AND ${CHANNEL}
+         AND (@group IS NULL OR ${CTX('group')} = @group)
+         AND (@canaryId IS NULL OR ${CTX('canary_id')} = @canaryId)
+       GROUP BY hour ORDER BY hour`,
+      this.params(q),
+    );
+  }
+
+  canaryMoments(q: CanaryWindowQuery): Record<Group, GroupMoments> {
     // Two passes over the window's rows, read once: each group's mean, then the squared
     // deviations from it (a one-pass sum of squares loses the variance to cancellation when
     // |mean| ≫ sd). `abs(value) < 9e999` is Number.isFinite: 9e999 reads as +Infinity.
     const group = (g: Group, what: string) => `CASE WHEN grp = '${g}' AND finite THEN ${what} END`;
     const deviation = (g: Group) => group(g, `(v - m.${g}Mean) * (v - m.${g}Mean)`);
-    this.momentsStmt = this.db.prepare(`
-      WITH w AS MATERIALIZED (
-        SELECT CASE json_extract(context, '$.group')
-                 WHEN 'control' THEN 'control'
-                 WHEN 'canary' THEN CASE WHEN json_extract(context, '$.canary_id') = @canaryId THEN 'canary' END
-               END AS grp,
-               value AS v, abs(value) < 9e999 AS finite
-        FROM business_metrics
-        WHERE metric_type = @metricType AND timestamp >= @from AND timestamp < @to
-          AND json_extract(context, '$.channel') = @channel
-      ),
-      m AS MATERIALIZED (
-        SELECT count(${group('control', '1')}) AS controlN, avg(${group('control', 'v')}) AS controlMean,
-               count(${group('canary', '1')}) AS canaryN, avg(${group('canary', 'v')}) AS canaryMean,
-               count(CASE WHEN grp = 'control' AND NOT finite THEN 1 END) AS controlNonFinite,
-               count(CASE WHEN grp = 'canary' AND NOT finite THEN 1 END) AS canaryNonFinite
-        FROM w
-      )
-      SELECT m.controlN, coalesce(m.controlMean, 0) AS controlMean, total(${deviation('control')}) AS controlM2, m.controlNonFinite,
-             m.canaryN, coalesce(m.canaryMean, 0) AS canaryMean, total(${deviation('canary')}) AS canaryM2, m.canaryNonFinite
-      FROM m LEFT JOIN w`);
-  }
-
-  insert(rows: MetricRow[]): void {
-    const tx = this.db.transaction((batch: MetricRow[]) => {
-      for (const r of batch) this.insertStmt.run(r.timestamp, r.metric_type, r.value, JSON.stringify(r.context));
-    });
-    tx(rows);
-  }
-
-  window(q: WindowQuery): MetricPoint[] {
-    return this.windowStmt.all({ ...q, group: q.group ?? null, canaryId: q.canaryId ?? null }) as MetricPoint[];
-  }
-
-  hourly(q: WindowQuery): HourBucket[] {
-    return this.hourlyStmt.all({ ...q, group: q.group ?? null, canaryId: q.canaryId ?? null }) as HourBucket[];
-  }
-
-  canaryMoments(q: CanaryWindowQuery): Record<Group, GroupMoments> {
-    const { channel, metricType, from, to, canaryId } = q;
-    const r = this.momentsStmt.get({ channel, metricType, from, to, canaryId }) as Record<string, number>;
-    const of = (g: Group): GroupMoments => ({ n: r[`${g}N`]!, mean: r[`${g}Mean`]!, m2: r[`${g}M2`]!, nonFinite: r[`${g}NonFinite`]! });
+    const [r] = this.all<Record<string, number>>(
+      q.channel,
+      `WITH w AS MATERIALIZED (
+         SELECT CASE ${CTX('group')}
+                  WHEN 'control' THEN 'control'
+                  WHEN 'canary' THEN CASE WHEN ${CTX('canary_id')} = @canaryId THEN 'canary' END
+                END AS grp,
+                value AS v, abs(value) < 9e999 AS finite
+         FROM business_metrics
+         WHERE metric_type = @metricType AND timestamp >= @from AND timestamp < @to AND ${CHANNEL}
+       ),
+       m AS MATERIALIZED (
+         SELECT count(${group('control', '1')}) AS controlN, avg(${group('control', 'v')}) AS controlMean,
+                count(${group('canary', '1')}) AS canaryN, avg(${group('canary', 'v')}) AS canaryMean,
+                count(CASE WHEN grp = 'control' AND NOT finite THEN 1 END) AS controlNonFinite,
+                count(CASE WHEN grp = 'canary' AND NOT finite THEN 1 END) AS canaryNonFinite
+         FROM w
+       )
+       SELECT m.controlN, coalesce(m.controlMean, 0) AS controlMean, total(${deviation('control')}) AS controlM2, m.controlNonFinite,
+              m.canaryN, coalesce(m.canaryMean, 0) AS canaryMean, total(${deviation('canary')}) AS canaryM2, m.canaryNonFinite
+       FROM m LEFT JOIN w`,
+      { ...this.params(q), canaryId: q.canaryId },
+    );
+    const of = (g: Group): GroupMoments => ({ n: r![`${g}N`]!, mean: r![`${g}Mean`]!, m2: r![`${g}M2`]!, nonFinite: r![`${g}NonFinite`]! });
     return { control: of('control'), canary: of('canary') };
   }
 
+  blockParts(q: BlockQuery): BlockPart[] {
+    if (!(q.blockMs > 0) || !(q.washoutMs >= 0) || q.washoutMs >= q.blockMs)
+      throw new RangeError(`blockParts: expected 0 ≤ washoutMs < blockMs, got ${q.washoutMs} and ${q.blockMs}`);
+    const rows = this.all<{ block: number; afterWashout: number; n: number; sum: number; nonFinite: number }>(
+      q.channel,
+      `WITH w AS MATERIALIZED (
+         SELECT unixepoch(timestamp, 'subsec') * 1000 - @startMs AS offset, value AS v, abs(value) < 9e999 AS finite
+         FROM business_metrics
+         WHERE metric_type = @metricType AND timestamp >= @from AND timestamp < @to AND ${CHANNEL}
+       ),
+       b AS (SELECT CAST(offset / @blockMs AS INTEGER) AS block, offset, v, finite FROM w WHERE offset >= 0)
+       SELECT block, (offset - block * @blockMs) >= @washoutMs AS afterWashout,
+              count(CASE WHEN finite THEN 1 END) AS n, total(CASE WHEN finite THEN v END) AS sum,
+              count(CASE WHEN NOT finite THEN 1 END) AS nonFinite
+       FROM b GROUP BY block, afterWashout ORDER BY block, afterWashout`,
+      { ...this.params(q), startMs: q.startMs, blockMs: q.blockMs, washoutMs: q.washoutMs },
+    );
+    return rows.map((r) => ({ ...r, afterWashout: r.afterWashout === 1 }));
+  }
+
   count(channel: string): number {
-    const row = this.db.prepare(`SELECT count(*) AS n FROM business_metrics WHERE json_extract(context, '$.channel') = ?`).get(channel) as {
-      n: number;
+    const [r] = this.all<{ n: number }>(channel, `SELECT count(*) AS n FROM business_metrics WHERE ${CHANNEL}`, {
+      key: this.options.channelKey,
+      channel,
+    });
+    return r!.n;
+  }
+
+  inspect(channel: string, since: string): MetricsInspection {
+    const p = { key: this.options.channelKey, channel, from: timestampBound(since) };
+    const where = `timestamp >= @from AND ${CHANNEL}`;
+    const types = this.all<{ metric_type: string; n: number }>(
+      channel,
+      `SELECT metric_type, count(*) AS n FROM business_metrics WHERE ${where} GROUP BY metric_type ORDER BY metric_type`,
+      p,
+    );
+    const stamps = this.all<{ timestamp: string }>(channel, `SELECT timestamp FROM business_metrics WHERE ${where}`, p);
+    const [ctx] = this.all<{ nulls: number; objects: number; invalid: number; first: string | null; last: string | null }>(
+      channel,
+      `SELECT count(CASE WHEN context IS NULL OR context = 'null' THEN 1 END) AS nulls,
+              count(CASE WHEN json_valid(context) AND json_type(context) = 'object' THEN 1 END) AS objects,
+              count(CASE WHEN context IS NOT NULL AND context <> 'null'
+                          AND NOT (json_valid(context) AND json_type(context) = 'object') THEN 1 END) AS invalid,
+              min(timestamp) AS first, max(timestamp) AS last
+       FROM business_metrics WHERE ${where}`,
+      p,
+    );
+    const groups = this.all<{ grp: string; n: number }>(
+      channel,
+      `SELECT ${CTX('group')} AS grp, count(*) AS n FROM business_metrics WHERE ${where} AND ${CTX('group')} IS NOT NULL GROUP BY grp`,
+      p,
+    );
+    const ids = this.all<{ id: string }>(
+      channel,
+      `SELECT DISTINCT ${CTX('canary_id')} AS id FROM business_metrics WHERE ${where} AND ${CTX('canary_id')} IS NOT NULL LIMIT 20`,
+      p,
+    );
+    const other = stamps.filter((s) => !VVTV_TIMESTAMP.test(s.timestamp));
+    return {
+      path: this.options.pathFor(channel),
+      rows: stamps.length,
+      metricTypes: Object.fromEntries(types.map((t) => [t.metric_type, t.n])),
+      vvtvTimestamps: stamps.length - other.length,
+      otherTimestamps: other.slice(0, 5).map((s) => s.timestamp),
+      contexts: { null: ctx!.nulls, object: ctx!.objects, invalid: ctx!.invalid },
+      groups: Object.fromEntries(groups.map((g) => [String(g.grp), g.n])),
+      canaryIds: ids.map((i) => String(i.id)),
+      first: ctx!.first,
+      last: ctx!.last,
     };
-    return row.n;
   }
 
   close(): void {
-    this.db.close();
+    for (const db of this.dbs.values()) db.close();
+    this.dbs.clear();
+  }
+
+  private params(q: { channel: string; metricType: string; from: string; to: string; group?: Group; canaryId?: string }) {
+    return {
+      key: this.options.channelKey,
+      channel: q.channel,
+      metricType: q.metricType,
+      from: timestampBound(q.from),
+      to: timestampBound(q.to),
+      group: q.group ?? null,
+      canaryId: q.canaryId ?? null,
+    };
+  }
+
+  private all<T>(channel: string, sql: string, params: Record<string, unknown>): T[] {
+    const db = this.open(channel);
+    try {
+      return db.prepare(sql).all(params) as T[];
+    } catch (err) {
+      // A database replaced or corrupted under us: drop the connection so the next call reopens it.
+      this.drop(channel);
+      throw new MetricsUnavailableError(`metrics database ${this.options.pathFor(channel)}: ${(err as Error).message}`);
+    }
+  }
+
+  private open(channel: string): Database.Database {
+    const path = this.options.pathFor(channel);
+    const existing = this.dbs.get(path);
+    if (existing) return existing;
+    if (path !== ':memory:' && !existsSync(path))
+      throw new MetricsUnavailableError(
+        `metrics database for channel ${channel} not found at ${path} (stores.metrics_db): is the planner writing there?`,
+      );
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 5000');
+      const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'business_metrics'`).get();
+      if (!table) {
+        db.close();
+        throw new Error('it has no business_metrics table (VVTV creates it from sql/metrics.sql)');
+      }
+    } catch (err) {
+      throw new MetricsUnavailableError(`metrics database for channel ${channel} at ${path}: ${(err as Error).message}`);
+    }
+    this.dbs.set(path, db);
+    return db;
+  }
+
+  private drop(channel: string): void {
+    const path = this.options.pathFor(channel);
+    try {
+      this.dbs.get(path)?.close();
+    } catch {
+      // already unusable
+    }
+    this.dbs.delete(path);
   }
 }

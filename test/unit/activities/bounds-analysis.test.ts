@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createAnalysisActivities } from '../../../src/activities/analysis';
 import { createBoundsActivities } from '../../../src/activities/bounds';
 import type { Deps } from '../../../src/activities/deps';
-import { SqliteMetricsStore } from '../../../src/adapters/metrics-store';
+import { rfc3339, SqliteMetricsStore, VvtvMetricsWriter } from '../../../src/adapters/metrics-store';
 import { SqliteStateStore } from '../../../src/adapters/state-store';
 import { parseConfig } from '../../../src/config';
 
@@ -15,7 +16,9 @@ const day = (n: number): string => new Date(T0 + n * 86_400_000).toISOString();
 
 function setup(nowMs = T0) {
   const state = new SqliteStateStore(':memory:');
-  const metrics = new SqliteMetricsStore(':memory:');
+  const path = join(mkdtempSync(join(tmpdir(), 'vvtv-analysis-')), 'metrics.sqlite');
+  const writer = new VvtvMetricsWriter(path);
+  const metrics = SqliteMetricsStore.file(path);
   const deps = {
     config: () => config,
     metrics,
@@ -28,7 +31,7 @@ function setup(nowMs = T0) {
     history: {} as never,
     alerts: {} as never,
   } as unknown as Deps;
-  return { state, metrics, acts: { ...createAnalysisActivities(deps), ...createBoundsActivities(deps) } };
+  return { state, metrics, writer, acts: { ...createAnalysisActivities(deps), ...createBoundsActivities(deps) } };
 }
 
 const tempChange = { parameter: 'temperature', oldValue: 0.5, newValue: 0.6 };
@@ -169,20 +172,20 @@ describe('loadExperiments', () => {
 describe('analyzeMetrics (1.2, 1.3)', () => {
   it('reads the window and the same hours of earlier days from the metrics store', async () => {
     const now = T0;
-    const { acts, metrics } = setup(now);
+    const { acts, writer } = setup(now);
     const rows = [];
     for (let h = 1; h <= 24 * 3; h++) {
-      const at = new Date(now - h * 3_600_000 + 60_000).toISOString();
+      const at = rfc3339(now - h * 3_600_000 + 60_000, h);
       const value = h <= 24 ? 0.44 : 0.4; // +10 % today
       for (let i = 0; i < 3; i++)
         rows.push({
           timestamp: at,
-          metric_type: 'engagement_proxy',
+          metric_type: 'engagementproxy',
           value: value + 0.01 * (i - 1),
-          context: { channel: 'main', group: 'control' as const },
+          context: null,
         });
     }
-    metrics.insert(rows);
+    writer.insert(rows);
     const a = await acts.analyzeMetrics({ channel: 'main', windowHours: 24, minSamples: 30, kpis: [config.kpis![0]!], previousDays: 7 });
     expect(a.usable).toBe(true);
     const k = a.kpis[0]!;

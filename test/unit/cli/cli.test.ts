@@ -115,13 +115,15 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
     });
     // Three errors within one UTC day (yesterday noon): the day's mean is the p50.
     const noon = Math.floor(now / DAY) * DAY - DAY / 2;
-    rt.deps.metrics.insert(
-      [0.1, 0.3, 0.2].map((v, i) => ({
-        timestamp: new Date(noon + i * 60_000).toISOString(),
-        metric_type: 'autopilot_pred_vs_real_error',
-        value: v,
-        context: { channel: 'main' },
-      })),
+    [0.1, 0.3, 0.2].forEach((value, i) =>
+      rt.deps.auditLog.record({
+        channel: 'main',
+        cycle_id: `e${i}`,
+        at: new Date(noon + i * 60_000).toISOString(),
+        kind: 'prediction_error',
+        summary: `autopilot_pred_vs_real_error = ${value}`,
+        payload: { value, per_kpi: {} },
+      }),
     );
     rt.close();
     const r = JSON.parse((await run(['--config', configPath, '--json', 'autopilot', 'report', '--days', '30'])).out);
@@ -160,9 +162,14 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
         outcome: x.outcome,
         report: { trigger: 'schedule' },
       });
-      rt.deps.metrics.insert([
-        { timestamp: iso, metric_type: 'autopilot_pred_vs_real_error', value: x.predictionError, context: { channel: 'main' } },
-      ]);
+      rt.deps.auditLog.record({
+        channel: 'main',
+        cycle_id: x.cycleId,
+        at: iso,
+        kind: 'prediction_error',
+        summary: `autopilot_pred_vs_real_error = ${x.predictionError}`,
+        payload: { value: x.predictionError, per_kpi: {} },
+      });
     }
     rt.close();
     // The governor's own computation over the same reports.

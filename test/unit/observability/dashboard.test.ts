@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { SqliteMetricsStore } from '../../../src/adapters/metrics-store';
 import { SqliteStateStore } from '../../../src/adapters/state-store';
 import { parseConfig } from '../../../src/config/load';
 import { createRegistry } from '../../../src/observability/metrics';
@@ -58,10 +57,9 @@ function dashboardQueries(node: unknown, out: string[] = []): string[] {
 async function exportedNames(): Promise<Set<string>> {
   const tmp = mkdtempSync(join(tmpdir(), 'vvtv-dash-'));
   const state = new SqliteStateStore(join(tmp, 's.sqlite'));
-  const metrics = new SqliteMetricsStore(join(tmp, 'm.sqlite'));
   const config = parseConfig(readFileSync(join(ROOT, 'config/autopilot.yaml'), 'utf8'), 'autopilot.yaml');
   try {
-    const reg = createRegistry({ config: () => config, ...state, metrics });
+    const reg = createRegistry({ config: () => config, ...state });
     const names = new Set<string>();
     for (const m of await reg.getMetricsAsJSON()) {
       names.add(m.name);
@@ -72,7 +70,6 @@ async function exportedNames(): Promise<Set<string>> {
     return names;
   } finally {
     state.close();
-    metrics.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { mean } from 'simple-statistics';
 import { CardSchema, type Card } from '../../../src/config/card';
+import { vvtvMetricType } from '../../../src/domain/metric-names';
 import { Simulator, type CanaryOverlay, type MetricRow, type SimulatorOptions } from '../../../src/simulator';
 
 export function card(over: { temperature?: number; top_k?: number; plan_selection_bias?: number; epsilon?: number } = {}): Card {
@@ -41,8 +42,15 @@ export function simulate(
   return { sim, sink };
 }
 
+/** A row's context as an object (VVTV may store `null`). */
+export function ctx(r: MetricRow): Record<string, unknown> {
+  return (r.context ?? {}) as Record<string, unknown>;
+}
+
+/** Values of one KPI (by its card name, `selection_entropy`), optionally of one overlay group. */
 export function values(rows: MetricRow[], metric: string, group?: 'control' | 'canary'): number[] {
-  return rows.filter((r) => r.metric_type === metric && (group === undefined || r.context.group === group)).map((r) => r.value);
+  const type = vvtvMetricType(metric);
+  return rows.filter((r) => r.metric_type === type && (group === undefined || ctx(r).group === group)).map((r) => r.value);
 }
 
 /** Mean of one metric over `slots` slots of a fixed card. */

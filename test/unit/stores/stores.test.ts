@@ -1,67 +1,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { SqliteMetricsStore } from '../../../src/adapters/metrics-store';
 import { SqliteStateStore } from '../../../src/adapters/state-store';
 import type { CanaryVerdict } from '../../../src/domain/types';
 import { createRegistry } from '../../../src/observability/metrics';
 import { parseConfig } from '../../../src/config/load';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vvtv-store-'));
-
-describe('metrics store (VVTV business_metrics schema)', () => {
-  it('creates exactly VVTV’s table and filters by channel, group and canary id', () => {
-    const path = join(tmp(), 'metrics.sqlite');
-    const m = new SqliteMetricsStore(path);
-    m.insert([
-      { timestamp: '2026-11-25T10:00:00.000Z', metric_type: 'selection_entropy', value: 1.5, context: { channel: 'a', group: 'control' } },
-      {
-        timestamp: '2026-11-25T10:00:01.000Z',
-        metric_type: 'selection_entropy',
-        value: 2.5,
-        context: { channel: 'a', group: 'canary', canary_id: 'k1' },
-      },
-      { timestamp: '2026-11-25T10:00:02.000Z', metric_type: 'selection_entropy', value: 9.9, context: { channel: 'b', group: 'control' } },
-      { timestamp: '2026-11-25T11:30:00.000Z', metric_type: 'selection_entropy', value: 3.5, context: { channel: 'a', group: 'control' } },
-    ]);
-    const q = { channel: 'a', metricType: 'selection_entropy', from: '2026-11-25T00:00:00Z', to: '2026-11-26T00:00:00Z' };
-    expect(m.window(q).map((p) => p.value)).toEqual([1.5, 2.5, 3.5]);
-    expect(m.window({ ...q, group: 'control' }).map((p) => p.value)).toEqual([1.5, 3.5]);
-    expect(m.window({ ...q, group: 'canary', canaryId: 'k1' }).map((p) => p.value)).toEqual([2.5]);
-    expect(m.window({ ...q, group: 'canary', canaryId: 'other' })).toEqual([]);
-    expect(m.hourly(q)).toEqual([
-      { hour: '2026-11-25T10', n: 2, sum: 4, sumSquares: 1.5 ** 2 + 2.5 ** 2, nonFinite: 0 },
-      { hour: '2026-11-25T11', n: 1, sum: 3.5, sumSquares: 3.5 ** 2, nonFinite: 0 },
-    ]);
-    expect(m.count('a')).toBe(3);
-    m.close();
-    const cols = new Database(path).prepare('PRAGMA table_info(business_metrics)').all() as Array<{
-      name: string;
-      type: string;
-      notnull: number;
-    }>;
-    expect(cols.map((c) => `${c.name}:${c.type}`)).toEqual([
-      'id:INTEGER',
-      'timestamp:TEXT',
-      'metric_type:TEXT',
-      'value:REAL',
-      'context:TEXT',
-      'created_at:TEXT',
-    ]);
-  });
-
-  it('counts infinite values apart so the analysis can flag them', () => {
-    const m = new SqliteMetricsStore(join(tmp(), 'm.sqlite'));
-    m.insert([
-      { timestamp: '2026-11-25T10:00:00.000Z', metric_type: 'k', value: Infinity, context: { channel: 'a' } },
-      { timestamp: '2026-11-25T10:00:01.000Z', metric_type: 'k', value: 2, context: { channel: 'a' } },
-    ]);
-    expect(m.hourly({ channel: 'a', metricType: 'k', from: '2026-11-25', to: '2026-11-26' })).toEqual([
-      { hour: '2026-11-25T10', n: 1, sum: 2, sumSquares: 4, nonFinite: 1 },
-    ]);
-  });
-});
 
 describe('state store', () => {
   it('keeps cycles, canary checks (idempotent per index), decisions and bounds with their adjustments', () => {
@@ -155,22 +100,25 @@ describe('Prometheus metrics', () => {
       }),
     );
     // Prediction errors on two days (daily means 0.1 and 0.5): the governor's p50 is 0.3 (4.1).
-    const metrics = new SqliteMetricsStore(join(tmp(), 'm.sqlite'));
     const today = Math.floor(now / 86_400_000) * 86_400_000;
-    metrics.insert(
+    (
       [
-        [today - 2 * 86_400_000, 0.1],
-        [today - 2 * 86_400_000 + 60_000, 0.1],
-        [today - 86_400_000, 0.5],
-      ].map(([t, value]) => ({
-        timestamp: new Date(t).toISOString(),
-        metric_type: 'autopilot_pred_vs_real_error',
-        value,
-        context: { channel: 'main' },
-      })),
+        ['c-a', today - 2 * 86_400_000, 0.1],
+        ['c-b', today - 2 * 86_400_000 + 60_000, 0.1],
+        ['c-c', today - 86_400_000, 0.5],
+      ] as const
+    ).forEach(([cycle, t, value]) =>
+      state.auditLog.record({
+        channel: 'main',
+        cycle_id: cycle,
+        at: new Date(t).toISOString(),
+        kind: 'prediction_error',
+        summary: `autopilot_pred_vs_real_error = ${value}`,
+        payload: { value, per_kpi: {} },
+      }),
     );
     const config = parseConfig(readFileSync(join(__dirname, '../../../config/autopilot.yaml'), 'utf8'), 'autopilot.yaml');
-    const reg = createRegistry({ config: () => ({ ...config, channels: ['main'] }), ...state, metrics });
+    const reg = createRegistry({ config: () => ({ ...config, channels: ['main'] }), ...state });
     const text = await reg.metrics();
     expect(text).toContain('vvtv_autopilot_pred_vs_real_error_p50_14d{channel="main"} 0.3');
     expect(text).toContain('vvtv_autopilot_deployment_success_ratio_30d{channel="main"} 0.75');
