@@ -7,7 +7,8 @@
  *     [--slots-per-second=1] [--canary-share=0.2] [--mean=100] [--sd=20]
  *     [--guardrail-mean=100] [--guardrail-sd=5] [--margin=0.02] [--confidence=0.95]
  *     [--min-samples=30] [--tau=<DEFAULT_CS_TUNING.tau>] [--interim-share=<DEFAULT_INTERIM_SHARE>]
- *     [--proceed-share=0.5]
+ *     [--proceed-share=0.5] [--mode=overlay|switchback]
+ * `--mode=switchback` runs bench/switchback/stats.ts instead (its own flags are listed there).
  * Every flag can also be given as an environment variable: CANARY_BENCH_RUNS=500, ...
  *
  * Model: slots arrive as a Poisson process (slots-per-second × 60 per minute), each slot goes
@@ -50,6 +51,7 @@ import type { CanaryVerdict, GroupSummary, KpiDef } from '../src/domain/types';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { createRng } from '../src/adapters/selection/rng';
 import { benchOptions } from './options';
+import { runSwitchbackBench } from './switchback/stats';
 
 // ---------------------------------------------------------------- options
 
@@ -303,4 +305,7 @@ function main(): void {
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 
-main();
+const mode = benchOptions('CANARY_BENCH').text('mode', 'overlay');
+if (mode === 'switchback') runSwitchbackBench();
+else if (mode === 'overlay') main();
+else throw new Error(`--mode: expected overlay or switchback, got ${mode}`);

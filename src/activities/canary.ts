@@ -166,7 +166,11 @@ export function createCanaryActivities(deps: Deps) {
       });
     },
 
-    /** Removes the overlay: the planner is back on the untouched live card at once (3.5). */
+    /**
+     * Removes the overlay: the planner is back on the untouched live card at once (3.5). When the
+     * candidate's bytes are live (a switchback block, or a promotion that failed half-way), the
+     * parent's exact bytes are put back; any other live card (a manual edit) is left as it is.
+     */
     async rollbackCanary(input: {
       channel: string;
       canaryId: string;
@@ -175,7 +179,26 @@ export function createCanaryActivities(deps: Deps) {
       decidedBy: string;
       reason: string;
     }): Promise<void> {
-      await deps.cards(input.channel).removeOverlay();
+      const store = deps.cards(input.channel);
+      await store.removeOverlay();
+      const version = deps.history.getVersion(input.channel, input.versionId);
+      const parent = version?.meta.parent ? deps.history.getVersion(input.channel, version.meta.parent) : null;
+      const liveSha = (() => {
+        try {
+          return store.load().sha256;
+        } catch {
+          return null; // unreadable or missing: not the candidate we wrote, so not ours to replace
+        }
+      })();
+      if (version && parent && liveSha === version.meta.sha256) {
+        const restored = await store.write(parent.yaml);
+        if (restored.sha256 !== parent.meta.sha256)
+          throw new Error(`rollback restored sha ${restored.sha256}, expected ${parent.meta.sha256}`);
+        deps.logger.info(
+          { channel: input.channel, canaryId: input.canaryId, sha256: parent.meta.sha256 },
+          'candidate card replaced by its parent',
+        );
+      }
       const at = now().toISOString();
       deps.history.updateDeployment(input.channel, input.versionId, {
         status: 'rolled_back',

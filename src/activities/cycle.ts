@@ -56,6 +56,14 @@ export function createCycleActivities(deps: Deps) {
         operationTimeoutMs: c.autopilot.operation_timeout_minutes * MINUTE,
         optimizer: optimizerOptionsOf(c.optimizer),
         canary: {
+          mode: c.canary.mode,
+          switchback: {
+            blockMs: c.canary.switchback.block_minutes * MINUTE,
+            washoutMs: c.canary.switchback.washout_minutes * MINUTE,
+            share: c.canary.switchback.share,
+            minRowsPerBlock: c.canary.switchback.min_rows_per_block,
+            minBlocksPerArm: c.canary.switchback.min_blocks_per_arm,
+          },
           trafficPercentage: c.canary.traffic_percentage,
           durationMs: c.canary.duration_minutes * MINUTE,
           checkIntervalMs: c.canary.check_interval_minutes * MINUTE,

@@ -7,6 +7,7 @@ import { createTriageActivities } from './triage';
 import { createAnalysisActivities } from './analysis';
 import { createBoundsActivities } from './bounds';
 import { createCardActivities } from './card';
+import { createSwitchbackActivities } from './switchback';
 import type { Client } from '@temporalio/client';
 import type { Deps } from './deps';
 
@@ -31,6 +32,7 @@ export const createActivities = (deps: Deps, client: Client) => ({
   ...createAnalysisActivities(deps),
   ...createBoundsActivities(deps),
   ...createCardActivities(deps),
+  ...createSwitchbackActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

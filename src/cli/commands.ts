@@ -9,6 +9,8 @@ import type { CliContext } from './context';
 const inspect = () => import('./inspect');
 const control = () => import('./control');
 const governor = () => import('./governor');
+const golden = () => import('./golden');
+const integration = () => import('./integration');
 const who = () => process.env.USER ?? 'operator';
 
 export function registerCommands(ap: Command, ctx: () => CliContext): void {
@@ -152,6 +154,23 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
     .action(async (o) => (await governor()).forceDeploy(ctx(), o));
 
   // ------------------------------------------------------------ weekly triage (7.x)
+  ap.command('check-integration')
+    .description('check that the live planner meets what the canary mode needs: metrics rows, their format, reloads, the overlay contract')
+    .option('-c, --channel <id>')
+    .option('--minutes <n>', 'look at the metrics of the last n minutes', positiveNumber, 60)
+    .option('--probe', 'overlay mode: write the live card as a probe overlay and check the planner tags its rows')
+    .option('--probe-seconds <n>', 'how long the probe overlay stays', positiveNumber, 60)
+    .option('--probe-share <x>', 'the probe overlay share of slots', finiteNumber, 0.2)
+    .action(async (o) => (await integration()).checkIntegration(ctx(), o));
+  const gold = ap.command('golden').description('the golden set (6.x)');
+  gold
+    .command('record')
+    .description('record the pinned expectations with golden.external_engine (the production planner) into a new set file to review')
+    .requiredOption('--out <file>', 'the set file to write')
+    .option('--set <file>', 'the set whose cases to record (default: golden.path or the shipped set)')
+    .option('--force', 'replace --out if it exists')
+    .option('--timeout-seconds <n>', 'deadline for each engine call', positiveNumber, 300)
+    .action(async (o) => (await golden()).record(ctx(), o));
   ap.command('triage')
     .description('run the incident triage now over the last 7 full days and print its report (7.1-7.5)')
     .option('-c, --channel <id>')

@@ -69,8 +69,13 @@ export const AutopilotConfigSchema = z
       mode: z.enum(['overlay', 'switchback']).default('overlay'),
       switchback: z
         .strictObject({
-          /** Length of one block; the canary's share of blocks is traffic_percentage. */
+          /** Length of one block. */
           block_minutes: positive.default(5),
+          /**
+           * The candidate's share of blocks (one block in every round(1 / share), at a random
+           * position). Half the time buys the most power per hour (bench/canary-stats.ts --mode=switchback).
+           */
+          share: z.number().gt(0).max(0.5, 'expected a number in (0, 0.5]').default(0.5),
           /** Rows in the first minutes after a switch are left out (the planner reloading, slots in flight). */
           washout_minutes: z.number().min(0).default(1),
           /** Blocks with fewer rows than this (after the wash-out) are left out of the analysis. */

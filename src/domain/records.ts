@@ -223,6 +223,7 @@ export interface CanaryRecord {
 export type DecisionKind =
   | 'analysis'
   | 'prediction_error'
+  | 'switchback_plan'
   | 'proposal'
   | 'bounds'
   | 'bounds_update'

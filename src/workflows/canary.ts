@@ -1,5 +1,6 @@
 import { CancellationScope, condition, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { judgeCanary } from '../domain/canary';
+import { switchTimes, type Arm, type SwitchbackPlan } from '../domain/canary/switchback';
 import type { CanaryDecision, CanaryVerdict } from '../domain/types';
 import { operationActivities, type WorkflowActivities } from './proxies';
 import {
@@ -23,6 +24,8 @@ interface Canary {
   status: CanaryStatus;
   emergency: EmergencyStop | null;
   operator: OperatorDecision | null;
+  /** Switchback: the live card was neither the parent nor the candidate at a switch (10.5). */
+  manualEdit: { liveSha: string } | null;
 }
 
 /** The operator's signals; payloads are operator input: a malformed one is logged and ignored, never fatal. */
@@ -65,9 +68,72 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
   return verdict;
 }
 
+/**
+ * Switchback (docs/vvtv-integration.md): at each block's start the card is switched to the block's
+ * arm (when it differs); after each block ends, the blocks ended so far are judged. The check
+ * after the last block is the final one. A manual edit found at a switch stops the canary.
+ */
+async function monitorSwitchback(c: Canary, plan: SwitchbackPlan): Promise<CanaryVerdict | null> {
+  const { input, acts, status } = c;
+  const s = input.switchback;
+  // A check waits a little after its block's end for rows still being written.
+  const grace = Math.min(2000, plan.washoutMs / 2, plan.blockMs / 10);
+  type Step = { atMs: number; switchTo?: { arm: Arm; block: number }; check?: number };
+  const switches: Step[] = switchTimes(plan).map((x) => ({ atMs: x.atMs, switchTo: { arm: x.arm, block: x.block } }));
+  const checks: Step[] = plan.arms.map((_, b) => ({ atMs: plan.startMs + (b + 1) * plan.blockMs + grace, check: b + 1 }));
+  const steps = [...switches, ...checks].sort((a, b) => a.atMs - b.atMs || (a.switchTo ? -1 : 1));
+  let verdict: CanaryVerdict | null = null;
+  for (const step of steps) {
+    // A step already due runs at once (a zero-length timer is not a wait).
+    const wait = step.atMs - Date.now();
+    if (wait > 0 ? await condition(() => interrupted(c), wait) : interrupted(c)) break;
+    if (step.switchTo) {
+      const r = await acts.switchCanaryArm({ ...cardRef(input), ...step.switchTo });
+      if (r.manualEdit) {
+        c.manualEdit = r.manualEdit;
+        break;
+      }
+      continue;
+    }
+    const m = await acts.measureSwitchback({
+      channel: input.channel,
+      canaryId: input.canaryId,
+      plan,
+      kpis: input.kpis,
+      minRowsPerBlock: s.minRowsPerBlock,
+    });
+    verdict = judgeCanary({
+      kpis: input.kpis,
+      groups: m.groups,
+      confidenceLevel: input.confidenceLevel,
+      nonInferiorityMargin: input.nonInferiorityMargin,
+      minSamplesPerGroup: s.minBlocksPerArm,
+      isFinalCheck: step.check === plan.arms.length,
+    });
+    status.checksDone = step.check!;
+    status.lastVerdict = verdict;
+    await acts.recordCanaryCheck({ canaryId: input.canaryId, checkIndex: step.check!, verdict });
+    if (verdict.final) break;
+  }
+  return verdict;
+}
+
+const cardRef = (input: CanaryInput) => ({
+  channel: input.channel,
+  canaryId: input.canaryId,
+  versionId: input.versionId,
+  parentSha: input.parentSha,
+});
+
 /** The decision: an emergency stop, an operator's word (waited for when Inconclusive, 3.4), or the judge's verdict. */
 async function decide(c: Canary, verdict: CanaryVerdict | null): Promise<{ decision: CanaryDecision; decidedBy: string; reason: string }> {
   const { input, status } = c;
+  if (c.manualEdit)
+    return {
+      decision: 'Rollback',
+      decidedBy: 'manual_edit',
+      reason: `the live card was edited during the canary (sha ${c.manualEdit.liveSha.slice(0, 12)}): kept, the canary stopped (10.5)`,
+    };
   if (!c.emergency && !c.operator && verdict?.decision === 'Inconclusive' && input.inconclusiveWindowMs > 0) {
     status.phase = 'awaiting_operator';
     log.warn('canary inconclusive: waiting for an operator decision', { canaryId: input.canaryId, windowMs: input.inconclusiveWindowMs });
@@ -148,29 +214,47 @@ async function settle(
 /**
  * The canary (3.1-3.5): deploy the overlay → monitor (measure and judge every check interval,
  * stop early on a clear result) → decide (judge, operator, emergency) → settle (promote or roll
- * back). Every wait is a durable timer; an emergency stop interrupts it at once.
+ * back). In switchback mode the deploy plans the blocks and the monitor switches the card at each
+ * block's start and judges block-level data after each block's end. Every wait is a durable timer;
+ * an emergency stop interrupts it at once.
  */
 export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> {
   const totalChecks = Math.max(1, Math.round(input.durationMs / input.checkIntervalMs));
+  const switchback = input.mode === 'switchback';
   const c: Canary = {
     input,
     acts: operationActivities(input.operationTimeoutMs, '10s'),
     status: { canaryId: input.canaryId, phase: 'deploying', checksDone: 0, totalChecks, lastVerdict: null, startedAt: null },
     emergency: null,
     operator: null,
+    manualEdit: null,
   };
   listen(c);
   try {
-    const { startedAt } = await c.acts.deployCanary({
-      channel: input.channel,
-      cycleId: input.cycleId,
-      canaryId: input.canaryId,
-      versionId: input.versionId,
-      trafficPercentage: input.trafficPercentage,
-    });
-    c.status.startedAt = startedAt;
-    c.status.phase = 'monitoring';
-    const verdict = await monitor(c, startedAt);
+    let verdict: CanaryVerdict | null;
+    if (switchback) {
+      const s = input.switchback;
+      const { startedAt, plan } = await c.acts.deploySwitchback({
+        ...cardRef(input),
+        cycleId: input.cycleId,
+        settings: { durationMs: input.durationMs, blockMs: s.blockMs, washoutMs: s.washoutMs, share: s.share },
+      });
+      c.status.startedAt = startedAt;
+      c.status.totalChecks = plan.arms.length;
+      c.status.phase = 'monitoring';
+      verdict = await monitorSwitchback(c, plan);
+    } else {
+      const { startedAt } = await c.acts.deployCanary({
+        channel: input.channel,
+        cycleId: input.cycleId,
+        canaryId: input.canaryId,
+        versionId: input.versionId,
+        trafficPercentage: input.trafficPercentage,
+      });
+      c.status.startedAt = startedAt;
+      c.status.phase = 'monitoring';
+      verdict = await monitor(c, startedAt);
+    }
     return await settle(c, await decide(c, verdict), verdict);
   } catch (err) {
     // Cancelled, timed out or failed: never leave an overlay behind (the live card is untouched).

@@ -62,7 +62,20 @@ export interface CycleResult {
 }
 
 /** How a canary runs and judges (3.1-3.5): the config's `canary` section in milliseconds. */
+/** How a switchback canary cuts its time (canary.switchback in the config). */
+export interface SwitchbackPolicy {
+  blockMs: number;
+  washoutMs: number;
+  /** The canary's share of blocks. */
+  share: number;
+  minRowsPerBlock: number;
+  minBlocksPerArm: number;
+}
+
 export interface CanaryPolicy {
+  /** overlay: the planner plays the overlay on a share of slots; switchback: the card alternates in time blocks. */
+  mode: 'overlay' | 'switchback';
+  switchback: SwitchbackPolicy;
   trafficPercentage: number;
   durationMs: number;
   checkIntervalMs: number;

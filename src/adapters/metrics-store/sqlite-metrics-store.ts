@@ -73,6 +73,8 @@ export interface MetricsInspection {
   /** Overlay contract: rows tagged context.group = control / canary, and the canary ids seen. */
   groups: Record<string, number>;
   canaryIds: string[];
+  /** The newest row of each metric type: its timestamp and context (what the planner says it played). */
+  latest: Record<string, { timestamp: string; context: unknown }>;
   first: string | null;
   last: string | null;
 }
@@ -240,6 +242,18 @@ export class SqliteMetricsStore implements MetricsStore {
       `SELECT DISTINCT ${CTX('canary_id')} AS id FROM business_metrics WHERE ${where} AND ${CTX('canary_id')} IS NOT NULL LIMIT 20`,
       p,
     );
+    const latest = this.all<{ metric_type: string; timestamp: string; context: string | null }>(
+      channel,
+      `SELECT metric_type, max(timestamp) AS timestamp, context FROM business_metrics WHERE ${where} GROUP BY metric_type`,
+      p,
+    );
+    const parsed = (text: string | null): unknown => {
+      try {
+        return text === null ? null : JSON.parse(text);
+      } catch {
+        return text;
+      }
+    };
     const other = stamps.filter((s) => !VVTV_TIMESTAMP.test(s.timestamp));
     return {
       path: this.options.pathFor(channel),
@@ -250,6 +264,7 @@ export class SqliteMetricsStore implements MetricsStore {
       contexts: { null: ctx!.nulls, object: ctx!.objects, invalid: ctx!.invalid },
       groups: Object.fromEntries(groups.map((g) => [String(g.grp), g.n])),
       canaryIds: ids.map((i) => String(i.id)),
+      latest: Object.fromEntries(latest.map((l) => [l.metric_type, { timestamp: l.timestamp, context: parsed(l.context) }])),
       first: ctx!.first,
       last: ctx!.last,
     };
