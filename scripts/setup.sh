@@ -59,5 +59,10 @@ fi
 # 3. promtool, for scripts/check-rules.sh and its test: from Debian's prometheus package, no service started.
 bash scripts/install-promtool.sh >/dev/null
 
-# 4. The project compiled to JavaScript (dist/), which bin/vvtvctl runs; skipped when no source changed.
+# 4. Chromium, only for the tests (`setup.sh --tests`): the HTML report's test renders the page headless.
+if [ "${1:-}" = "--tests" ]; then
+  bash scripts/install-chromium.sh >/dev/null
+fi
+
+# 5. The project compiled to JavaScript (dist/), which bin/vvtvctl runs; skipped when no source changed.
 node scripts/build.js

@@ -3,6 +3,7 @@
  * error naming the option (`option '--days <n>' argument 'x' is invalid. expected a positive number`), exit 2.
  * Only commander is loaded here.
  */
+import { statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
 const parser =
@@ -27,4 +28,12 @@ export function parameterSetting(v: string, previous: string[] = []): string[] {
   if (!m || m[2].trim() === '' || !Number.isFinite(Number(m[2])))
     throw new InvalidArgumentError('expected parameter=number, e.g. temperature=0.6');
   return [...previous, v];
+}
+
+/** A file to write: not empty, not a folder (its folder is created when missing). */
+export function outputFile(v: string): string {
+  if (v.trim() === '') throw new InvalidArgumentError('expected a file path');
+  if (/[/\\]$/.test(v) || statSync(v, { throwIfNoEntry: false })?.isDirectory())
+    throw new InvalidArgumentError('expected a file, got a folder');
+  return v;
 }

@@ -3,7 +3,7 @@
  * imports what it needs when it runs, so `--help` and argument errors answer at once.
  */
 import type { Command } from 'commander';
-import { finiteNumber, isoTime, parameterSetting, positiveInt, positiveNumber } from './args';
+import { finiteNumber, isoTime, outputFile, parameterSetting, positiveInt, positiveNumber } from './args';
 import type { CliContext } from './context';
 
 const inspect = () => import('./inspect');
@@ -48,7 +48,13 @@ export function registerCommands(ap: Command, ctx: () => CliContext): void {
     )
     .option('-c, --channel <id>')
     .option('--days <n>', 'period', positiveNumber, 30)
-    .action(async (o) => (await inspect()).report(ctx(), o));
+    .option(
+      '--html <file>',
+      'write a self-contained HTML page instead: parameter trajectories in their bounds, KPI trends, canary verdicts, ' +
+        'predicted against measured effects, rollbacks and pauses on a time line (written atomically)',
+      outputFile,
+    )
+    .action(async (o) => (o.html ? (await import('./html-report')).htmlReport(ctx(), o) : (await inspect()).report(ctx(), o)));
   ap.command('drift-check')
     .description('the governor’s view: pause, drift mode, rollback rates, prediction error, overrides (4.x)')
     .option('-c, --channel <id>')

@@ -29,3 +29,12 @@ export {
 export { cycleView, trajectory, verdictRows, type CycleView, type TrajectoryPoint, type VerdictRow } from './cycle';
 export { controlText, deltaWithCI, pauseText, pct, pValue, rate, table, trajectoryTable, verdictTable } from './format';
 export { triageIssues, type TriageIssues } from './triage';
+export {
+  htmlReportData,
+  type CanaryRow,
+  type CycleRow,
+  type HtmlReportData,
+  type KpiSeries,
+  type ParameterSeries,
+  type TimelineEvent,
+} from './report-data';

@@ -1,0 +1,2 @@
+/** The operator report as one self-contained HTML page (vvtvctl autopilot report --html). */
+export { renderHtmlReport } from './page';
