@@ -223,6 +223,11 @@ export interface KpiEvidence {
   adjustedPWorse?: number;
   /** Interim checks: the Rollback family's interval of relDiff (it decides Degraded). */
   harmRelCI?: [number, number];
+  /**
+   * The interval whose worse end decides non-inferiority: two-sided at 1 − 2·alpha, i.e. a
+   * one-sided check at the full alpha (intersection-union, no multiplicity correction).
+   */
+  niRelCI?: [number, number];
 }
 
 /** How the judge spends alpha (1 − confidenceLevel): two directional families, see canary/judge.ts. */

@@ -13,8 +13,18 @@
  * alphaP + alphaH = alpha (alpha/2 each by default: the two tails of a two-sided test), so by a
  * union bound P(any false claim | no effect) ≤ alpha, counting every Rollback and every Proceed
  * that claims an improvement. A guardrail's better tail is never tested (it could not make
- * either claim). Non-inferiority ("neutral", 3.4) is an intersection-union test on the
- * confidenceLevel interval and needs no correction.
+ * either claim).
+ *
+ * Non-inferiority ("neutral", 3.4; "every guardrail non-inferior" before an early stop) is an
+ * intersection-union test: the Proceed it supports needs EVERY such check to pass, so a false
+ * Proceed needs the one truly inferior KPI's check to pass, which happens with probability ≤ its
+ * own level whatever the other checks do. Each check therefore runs at the FULL alpha, one-sided
+ * (the lower end of the 1 − 2·alpha two-sided interval above −margin), with no Holm or Bonferroni
+ * across KPIs (Berger 1982). The price is on the power side: P(all pass) is the product of the
+ * checks' powers (roughly), which the optimizer's forecast multiplies (objective.ts) and the
+ * planned canary must be sized for; the number of checks never lowers a check's level.
+ * Degradation (the Rollback family) is a union-intersection claim, "SOME KPI got worse": it
+ * keeps Holm over every KPI, so a false Rollback under no effect stays ≤ alphaH whatever K.
  *
  * Interim and final looks share each family's alpha (a union bound again):
  *   - Interim checks use the always-valid normal-mixture confidence sequence (statistics.ts),
@@ -24,7 +34,8 @@
  *     2·interimShare·alphaP/P for the primaries (P = configured primaries) and at
  *     2·interimShare·alphaH/K for the Rollback claim (K = every configured KPI, so levels do not
  *     move as KPIs gain data). Guardrails' non-inferiority for an early Proceed uses a sequence
- *     at confidenceLevel (intersection-union, like the final NI test).
+ *     at 1 − 2·alpha two-sided, i.e. one-sided at the full alpha (intersection-union, like the
+ *     final NI test).
  *   - The final check charges the interim looks what they really spent: the crossing
  *     probability of each KPI's sequence over the information the canary gathered, computed for
  *     continuous monitoring (sequential.ts; an upper bound for any schedule of looks, far below
@@ -95,6 +106,14 @@ function classify(
   return goalSigned(relCI, sign)[0] > -Math.max(margin, tolerance) ? 'NonInferior' : 'Inconclusive';
 }
 
+/**
+ * Two-sided level of the interval whose worse end decides non-inferiority: 2·alpha, so the
+ * one-sided check runs at the full alpha (intersection-union, see the header).
+ */
+export function niTwoSidedLevel(input: Pick<JudgeInput, 'confidenceLevel'>): number {
+  return Math.min(1, 2 * (1 - input.confidenceLevel));
+}
+
 function hasData(input: JudgeInput, k: KpiDef): boolean {
   const g = input.groups[k.name];
   return g !== undefined && g.control.n >= input.minSamplesPerGroup && g.canary.n >= input.minSamplesPerGroup;
@@ -139,9 +158,10 @@ function finalEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl):
   const tests = withData.map((k) => {
     const g = input.groups[k.name]!;
     const w = welch(g.control, g.canary, input.confidenceLevel);
+    const ni = welch(g.control, g.canary, 1 - niTwoSidedLevel(input)).relCI;
     const p = oneSidedP(w);
     const sign = goalSign(k);
-    return { k, g, w, sign, pBetter: sign === 1 ? p.upper : p.lower, pWorse: sign === 1 ? p.lower : p.upper };
+    return { k, g, w, ni, sign, pBetter: sign === 1 ? p.upper : p.lower, pWorse: sign === 1 ? p.lower : p.upper };
   });
   const primaryIdx = tests.map((t, i) => (t.k.role === 'primary' ? i : -1)).filter((i) => i >= 0);
   const adjB = new Array<number>(tests.length).fill(1);
@@ -149,7 +169,7 @@ function finalEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl):
   const adjW = holm(tests.map((t) => t.pWorse));
   const alpha = ec.alpha;
   const out = new Map<string, KpiEvidence>();
-  tests.forEach(({ k, g, w, sign, pBetter, pWorse }, i) => {
+  tests.forEach(({ k, g, w, ni, sign, pBetter, pWorse }, i) => {
     // A guardrail cannot claim an improvement; its "Improved" is descriptive (CI wholly better).
     const better = k.role === 'primary' ? adjB[i]! < ec.proceed.finalAlpha : w.pValue < alpha && sign * w.diff > 0;
     const worse = adjW[i]! < ec.harm.finalAlpha;
@@ -172,7 +192,8 @@ function finalEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl):
       pWorse,
       adjustedPBetter: adjB[i]!,
       adjustedPWorse: adjW[i]!,
-      classification: classify(sign, better, worse, w.relCI, w.relCI, input.nonInferiorityMargin, k.tolerance),
+      niRelCI: ni,
+      classification: classify(sign, better, worse, ni, w.relCI, input.nonInferiorityMargin, k.tolerance),
       flags: w.flags,
     });
   });
@@ -184,7 +205,7 @@ function interimEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl
   const nKpis = Math.max(1, input.kpis.length);
   const levelP = 1 - ec.proceed.interimLevel;
   const levelH = 1 - ec.harm.interimLevel;
-  const levelNI = 1 - input.confidenceLevel;
+  const levelNI = niTwoSidedLevel(input);
   const out = new Map<string, KpiEvidence>();
   for (const k of withData) {
     const g = input.groups[k.name]!;
@@ -192,8 +213,8 @@ function interimEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl
     const primary = k.role === 'primary';
     const seq = (level: number) => confidenceSequence(g.control, g.canary, level, tuning);
     const harm = seq(levelH);
-    // Primaries: the Proceed family's sequence. Guardrails: the non-inferiority sequence at
-    // confidenceLevel (an intersection-union condition for stopping early, like the final NI test).
+    // Primaries: the Proceed family's sequence. Guardrails: the non-inferiority sequence, one-sided
+    // at the full alpha (an intersection-union condition for stopping early, like the final NI test).
     const cs = primary ? seq(levelP) : seq(levelNI);
     const w = welch(g.control, g.canary, input.confidenceLevel);
     const half = Math.min(1, cs.pValue / 2); // Λ does not depend on the level: one p for every sequence
@@ -222,6 +243,7 @@ function interimEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl
       adjustedPBetter: adjB,
       adjustedPWorse: adjW,
       harmRelCI: harm.relCI,
+      ...(primary ? {} : { niRelCI: cs.relCI }),
       classification: classify(
         sign,
         better,
@@ -246,12 +268,13 @@ function describe(e: KpiEvidence): string {
   const sign = e.goal === 'maximize' ? 1 : -1;
   const [lo, hi] = goalSigned(e.relCI, sign);
   const level = e.intervalLevel !== undefined ? `${num(e.intervalLevel * 100)}% ` : '';
+  const ni = e.niRelCI ? `, non-inferiority bound ${pct(goalSigned(e.niRelCI, sign)[0])}` : '';
   const directional =
     e.adjustedPBetter !== undefined ? `, adjusted one-sided p better=${num(e.adjustedPBetter)} worse=${num(e.adjustedPWorse ?? 1)}` : '';
   return (
     `${e.role} ${e.kpi} (${e.goal}): control ${num(e.control.mean)} (n=${e.control.n}) vs canary ` +
     `${num(e.canary.mean)} (n=${e.canary.n}), better-signed change ${pct(sign * e.relDiff)} ` +
-    `[${level}interval ${pct(lo)}..${pct(hi)}], p=${num(e.pValue)}${directional} → ${e.classification}`
+    `[${level}interval ${pct(lo)}..${pct(hi)}]${ni}, p=${num(e.pValue)}${directional} → ${e.classification}`
   );
 }
 

@@ -14,8 +14,10 @@
  * model's prediction and e the canary's own standard error (the KPI's slot-level coefficient of
  * variation from the analysis, at the planned canary sizes). A KPI is predicted Degraded when
  * the estimate is worse than max(z_H·e, tolerance + z·e) (the judge's Rollback family, first
- * Holm step, and the tolerance rule); a primary passes when it is better than z·e − margin
- * (non-inferior or improved). P(Proceed) multiplies those as if independent.
+ * Holm step, and the tolerance rule); a primary passes when it is better than z_NI·e − margin
+ * (non-inferior or improved; z_NI one-sided at the full alpha: an intersection-union test, no
+ * correction for the number of checks). P(Proceed) multiplies those as if independent: that
+ * product is the power side of the intersection-union test, where its cost shows.
  * Issue 3 check: for a known effect this matches judgeCanary's final verdict on simulated
  * canaries to ±0.01-0.02 (test/unit/domain/optimizer-pass-probability.test.ts), e.g. a no-effect
  * move at 6 000 canary slots gets 0.22 (judge 0.22), at 18 000 0.53, at 100 000 0.99. Against
@@ -150,6 +152,8 @@ export function forecastCanary(
 ): CanaryForecast {
   const alpha = 1 - plan.confidenceLevel;
   const z = probit(1 - alpha / 2);
+  // Non-inferiority is one-sided at the full alpha (intersection-union, canary/judge.ts).
+  const zNI = probit(1 - alpha);
   const zH = probit(1 - alpha / (2 * Math.max(1, kpis.length)));
   let safe = 1;
   let primaryOk = 1;
@@ -166,7 +170,7 @@ export function forecastCanary(
     const worse = Math.max(zH * e, tol > 0 ? tol + z * e : 0);
     safe *= 1 - normalCdf((-worse - mu) / v);
     if (k.role === 'primary') {
-      const t = (z * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / v;
+      const t = (zNI * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / v;
       const pass = 1 - normalCdf(t);
       primaryOk *= pass;
       // Mills ratio φ(t)/(1−Φ(t)), with its asymptote t for large t.
