@@ -7,7 +7,7 @@
  */
 import { analyzeWindow, type HourAggregate } from '../../src/domain/analysis';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, type BoundsPolicy } from '../../src/domain/bounds';
-import { judgeCanary } from '../../src/domain/canary';
+import { canaryPurpose, judgeCanary } from '../../src/domain/canary';
 import { gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
 import { proposeChanges } from '../../src/domain/optimizer/rules';
@@ -48,6 +48,8 @@ export interface RunSettings {
    * recovery ramp). Absent: no governor.
    */
   governor?: GovernorSettings;
+  /** false: every canary judged on the primary, as before purposes (ablation of issue 12's rule). Default on. */
+  purposes?: boolean;
   /** Extra optimizer options (tuning experiments). */
   optimizer?: Partial<import('../../src/domain/optimizer').OptimizerOptions>;
 }
@@ -278,6 +280,7 @@ export function runPolicy(
       const verdict = runCanary(
         sim,
         s,
+        approved,
         candidate,
         `c${day}`,
         (o) => (overlay = o),
@@ -349,6 +352,7 @@ export function runPolicy(
 function runCanary(
   sim: Simulator,
   s: RunSettings,
+  approved: ParameterChange[],
   candidate: Values,
   id: string,
   setOverlay: (o: { card: ReturnType<typeof cardOf>; id: string } | null) => void,
@@ -376,6 +380,7 @@ function runCanary(
         nonInferiorityMargin: s.canary.margin,
         minSamplesPerGroup: s.canary.minSamples,
         isFinalCheck: i === s.canaryChecks,
+        purpose: s.purposes === false ? undefined : canaryPurpose(approved),
       });
       if (verdict.final) break;
     }

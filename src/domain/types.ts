@@ -80,6 +80,14 @@ export interface WindowAnalysis {
 
 export type ChangeType = 'Optimization' | 'Correction' | 'Exploration' | 'Rollback';
 
+/**
+ * What a move is for, and so what its canary must show (issue 12): `primary` (the default) needs
+ * the primaries improved or non-inferior; `band` brings one KPI back into its target band
+ * (`direction` +1 up, −1 down) and needs that KPI improved in that direction, no KPI degraded
+ * beyond its margin (the primary's is the non-inferiority margin).
+ */
+export type ChangePurpose = { kind: 'primary' } | { kind: 'band'; kpi: string; direction: 1 | -1 };
+
 export interface ParameterChange {
   parameter: string;
   cardPath: string;
@@ -88,6 +96,8 @@ export interface ParameterChange {
   changeType: ChangeType;
   /** The rule that produced it, e.g. `entropy_below_target`. */
   rule: string;
+  /** What the move is for (the canary judges it on that); the primary when absent. */
+  purpose?: ChangePurpose;
   rationale: string;
   /** Predicted relative change per KPI (0.05 = +5 %). */
   expectedImpact: Record<string, number>;
@@ -263,6 +273,7 @@ export type VerdictRule =
   | 'insufficient_data'
   | 'primary_improved'
   | 'primary_non_inferior'
+  | 'band_corrected'
   | 'no_confident_result'
   | 'continue_monitoring';
 
@@ -282,4 +293,6 @@ export interface CanaryVerdict {
   csTau?: number;
   /** The two error families and their levels. */
   errorControl?: ErrorControl;
+  /** What the judged move was for (absent on verdicts older than purposes: the primary). */
+  purpose?: ChangePurpose;
 }

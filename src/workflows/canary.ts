@@ -56,6 +56,7 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
       nonInferiorityMargin: input.nonInferiorityMargin,
       minSamplesPerGroup: input.minSamplesPerGroup,
       isFinalCheck: i === status.totalChecks,
+      purpose: input.purpose,
     });
     status.checksDone = i;
     status.lastVerdict = verdict;

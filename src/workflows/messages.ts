@@ -8,7 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { CycleOutcome, CyclePhase, CycleTrigger } from '../domain/records';
 
 export type { CanaryResult } from '../domain/records';
-import type { CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
+import type { CanaryVerdict, ChangePurpose, KpiDef, ParameterChange } from '../domain/types';
 
 export { EmergencyStopSchema, OperatorDecisionSchema, type EmergencyStop, type OperatorDecision };
 /** A canary signal's payload checked by its schema: the value, or the problems naming each field. Never throws. */
@@ -82,6 +82,8 @@ export interface CanaryInput extends CanaryPolicy {
   changes: ParameterChange[];
   kpis: KpiDef[];
   operationTimeoutMs: number;
+  /** What the changes were made for (canaryPurpose): the judge tests that; the primary when absent. */
+  purpose?: ChangePurpose;
 }
 
 export type CanaryPhase = 'deploying' | 'monitoring' | 'awaiting_operator' | 'promoting' | 'rolling_back' | 'promoted' | 'rolled_back';

@@ -30,16 +30,20 @@ function informationSpan(g: { control: GroupSummary; canary: GroupSummary }, min
  * the information the canary gathered, summed over the family's KPIs (Bonferroni), and the
  * final Holm test gets what is left.
  */
-export function errorControl(input: JudgeInput, withData: KpiDef[]): ErrorControl {
+export function errorControl(
+  input: JudgeInput,
+  withData: KpiDef[],
+  inProceed: (k: KpiDef) => boolean = (k) => k.role === 'primary',
+): ErrorControl {
   const alpha = 1 - input.confidenceLevel;
   const share = Math.min(1, Math.max(0, input.proceedShare ?? 0.5));
   const interim = Math.min(1, Math.max(0, input.interimShare ?? DEFAULT_INTERIM_SHARE));
   const tau = (input.csTuning ?? DEFAULT_CS_TUNING).tau;
   const alphaP = alpha * share;
   const alphaH = alpha - alphaP;
-  const levelP = (2 * alphaP * interim) / Math.max(1, input.kpis.filter((k) => k.role === 'primary').length);
+  const levelP = (2 * alphaP * interim) / Math.max(1, input.kpis.filter(inProceed).length);
   const levelH = (2 * alphaH * interim) / Math.max(1, input.kpis.length);
-  const primaries = withData.filter((k) => k.role === 'primary');
+  const primaries = withData.filter(inProceed);
   const spent = (kpis: KpiDef[], level: number): number => {
     if (!input.isFinalCheck || level <= 0) return 0;
     return kpis.reduce((sum, k) => {

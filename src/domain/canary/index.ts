@@ -2,3 +2,4 @@
 export * from './judge';
 export * from './sequential';
 export * from './signals';
+export * from './purpose';

@@ -3,7 +3,7 @@
  * budget's settings. Shared by the judge (canary/judge.ts) and its error control (error-control.ts).
  */
 import type { CsTuning } from '../statistics';
-import type { GroupSummary, KpiDef } from '../types';
+import type { ChangePurpose, GroupSummary, KpiDef } from '../types';
 
 export interface JudgeInput {
   kpis: KpiDef[];
@@ -20,4 +20,6 @@ export interface JudgeInput {
   proceedShare?: number;
   /** Share of each family's alpha spent by the interim sequence; the final test gets the rest. */
   interimShare?: number;
+  /** What the judged move was made for (canary/purpose.ts); the primary when absent. */
+  purpose?: ChangePurpose;
 }

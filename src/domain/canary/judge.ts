@@ -48,7 +48,12 @@
  *   primary_degraded / guardrail_degraded  Rollback family rejects for a KPI     → Rollback
  *     (a guardrail with `tolerance` only when its whole interval lies beyond −tolerance)
  *   insufficient_data   ≥ half the KPIs, or any primary, lack data             → Inconclusive
- *   final check:
+ *   band purpose (the move brings one KPI back into its band, issue 12):
+ *     band_corrected        final: the target KPI Improved toward its band (Proceed family, the
+ *                           target alone) and nothing Degraded, the primary only beyond the
+ *                           margin; interim: the same and every other KPI non-inferior → Proceed
+ *     no_confident_result / continue_monitoring   otherwise                  → Inconclusive
+ *   final check (primary purpose):
  *     primary_improved      every primary Improved|NonInferior, ≥ 1 Improved  → Proceed
  *     primary_non_inferior  every primary NonInferior                         → Proceed (3.4)
  *     no_confident_result   otherwise                                         → Inconclusive
@@ -60,6 +65,7 @@
  * even when another KPI has no data yet.
  */
 import type {
+  ChangePurpose,
   CanaryDecision,
   CanaryVerdict,
   ErrorControl,
@@ -72,6 +78,7 @@ import type {
 import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from '../statistics';
 import { errorControl } from './error-control';
 import type { JudgeInput } from './judge-input';
+import { checkedPurpose, describePurpose } from './purpose';
 
 export type { JudgeInput } from './judge-input';
 export { DEFAULT_INTERIM_SHARE, errorControl } from './error-control';
@@ -84,6 +91,33 @@ const goalSign = (k: KpiDef): 1 | -1 => (k.goal === 'maximize' ? 1 : -1);
 /** The interval turned so that positive = better for this KPI. */
 function goalSigned(ci: Interval, sign: 1 | -1): Interval {
   return sign === 1 ? ci : [-ci[1], -ci[0]];
+}
+
+/**
+ * How the move's purpose shapes the test (issue 12). Primary purpose: the Proceed family holds
+ * the primaries, "better" is the goal's direction. Band purpose: the Proceed family holds the
+ * target KPI alone, whose "better" is toward its band (whatever its goal); the primary is no
+ * longer required to be non-inferior, only not degraded beyond its margin (the margin acts as
+ * its tolerance), and every other KPI keeps its own Degraded rule.
+ */
+interface Roles {
+  purpose: ChangePurpose;
+  inProceed: (k: KpiDef) => boolean;
+  sign: (k: KpiDef) => 1 | -1;
+  tolerance: (k: KpiDef) => number;
+}
+
+function rolesOf(input: JudgeInput): Roles {
+  const purpose = checkedPurpose(input.purpose, input.kpis);
+  if (purpose.kind !== 'band')
+    return { purpose, inProceed: (k) => k.role === 'primary', sign: goalSign, tolerance: (k) => k.tolerance ?? 0 };
+  return {
+    purpose,
+    inProceed: (k) => k.name === purpose.kpi,
+    sign: (k) => (k.name === purpose.kpi ? purpose.direction : goalSign(k)),
+    tolerance: (k) =>
+      k.name !== purpose.kpi && k.role === 'primary' ? Math.max(k.tolerance ?? 0, input.nonInferiorityMargin) : (k.tolerance ?? 0),
+  };
 }
 
 /**
@@ -154,24 +188,24 @@ function combinedAdjusted(alpha: number, adjB: number, levelB: number, adjW: num
   return Math.min(1, b, w);
 }
 
-function finalEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl): Map<string, KpiEvidence> {
+function finalEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl, roles: Roles): Map<string, KpiEvidence> {
   const tests = withData.map((k) => {
     const g = input.groups[k.name]!;
     const w = welch(g.control, g.canary, input.confidenceLevel);
     const ni = welch(g.control, g.canary, 1 - niTwoSidedLevel(input)).relCI;
     const p = oneSidedP(w);
-    const sign = goalSign(k);
+    const sign = roles.sign(k);
     return { k, g, w, ni, sign, pBetter: sign === 1 ? p.upper : p.lower, pWorse: sign === 1 ? p.lower : p.upper };
   });
-  const primaryIdx = tests.map((t, i) => (t.k.role === 'primary' ? i : -1)).filter((i) => i >= 0);
+  const primaryIdx = tests.map((t, i) => (roles.inProceed(t.k) ? i : -1)).filter((i) => i >= 0);
   const adjB = new Array<number>(tests.length).fill(1);
   holm(primaryIdx.map((i) => tests[i]!.pBetter)).forEach((p, j) => (adjB[primaryIdx[j]!] = p));
   const adjW = holm(tests.map((t) => t.pWorse));
   const alpha = ec.alpha;
   const out = new Map<string, KpiEvidence>();
   tests.forEach(({ k, g, w, ni, sign, pBetter, pWorse }, i) => {
-    // A guardrail cannot claim an improvement; its "Improved" is descriptive (CI wholly better).
-    const better = k.role === 'primary' ? adjB[i]! < ec.proceed.finalAlpha : w.pValue < alpha && sign * w.diff > 0;
+    // Outside the Proceed family a KPI cannot claim an improvement; its "Improved" is descriptive (CI wholly better).
+    const better = roles.inProceed(k) ? adjB[i]! < ec.proceed.finalAlpha : w.pValue < alpha && sign * w.diff > 0;
     const worse = adjW[i]! < ec.harm.finalAlpha;
     out.set(k.name, {
       kpi: k.name,
@@ -193,15 +227,21 @@ function finalEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl):
       adjustedPBetter: adjB[i]!,
       adjustedPWorse: adjW[i]!,
       niRelCI: ni,
-      classification: classify(sign, better, worse, ni, w.relCI, input.nonInferiorityMargin, k.tolerance),
+      classification: classify(sign, better, worse, ni, w.relCI, input.nonInferiorityMargin, roles.tolerance(k)),
       flags: w.flags,
     });
   });
   return out;
 }
 
-function interimEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl, tuning: CsTuning): Map<string, KpiEvidence> {
-  const nPrimaries = Math.max(1, input.kpis.filter((k) => k.role === 'primary').length);
+function interimEvidence(
+  input: JudgeInput,
+  withData: KpiDef[],
+  ec: ErrorControl,
+  tuning: CsTuning,
+  roles: Roles,
+): Map<string, KpiEvidence> {
+  const nPrimaries = Math.max(1, input.kpis.filter(roles.inProceed).length);
   const nKpis = Math.max(1, input.kpis.length);
   const levelP = 1 - ec.proceed.interimLevel;
   const levelH = 1 - ec.harm.interimLevel;
@@ -209,8 +249,8 @@ function interimEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl
   const out = new Map<string, KpiEvidence>();
   for (const k of withData) {
     const g = input.groups[k.name]!;
-    const sign = goalSign(k);
-    const primary = k.role === 'primary';
+    const sign = roles.sign(k);
+    const primary = roles.inProceed(k);
     const seq = (level: number) => confidenceSequence(g.control, g.canary, level, tuning);
     const harm = seq(levelH);
     // Primaries: the Proceed family's sequence. Guardrails: the non-inferiority sequence, one-sided
@@ -251,7 +291,7 @@ function interimEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl
         cs.relCI,
         harm.relCI,
         input.nonInferiorityMargin,
-        k.tolerance,
+        roles.tolerance(k),
       ),
       flags: cs.flags,
     });
@@ -283,25 +323,31 @@ function describe(e: KpiEvidence): string {
 export function judgeCanary(input: JudgeInput): CanaryVerdict {
   const tuning = input.csTuning ?? DEFAULT_CS_TUNING;
   const margin = input.nonInferiorityMargin;
+  const roles = rolesOf(input);
+  const band = roles.purpose.kind === 'band' ? roles.purpose : null;
   const withData = input.kpis.filter((k) => hasData(input, k));
-  const ec = errorControl(input, withData);
+  const ec = errorControl(input, withData, roles.inProceed);
   const final = input.isFinalCheck;
-  const computed = final ? finalEvidence(input, withData, ec) : interimEvidence(input, withData, ec, tuning);
+  const computed = final ? finalEvidence(input, withData, ec, roles) : interimEvidence(input, withData, ec, tuning, roles);
   const kpis = input.kpis.map((k) => computed.get(k.name) ?? noDataEvidence(input, k));
 
   const primaries = kpis.filter((e) => e.role === 'primary');
   const guardrails = kpis.filter((e) => e.role === 'guardrail');
+  const proceeders = kpis.filter((e) => roles.inProceed(input.kpis.find((k) => k.name === e.kpi)!));
+  const others = kpis.filter((e) => !proceeders.includes(e));
   const noData = kpis.filter((e) => e.classification === 'NoData');
+  const claim = band ? `${band.kpi} toward its band` : `${ec.proceed.kpis.length} primary KPI(s)`;
   const test = final
-    ? `Welch t, one-sided: improvement Holm over ${ec.proceed.kpis.length} primary KPI(s) at ${num(ec.proceed.alpha)}, ` +
+    ? `Welch t, one-sided: improvement Holm over ${claim} at ${num(ec.proceed.alpha)}, ` +
       `worsening Holm over ${ec.harm.kpis.length} KPI(s) at ${num(ec.harm.alpha)}`
-    : `always-valid confidence sequence (tau=${tuning.tau}): primaries at ${num(ec.proceed.interimLevel * 100)}%, ` +
-      `worsening at ${num(ec.harm.interimLevel * 100)}% per KPI (Bonferroni within each family)`;
+    : `always-valid confidence sequence (tau=${tuning.tau}): ${band ? band.kpi : 'primaries'} at ` +
+      `${num(ec.proceed.interimLevel * 100)}%, worsening at ${num(ec.harm.interimLevel * 100)}% per KPI (Bonferroni within each family)`;
+  const purposeText = `purpose: ${describePurpose(roles.purpose)}`;
 
   const verdict = (decision: CanaryDecision, rule: VerdictRule, why: string, isFinal: boolean, cited: KpiEvidence[]): CanaryVerdict => ({
     decision,
     rule,
-    reason: `${why}; ${test}; margin ${pct(margin)}. ${cited.map(describe).join('; ')}`,
+    reason: `${why}; ${purposeText}; ${test}; margin ${pct(margin)}. ${cited.map(describe).join('; ')}`,
     confidenceLevel: input.confidenceLevel,
     nonInferiorityMargin: margin,
     kpis,
@@ -309,12 +355,13 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
     method: final ? 'welch_fixed_horizon' : 'confidence_sequence',
     ...(final ? {} : { csTau: tuning.tau }),
     errorControl: ec,
+    purpose: roles.purpose,
   });
 
   const degraded = kpis.filter((e) => e.classification === 'Degraded');
   if (degraded.length > 0) {
     const primary = degraded.some((e) => e.role === 'primary');
-    const beyondTolerance = degraded.some((e) => (input.kpis.find((k) => k.name === e.kpi)?.tolerance ?? 0) > 0);
+    const beyondTolerance = degraded.some((e) => roles.tolerance(input.kpis.find((k) => k.name === e.kpi)!) > 0);
     return verdict(
       'Rollback',
       primary ? 'primary_degraded' : 'guardrail_degraded',
@@ -324,7 +371,7 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
     );
   }
 
-  if (noData.length * 2 >= kpis.length || primaries.some((e) => e.classification === 'NoData')) {
+  if (noData.length * 2 >= kpis.length || [...primaries, ...proceeders].some((e) => e.classification === 'NoData')) {
     return verdict(
       'Inconclusive',
       'insufficient_data',
@@ -337,6 +384,22 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
   }
 
   const isOk = (e: KpiEvidence): boolean => e.classification === 'Improved' || e.classification === 'NonInferior';
+  if (band) {
+    const target = proceeders[0]!;
+    if (target.classification === 'Improved' && (final || others.every(isOk))) {
+      return verdict(
+        'Proceed',
+        'band_corrected',
+        final
+          ? `${band.kpi} improved toward its band (the move's purpose); no KPI degraded beyond its margin`
+          : `${band.kpi} clearly improved toward its band (the move's purpose) and every other KPI non-inferior: stopping early`,
+        true,
+        kpis,
+      );
+    }
+    if (final) return verdict('Inconclusive', 'no_confident_result', `${band.kpi} not shown improved toward its band`, true, kpis);
+    return verdict('Inconclusive', 'continue_monitoring', 'no clear result yet', false, kpis);
+  }
   if (final) {
     if (primaries.every(isOk) && primaries.some((e) => e.classification === 'Improved')) {
       return verdict(

@@ -27,7 +27,7 @@
  */
 import { probit } from 'simple-statistics';
 import { normalCdf } from '../canary';
-import type { KpiAnalysis, KpiDef, WindowAnalysis } from '../types';
+import type { ChangePurpose, KpiAnalysis, KpiDef, WindowAnalysis } from '../types';
 import type { CanaryPlan, Prediction } from './types';
 
 const sign = (k: KpiDef): 1 | -1 => (k.goal === 'maximize' ? 1 : -1);
@@ -142,14 +142,37 @@ export interface CanaryForecast {
   passBonus: number;
 }
 
-/** What the planned canary is likely to say about this prediction. */
+/**
+ * The band a move is for (issue 12): among the KPIs outside their band, the one the prediction
+ * moves toward its band the most (weighted); null when the move brings none back.
+ */
+export function bandPurpose(kpis: KpiDef[], analysis: WindowAnalysis, p: Prediction): ChangePurpose | null {
+  let best: { purpose: ChangePurpose; pull: number } | null = null;
+  for (const a of analysis.kpis) {
+    const k = kpis.find((x) => x.name === a.kpi);
+    if (!k || (a.position !== 'below' && a.position !== 'above')) continue;
+    if ((a.position === 'below' && k.target_min === undefined) || (a.position === 'above' && k.target_max === undefined)) continue;
+    const direction: 1 | -1 = a.position === 'below' ? 1 : -1;
+    const pull = k.weight * direction * (p.mean[k.name] ?? 0);
+    if (pull > 0 && (!best || pull > best.pull)) best = { purpose: { kind: 'band', kpi: k.name, direction }, pull };
+  }
+  return best?.purpose ?? null;
+}
+
+/**
+ * What the planned canary is likely to say about this prediction, judged on the move's purpose:
+ * the primary (improved or non-inferior), or a band (that KPI improved toward its band at the
+ * Proceed family's level, the primary only not degraded beyond the margin).
+ */
 export function forecastCanary(
   kpis: KpiDef[],
   analysis: WindowAnalysis,
   p: Prediction,
   plan: CanaryPlan,
   windowHours: number,
+  purpose: ChangePurpose = { kind: 'primary' },
 ): CanaryForecast {
+  const band = purpose.kind === 'band' && kpis.some((k) => k.name === purpose.kpi) ? purpose : null;
   const alpha = 1 - plan.confidenceLevel;
   const z = probit(1 - alpha / 2);
   // Non-inferiority is one-sided at the full alpha (intersection-union, canary/judge.ts).
@@ -163,13 +186,15 @@ export function forecastCanary(
     if (!a) continue;
     const e = canarySe(a, plan, windowHours);
     if (!Number.isFinite(e)) return { pProceed: 0, pSafe: 0, passBonus: 0 };
-    const mu = sign(k) * (p.mean[k.name] ?? 0);
+    const target = band !== null && k.name === band.kpi;
+    const mu = (target ? band.direction : sign(k)) * (p.mean[k.name] ?? 0);
     const s = p.sd[k.name] ?? 0;
     const v = Math.sqrt(s * s + e * e);
-    const tol = k.tolerance ?? 0;
+    const tol = band && !target && k.role === 'primary' ? Math.max(k.tolerance ?? 0, plan.nonInferiorityMargin) : (k.tolerance ?? 0);
     const worse = Math.max(zH * e, tol > 0 ? tol + z * e : 0);
     safe *= 1 - normalCdf((-worse - mu) / v);
-    if (k.role === 'primary') {
+    if (target) primaryOk *= 1 - normalCdf((z * e - mu) / v);
+    else if (!band && k.role === 'primary') {
       const t = (zNI * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / v;
       const pass = 1 - normalCdf(t);
       primaryOk *= pass;

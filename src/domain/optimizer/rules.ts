@@ -57,6 +57,7 @@ export function proposeChanges(ctx: ProposalContext): ParameterChange[] {
         newValue: next,
         changeType: 'Correction',
         rule: rule.name,
+        purpose: { kind: 'band', kpi: a.kpi, direction: a.position === 'below' ? 1 : -1 },
         rationale: `${rule.rationale} (${a.kpi} 24 h mean ${a.mean.toFixed(4)}, trend ${a.trend}, n=${a.n})`,
         expectedImpact: Object.fromEntries(Object.entries(rule.expected_impact).map(([kpi, v]) => [kpi, v * scale])),
         confidence: Math.min(0.9, 0.5 + severity),

@@ -67,6 +67,11 @@ export interface OptimizerOptions {
   rollbackCost?: number;
   /** No Exploration within this many days after a rolled-back canary (rollback budget). Default 7. */
   explorationCooldownDays?: number;
+  /**
+   * Judge a Correction on the band it brings back (issue 12: that KPI improved, nothing degraded
+   * beyond its margin) rather than on the primary. Default true; false is the bench's ablation.
+   */
+  bandPurposes?: boolean;
   /** Experiments lose half their weight after this many days (moving optimum). Default 14. */
   halfLifeDays?: number;
   /** Experiments lose weight with distance from the current card: Gaussian, this many steps. Default 3. */

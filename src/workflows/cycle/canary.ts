@@ -1,4 +1,5 @@
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { canaryPurpose } from '../../domain/canary';
 import { canaryRef } from '../../domain/cycle';
 import { canaryWorkflow } from '../canary';
 import { canaryWorkflowId, type CanaryResult } from '../messages';
@@ -29,6 +30,7 @@ export async function canary(ctx: CycleContext, versionId: string): Promise<Cycl
         versionId,
         parentSha: ctx.card!.sha256,
         changes: ctx.changes,
+        purpose: canaryPurpose(ctx.changes),
         kpis: settings.kpis,
         operationTimeoutMs: settings.operationTimeoutMs,
       },
