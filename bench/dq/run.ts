@@ -7,7 +7,7 @@
  */
 import { analyzeWindow, type HourAggregate } from '../../src/domain/analysis';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, type BoundsPolicy } from '../../src/domain/bounds';
-import { canaryPurpose, judgeCanary } from '../../src/domain/canary';
+import { canaryPurpose, judgeCanary, stageOfCheck } from '../../src/domain/canary';
 import { gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
 import { proposeChanges } from '../../src/domain/optimizer/rules';
@@ -48,6 +48,8 @@ export interface RunSettings {
    * recovery ramp). Absent: no governor.
    */
   governor?: GovernorSettings;
+  /** Group-sequential stages of canarySlots each (the config's canary.max_stages); 1 when absent. */
+  maxStages?: number;
   /** false: every canary judged on the primary, as before purposes (ablation of issue 12's rule). Default on. */
   purposes?: boolean;
   /** Extra optimizer options (tuning experiments). */
@@ -348,7 +350,10 @@ export function runPolicy(
   return out;
 }
 
-/** Plays the canary (overlay at trafficShare) in `checks` equal chunks, judging after each, until a final verdict. */
+/**
+ * Plays the canary (overlay at trafficShare) in `checks` equal chunks a stage, up to maxStages
+ * stages, judging after each chunk, until a final verdict.
+ */
 function runCanary(
   sim: Simulator,
   s: RunSettings,
@@ -366,8 +371,10 @@ function runCanary(
   setMode('canary');
   const chunk = Math.max(1, Math.round(s.canarySlots / s.canaryChecks));
   let verdict: CanaryVerdict | null = null;
+  const stages = Math.max(1, s.maxStages ?? 1);
+  const total = s.canaryChecks * stages;
   try {
-    for (let i = 1; i <= s.canaryChecks; i++) {
+    for (let i = 1; i <= total; i++) {
       sim.runSlots(chunk, new Date(atMs + i * 60_000));
       const acc = getAcc();
       const groups = Object.fromEntries(
@@ -379,7 +386,7 @@ function runCanary(
         confidenceLevel: s.canary.confidenceLevel,
         nonInferiorityMargin: s.canary.margin,
         minSamplesPerGroup: s.canary.minSamples,
-        isFinalCheck: i === s.canaryChecks,
+        ...stageOfCheck(i, total, stages),
         purpose: s.purposes === false ? undefined : canaryPurpose(approved),
       });
       if (verdict.final) break;

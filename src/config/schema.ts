@@ -55,6 +55,12 @@ export const AutopilotConfigSchema = z
       non_inferiority_margin: z.number().min(0).max(0.5).default(0.02),
       /** 3.4/3.5: how long an Inconclusive canary waits for an operator before rolling back. */
       inconclusive_decision_window_minutes: z.number().min(0).default(30),
+      /**
+       * Group-sequential stages (issue 12): a canary neither degraded nor confirmed at the end of
+       * its planned duration continues for up to this many stages of that duration in all; the
+       * error is spent across every stage up front (canary/judge.ts). 1 = a single fixed horizon.
+       */
+      max_stages: z.number().int().min(1).max(8).default(4),
     }),
     /**
      * The learning optimizer (1.4): how bold it is. The defaults are the measured ones

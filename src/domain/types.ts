@@ -249,12 +249,16 @@ export interface ErrorControl {
   proceed: ErrorFamily;
   /** "Something got worse": one-sided, worse direction, Holm over every KPI with data. */
   harm: ErrorFamily;
+  /** Group-sequential stages (issue 12): this look's stage, the planned number, and its share of each stage-end budget. */
+  stage?: number;
+  maxStages?: number;
+  stageShare?: number;
 }
 
 export interface ErrorFamily {
   /** The family's whole share of alpha (interim + final). */
   alpha: number;
-  /** Level of the final (fixed-horizon) Holm test: alpha − interimSpent. */
+  /** Level of this stage end's (fixed-horizon) Holm test: (alpha − interimSpent) × the stage's share. */
   finalAlpha: number;
   /** Final check: what the interim sequences spent (their computed crossing probability). */
   interimSpent: number;
@@ -275,7 +279,8 @@ export type VerdictRule =
   | 'primary_non_inferior'
   | 'band_corrected'
   | 'no_confident_result'
-  | 'continue_monitoring';
+  | 'continue_monitoring'
+  | 'continue_next_stage';
 
 export interface CanaryVerdict {
   decision: CanaryDecision;
@@ -295,4 +300,7 @@ export interface CanaryVerdict {
   errorControl?: ErrorControl;
   /** What the judged move was for (absent on verdicts older than purposes: the primary). */
   purpose?: ChangePurpose;
+  /** The stage this look belongs to, of how many planned (absent on older verdicts: 1 of 1). */
+  stage?: number;
+  maxStages?: number;
 }

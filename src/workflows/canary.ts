@@ -1,5 +1,5 @@
 import { CancellationScope, condition, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import { judgeCanary } from '../domain/canary';
+import { judgeCanary, stageOfCheck } from '../domain/canary';
 import type { CanaryDecision, CanaryVerdict } from '../domain/types';
 import { operationActivities, type WorkflowActivities } from './proxies';
 import {
@@ -49,13 +49,15 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
   for (let i = 1; i <= status.totalChecks; i++) {
     if (await condition(() => interrupted(c), input.checkIntervalMs)) break;
     const groups = await acts.measureCanary({ channel: input.channel, canaryId: input.canaryId, since: startedAt, kpis: input.kpis });
+    const look = stageOfCheck(i, status.totalChecks, input.maxStages ?? 1);
+    status.stage = look.stage;
     verdict = judgeCanary({
       kpis: input.kpis,
       groups,
       confidenceLevel: input.confidenceLevel,
       nonInferiorityMargin: input.nonInferiorityMargin,
       minSamplesPerGroup: input.minSamplesPerGroup,
-      isFinalCheck: i === status.totalChecks,
+      ...look,
       purpose: input.purpose,
     });
     status.checksDone = i;
@@ -126,6 +128,7 @@ async function settle(
         decidedBy,
         verdict,
         checks: status.checksDone,
+        stage: status.stage,
         promotedSha: r.sha256,
       };
     }
@@ -143,6 +146,7 @@ async function settle(
     decidedBy,
     verdict,
     checks: status.checksDone,
+    stage: status.stage,
   };
 }
 
@@ -152,11 +156,21 @@ async function settle(
  * back). Every wait is a durable timer; an emergency stop interrupts it at once.
  */
 export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> {
-  const totalChecks = Math.max(1, Math.round(input.durationMs / input.checkIntervalMs));
+  const maxStages = Math.max(1, input.maxStages ?? 1);
+  const totalChecks = Math.max(1, Math.round(input.durationMs / input.checkIntervalMs)) * maxStages;
   const c: Canary = {
     input,
     acts: operationActivities(input.operationTimeoutMs, '10s'),
-    status: { canaryId: input.canaryId, phase: 'deploying', checksDone: 0, totalChecks, lastVerdict: null, startedAt: null },
+    status: {
+      canaryId: input.canaryId,
+      phase: 'deploying',
+      checksDone: 0,
+      totalChecks,
+      stage: 1,
+      maxStages,
+      lastVerdict: null,
+      startedAt: null,
+    },
     emergency: null,
     operator: null,
   };

@@ -27,6 +27,7 @@ export interface CanaryTiming {
   durationMs?: number;
   checkIntervalMs?: number;
   inconclusiveWindowMs?: number;
+  maxStages?: number;
 }
 
 /** An operator-specified change (force-deploy, tests): it still goes through bounds and the canary. */
@@ -70,6 +71,8 @@ export interface CanaryPolicy {
   confidenceLevel: number;
   nonInferiorityMargin: number;
   minSamplesPerGroup: number;
+  /** Group-sequential stages, each durationMs long (issue 12); 1 when absent. */
+  maxStages?: number;
 }
 
 export interface CanaryInput extends CanaryPolicy {
@@ -92,7 +95,11 @@ export interface CanaryStatus {
   canaryId: string;
   phase: CanaryPhase;
   checksDone: number;
+  /** Checks over every planned stage. */
   totalChecks: number;
+  /** The stage being run (1-based), of maxStages. */
+  stage?: number;
+  maxStages?: number;
   lastVerdict: CanaryVerdict | null;
   startedAt: string | null;
 }

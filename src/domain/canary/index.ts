@@ -3,3 +3,4 @@ export * from './judge';
 export * from './sequential';
 export * from './signals';
 export * from './purpose';
+export * from './stages';

@@ -22,4 +22,13 @@ export interface JudgeInput {
   interimShare?: number;
   /** What the judged move was made for (canary/purpose.ts); the primary when absent. */
   purpose?: ChangePurpose;
+  /**
+   * Group-sequential stages (issue 12): this look's stage (1-based) and the planned number of
+   * stages, each as long as the planned duration; `isFinalCheck` marks a stage's end. Both 1 by
+   * default: one stage, the fixed-horizon test at the planned end.
+   */
+  stage?: number;
+  maxStages?: number;
+  /** Exponent ρ of the stage-end spending function t^ρ (t = stage / maxStages). Default 0.5. */
+  stageSpendingRho?: number;
 }

@@ -41,6 +41,23 @@
  *     continuous monitoring (sequential.ts; an upper bound for any schedule of looks, far below
  *     Ville's nominal bound over a finite canary), summed over the family. The final Welch
  *     tests (t distribution) run Holm at finalAlpha = alphaF − interimSpent.
+ *
+ * Stages (issue 12, group-sequential). A canary may run up to maxStages stages, each as long as
+ * its planned duration; a stage end is a fixed-horizon look (isFinalCheck), and one that is
+ * neither degraded nor confirmed before the last stage continues (continue_next_stage). The
+ * error is spent across all stages up front, by two means:
+ *   - the per-minute looks keep the always-valid sequence (valid at any time, so at any stage),
+ *     and the final budget is charged its crossing probability up to the LAST stage's end (the
+ *     information projected from this look's at the same rate), not just to this stage's;
+ *   - the rest of each family's alpha (and the non-inferiority checks' full alpha) is spent over
+ *     the stage ends by alpha-spending, f(t) = t^ρ (Kim–DeMets, ρ = 0.5: half at stage 1 of 4,
+ *     then 21 %, 16 %, 13 %), each stage end tested at its increment (a union bound over the
+ *     stage ends: conservative, since successive looks are correlated; exact group-sequential
+ *     boundaries would give some power back).
+ * Why both: the sequence alone at the planned end would lose most of the fixed-horizon test's
+ * power there (every neutral move would run all four stages), and extending the sequence costs
+ * little (its crossing probability grows with the log of the information). With one stage this
+ * is exactly the single fixed-horizon judge.
  * interimShare (0.4) and tau (0.15) were chosen with bench/canary-stats.ts: false decisions
  * under A/A ~4 %, power at the MDE ~77 %, mean stop at 2×MDE ~23 of 60 minutes.
  *
@@ -57,6 +74,7 @@
  *     primary_improved      every primary Improved|NonInferior, ≥ 1 Improved  → Proceed
  *     primary_non_inferior  every primary NonInferior                         → Proceed (3.4)
  *     no_confident_result   otherwise                                         → Inconclusive
+ *     continue_next_stage   the same at a stage end before the last           → Inconclusive, final=false
  *   interim check:
  *     primary_improved      every primary's sequence wholly better and every guardrail's lower
  *                           bound above -margin (non-inferiority already shown) → Proceed
@@ -76,12 +94,12 @@ import type {
   VerdictRule,
 } from '../types';
 import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from '../statistics';
-import { errorControl } from './error-control';
+import { errorControl, stagePlan } from './error-control';
 import type { JudgeInput } from './judge-input';
 import { checkedPurpose, describePurpose } from './purpose';
 
 export type { JudgeInput } from './judge-input';
-export { DEFAULT_INTERIM_SHARE, errorControl } from './error-control';
+export { DEFAULT_INTERIM_SHARE, DEFAULT_STAGE_SPENDING_RHO, errorControl, stagePlan } from './error-control';
 
 const EMPTY: GroupSummary = { n: 0, mean: 0, sd: 0 };
 
@@ -192,7 +210,8 @@ function finalEvidence(input: JudgeInput, withData: KpiDef[], ec: ErrorControl, 
   const tests = withData.map((k) => {
     const g = input.groups[k.name]!;
     const w = welch(g.control, g.canary, input.confidenceLevel);
-    const ni = welch(g.control, g.canary, 1 - niTwoSidedLevel(input)).relCI;
+    // At a stage end the non-inferiority check gets the stage's share of the full alpha (stagePlan).
+    const ni = welch(g.control, g.canary, 1 - niTwoSidedLevel(input) * (ec.stageShare ?? 1)).relCI;
     const p = oneSidedP(w);
     const sign = roles.sign(k);
     return { k, g, w, ni, sign, pBetter: sign === 1 ? p.upper : p.lower, pWorse: sign === 1 ? p.lower : p.upper };
@@ -328,6 +347,9 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
   const withData = input.kpis.filter((k) => hasData(input, k));
   const ec = errorControl(input, withData, roles.inProceed);
   const final = input.isFinalCheck;
+  const { stage, maxStages } = stagePlan(input);
+  // A stage end before the last: what would end Inconclusive continues into the next stage.
+  const lastLook = !final || stage === maxStages;
   const computed = final ? finalEvidence(input, withData, ec, roles) : interimEvidence(input, withData, ec, tuning, roles);
   const kpis = input.kpis.map((k) => computed.get(k.name) ?? noDataEvidence(input, k));
 
@@ -343,20 +365,33 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
     : `always-valid confidence sequence (tau=${tuning.tau}): ${band ? band.kpi : 'primaries'} at ` +
       `${num(ec.proceed.interimLevel * 100)}%, worsening at ${num(ec.harm.interimLevel * 100)}% per KPI (Bonferroni within each family)`;
   const purposeText = `purpose: ${describePurpose(roles.purpose)}`;
+  const stageText =
+    maxStages > 1
+      ? `stage ${stage} of ${maxStages}${final ? ` (stage end, ${num((ec.stageShare ?? 1) * 100)}% of the stage budget)` : ''}; `
+      : '';
 
-  const verdict = (decision: CanaryDecision, rule: VerdictRule, why: string, isFinal: boolean, cited: KpiEvidence[]): CanaryVerdict => ({
-    decision,
-    rule,
-    reason: `${why}; ${purposeText}; ${test}; margin ${pct(margin)}. ${cited.map(describe).join('; ')}`,
-    confidenceLevel: input.confidenceLevel,
-    nonInferiorityMargin: margin,
-    kpis,
-    final: isFinal,
-    method: final ? 'welch_fixed_horizon' : 'confidence_sequence',
-    ...(final ? {} : { csTau: tuning.tau }),
-    errorControl: ec,
-    purpose: roles.purpose,
-  });
+  const verdict = (decision: CanaryDecision, rule: VerdictRule, why: string, isFinal: boolean, cited: KpiEvidence[]): CanaryVerdict => {
+    if (decision === 'Inconclusive' && isFinal && !lastLook) {
+      rule = 'continue_next_stage';
+      why = `${why}; not confirmed at the end of stage ${stage}: continuing into stage ${stage + 1}`;
+      isFinal = false;
+    }
+    return {
+      decision,
+      rule,
+      reason: `${stageText}${why}; ${purposeText}; ${test}; margin ${pct(margin)}. ${cited.map(describe).join('; ')}`,
+      confidenceLevel: input.confidenceLevel,
+      nonInferiorityMargin: margin,
+      kpis,
+      final: isFinal,
+      method: final ? 'welch_fixed_horizon' : 'confidence_sequence',
+      ...(final ? {} : { csTau: tuning.tau }),
+      errorControl: ec,
+      purpose: roles.purpose,
+      stage,
+      maxStages,
+    };
+  };
 
   const degraded = kpis.filter((e) => e.classification === 'Degraded');
   if (degraded.length > 0) {

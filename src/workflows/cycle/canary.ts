@@ -24,6 +24,7 @@ export async function canary(ctx: CycleContext, versionId: string): Promise<Cycl
         ...(t.durationMs !== undefined ? { durationMs: t.durationMs } : {}),
         ...(t.checkIntervalMs !== undefined ? { checkIntervalMs: t.checkIntervalMs } : {}),
         ...(t.inconclusiveWindowMs !== undefined ? { inconclusiveWindowMs: t.inconclusiveWindowMs } : {}),
+        ...(t.maxStages !== undefined ? { maxStages: t.maxStages } : {}),
         channel,
         cycleId,
         canaryId,
