@@ -49,6 +49,11 @@ export interface KpiAnalysis {
   confidence?: number;
   /** The window against the same hours of up to 7 earlier days; null without earlier data. */
   vsPreviousDays?: SeasonalComparison | null;
+  /**
+   * Set by the proposer's trend projection (optimizer/trends.ts): this KPI was inside its band
+   * but heads out of it; `mean`/`position` are the projected ones, this is the measured mean.
+   */
+  projectedFrom?: { mean: number; horizonHours: number };
 }
 
 /** The window's hourly means against the same UTC hours of earlier days (paired by hour). */

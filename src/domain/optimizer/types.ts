@@ -72,6 +72,11 @@ export interface OptimizerOptions {
    * beyond its margin) rather than on the primary. Default true; false is the bench's ablation.
    */
   bandPurposes?: boolean;
+  /**
+   * A KPI whose 24 h trend projects it out of its band within this many hours is corrected now
+   * (1.3, trends.ts). Default 24 (the next cycle); 0 turns projection off.
+   */
+  trendHorizonHours?: number;
   /** Experiments lose half their weight after this many days (moving optimum). Default 14. */
   halfLifeDays?: number;
   /** Experiments lose weight with distance from the current card: Gaussian, this many steps. Default 3. */
