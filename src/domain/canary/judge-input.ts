@@ -31,4 +31,10 @@ export interface JudgeInput {
   maxStages?: number;
   /** Exponent ρ of the stage-end spending function t^ρ (t = stage / maxStages). Default 0.5. */
   stageSpendingRho?: number;
+  /**
+   * One-sided level of each non-inferiority check as a share of alpha: 1 (the default, an
+   * intersection-union test at the full alpha); 0.5 is the judge before issue 12 (the two-sided
+   * interval), kept for bench/canary-stats.ts's comparison.
+   */
+  nonInferiorityAlphaShare?: number;
 }

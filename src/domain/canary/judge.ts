@@ -162,8 +162,8 @@ function classify(
  * Two-sided level of the interval whose worse end decides non-inferiority: 2·alpha, so the
  * one-sided check runs at the full alpha (intersection-union, see the header).
  */
-export function niTwoSidedLevel(input: Pick<JudgeInput, 'confidenceLevel'>): number {
-  return Math.min(1, 2 * (1 - input.confidenceLevel));
+export function niTwoSidedLevel(input: Pick<JudgeInput, 'confidenceLevel' | 'nonInferiorityAlphaShare'>): number {
+  return Math.min(1, 2 * (1 - input.confidenceLevel) * (input.nonInferiorityAlphaShare ?? 1));
 }
 
 function hasData(input: JudgeInput, k: KpiDef): boolean {
