@@ -149,6 +149,7 @@ export function runPolicy(
     confidenceLevel: s.canary.confidenceLevel,
     nonInferiorityMargin: s.canary.margin,
     expectedSamples: s.canarySlots,
+    maxStages: s.maxStages ?? 1,
   };
 
   for (let day = 0; day < s.days; day++) {

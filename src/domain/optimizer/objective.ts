@@ -26,7 +26,7 @@
  * (predicted 0.3-0.75, observed 18 of 20): see the Findings in bench/decision-quality.ts.
  */
 import { probit } from 'simple-statistics';
-import { normalCdf } from '../canary';
+import { normalCdf, stagePlan } from '../canary';
 import type { ChangePurpose, KpiAnalysis, KpiDef, WindowAnalysis } from '../types';
 import type { CanaryPlan, Prediction } from './types';
 
@@ -172,8 +172,35 @@ export function forecastCanary(
   windowHours: number,
   purpose: ChangePurpose = { kind: 'primary' },
 ): CanaryForecast {
+  const stages = Math.max(1, Math.floor(plan.maxStages ?? 1));
+  if (stages === 1) return forecastLook(kpis, analysis, p, plan, windowHours, purpose, 1, 1);
+  // Staged canary (issue 12): P(pass by some stage) ≥ the best single stage end's P(pass there
+  // and no degradation at that or an earlier stage end), each at its cumulative samples and its
+  // share of the error (stagePlan): a lower bound, so the gate stays conservative.
+  let best: CanaryForecast = { pProceed: 0, pSafe: 1, passBonus: 0 };
+  let safeSoFar = 1;
+  for (let k = 1; k <= stages; k++) {
+    const look = forecastLook(kpis, analysis, p, plan, windowHours, purpose, k, stagePlan({ stage: k, maxStages: stages }).share);
+    safeSoFar = Math.min(safeSoFar, look.pSafe);
+    const pass = Math.min(look.pProceed, safeSoFar * (look.pSafe > 0 ? look.pProceed / look.pSafe : 0));
+    if (pass > best.pProceed) best = { pProceed: pass, pSafe: safeSoFar, passBonus: look.passBonus };
+  }
+  return { ...best, pSafe: safeSoFar };
+}
+
+/** One stage end's forecast: `scale` times the planned samples, `share` of each level. */
+function forecastLook(
+  kpis: KpiDef[],
+  analysis: WindowAnalysis,
+  p: Prediction,
+  plan: CanaryPlan,
+  windowHours: number,
+  purpose: ChangePurpose,
+  scale: number,
+  share: number,
+): CanaryForecast {
   const band = purpose.kind === 'band' && kpis.some((k) => k.name === purpose.kpi) ? purpose : null;
-  const alpha = 1 - plan.confidenceLevel;
+  const alpha = (1 - plan.confidenceLevel) * share;
   const z = probit(1 - alpha / 2);
   // Non-inferiority is one-sided at the full alpha (intersection-union, canary/judge.ts).
   const zNI = probit(1 - alpha);
@@ -184,7 +211,7 @@ export function forecastCanary(
   for (const k of kpis) {
     const a = analysis.kpis.find((x) => x.kpi === k.name);
     if (!a) continue;
-    const e = canarySe(a, plan, windowHours);
+    const e = canarySe(a, plan, windowHours) / Math.sqrt(scale);
     if (!Number.isFinite(e)) return { pProceed: 0, pSafe: 0, passBonus: 0 };
     const target = band !== null && k.name === band.kpi;
     const mu = (target ? band.direction : sign(k)) * (p.mean[k.name] ?? 0);

@@ -32,6 +32,8 @@ export interface CanaryPlan {
    * samples per hour × durationMinutes (an accelerated simulation samples its days sparsely).
    */
   expectedSamples?: number;
+  /** Group-sequential stages of durationMinutes each (the config's canary.max_stages); 1 when absent. */
+  maxStages?: number;
 }
 
 /**

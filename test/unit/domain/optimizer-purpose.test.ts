@@ -41,3 +41,20 @@ describe('a proposal records its purpose (issue 12)', () => {
     expect(off.changes.filter((c) => c.parameter === 'epsilon')).toEqual([]);
   });
 });
+
+describe('the forecast knows the canary runs in stages (issue 12)', () => {
+  const p = (effect: number) => ({ mean: { engagement_proxy: effect }, sd: { engagement_proxy: 0 }, evidence: 1 });
+  const plan = (maxStages: number) => ({ ...PLAN, expectedSamples: 6000, maxStages });
+
+  it('a small effect the planned canary cannot confirm is likely confirmed by a later stage; one stage is unchanged', () => {
+    const one = forecastCanary(KPIS, analysis(), p(0.005), plan(1), 24).pProceed;
+    expect(forecastCanary(KPIS, analysis(), p(0.005), { ...PLAN, expectedSamples: 6000 }, 24).pProceed).toBe(one);
+    const four = forecastCanary(KPIS, analysis(), p(0.005), plan(4), 24).pProceed;
+    expect(one).toBeLessThan(0.6);
+    expect(four).toBeGreaterThan(one + 0.2);
+  });
+
+  it('a harmful move stays unlikely to pass however many stages', () => {
+    expect(forecastCanary(KPIS, analysis(), p(-0.05), plan(4), 24).pProceed).toBeLessThan(0.01);
+  });
+});
