@@ -7,7 +7,7 @@
  *     [--slots-per-second=1] [--canary-share=0.2] [--mean=100] [--sd=20]
  *     [--guardrail-mean=100] [--guardrail-sd=5] [--margin=0.02] [--confidence=0.95]
  *     [--min-samples=30] [--tau=<DEFAULT_CS_TUNING.tau>] [--interim-share=<DEFAULT_INTERIM_SHARE>]
- *     [--proceed-share=0.5] [--mode=overlay|switchback]
+ *     [--proceed-share=0.5] [--technique-runs=1000] [--max-stages=4] [--mode=overlay|switchback]
  * `--mode=switchback` runs bench/switchback/stats.ts instead (its own flags are listed there).
  * Every flag can also be given as an environment variable: CANARY_BENCH_RUNS=500, ...
  *
@@ -45,7 +45,7 @@
  * judge (Holm over all KPIs, two-sided) had power 71.7 % at the MDE: the primary was tested at
  * alpha/2. Rates carry a 95 % Wilson interval (`…CI`): with 2000 runs ±1 % around 5 %.
  */
-import { DEFAULT_INTERIM_SHARE, judgeCanary, type JudgeInput } from '../src/domain/canary';
+import { DEFAULT_INTERIM_SHARE, judgeCanary, stageOfCheck, type JudgeInput } from '../src/domain/canary';
 import { DEFAULT_CS_TUNING } from '../src/domain/statistics';
 import type { CanaryVerdict, GroupSummary, KpiDef } from '../src/domain/types';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
@@ -73,6 +73,26 @@ const opts = {
   tau: option('tau', DEFAULT_CS_TUNING.tau),
   interimShare: option('interim-share', DEFAULT_INTERIM_SHARE),
   proceedShare: option('proceed-share', 0.5),
+  /** Runs per scenario of the per-technique report (issue 12); 0 skips it. */
+  techniqueRuns: option('technique-runs', 1000),
+  maxStages: option('max-stages', 4),
+};
+
+/**
+ * Issue 12's techniques, each alone and all together, against today's judge (before issue 12:
+ * non-inferiority on the two-sided interval, one fixed horizon). A technique is a set of judge
+ * inputs. Band purposes do not apply here (one primary, no band): they are measured by
+ * bench/decision-quality.ts (--purposes=0 is their ablation).
+ */
+interface Technique {
+  niAlphaShare: number;
+  maxStages: number;
+}
+const TECHNIQUES: Record<string, Technique> = {
+  today: { niAlphaShare: 0.5, maxStages: 1 },
+  intersectionUnionNI: { niAlphaShare: 1, maxStages: 1 },
+  stages: { niAlphaShare: 0.5, maxStages: opts.maxStages },
+  all: { niAlphaShare: 1, maxStages: opts.maxStages },
 };
 
 // ---------------------------------------------------------------- seeded randomness
@@ -246,6 +266,90 @@ function wilson(p: number, n: number): [number, number] {
   return [round(Math.max(0, center - half)), round(Math.min(1, center + half))];
 }
 
+/**
+ * One canary under a technique: a check every minute over every stage (stage ends are the
+ * fixed-horizon looks), until a final verdict. Returns the verdict and the minute it came.
+ */
+function techniqueRun(seed: number, effect: number, t: Technique): { verdict: CanaryVerdict; minute: number } {
+  const u = rng(seed);
+  const z = gaussian(u);
+  const perMinute = opts.slotsPerSecond * 60;
+  const acc = { primary: { control: new Acc(), canary: new Acc() }, guardrail: { control: new Acc(), canary: new Acc() } };
+  const total = opts.minutes * t.maxStages;
+  let last: CanaryVerdict | undefined;
+  for (let minute = 1; minute <= total; minute++) {
+    for (const group of ['control', 'canary'] as const) {
+      const share = group === 'canary' ? opts.canaryShare : 1 - opts.canaryShare;
+      const count = poisson(u, perMinute * share);
+      const shift = group === 'canary' ? effect : 0;
+      for (let i = 0; i < count; i++) {
+        acc.primary[group].add(opts.mean + shift + opts.sd * z());
+        acc.guardrail[group].add(opts.guardrailMean + opts.guardrailSd * z());
+      }
+    }
+    const groups = {
+      primary: { control: acc.primary.control.summary(), canary: acc.primary.canary.summary() },
+      guardrail: { control: acc.guardrail.control.summary(), canary: acc.guardrail.canary.summary() },
+    };
+    last = judgeCanary({
+      ...input(groups, false),
+      ...stageOfCheck(minute, total, t.maxStages),
+      nonInferiorityAlphaShare: t.niAlphaShare,
+    });
+    if (last.final) return { verdict: last, minute };
+  }
+  return { verdict: last!, minute: total };
+}
+
+function techniqueScenario(t: Technique, effect: number, seedBase: number) {
+  const runs = Array.from({ length: opts.techniqueRuns }, (_, r) => techniqueRun((seedBase + r * 7919) >>> 0, effect, t));
+  const n = runs.length;
+  const share = (f: (v: CanaryVerdict) => boolean): number => round(runs.filter((r) => f(r.verdict)).length / n);
+  const stops: Record<string, number> = {};
+  for (const r of runs) stops[`stage${r.verdict.stage ?? 1}`] = (stops[`stage${r.verdict.stage ?? 1}`] ?? 0) + 1;
+  return {
+    falseDecisionRate: share(effect === 0 ? isFalseUnderNull : (v) => v.decision === 'Rollback'),
+    power: share((v) => v.decision === 'Proceed' && v.rule === 'primary_improved'),
+    proceedRate: share((v) => v.decision === 'Proceed'),
+    inconclusive: share((v) => v.decision === 'Inconclusive'),
+    meanTimeToDecisionMin: round(runs.reduce((a, r) => a + r.minute, 0) / n),
+    stoppedAtStage: stops,
+  };
+}
+
+/**
+ * The per-technique report: A/A false decisions (looks every minute), power at the fixed-horizon
+ * MDE, and the technique's own MDE: the effect its power (Proceed by primary_improved, by the
+ * last stage) reaches 80 % at, interpolated on a grid of fractions of the fixed-horizon MDE.
+ */
+function techniqueReport(fixedMde: number) {
+  const grid = [0.5, 0.7, 0.85, 1, 1.2];
+  const out: Record<string, unknown> = {};
+  for (const [name, t] of Object.entries(TECHNIQUES)) {
+    const aa = techniqueScenario(t, 0, opts.seed + 11);
+    const powers = grid.map((f) => ({ f, ...techniqueScenario(t, f * fixedMde, opts.seed + 13 + Math.round(f * 1000)) }));
+    const atMde = powers.find((p) => p.f === 1)!;
+    let mde: number | null = null;
+    for (let i = 1; i < powers.length; i++) {
+      const [a, b] = [powers[i - 1]!, powers[i]!];
+      if (a.power < 0.8 && b.power >= 0.8) mde = a.f + ((0.8 - a.power) / (b.power - a.power)) * (b.f - a.f);
+    }
+    if (mde === null && powers[0]!.power >= 0.8) mde = powers[0]!.f;
+    out[name] = {
+      technique: t,
+      falseDecisionRate: aa.falseDecisionRate,
+      aa,
+      power: atMde.power,
+      atMde,
+      mde: mde === null ? null : round(mde * fixedMde, 6),
+      mdeRelative: mde === null ? null : round((mde * fixedMde) / opts.mean, 6),
+      mdeVsFixedHorizon: mde === null ? null : round(mde, 4),
+      powerCurve: powers.map((p) => ({ effectVsFixedMde: p.f, power: p.power, proceedRate: p.proceedRate })),
+    };
+  }
+  return out;
+}
+
 function scenario(name: string, effect: number, seedBase: number) {
   const outcomes: RunOutcome[] = [];
   for (let r = 0; r < opts.runs; r++) outcomes.push(simulateRun((seedBase + r * 7919) >>> 0, effect, name === 'aa'));
@@ -300,6 +404,7 @@ function main(): void {
     },
     scenarios: { aa, mde: atMde, twoMde: at2Mde },
     targets: { judge: targets('judge'), fixedHorizon: targets('fixedHorizon') },
+    ...(opts.techniqueRuns > 0 ? { techniques: techniqueReport(m.mde) } : {}),
     runtimeMs: Math.round(performance.now() - started),
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -6,6 +6,7 @@
  *   npx tsx bench/decision-quality.ts [--days=30] [--slots-per-hour=10] [--canary-slots=6000]
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
  *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--max-changes=N] [--governor=0|1]
+ *     [--purposes=0|1] [--stages=N]
  *     [--optimizer='{"minProceedProbability":0.9}']
  * Every flag can also be an environment variable: DQ_BENCH_DAYS=10, ...
  *
@@ -75,6 +76,13 @@ const opts = {
    * (pauses, drift mode, recovery ramp); 0: no governor.
    */
   governor: num('governor', 1),
+  /**
+   * 1 (default): a Correction is judged on the band it brings back (issue 12); 0: every canary
+   * on the primary, as before (the ablation).
+   */
+  purposes: num('purposes', 1),
+  /** Group-sequential stages of a canary; the config's canary.max_stages when 0. 1 = one fixed horizon (the ablation). */
+  stages: num('stages', 0),
   scenarios: option('scenarios', 'stable,drift,harmful,noise,outage').split(','),
   /** JSON of extra OptimizerOptions, e.g. '{"rollbackCost":0.01}'. */
   optimizer: JSON.parse(option('optimizer', '{}')) as Record<string, unknown>,
@@ -114,7 +122,9 @@ function settings(): RunSettings {
     maxChanges: opts.maxChanges > 0 ? opts.maxChanges : config.autopilot.max_changes_per_cycle,
     minSamplesForAnalysis: config.autopilot.min_samples_for_analysis,
     boundsPolicy: boundsPolicyOf(config),
-    optimizer: { ...optimizerOptionsOf(config.optimizer), ...opts.optimizer },
+    optimizer: { ...optimizerOptionsOf(config.optimizer), ...(opts.purposes ? {} : { bandPurposes: false }), ...opts.optimizer },
+    purposes: opts.purposes !== 0,
+    maxStages: opts.stages > 0 ? opts.stages : config.canary.max_stages,
     ...(opts.governor ? { governor: governorSettings(config) } : {}),
   };
 }
@@ -243,6 +253,7 @@ async function main(): Promise<void> {
         zeroHardLimitViolations: r.learning.hardLimitViolations === 0,
         rollbackRateBelow5pct: r.learning.rollbackRate < 0.05,
         noHarmfulChangeKept: r.learning.harmfulKept === 0,
+        gainVsReachableOracleAtLeast90pct: r.reachableOracle.learningGainRatio >= 0.9,
       },
     ]),
   );

@@ -36,6 +36,10 @@ const SETTINGS: Record<string, string[]> = {
   'trust-5-steps': ['--optimizer={"trustRadiusSteps":5}'],
   'two-changes': ['--max-changes=2'],
   'two-changes-0.95': ['--max-changes=2', '--optimizer={"minProceedProbability":0.95}'],
+  // Issue 12's ablations: one fixed-horizon stage; every canary judged on the primary; both.
+  'one-stage': ['--stages=1'],
+  'no-purposes': ['--purposes=0'],
+  'one-stage-no-purposes': ['--stages=1', '--purposes=0'],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47')
@@ -54,9 +58,11 @@ interface Overall {
   rollbackRate: number;
   meanGainRatio: number;
   meanFinalWeekGainRatio: number;
+  meanGainRatioVsReachableOracle: number;
 }
 interface Scenario {
-  learning: { hardLimitViolations: number; harmfulKept: number };
+  learning: { hardLimitViolations: number; harmfulKept: number; gainRatio: number; canaries: number; rollbacks: number };
+  reachableOracle: { learningGainRatio: number; ratioToOracle: number };
 }
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
@@ -75,6 +81,7 @@ const rows = names.map((name) => {
     return {
       seed,
       ...r.overall,
+      scenarios: r.scenarios,
       hardLimitViolations: sc.reduce((a, s) => a + s.learning.hardLimitViolations, 0),
       harmfulKept: sc.reduce((a, s) => a + s.learning.harmfulKept, 0),
     };
@@ -85,6 +92,29 @@ const rows = names.map((name) => {
     setting: name,
     flags: SETTINGS[name]!.join(' '),
     gainRatio: r4(mean(runs.map((r) => r.meanGainRatio))),
+    // The issue-12 yardstick: the learner's gain over the reachable oracle's (same pace limits, perfect knowledge).
+    gainRatioVsReachableOracle: r4(mean(runs.map((r) => r.meanGainRatioVsReachableOracle))),
+    minScenarioGainRatioVsReachableOracle: r4(
+      Math.min(...runs.flatMap((r) => Object.values(r.scenarios).map((x) => x.reachableOracle.learningGainRatio))),
+    ),
+    perScenario: Object.fromEntries(
+      Object.keys(runs[0]!.scenarios).map((n) => {
+        const xs = runs.map((r) => r.scenarios[n]!);
+        return [
+          n,
+          {
+            gainRatio: r4(mean(xs.map((x) => x.learning.gainRatio))),
+            gainRatioVsReachableOracle: r4(mean(xs.map((x) => x.reachableOracle.learningGainRatio))),
+            minOverSeedsVsReachableOracle: r4(Math.min(...xs.map((x) => x.reachableOracle.learningGainRatio))),
+            reachableOracleRatio: r4(mean(xs.map((x) => x.reachableOracle.ratioToOracle))),
+            canaries: xs.reduce((a, x) => a + x.learning.canaries, 0),
+            rollbacks: xs.reduce((a, x) => a + x.learning.rollbacks, 0),
+            harmfulKept: xs.reduce((a, x) => a + x.learning.harmfulKept, 0),
+            hardLimitViolations: xs.reduce((a, x) => a + x.learning.hardLimitViolations, 0),
+          },
+        ];
+      }),
+    ),
     finalWeekGainRatio: r4(mean(runs.map((r) => r.meanFinalWeekGainRatio))),
     canaries,
     rollbacks,
@@ -94,12 +124,16 @@ const rows = names.map((name) => {
     perSeed: runs.map((r) => ({
       seed: r.seed,
       gainRatio: r.meanGainRatio,
+      gainRatioVsReachableOracle: r.meanGainRatioVsReachableOracle,
       finalWeekGainRatio: r.meanFinalWeekGainRatio,
       canaries: r.canaries,
       rollbacks: r.rollbacks,
     })),
   };
-  process.stderr.write(`${name}: gain ${row.gainRatio} (final week ${row.finalWeekGainRatio}), rollbacks ${rollbacks}/${canaries}\n`);
+  process.stderr.write(
+    `${name}: gain ${row.gainRatio} (vs reachable ${row.gainRatioVsReachableOracle}, final week ${row.finalWeekGainRatio}), ` +
+      `rollbacks ${rollbacks}/${canaries}\n`,
+  );
   return row;
 });
 
@@ -123,11 +157,14 @@ const front = rows.map(
 );
 const out = {
   seeds,
-  targets: { gainRatio: 0.9, rollbackRateBelow: 0.05 },
+  targets: { gainRatio: 0.9, gainRatioVsReachableOracleEveryScenario: 0.9, rollbackRateBelow: 0.05 },
   settings: rows.map((r, i) => ({
     ...r,
     paretoFront: front[i],
     meetsBothTargets: r.gainRatio >= 0.9 && r.rollbackRate < 0.05 && r.hardLimitViolations === 0 && r.harmfulKept === 0,
+    // Issue 12's target: ≥ 0.9 of the reachable oracle in every scenario (and seed), rollbacks < 5 %, safe.
+    meetsReachableTarget:
+      r.minScenarioGainRatioVsReachableOracle >= 0.9 && r.rollbackRate < 0.05 && r.hardLimitViolations === 0 && r.harmfulKept === 0,
   })),
   runtimeMs: Math.round(performance.now() - started),
 };

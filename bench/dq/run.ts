@@ -7,7 +7,7 @@
  */
 import { analyzeWindow, type HourAggregate } from '../../src/domain/analysis';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, type BoundsPolicy } from '../../src/domain/bounds';
-import { judgeCanary } from '../../src/domain/canary';
+import { canaryPurpose, judgeCanary, stageOfCheck } from '../../src/domain/canary';
 import { gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
 import { proposeChanges } from '../../src/domain/optimizer/rules';
@@ -48,6 +48,10 @@ export interface RunSettings {
    * recovery ramp). Absent: no governor.
    */
   governor?: GovernorSettings;
+  /** Group-sequential stages of canarySlots each (the config's canary.max_stages); 1 when absent. */
+  maxStages?: number;
+  /** false: every canary judged on the primary, as before purposes (ablation of issue 12's rule). Default on. */
+  purposes?: boolean;
   /** Extra optimizer options (tuning experiments). */
   optimizer?: Partial<import('../../src/domain/optimizer').OptimizerOptions>;
 }
@@ -145,6 +149,7 @@ export function runPolicy(
     confidenceLevel: s.canary.confidenceLevel,
     nonInferiorityMargin: s.canary.margin,
     expectedSamples: s.canarySlots,
+    maxStages: s.maxStages ?? 1,
   };
 
   for (let day = 0; day < s.days; day++) {
@@ -278,6 +283,7 @@ export function runPolicy(
       const verdict = runCanary(
         sim,
         s,
+        approved,
         candidate,
         `c${day}`,
         (o) => (overlay = o),
@@ -345,10 +351,14 @@ export function runPolicy(
   return out;
 }
 
-/** Plays the canary (overlay at trafficShare) in `checks` equal chunks, judging after each, until a final verdict. */
+/**
+ * Plays the canary (overlay at trafficShare) in `checks` equal chunks a stage, up to maxStages
+ * stages, judging after each chunk, until a final verdict.
+ */
 function runCanary(
   sim: Simulator,
   s: RunSettings,
+  approved: ParameterChange[],
   candidate: Values,
   id: string,
   setOverlay: (o: { card: ReturnType<typeof cardOf>; id: string } | null) => void,
@@ -362,8 +372,10 @@ function runCanary(
   setMode('canary');
   const chunk = Math.max(1, Math.round(s.canarySlots / s.canaryChecks));
   let verdict: CanaryVerdict | null = null;
+  const stages = Math.max(1, s.maxStages ?? 1);
+  const total = s.canaryChecks * stages;
   try {
-    for (let i = 1; i <= s.canaryChecks; i++) {
+    for (let i = 1; i <= total; i++) {
       sim.runSlots(chunk, new Date(atMs + i * 60_000));
       const acc = getAcc();
       const groups = Object.fromEntries(
@@ -375,7 +387,8 @@ function runCanary(
         confidenceLevel: s.canary.confidenceLevel,
         nonInferiorityMargin: s.canary.margin,
         minSamplesPerGroup: s.canary.minSamples,
-        isFinalCheck: i === s.canaryChecks,
+        ...stageOfCheck(i, total, stages),
+        purpose: s.purposes === false ? undefined : canaryPurpose(approved),
       });
       if (verdict.final) break;
     }

@@ -71,6 +71,7 @@ export function createCycleActivities(deps: Deps) {
           confidenceLevel: c.canary.confidence_level,
           nonInferiorityMargin: c.canary.non_inferiority_margin,
           minSamplesPerGroup: c.canary.min_samples_per_group,
+          maxStages: c.canary.max_stages,
         },
       };
     },

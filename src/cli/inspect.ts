@@ -87,6 +87,9 @@ function cycleText(v: CycleView): string {
       `verdict: ${v.verdict.decision} by rule ${v.verdict.rule}${by} ` +
         `(${v.verdict.method}, ${pct(v.verdict.confidenceLevel, 0)} confidence)`,
     );
+    const stage = v.verdict.maxStages ? `stage ${v.verdict.stage ?? 1} of ${v.verdict.maxStages}` : 'stage 1 of 1';
+    const purpose = v.verdict.purpose?.kind === 'band' ? `band of ${v.verdict.purpose.kpi}` : 'primary';
+    out.push(`  stopped at ${stage}; judged on its purpose: ${purpose}`);
     out.push(`  ${v.verdict.reason}`, verdictTable(v.kpis));
   }
   if (v.canary) {

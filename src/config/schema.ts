@@ -88,6 +88,12 @@ export const AutopilotConfigSchema = z
           path: ['washout_minutes'],
         })
         .prefault({}),
+      /**
+       * Group-sequential stages (issue 12): a canary neither degraded nor confirmed at the end of
+       * its planned duration continues for up to this many stages of that duration in all; the
+       * error is spent across every stage up front (canary/judge.ts). 1 = a single fixed horizon.
+       */
+      max_stages: z.number().int().min(1).max(8).default(4),
     }),
     /**
      * The learning optimizer (1.4): how bold it is. The defaults are the measured ones

@@ -9,6 +9,7 @@ import type {
   BoundsAdjustmentRecord,
   BoundsDecision,
   CanaryDecision,
+  ChangePurpose,
   CanaryVerdict,
   KpiDef,
   ParameterChange,
@@ -123,6 +124,8 @@ export interface CanaryResult {
   decidedBy: string;
   verdict: CanaryVerdict | null;
   checks: number;
+  /** The group-sequential stage the canary stopped in (issue 12). */
+  stage?: number;
   promotedSha?: string;
 }
 
@@ -138,6 +141,9 @@ export interface CanaryOutcomeRef {
   /** The judge's rule at the last check (null: no check ran). */
   rule: string | null;
   checks: number;
+  /** The group-sequential stage it stopped in, and the move's purpose (issue 12). */
+  stage?: number;
+  purpose?: ChangePurpose;
   promotedSha?: string;
 }
 

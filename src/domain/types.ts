@@ -51,6 +51,11 @@ export interface KpiAnalysis {
   confidence?: number;
   /** The window against the same hours of up to 7 earlier days; null without earlier data. */
   vsPreviousDays?: SeasonalComparison | null;
+  /**
+   * Set by the proposer's trend projection (optimizer/trends.ts): this KPI was inside its band
+   * but heads out of it; `mean`/`position` are the projected ones, this is the measured mean.
+   */
+  projectedFrom?: { mean: number; horizonHours: number };
 }
 
 /** The window's hourly means against the same UTC hours of earlier days (paired by hour). */
@@ -82,6 +87,14 @@ export interface WindowAnalysis {
 
 export type ChangeType = 'Optimization' | 'Correction' | 'Exploration' | 'Rollback';
 
+/**
+ * What a move is for, and so what its canary must show (issue 12): `primary` (the default) needs
+ * the primaries improved or non-inferior; `band` brings one KPI back into its target band
+ * (`direction` +1 up, −1 down) and needs that KPI improved in that direction, no KPI degraded
+ * beyond its margin (the primary's is the non-inferiority margin).
+ */
+export type ChangePurpose = { kind: 'primary' } | { kind: 'band'; kpi: string; direction: 1 | -1 };
+
 export interface ParameterChange {
   parameter: string;
   cardPath: string;
@@ -90,6 +103,8 @@ export interface ParameterChange {
   changeType: ChangeType;
   /** The rule that produced it, e.g. `entropy_below_target`. */
   rule: string;
+  /** What the move is for (the canary judges it on that); the primary when absent. */
+  purpose?: ChangePurpose;
   rationale: string;
   /** Predicted relative change per KPI (0.05 = +5 %). */
   expectedImpact: Record<string, number>;
@@ -225,6 +240,11 @@ export interface KpiEvidence {
   adjustedPWorse?: number;
   /** Interim checks: the Rollback family's interval of relDiff (it decides Degraded). */
   harmRelCI?: [number, number];
+  /**
+   * The interval whose worse end decides non-inferiority: two-sided at 1 − 2·alpha, i.e. a
+   * one-sided check at the full alpha (intersection-union, no multiplicity correction).
+   */
+  niRelCI?: [number, number];
 }
 
 /** How the judge spends alpha (1 − confidenceLevel): two directional families, see canary/judge.ts. */
@@ -236,12 +256,16 @@ export interface ErrorControl {
   proceed: ErrorFamily;
   /** "Something got worse": one-sided, worse direction, Holm over every KPI with data. */
   harm: ErrorFamily;
+  /** Group-sequential stages (issue 12): this look's stage, the planned number, and its share of each stage-end budget. */
+  stage?: number;
+  maxStages?: number;
+  stageShare?: number;
 }
 
 export interface ErrorFamily {
   /** The family's whole share of alpha (interim + final). */
   alpha: number;
-  /** Level of the final (fixed-horizon) Holm test: alpha − interimSpent. */
+  /** Level of this stage end's (fixed-horizon) Holm test: (alpha − interimSpent) × the stage's share. */
   finalAlpha: number;
   /** Final check: what the interim sequences spent (their computed crossing probability). */
   interimSpent: number;
@@ -260,8 +284,10 @@ export type VerdictRule =
   | 'insufficient_data'
   | 'primary_improved'
   | 'primary_non_inferior'
+  | 'band_corrected'
   | 'no_confident_result'
-  | 'continue_monitoring';
+  | 'continue_monitoring'
+  | 'continue_next_stage';
 
 export interface CanaryVerdict {
   decision: CanaryDecision;
@@ -279,4 +305,9 @@ export interface CanaryVerdict {
   csTau?: number;
   /** The two error families and their levels. */
   errorControl?: ErrorControl;
+  /** What the judged move was for (absent on verdicts older than purposes: the primary). */
+  purpose?: ChangePurpose;
+  /** The stage this look belongs to, of how many planned (absent on older verdicts: 1 of 1). */
+  stage?: number;
+  maxStages?: number;
 }

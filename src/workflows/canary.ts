@@ -1,5 +1,5 @@
 import { CancellationScope, condition, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import { judgeCanary } from '../domain/canary';
+import { judgeCanary, stageOfCheck } from '../domain/canary';
 import { switchTimes, type Arm, type SwitchbackPlan } from '../domain/canary/switchback';
 import type { CanaryDecision, CanaryVerdict } from '../domain/types';
 import { operationActivities, type WorkflowActivities } from './proxies';
@@ -52,13 +52,16 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
   for (let i = 1; i <= status.totalChecks; i++) {
     if (await condition(() => interrupted(c), input.checkIntervalMs)) break;
     const groups = await acts.measureCanary({ channel: input.channel, canaryId: input.canaryId, since: startedAt, kpis: input.kpis });
+    const look = stageOfCheck(i, status.totalChecks, input.maxStages ?? 1);
+    status.stage = look.stage;
     verdict = judgeCanary({
       kpis: input.kpis,
       groups,
       confidenceLevel: input.confidenceLevel,
       nonInferiorityMargin: input.nonInferiorityMargin,
       minSamplesPerGroup: input.minSamplesPerGroup,
-      isFinalCheck: i === status.totalChecks,
+      ...look,
+      purpose: input.purpose,
     });
     status.checksDone = i;
     status.lastVerdict = verdict;
@@ -108,7 +111,9 @@ async function monitorSwitchback(c: Canary, plan: SwitchbackPlan): Promise<Canar
       confidenceLevel: input.confidenceLevel,
       nonInferiorityMargin: input.nonInferiorityMargin,
       minSamplesPerGroup: s.minBlocksPerArm,
-      isFinalCheck: step.check === plan.arms.length,
+      // One stage: the plan's blocks are the whole canary (a switchback does not continue).
+      ...stageOfCheck(step.check!, plan.arms.length, 1),
+      purpose: input.purpose,
     });
     status.checksDone = step.check!;
     status.lastVerdict = verdict;
@@ -191,6 +196,7 @@ async function settle(
         decidedBy,
         verdict,
         checks: status.checksDone,
+        stage: status.stage,
         promotedSha: r.sha256,
       };
     }
@@ -208,6 +214,7 @@ async function settle(
     decidedBy,
     verdict,
     checks: status.checksDone,
+    stage: status.stage,
   };
 }
 
@@ -219,12 +226,22 @@ async function settle(
  * an emergency stop interrupts it at once.
  */
 export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> {
-  const totalChecks = Math.max(1, Math.round(input.durationMs / input.checkIntervalMs));
+  const maxStages = Math.max(1, input.maxStages ?? 1);
+  const totalChecks = Math.max(1, Math.round(input.durationMs / input.checkIntervalMs)) * maxStages;
   const switchback = input.mode === 'switchback';
   const c: Canary = {
     input,
     acts: operationActivities(input.operationTimeoutMs, '10s'),
-    status: { canaryId: input.canaryId, phase: 'deploying', checksDone: 0, totalChecks, lastVerdict: null, startedAt: null },
+    status: {
+      canaryId: input.canaryId,
+      phase: 'deploying',
+      checksDone: 0,
+      totalChecks,
+      stage: 1,
+      maxStages,
+      lastVerdict: null,
+      startedAt: null,
+    },
     emergency: null,
     operator: null,
     manualEdit: null,

@@ -8,7 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { CycleOutcome, CyclePhase, CycleTrigger } from '../domain/records';
 
 export type { CanaryResult } from '../domain/records';
-import type { CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
+import type { CanaryVerdict, ChangePurpose, KpiDef, ParameterChange } from '../domain/types';
 
 export { EmergencyStopSchema, OperatorDecisionSchema, type EmergencyStop, type OperatorDecision };
 /** A canary signal's payload checked by its schema: the value, or the problems naming each field. Never throws. */
@@ -27,6 +27,7 @@ export interface CanaryTiming {
   durationMs?: number;
   checkIntervalMs?: number;
   inconclusiveWindowMs?: number;
+  maxStages?: number;
 }
 
 /** An operator-specified change (force-deploy, tests): it still goes through bounds and the canary. */
@@ -83,6 +84,8 @@ export interface CanaryPolicy {
   confidenceLevel: number;
   nonInferiorityMargin: number;
   minSamplesPerGroup: number;
+  /** Group-sequential stages, each durationMs long (issue 12); 1 when absent. */
+  maxStages?: number;
 }
 
 export interface CanaryInput extends CanaryPolicy {
@@ -95,6 +98,8 @@ export interface CanaryInput extends CanaryPolicy {
   changes: ParameterChange[];
   kpis: KpiDef[];
   operationTimeoutMs: number;
+  /** What the changes were made for (canaryPurpose): the judge tests that; the primary when absent. */
+  purpose?: ChangePurpose;
 }
 
 export type CanaryPhase = 'deploying' | 'monitoring' | 'awaiting_operator' | 'promoting' | 'rolling_back' | 'promoted' | 'rolled_back';
@@ -103,7 +108,11 @@ export interface CanaryStatus {
   canaryId: string;
   phase: CanaryPhase;
   checksDone: number;
+  /** Checks over every planned stage. */
   totalChecks: number;
+  /** The stage being run (1-based), of maxStages. */
+  stage?: number;
+  maxStages?: number;
   lastVerdict: CanaryVerdict | null;
   startedAt: string | null;
 }

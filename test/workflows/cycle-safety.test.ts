@@ -157,7 +157,8 @@ describe('an Inconclusive canary (3.4, 3.5)', () => {
     const handle = await startCycle(h.client, h.taskQueue, {
       channel: h.channel,
       changes: [{ parameter: 'epsilon', value: 0.06 }],
-      canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 60_000 },
+      // One stage: this tests the operator window, not the stages.
+      canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 60_000, maxStages: 1 },
     });
     const canaryId = canaryWorkflowId(h.channel, handle.workflowId);
     await waitFor(async () => (await canaryStatus(h.client, canaryId)).phase === 'awaiting_operator');
@@ -178,7 +179,7 @@ describe('an Inconclusive canary (3.4, 3.5)', () => {
       await startCycle(h.client, h.taskQueue, {
         channel: h.channel,
         changes: [{ parameter: 'epsilon', value: 0.05 }] /* within 0.02 of the value 24 h ago (0.04) */,
-        canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 1_000 },
+        canary: { durationMs: 1_000, checkIntervalMs: 500, inconclusiveWindowMs: 1_000, maxStages: 1 },
       })
     ).result();
     expect(r.outcome).toBe('rolled_back');

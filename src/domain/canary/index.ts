@@ -2,3 +2,5 @@
 export * from './judge';
 export * from './sequential';
 export * from './signals';
+export * from './purpose';
+export * from './stages';

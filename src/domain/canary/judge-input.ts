@@ -3,7 +3,7 @@
  * budget's settings. Shared by the judge (canary/judge.ts) and its error control (error-control.ts).
  */
 import type { CsTuning } from '../statistics';
-import type { GroupSummary, KpiDef } from '../types';
+import type { ChangePurpose, GroupSummary, KpiDef } from '../types';
 
 export interface JudgeInput {
   kpis: KpiDef[];
@@ -20,4 +20,21 @@ export interface JudgeInput {
   proceedShare?: number;
   /** Share of each family's alpha spent by the interim sequence; the final test gets the rest. */
   interimShare?: number;
+  /** What the judged move was made for (canary/purpose.ts); the primary when absent. */
+  purpose?: ChangePurpose;
+  /**
+   * Group-sequential stages (issue 12): this look's stage (1-based) and the planned number of
+   * stages, each as long as the planned duration; `isFinalCheck` marks a stage's end. Both 1 by
+   * default: one stage, the fixed-horizon test at the planned end.
+   */
+  stage?: number;
+  maxStages?: number;
+  /** Exponent ρ of the stage-end spending function t^ρ (t = stage / maxStages). Default 0.5. */
+  stageSpendingRho?: number;
+  /**
+   * One-sided level of each non-inferiority check as a share of alpha: 1 (the default, an
+   * intersection-union test at the full alpha); 0.5 is the judge before issue 12 (the two-sided
+   * interval), kept for bench/canary-stats.ts's comparison.
+   */
+  nonInferiorityAlphaShare?: number;
 }

@@ -83,6 +83,8 @@ export function canaryRef(r: CanaryResult): CanaryOutcomeRef {
     decidedBy: r.decidedBy,
     rule: r.verdict?.rule ?? null,
     checks: r.checks,
+    ...(r.stage !== undefined ? { stage: r.stage } : {}),
+    ...(r.verdict?.purpose ? { purpose: r.verdict.purpose } : {}),
     ...(r.promotedSha ? { promotedSha: r.promotedSha } : {}),
   };
 }

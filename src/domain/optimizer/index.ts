@@ -11,5 +11,6 @@ export {
   type ObjectivePrediction,
   type CanaryForecast,
 } from './objective';
+export { headingOutOfBand, projectTrends, DEFAULT_TREND_HORIZON_HOURS } from './trends';
 export { experimentsFromCycles, experimentOf, relativeSe, type CycleWithCanary } from './experiments';
 export type { Experiment, CanaryPlan, OptimizerOptions, OptimizerInput, Prediction } from './types';

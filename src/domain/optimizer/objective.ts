@@ -14,8 +14,10 @@
  * model's prediction and e the canary's own standard error (the KPI's slot-level coefficient of
  * variation from the analysis, at the planned canary sizes). A KPI is predicted Degraded when
  * the estimate is worse than max(z_H·e, tolerance + z·e) (the judge's Rollback family, first
- * Holm step, and the tolerance rule); a primary passes when it is better than z·e − margin
- * (non-inferior or improved). P(Proceed) multiplies those as if independent.
+ * Holm step, and the tolerance rule); a primary passes when it is better than z_NI·e − margin
+ * (non-inferior or improved; z_NI one-sided at the full alpha: an intersection-union test, no
+ * correction for the number of checks). P(Proceed) multiplies those as if independent: that
+ * product is the power side of the intersection-union test, where its cost shows.
  * Issue 3 check: for a known effect this matches judgeCanary's final verdict on simulated
  * canaries to ±0.01-0.02 (test/unit/domain/optimizer-pass-probability.test.ts), e.g. a no-effect
  * move at 6 000 canary slots gets 0.22 (judge 0.22), at 18 000 0.53, at 100 000 0.99. Against
@@ -24,8 +26,8 @@
  * (predicted 0.3-0.75, observed 18 of 20): see the Findings in bench/decision-quality.ts.
  */
 import { probit } from 'simple-statistics';
-import { normalCdf } from '../canary';
-import type { KpiAnalysis, KpiDef, WindowAnalysis } from '../types';
+import { normalCdf, stagePlan } from '../canary';
+import type { ChangePurpose, KpiAnalysis, KpiDef, WindowAnalysis } from '../types';
 import type { CanaryPlan, Prediction } from './types';
 
 const sign = (k: KpiDef): 1 | -1 => (k.goal === 'maximize' ? 1 : -1);
@@ -140,16 +142,68 @@ export interface CanaryForecast {
   passBonus: number;
 }
 
-/** What the planned canary is likely to say about this prediction. */
+/**
+ * The band a move is for (issue 12): among the KPIs outside their band, the one the prediction
+ * moves toward its band the most (weighted); null when the move brings none back.
+ */
+export function bandPurpose(kpis: KpiDef[], analysis: WindowAnalysis, p: Prediction): ChangePurpose | null {
+  let best: { purpose: ChangePurpose; pull: number } | null = null;
+  for (const a of analysis.kpis) {
+    const k = kpis.find((x) => x.name === a.kpi);
+    if (!k || (a.position !== 'below' && a.position !== 'above')) continue;
+    if ((a.position === 'below' && k.target_min === undefined) || (a.position === 'above' && k.target_max === undefined)) continue;
+    const direction: 1 | -1 = a.position === 'below' ? 1 : -1;
+    const pull = k.weight * direction * (p.mean[k.name] ?? 0);
+    if (pull > 0 && (!best || pull > best.pull)) best = { purpose: { kind: 'band', kpi: k.name, direction }, pull };
+  }
+  return best?.purpose ?? null;
+}
+
+/**
+ * What the planned canary is likely to say about this prediction, judged on the move's purpose:
+ * the primary (improved or non-inferior), or a band (that KPI improved toward its band at the
+ * Proceed family's level, the primary only not degraded beyond the margin).
+ */
 export function forecastCanary(
   kpis: KpiDef[],
   analysis: WindowAnalysis,
   p: Prediction,
   plan: CanaryPlan,
   windowHours: number,
+  purpose: ChangePurpose = { kind: 'primary' },
 ): CanaryForecast {
-  const alpha = 1 - plan.confidenceLevel;
+  const stages = Math.max(1, Math.floor(plan.maxStages ?? 1));
+  if (stages === 1) return forecastLook(kpis, analysis, p, plan, windowHours, purpose, 1, 1);
+  // Staged canary (issue 12): P(pass by some stage) ≥ the best single stage end's P(pass there
+  // and no degradation at that or an earlier stage end), each at its cumulative samples and its
+  // share of the error (stagePlan): a lower bound, so the gate stays conservative.
+  let best: CanaryForecast = { pProceed: 0, pSafe: 1, passBonus: 0 };
+  let safeSoFar = 1;
+  for (let k = 1; k <= stages; k++) {
+    const look = forecastLook(kpis, analysis, p, plan, windowHours, purpose, k, stagePlan({ stage: k, maxStages: stages }).share);
+    safeSoFar = Math.min(safeSoFar, look.pSafe);
+    const pass = Math.min(look.pProceed, safeSoFar * (look.pSafe > 0 ? look.pProceed / look.pSafe : 0));
+    if (pass > best.pProceed) best = { pProceed: pass, pSafe: safeSoFar, passBonus: look.passBonus };
+  }
+  return { ...best, pSafe: safeSoFar };
+}
+
+/** One stage end's forecast: `scale` times the planned samples, `share` of each level. */
+function forecastLook(
+  kpis: KpiDef[],
+  analysis: WindowAnalysis,
+  p: Prediction,
+  plan: CanaryPlan,
+  windowHours: number,
+  purpose: ChangePurpose,
+  scale: number,
+  share: number,
+): CanaryForecast {
+  const band = purpose.kind === 'band' && kpis.some((k) => k.name === purpose.kpi) ? purpose : null;
+  const alpha = (1 - plan.confidenceLevel) * share;
   const z = probit(1 - alpha / 2);
+  // Non-inferiority is one-sided at the full alpha (intersection-union, canary/judge.ts).
+  const zNI = probit(1 - alpha);
   const zH = probit(1 - alpha / (2 * Math.max(1, kpis.length)));
   let safe = 1;
   let primaryOk = 1;
@@ -157,16 +211,18 @@ export function forecastCanary(
   for (const k of kpis) {
     const a = analysis.kpis.find((x) => x.kpi === k.name);
     if (!a) continue;
-    const e = canarySe(a, plan, windowHours);
+    const e = canarySe(a, plan, windowHours) / Math.sqrt(scale);
     if (!Number.isFinite(e)) return { pProceed: 0, pSafe: 0, passBonus: 0 };
-    const mu = sign(k) * (p.mean[k.name] ?? 0);
+    const target = band !== null && k.name === band.kpi;
+    const mu = (target ? band.direction : sign(k)) * (p.mean[k.name] ?? 0);
     const s = p.sd[k.name] ?? 0;
     const v = Math.sqrt(s * s + e * e);
-    const tol = k.tolerance ?? 0;
+    const tol = band && !target && k.role === 'primary' ? Math.max(k.tolerance ?? 0, plan.nonInferiorityMargin) : (k.tolerance ?? 0);
     const worse = Math.max(zH * e, tol > 0 ? tol + z * e : 0);
     safe *= 1 - normalCdf((-worse - mu) / v);
-    if (k.role === 'primary') {
-      const t = (z * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / v;
+    if (target) primaryOk *= 1 - normalCdf((z * e - mu) / v);
+    else if (!band && k.role === 'primary') {
+      const t = (zNI * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / v;
       const pass = 1 - normalCdf(t);
       primaryOk *= pass;
       // Mills ratio φ(t)/(1−Φ(t)), with its asymptote t for large t.

@@ -29,9 +29,9 @@
 import { validateChange, directionBackoff, DEFAULT_BOUNDS_POLICY, type DirectionEvent } from '../bounds';
 import { effectiveRange, snapValue } from '../parameters';
 import { normalCdf } from '../canary';
-import type { ChangeType, ParamDef, ParameterChange } from '../types';
+import type { ChangePurpose, ChangeType, ParamDef, ParameterChange } from '../types';
 import { fitModel, predict, slopeUncertainty, type FittedModel } from './model';
-import { forecastCanary, predictObjective, canarySe, type ObjectivePrediction } from './objective';
+import { bandPurpose, forecastCanary, predictObjective, canarySe, type ObjectivePrediction } from './objective';
 import type { Experiment, OptimizerInput, Prediction } from './types';
 
 export interface Candidate {
@@ -39,6 +39,8 @@ export interface Candidate {
   oldValue: number;
   newValue: number;
   changeType: ChangeType;
+  /** What the move is for: the band it brings back (a Correction), or the primary. */
+  purpose: ChangePurpose;
   prediction: Prediction;
   objective: ObjectivePrediction;
   pProceed: number;
@@ -101,7 +103,17 @@ function evaluate(
   const prediction = predict(model, { [p.name]: newValue - oldValue });
   const objective = predictObjective(input.kpis, input.analysis, prediction);
   const hours = hoursOf(input);
-  const f = forecastCanary(input.kpis, input.analysis, prediction, input.canary, hours);
+  const good = input.lastKnownGood?.[p.name];
+  const towardGood = good !== undefined && Math.abs(good - oldValue) > 1e-9 && Math.abs(good - newValue) < Math.abs(good - oldValue);
+  const band = !towardGood && objective.band > 0 ? bandPurpose(input.kpis, input.analysis, prediction) : null;
+  // A Correction that also helps the primary may be judged on either: its purpose is fixed here,
+  // before the canary, as the one its canary is more likely to confirm (one claim, never both).
+  const onPrimary = forecastCanary(input.kpis, input.analysis, prediction, input.canary, hours);
+  const onBand =
+    band && (input.options.bandPurposes ?? true) ? forecastCanary(input.kpis, input.analysis, prediction, input.canary, hours, band) : null;
+  const judgedOnBand = band !== null && onBand !== null && onBand.pProceed > onPrimary.pProceed;
+  const purpose: ChangePurpose = judgedOnBand ? band : { kind: 'primary' };
+  const f = judgedOnBand ? onBand : onPrimary;
   const gainIfPass = objective.mean + f.passBonus;
   const utility = f.pProceed * gainIfPass - (1 - f.pProceed) * (input.options.rollbackCost ?? 0.01);
   const primaries = input.kpis.filter((k) => k.role === 'primary');
@@ -113,16 +125,14 @@ function evaluate(
       return (prediction.sd[k.name] ?? 0) / e;
     }),
   );
-  const good = input.lastKnownGood?.[p.name];
-  const towardGood = good !== undefined && Math.abs(good - oldValue) > 1e-9 && Math.abs(good - newValue) < Math.abs(good - oldValue);
-  const outOfBand = input.analysis.kpis.some((a) => a.position === 'below' || a.position === 'above');
-  const changeType: ChangeType = towardGood ? 'Rollback' : outOfBand && objective.band > 0 ? 'Correction' : 'Optimization';
+  const changeType: ChangeType = towardGood ? 'Rollback' : band ? 'Correction' : 'Optimization';
   const unexplored = Math.max(0, ...primaries.map((k) => slopeUncertainty(model, p.name, k.name)));
   return {
     parameter: p.name,
     oldValue,
     newValue,
     changeType,
+    purpose,
     prediction,
     objective,
     pProceed: f.pProceed,
@@ -271,6 +281,7 @@ function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
     newValue: c.newValue,
     changeType: c.changeType,
     rule: `model_${c.changeType.toLowerCase()}`,
+    purpose: c.purpose,
     rationale:
       `${p.name} ${c.oldValue} → ${c.newValue}: ${what[c.changeType]}; predicted ${primary.join(', ')}; ` +
       `objective ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, ` +

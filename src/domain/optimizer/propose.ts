@@ -11,6 +11,7 @@ import { proposeChanges } from './rules';
 import type { ParamDef, ParameterChange } from '../types';
 import { optimize, type OptimizerResult } from './optimize';
 import type { OptimizerInput } from './types';
+import { DEFAULT_TREND_HORIZON_HOURS, projectTrends } from './trends';
 
 export type ProposalSource = 'optimizer' | 'rules (optimizer has no evidence yet)' | 'none';
 
@@ -28,7 +29,9 @@ function scaledParams(params: ParamDef[], scale: number): ParamDef[] {
   return params.map((p) => ({ ...p, step: p.type === 'int' ? Math.max(1, Math.round(p.step * scale)) : p.step * scale }));
 }
 
-export function proposeForCycle(input: OptimizerInput): CycleProposal {
+export function proposeForCycle(raw: OptimizerInput): CycleProposal {
+  // 1.3: a KPI heading out of its band within the horizon is treated as already out (trends.ts).
+  const input = { ...raw, analysis: projectTrends(raw.analysis, raw.kpis, raw.options.trendHorizonHours ?? DEFAULT_TREND_HORIZON_HOURS) };
   const optimizer = optimize(input);
   if (optimizer.changes.length > 0 || optimizer.evidence > 0)
     return { changes: optimizer.changes, source: optimizer.changes.length ? 'optimizer' : 'none', optimizer };

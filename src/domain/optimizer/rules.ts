@@ -57,7 +57,12 @@ export function proposeChanges(ctx: ProposalContext): ParameterChange[] {
         newValue: next,
         changeType: 'Correction',
         rule: rule.name,
-        rationale: `${rule.rationale} (${a.kpi} 24 h mean ${a.mean.toFixed(4)}, trend ${a.trend}, n=${a.n})`,
+        purpose: { kind: 'band', kpi: a.kpi, direction: a.position === 'below' ? 1 : -1 },
+        rationale: a.projectedFrom
+          ? `${rule.rationale} (${a.kpi} heading ${a.position} its band: 24 h mean ${a.projectedFrom.mean.toFixed(4)}, ` +
+            `trend ${a.trend} ${a.slopePerHour.toPrecision(3)}/h projects ${a.mean.toFixed(4)} ` +
+            `within ${a.projectedFrom.horizonHours} h, n=${a.n})`
+          : `${rule.rationale} (${a.kpi} 24 h mean ${a.mean.toFixed(4)}, trend ${a.trend}, n=${a.n})`,
         expectedImpact: Object.fromEntries(Object.entries(rule.expected_impact).map(([kpi, v]) => [kpi, v * scale])),
         confidence: Math.min(0.9, 0.5 + severity),
       },

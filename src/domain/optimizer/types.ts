@@ -32,6 +32,8 @@ export interface CanaryPlan {
    * samples per hour × durationMinutes (an accelerated simulation samples its days sparsely).
    */
   expectedSamples?: number;
+  /** Group-sequential stages of durationMinutes each (the config's canary.max_stages); 1 when absent. */
+  maxStages?: number;
 }
 
 /**
@@ -67,6 +69,16 @@ export interface OptimizerOptions {
   rollbackCost?: number;
   /** No Exploration within this many days after a rolled-back canary (rollback budget). Default 7. */
   explorationCooldownDays?: number;
+  /**
+   * Judge a Correction on the band it brings back (issue 12: that KPI improved, nothing degraded
+   * beyond its margin) rather than on the primary. Default true; false is the bench's ablation.
+   */
+  bandPurposes?: boolean;
+  /**
+   * A KPI whose 24 h trend projects it out of its band within this many hours is corrected now
+   * (1.3, trends.ts). Default 24 (the next cycle); 0 turns projection off.
+   */
+  trendHorizonHours?: number;
   /** Experiments lose half their weight after this many days (moving optimum). Default 14. */
   halfLifeDays?: number;
   /** Experiments lose weight with distance from the current card: Gaussian, this many steps. Default 3. */

@@ -1,4 +1,5 @@
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { canaryPurpose } from '../../domain/canary';
 import { canaryRef } from '../../domain/cycle';
 import { canaryWorkflow } from '../canary';
 import { canaryWorkflowId, type CanaryResult } from '../messages';
@@ -23,12 +24,14 @@ export async function canary(ctx: CycleContext, versionId: string): Promise<Cycl
         ...(t.durationMs !== undefined ? { durationMs: t.durationMs } : {}),
         ...(t.checkIntervalMs !== undefined ? { checkIntervalMs: t.checkIntervalMs } : {}),
         ...(t.inconclusiveWindowMs !== undefined ? { inconclusiveWindowMs: t.inconclusiveWindowMs } : {}),
+        ...(t.maxStages !== undefined ? { maxStages: t.maxStages } : {}),
         channel,
         cycleId,
         canaryId,
         versionId,
         parentSha: ctx.card!.sha256,
         changes: ctx.changes,
+        purpose: canaryPurpose(ctx.changes),
         kpis: settings.kpis,
         operationTimeoutMs: settings.operationTimeoutMs,
       },

@@ -81,6 +81,7 @@ async function optimize(
       trafficShare: settings.canary.trafficPercentage,
       confidenceLevel: settings.canary.confidenceLevel,
       nonInferiorityMargin: settings.canary.nonInferiorityMargin,
+      maxStages: settings.canary.maxStages ?? 1,
       ...(analysis.recentRatePerHour ? { expectedSamples: (analysis.recentRatePerHour * durationMinutes) / 60 } : {}),
     },
     options: { ...settings.optimizer, maxChanges: settings.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },

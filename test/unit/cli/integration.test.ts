@@ -65,7 +65,7 @@ describe('vvtvctl autopilot check-integration (10.x)', () => {
     s.rt.close();
   });
 
-  it('probes the overlay contract: a planner that tags its rows passes, an unmodified one fails, and the overlay is gone after', async () => {
+  it('probes the overlay contract: a tagging planner passes, an unmodified one fails, the overlay is gone after', async () => {
     for (const honour of [true, false]) {
       const s = setup();
       const sim = s.sim(honour);

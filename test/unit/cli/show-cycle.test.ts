@@ -58,7 +58,12 @@ function setup(): string {
     kpi('engagement_proxy', 'primary', 0.04, [-0.01, 0.09], 'Inconclusive'),
     false,
   );
-  const last = verdict('Proceed', 'primary_improved', kpi('engagement_proxy', 'primary', 0.1011, [0.051, 0.152], 'Improved'), true);
+  const last = {
+    ...verdict('Proceed', 'primary_improved', kpi('engagement_proxy', 'primary', 0.1011, [0.051, 0.152], 'Improved'), true),
+    stage: 2,
+    maxStages: 4,
+    purpose: { kind: 'band', kpi: 'selection_entropy', direction: 1 },
+  } as const;
   const canary = {
     canaryId: 'canary/main/x',
     outcome: 'promoted',
@@ -104,6 +109,7 @@ describe('vvtvctl autopilot show-cycle (8.4)', () => {
     const r = await run(['--config', setup(), 'autopilot', 'show-cycle', 'autopilot-cycle/main/x']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('verdict: Proceed by rule primary_improved, decided by judge (welch_fixed_horizon, 95% confidence)');
+    expect(r.out).toContain('stopped at stage 2 of 4; judged on its purpose: band of selection_entropy');
     const lines = r.out.split('\n');
     const header = lines.findIndex((l) => /^KPI +ROLE +CONTROL +CANARY +Δ \[CI\] +P +ADJ P +CLASS$/.test(l));
     expect(header).toBeGreaterThan(0);

@@ -46,15 +46,16 @@ describe("P(canary passes) is the judge's own rule on the planned canary (3.4)",
       .pProceed;
   /** Relative se of engagement on a canary of `samples` slots at 20 % traffic (cv 0.19 / 0.36). */
   const se = (samples: number): number => (0.19 / 0.36) * Math.sqrt(1 / (0.2 * samples) + 1 / (0.8 * samples));
-  /** Non-inferiority power for a true zero effect: P(r̂ − z·e > −margin) = Φ((margin − z·e)/e). */
-  const niPower = (samples: number): number => normalCdf((PLAN.nonInferiorityMargin - 1.959964 * se(samples)) / se(samples));
+  /** Non-inferiority power for a true zero effect: P(r̂ − z·e > −margin) = Φ((margin − z·e)/e), z one-sided at the full alpha. */
+  const niPower = (samples: number): number => normalCdf((PLAN.nonInferiorityMargin - 1.644854 * se(samples)) / se(samples));
 
   it('a move with no effect is well below 0.85 on a small canary and near the non-inferiority power on a large one', () => {
-    // The bench's canary (6 000 slots, relative se ≈ 1.7 %): a no-effect change fails NI ~78 % of the time.
-    expect(pPass(0, 0, 6000)).toBeLessThan(0.3);
+    // The bench's canary (6 000 slots, relative se ≈ 1.7 %): a no-effect change fails NI ~68 % of the
+    // time (one-sided at the full alpha; ~78 % when NI used the two-sided interval).
+    expect(pPass(0, 0, 6000)).toBeLessThan(0.35);
     expect(pPass(0, 0, 6000)).toBeCloseTo(niPower(6000), 2);
-    // Production size (18 000 slots) is a coin flip; only much larger canaries pass a flat move.
-    expect(pPass(0, 0, 18000)).toBeLessThan(0.6);
+    // Production size (18 000 slots) passes a flat move about two times in three; only much larger canaries reliably do.
+    expect(pPass(0, 0, 18000)).toBeLessThan(0.7);
     expect(pPass(0, 0, 18000)).toBeCloseTo(niPower(18000), 2);
     expect(pPass(0, 0, 100000)).toBeGreaterThan(0.95);
     expect(Math.abs(pPass(0, 0, 100000) - niPower(100000))).toBeLessThan(0.01);
@@ -62,7 +63,7 @@ describe("P(canary passes) is the judge's own rule on the planned canary (3.4)",
 
   it("includes the model's predictive uncertainty: an unsure +3 % is less likely to pass than a sure one, an unsure 0 more", () => {
     expect(pPass(0.03, 0.03, 6000)).toBeLessThan(pPass(0.03, 0, 6000) - 0.1);
-    expect(pPass(0, 0.03, 6000)).toBeGreaterThan(pPass(0, 0, 6000) + 0.05);
+    expect(pPass(0, 0.03, 6000)).toBeGreaterThan(pPass(0, 0, 6000) + 0.03);
   });
 
   it('agrees with judgeCanary run on simulated canaries (Monte Carlo, known effect, ±0.04)', () => {
