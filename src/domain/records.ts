@@ -147,6 +147,8 @@ export interface HistoryMaintenance {
   archive?: string;
   integrityOk: boolean;
   problems: number;
+  /** Temp files of interrupted history writes, removed before the check. */
+  tempsRemoved?: string[];
 }
 
 /** What the governor did with the cycle's outcome (its actions, as it reports them). */

@@ -6,7 +6,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 
-export const NON_RETRYABLE = ['ValidationError', 'HistoryIntegrityError'];
+export const NON_RETRYABLE = ['ValidationError', 'HistoryIntegrityError', 'StorageError'];
 
 /** Before the cycle knows its settings: short calls with the default retry. */
 export const bootActivities = () =>
