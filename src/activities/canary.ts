@@ -3,6 +3,7 @@ import type { CanaryVerdict, GroupSummary, KpiDef, ParameterChange } from '../do
 import { ValidationError } from '../config/errors';
 import { parseCard } from '../adapters/card-store';
 import { guard, type Deps } from './deps';
+import { recordLiveCard } from './card';
 
 export type CanaryGroups = Record<string, { control: GroupSummary; canary: GroupSummary }>;
 
@@ -133,6 +134,14 @@ export function createCanaryActivities(deps: Deps) {
         const live = store.load();
         if (live.sha256 !== version.meta.sha256) {
           if (live.sha256 !== input.parentSha) {
+            // 10.5: the manual edit is kept as it is and recorded as a version of its own.
+            recordLiveCard(
+              deps,
+              input.channel,
+              live,
+              now(),
+              `card edited by hand during canary ${input.canaryId}; kept, the canary rolled back`,
+            );
             return {
               promoted: false,
               sha256: live.sha256,

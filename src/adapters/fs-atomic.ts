@@ -55,8 +55,8 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** write-file-atomic's temporary name for `file`: `<file>.<murmur hash in hex>`. */
-const tempNameOf = (file: string) => new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{1,8}$`);
+/** write-file-atomic's temporary name for `file`: `<file>.<a 32-bit number>`. */
+const tempNameOf = (file: string) => new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d{1,10}$`);
 
 /**
  * Removes the temporary files an interrupted atomic write of `path` left beside it (a crash
