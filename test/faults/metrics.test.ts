@@ -50,7 +50,7 @@ describe('NaN, empty and sparse metrics: the analysis refuses with a reason, not
     expect(message).toMatch(/engagement_proxy/);
   });
 
-  it('a sparse window (a few rows in two hours of 24): too few samples and gaps', async () => {
+  it('a sparse window (a few rows in two hours of 24): too_few_samples', async () => {
     writeMetricRows(
       h.rt.deps.metrics,
       rows(h.channel, 2, 30, (i) => 0.5 + i * 0.01),

@@ -83,7 +83,7 @@ describe('the worker process killed with SIGKILL mid-canary and restarted', () =
     await h.close();
   });
 
-  it('completes the cycle once with the right card', async () => {
+  it('SIGKILL of the worker process mid-canary: the cycle completes once with the right card', async () => {
     worker = await startWorkerProcess(h);
     h.startSimulator();
     const handle = await startCycle(h.client, h.taskQueue, {
@@ -124,7 +124,7 @@ describe('the Temporal dev server killed and restarted on the same SQLite file m
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('completes the cycle once with the right card', async () => {
+  it('the dev server killed and restarted mid-canary: the cycle completes once with the right card', async () => {
     h.startSimulator();
     const handle = await startCycle(h.client, h.taskQueue, {
       channel: h.channel,
