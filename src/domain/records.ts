@@ -118,7 +118,7 @@ export interface CanaryResult {
   decision: CanaryDecision;
   /**
    * `judge`, `operator:<name>`, `emergency:<name>`, `paused:<name>`, `inconclusive_timeout`,
-   * `promotion_guard`, `cancelled`, `failure`.
+   * `promotion_guard`, `manual_edit` (the live card was edited during the canary, 10.5), `cancelled`, `failure`.
    */
   decidedBy: string;
   verdict: CanaryVerdict | null;

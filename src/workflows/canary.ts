@@ -23,6 +23,8 @@ interface Canary {
   status: CanaryStatus;
   emergency: EmergencyStop | null;
   operator: OperatorDecision | null;
+  /** Why the canary stopped on a manual edit of the live card (10.5), when it did. */
+  manualEdit: string | null;
 }
 
 /** The operator's signals; payloads are operator input: a malformed one is logged and ignored, never fatal. */
@@ -61,6 +63,12 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
     status.lastVerdict = verdict;
     await acts.recordCanaryCheck({ canaryId: input.canaryId, checkIndex: i, verdict });
     if (verdict.final) break;
+    // 10.5: a hand edit of the live card changes what the control group runs: the canary stops.
+    const live = await acts.checkLiveCard({ channel: input.channel, canaryId: input.canaryId, parentSha: input.parentSha });
+    if (live.edited) {
+      c.manualEdit = live.reason ?? 'the live card was edited by hand';
+      break;
+    }
   }
   return verdict;
 }
@@ -68,6 +76,7 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
 /** The decision: an emergency stop, an operator's word (waited for when Inconclusive, 3.4), or the judge's verdict. */
 async function decide(c: Canary, verdict: CanaryVerdict | null): Promise<{ decision: CanaryDecision; decidedBy: string; reason: string }> {
   const { input, status } = c;
+  if (c.manualEdit && !c.emergency) return { decision: 'Rollback', decidedBy: 'manual_edit', reason: c.manualEdit };
   if (!c.emergency && !c.operator && verdict?.decision === 'Inconclusive' && input.inconclusiveWindowMs > 0) {
     status.phase = 'awaiting_operator';
     log.warn('canary inconclusive: waiting for an operator decision', { canaryId: input.canaryId, windowMs: input.inconclusiveWindowMs });
@@ -158,6 +167,7 @@ export async function canaryWorkflow(input: CanaryInput): Promise<CanaryResult> 
     status: { canaryId: input.canaryId, phase: 'deploying', checksDone: 0, totalChecks, lastVerdict: null, startedAt: null },
     emergency: null,
     operator: null,
+    manualEdit: null,
   };
   listen(c);
   try {

@@ -14,7 +14,7 @@ describe('a manual edit of the card during a canary (10.5)', () => {
   beforeAll(() => h.start());
   afterAll(() => h.close());
 
-  it('the canary rolls back, the manual edit is kept byte for byte and recorded as a version', async () => {
+  it('the canary stops at its next check and rolls back; the manual edit is kept byte for byte and recorded as a version', async () => {
     h.startSimulator();
     const handle = await startCycle(h.client, h.taskQueue, {
       channel: h.channel,
@@ -26,12 +26,13 @@ describe('a manual edit of the card during a canary (10.5)', () => {
     const kept = snapshot(h);
     const edited = readFileSync(h.cards.path, 'utf8').replace('top_k: 8', 'top_k: 9') + '# edited by hand during the canary\n';
     writeFileSync(h.cards.path, edited); // an operator's editor, not the autopilot
-    await h.client.workflow.getHandle(canaryId).signal(canaryDecisionSignal, { decision: 'proceed', by: 'ops', reason: 'looks fine' });
-    const r = await handle.result();
+    const r = await handle.result(); // no operator, no judge: the canary stops at its next check
 
     expect(r.outcome).toBe('rolled_back');
     expect(readFileSync(h.cards.path, 'utf8')).toBe(edited);
-    expect(h.rt.deps.canaryLog.get(canaryId)).toMatchObject({ status: 'rolled_back', decided_by: 'promotion_guard' });
+    const canary = h.rt.deps.canaryLog.get(canaryId)!;
+    expect(canary).toMatchObject({ status: 'rolled_back', decided_by: 'manual_edit' });
+    expect(canary.checks.length).toBeLessThan(60); // it did not run its course
     const manual = h.rt.deps.history.latest(h.channel, { status: ['active'] })!;
     expect(manual).toMatchObject({ source: 'manual', deployment: { status: 'active' } });
     expect(manual.rationale).toContain(canaryId);
