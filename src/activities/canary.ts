@@ -4,6 +4,7 @@ import { storedMetricType } from '../domain/metric-names';
 import { ValidationError } from '../config/errors';
 import { parseCard } from '../adapters/card-store';
 import { guard, type Deps } from './deps';
+import { recordLiveCard } from './card';
 
 export type CanaryGroups = Record<string, { control: GroupSummary; canary: GroupSummary }>;
 
@@ -110,6 +111,28 @@ export function createCanaryActivities(deps: Deps) {
       return out;
     },
 
+    /**
+     * Was the live card edited by hand since the canary started (10.5)? A valid edit is recorded
+     * as a `manual` version at once (it is kept; the canary then rolls back); an edit that does
+     * not validate is reported too (the planner keeps its last good card; nothing is stored).
+     */
+    async checkLiveCard(input: { channel: string; canaryId: string; parentSha: string }): Promise<{ edited: boolean; reason?: string }> {
+      return guard(() => {
+        let live;
+        try {
+          live = deps.cards(input.channel).load();
+        } catch (err) {
+          const why = err instanceof ValidationError ? err.message : null;
+          if (why) return { edited: true, reason: `the live card was edited and no longer validates: ${why}` };
+          throw err;
+        }
+        if (live.sha256 === input.parentSha) return { edited: false };
+        const rationale = `card edited by hand during canary ${input.canaryId}; kept, the canary rolled back`;
+        recordLiveCard(deps, input.channel, live, now(), rationale);
+        return { edited: true, reason: `the live card was edited by hand during the canary (sha ${live.sha256.slice(0, 12)})` };
+      });
+    },
+
     async recordCanaryCheck(input: { canaryId: string; checkIndex: number; verdict: CanaryVerdict }): Promise<void> {
       deps.canaryLog.appendCheck(input.canaryId, { ...input.verdict, checkIndex: input.checkIndex, at: now().toISOString() });
     },
@@ -134,6 +157,14 @@ export function createCanaryActivities(deps: Deps) {
         const live = store.load();
         if (live.sha256 !== version.meta.sha256) {
           if (live.sha256 !== input.parentSha) {
+            // 10.5: the manual edit is kept as it is and recorded as a version of its own.
+            recordLiveCard(
+              deps,
+              input.channel,
+              live,
+              now(),
+              `card edited by hand during canary ${input.canaryId}; kept, the canary rolled back`,
+            );
             return {
               promoted: false,
               sha256: live.sha256,

@@ -2,7 +2,7 @@
  * The live card and its versions: read and validate it (10.1), record manual edits (10.5), write
  * a candidate version into history and mark one rejected.
  */
-import { applyToCardYaml, parseCard } from '../adapters/card-store';
+import { applyToCardYaml, parseCard, type LoadedCard } from '../adapters/card-store';
 import type { DeploymentStatus } from '../adapters/history';
 import { selectionParams, type SelectionParams } from '../config/card';
 import { cardTerms } from '../config/card-terms';
@@ -12,6 +12,26 @@ import type { ParameterChange } from '../domain/types';
 import { guard, type Deps } from './deps';
 
 const ACTIVE: DeploymentStatus[] = ['active', 'promoted'];
+
+/**
+ * Makes sure history holds the live card as the active version: the first card is stored as
+ * `bootstrap`, a card that differs from the last active version as `manual` (10.5), which
+ * supersedes it. Returns the live card's version id.
+ */
+export function recordLiveCard(deps: Deps, channel: string, loaded: LoadedCard, at: Date, rationale: string): string {
+  const latest = deps.history.latest(channel, { status: ACTIVE });
+  if (latest && latest.sha256 === loaded.sha256) return latest.version_id;
+  const meta = deps.history.storeVersion(channel, loaded.yaml, {
+    parent: latest?.version_id ?? null,
+    source: latest ? 'manual' : 'bootstrap',
+    changes: [],
+    rationale: latest ? rationale : 'first card seen by the autopilot',
+    deployment: { status: 'active', updated_at: at.toISOString() },
+  });
+  if (latest)
+    deps.history.updateDeployment(channel, latest.version_id, { ...latest.deployment, status: 'superseded', updated_at: at.toISOString() });
+  return meta.version_id;
+}
 
 export function createCardActivities(deps: Deps) {
   const now = () => (deps.now ? deps.now() : new Date());
@@ -30,25 +50,8 @@ export function createCardActivities(deps: Deps) {
         const loaded = store.load();
         const { terms, problems } = cardTerms(deps.config(), loaded.card, loaded.written);
         if (problems.length) throw new ValidationError(store.path, problems);
-        const latest = deps.history.latest(input.channel, { status: ACTIVE });
-        let versionId = latest?.version_id;
-        if (!latest || latest.sha256 !== loaded.sha256) {
-          const meta = deps.history.storeVersion(input.channel, loaded.yaml, {
-            parent: latest?.version_id ?? null,
-            source: latest ? 'manual' : 'bootstrap',
-            changes: [],
-            rationale: latest ? 'card edited outside the autopilot; recorded as found' : 'first card seen by the autopilot',
-            deployment: { status: 'active', updated_at: now().toISOString() },
-          });
-          if (latest)
-            deps.history.updateDeployment(input.channel, latest.version_id, {
-              ...latest.deployment,
-              status: 'superseded',
-              updated_at: now().toISOString(),
-            });
-          versionId = meta.version_id;
-        }
-        return { sha256: loaded.sha256, versionId: versionId!, ...terms };
+        const versionId = recordLiveCard(deps, input.channel, loaded, now(), 'card edited outside the autopilot; recorded as found');
+        return { sha256: loaded.sha256, versionId, ...terms };
       });
     },
 

@@ -115,8 +115,11 @@ export function createCycleActivities(deps: Deps) {
     async maintainHistory(input: {
       channel: string;
       cycleId: string;
-    }): Promise<{ archived: number; archive?: string; integrityOk: boolean; problems: number }> {
+    }): Promise<{ archived: number; archive?: string; integrityOk: boolean; problems: number; tempsRemoved?: string[] }> {
       const days = deps.config().stores.history_retention_days;
+      const temps = deps.history.removeLeftoverTemps(input.channel);
+      if (temps.length)
+        deps.logger.warn({ channel: input.channel, files: temps }, 'removed temp files left by an interrupted history write');
       const r = deps.history.applyRetention(input.channel, { days, now: now() });
       const integrity = deps.history.verifyIntegrity(input.channel);
       if (!integrity.ok) {
@@ -132,7 +135,13 @@ export function createCycleActivities(deps: Deps) {
           details: { problems: integrity.problems.slice(0, 50) },
         });
       }
-      return { archived: r.archived, archive: r.archive, integrityOk: integrity.ok, problems: integrity.problems.length };
+      return {
+        archived: r.archived,
+        archive: r.archive,
+        integrityOk: integrity.ok,
+        problems: integrity.problems.length,
+        ...(temps.length ? { tempsRemoved: temps } : {}),
+      };
     },
 
     /** Raises an alert (the alerter stores it in the audit log first, then sends it). */

@@ -32,6 +32,14 @@ export async function guard<T>(fn: () => T | Promise<T>): Promise<T> {
     if (err instanceof HistoryIntegrityError) {
       throw ApplicationFailure.create({ type: 'HistoryIntegrityError', message: err.message, nonRetryable: true });
     }
+    // A full disk or a refused write does not heal within the cycle: fail fast so it alerts at once.
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (code && STORAGE_ERRORS.has(code)) {
+      throw ApplicationFailure.create({ type: 'StorageError', message: (err as Error).message, nonRetryable: true });
+    }
     throw err;
   }
 }
+
+/** errno codes of a write the disk refused (full, read-only, no permission). */
+const STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);

@@ -10,6 +10,7 @@ import type { KpiDef } from '../domain/types';
 import { ValidationError } from '../config/errors';
 import { guard, type Deps } from './deps';
 import type { CanaryGroups } from './canary';
+import { recordLiveCard } from './card';
 
 export interface SwitchbackSettingsInput {
   durationMs: number;
@@ -99,8 +100,17 @@ export function createSwitchbackActivities(deps: Deps) {
         const { version, parent } = versions(input.channel, input.versionId, input.parentSha);
         const store = deps.cards(input.channel);
         const live = store.load();
-        if (live.sha256 !== parent.meta.sha256 && live.sha256 !== version.meta.sha256)
+        if (live.sha256 !== parent.meta.sha256 && live.sha256 !== version.meta.sha256) {
+          // 10.5: the edit is kept and recorded as a version at once; the canary stops.
+          recordLiveCard(
+            deps,
+            input.channel,
+            live,
+            now(),
+            `card edited by hand during canary ${input.canaryId}; kept, the canary rolled back`,
+          );
           return { switched: false, manualEdit: { liveSha: live.sha256 } };
+        }
         const target = input.arm === 'canary' ? version : parent;
         if (live.sha256 !== target.meta.sha256) {
           const written = await store.write(target.yaml);

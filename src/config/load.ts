@@ -1,5 +1,5 @@
-import { isAbsolute, resolve, dirname } from 'node:path';
-import { AutopilotConfigSchema, type AutopilotConfig } from './schema';
+import { isAbsolute, relative, resolve, dirname, sep } from 'node:path';
+import { AutopilotConfigSchema, CHANNEL_ID_RE, type AutopilotConfig } from './schema';
 import { ValidationError, parseOrThrow } from './errors';
 import { FileTooLargeError, parseYaml, readTextFile } from './files';
 
@@ -53,10 +53,23 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   return { config, path: abs };
 }
 
-/** Resolves a store path against the data dir and substitutes `{channel}`. */
+/**
+ * Resolves a store path against the data dir and substitutes `{channel}`. The channel must be a
+ * channel id (one path segment), and a relative path must stay inside the data dir: a
+ * ValidationError naming the field otherwise.
+ */
 export function storePath(config: AutopilotConfig, p: string, channel?: string): string {
+  if (channel !== undefined && !CHANNEL_ID_RE.test(channel))
+    throw new ValidationError('store path', [`channel: expected a lowercase channel id (got ${JSON.stringify(channel)})`]);
+  if (p.includes('\0')) throw new ValidationError('store path', [`path: expected a path without a NUL byte (got ${JSON.stringify(p)})`]);
   const withChannel = channel ? p.replaceAll('{channel}', channel) : p;
-  return isAbsolute(withChannel) ? withChannel : resolve(config.data_dir, withChannel);
+  if (isAbsolute(withChannel)) return withChannel;
+  const dataDir = resolve(config.data_dir);
+  const full = resolve(dataDir, withChannel);
+  const rel = relative(dataDir, full);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw new ValidationError('store path', [`path: ${JSON.stringify(p)} leads out of data_dir ${dataDir}`]);
+  return full;
 }
 
 export function defaultConfigPath(): string {

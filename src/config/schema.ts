@@ -35,10 +35,42 @@ export const KpiSpecSchema = z.strictObject({
   target_max: z.number().optional(),
 });
 
+/** A channel id: also a path segment of the card path and the history folder. */
+export const CHANNEL_ID_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+const hasNul = (p: string) => p.includes('\0');
+/** `..` segments that climb above where the path starts (`a/../..`, `../x`). */
+const climbsOut = (p: string) => {
+  let depth = 0;
+  for (const seg of p.split(/[\\/]+/)) {
+    if (seg === '..') depth--;
+    else if (seg !== '.' && seg !== '') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+};
+const isAbsolutePath = (p: string) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p);
+
+/**
+ * A store path: absolute (the operator's choice, e.g. VVTV's own card), or relative to data_dir
+ * and staying inside it. Never a NUL byte.
+ */
+const storePathField = (def: string) =>
+  z
+    .string()
+    .min(1)
+    .refine((p) => !hasNul(p), 'expected a path without a NUL byte')
+    .refine((p) => isAbsolutePath(p) || !climbsOut(p), "expected an absolute path or one inside data_dir (no '..' out of it)")
+    .default(def);
+
 export const AutopilotConfigSchema = z
   .strictObject({
-    channels: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase channel id')).min(1),
-    data_dir: z.string().min(1).default('.data'),
+    channels: z.array(z.string().regex(CHANNEL_ID_RE, 'expected a lowercase channel id')).min(1),
+    data_dir: z
+      .string()
+      .min(1)
+      .refine((p) => !hasNul(p), 'expected a path without a NUL byte')
+      .default('.data'),
     autopilot: z.strictObject({
       enabled: z.boolean().default(true),
       /** 9.1: flipping this to true pauses every channel within 30 s, without a restart. */
@@ -239,7 +271,7 @@ export const AutopilotConfigSchema = z
          * writes it. Without `{channel}`, one database serves every channel, told apart by
          * `metrics_channel_key`.
          */
-        metrics_db: z.string().min(1).default('metrics/{channel}/metrics.sqlite'),
+        metrics_db: storePathField('metrics/{channel}/metrics.sqlite'),
         /**
          * The context key naming the channel of a row, when several channels share one database
          * (VVTV itself writes none: its rows' context is the planner's or curator's own).
@@ -248,10 +280,10 @@ export const AutopilotConfigSchema = z
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a JSON object key (letters, digits, _)')
           .optional(),
-        state_db: z.string().default('state.sqlite'),
+        state_db: storePathField('state.sqlite'),
         /** `{channel}` is replaced by the channel id. */
-        card_path: z.string().default('cards/{channel}/business_logic.yaml'),
-        history_dir: z.string().default('history'),
+        card_path: storePathField('cards/{channel}/business_logic.yaml'),
+        history_dir: storePathField('history'),
         /** 5.4: versions older than this are archived (compressed, never dropped) after each cycle. */
         history_retention_days: z.number().int().min(90, 'expected at least 90 (requirement 5.4)').default(90),
         /** Run after every card or overlay write (10.4); `{card}` and `{channel}` are substituted. */

@@ -119,7 +119,7 @@ export interface CanaryResult {
   decision: CanaryDecision;
   /**
    * `judge`, `operator:<name>`, `emergency:<name>`, `paused:<name>`, `inconclusive_timeout`,
-   * `promotion_guard`, `cancelled`, `failure`.
+   * `promotion_guard`, `manual_edit` (the live card was edited during the canary, 10.5), `cancelled`, `failure`.
    */
   decidedBy: string;
   verdict: CanaryVerdict | null;
@@ -153,6 +153,8 @@ export interface HistoryMaintenance {
   archive?: string;
   integrityOk: boolean;
   problems: number;
+  /** Temp files of interrupted history writes, removed before the check. */
+  tempsRemoved?: string[];
 }
 
 /** What the governor did with the cycle's outcome (its actions, as it reports them). */

@@ -24,8 +24,11 @@ interface Canary {
   status: CanaryStatus;
   emergency: EmergencyStop | null;
   operator: OperatorDecision | null;
-  /** Switchback: the live card was neither the parent nor the candidate at a switch (10.5). */
-  manualEdit: { liveSha: string } | null;
+  /**
+   * Why the canary stopped on a manual edit of the live card (10.5), when it did: seen after a
+   * check (overlay) or at a switch (switchback: neither the parent nor the candidate is live).
+   */
+  manualEdit: string | null;
 }
 
 /** The operator's signals; payloads are operator input: a malformed one is logged and ignored, never fatal. */
@@ -67,6 +70,12 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
     status.lastVerdict = verdict;
     await acts.recordCanaryCheck({ canaryId: input.canaryId, checkIndex: i, verdict });
     if (verdict.final) break;
+    // 10.5: a hand edit of the live card changes what the control group runs: the canary stops.
+    const live = await acts.checkLiveCard({ channel: input.channel, canaryId: input.canaryId, parentSha: input.parentSha });
+    if (live.edited) {
+      c.manualEdit = live.reason ?? 'the live card was edited by hand';
+      break;
+    }
   }
   return verdict;
 }
@@ -93,7 +102,7 @@ async function monitorSwitchback(c: Canary, plan: SwitchbackPlan): Promise<Canar
     if (step.switchTo) {
       const r = await acts.switchCanaryArm({ ...cardRef(input), ...step.switchTo });
       if (r.manualEdit) {
-        c.manualEdit = r.manualEdit;
+        c.manualEdit = `the live card was edited by hand during the canary (sha ${r.manualEdit.liveSha.slice(0, 12)})`;
         break;
       }
       continue;
@@ -133,12 +142,7 @@ const cardRef = (input: CanaryInput) => ({
 /** The decision: an emergency stop, an operator's word (waited for when Inconclusive, 3.4), or the judge's verdict. */
 async function decide(c: Canary, verdict: CanaryVerdict | null): Promise<{ decision: CanaryDecision; decidedBy: string; reason: string }> {
   const { input, status } = c;
-  if (c.manualEdit)
-    return {
-      decision: 'Rollback',
-      decidedBy: 'manual_edit',
-      reason: `the live card was edited during the canary (sha ${c.manualEdit.liveSha.slice(0, 12)}): kept, the canary stopped (10.5)`,
-    };
+  if (c.manualEdit && !c.emergency) return { decision: 'Rollback', decidedBy: 'manual_edit', reason: c.manualEdit };
   if (!c.emergency && !c.operator && verdict?.decision === 'Inconclusive' && input.inconclusiveWindowMs > 0) {
     status.phase = 'awaiting_operator';
     log.warn('canary inconclusive: waiting for an operator decision', { canaryId: input.canaryId, windowMs: input.inconclusiveWindowMs });

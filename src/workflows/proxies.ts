@@ -6,7 +6,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 
-export const NON_RETRYABLE = ['ValidationError', 'HistoryIntegrityError'];
+export const NON_RETRYABLE = ['ValidationError', 'HistoryIntegrityError', 'StorageError'];
 
 /** Before the cycle knows its settings: short calls with the default retry. */
 export const bootActivities = () =>
@@ -16,10 +16,14 @@ export const bootActivities = () =>
     retry: { nonRetryableErrorTypes: NON_RETRYABLE },
   });
 
-/** I/O bounded by the configured operation timeout (8.3: a timeout alerts). */
+/**
+ * I/O bounded by the configured operation timeout (8.3: a timeout alerts), retries included. One
+ * attempt gets a third of it (at least 5 s), so an attempt lost with a killed worker is retried
+ * within the budget instead of timing out the whole operation.
+ */
 export const operationActivities = (timeoutMs: number, maximumInterval: Duration = '30s') =>
   proxyActivities<Activities>({
-    startToCloseTimeout: timeoutMs,
+    startToCloseTimeout: Math.min(timeoutMs, Math.max(Math.round(timeoutMs / 3), 5_000)),
     scheduleToCloseTimeout: timeoutMs,
     retry: { initialInterval: '1s', maximumInterval, nonRetryableErrorTypes: NON_RETRYABLE },
   });

@@ -37,6 +37,10 @@ export interface HarnessOptions {
   backfillHours?: number;
   /** Real-time slots per second while the simulator runs. */
   slotsPerSecond?: number;
+  /** The worker's logger (silent unless VVTV_TEST_LOG is set). */
+  logger?: pino.Logger;
+  /** The environment the config reads its overrides from (none by default). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -88,8 +92,8 @@ export class Harness {
   async start(): Promise<this> {
     installRuntime();
     this.writeConfig();
-    const silent = pino({ level: process.env.VVTV_TEST_LOG ?? 'silent' });
-    this.rt = openRuntime(this.configPath, { logger: silent, env: {} });
+    const log = this.opts.logger ?? pino({ level: process.env.VVTV_TEST_LOG ?? 'silent' });
+    this.rt = openRuntime(this.configPath, { logger: log, env: this.opts.env ?? {} });
     const cardPath = this.cards.path;
     mkdirSync(join(cardPath, '..'), { recursive: true });
     if (this.opts.cardYaml) writeFileSync(cardPath, this.opts.cardYaml);

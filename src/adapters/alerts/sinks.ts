@@ -8,13 +8,41 @@ export interface HttpSinkOptions {
   fetch?: typeof fetch;
 }
 
-async function postJson(url: string, body: unknown, opts: HttpSinkOptions, sink: string): Promise<void> {
-  const res = await (opts.fetch ?? fetch)(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
-  });
+/**
+ * A URL's `user:password@` moved into a Basic `authorization` header: fetch refuses a URL with
+ * credentials, and the header is a field the logger redacts.
+ */
+export function splitCredentials(url: string): { url: string; headers: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, headers: {} };
+  }
+  if (!u.username && !u.password) return { url, headers: {} };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), headers: { authorization: `Basic ${basic}` } };
+}
+
+async function postJson(target: string, body: unknown, opts: HttpSinkOptions, sink: string): Promise<void> {
+  const { url, headers } = splitCredentials(target);
+  let res: Response;
+  try {
+    res = await (opts.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+    });
+  } catch (err) {
+    // fetch's own errors may quote the URL: only their kind goes on.
+    const e = err as Error & { cause?: { code?: string } };
+    // No `cause`: it would carry the URL (and its credentials) along to whoever logs the error.
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(`${sink}: request failed: ${e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.name)}`);
+  }
   if (!res.ok) {
     const text = await res.text().catch(() => '');
     // The URL is not repeated: webhook URLs carry secrets.

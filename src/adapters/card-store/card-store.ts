@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { CardSchema, canonicalJson, getPath, type Card } from '../../config/card';
 import { ValidationError, parseOrThrow } from '../../config/errors';
 import { FILE_LIMITS, FileTooLargeError, parseYaml, parseYamlDocument, readTextFile, yamlToJs } from '../../config/files';
-import { writeFileAtomicSync, fsyncDir } from '../fs-atomic';
+import { writeFileAtomicSync, fsyncDir, removeLeftoverTemps } from '../fs-atomic';
 
 const execFileP = promisify(execFile);
 
@@ -114,6 +114,7 @@ export class CardStore {
   async write(yaml: string): Promise<LoadedCard> {
     const { card, doc } = parseCard(yaml, `${this.path} (new version)`);
     const previous = existsSync(this.path) ? readFileSync(this.path) : null;
+    removeLeftoverTemps(this.path); // an interrupted earlier write's temp file (never read as the card)
     writeFileAtomicSync(this.path, yaml);
     try {
       await this.reload();
@@ -138,6 +139,7 @@ export class CardStore {
 
   async writeOverlay(overlay: CanaryOverlay): Promise<void> {
     parseOrThrow(CardSchema, overlay.card, `${this.overlayPath} (canary card)`, 'card');
+    removeLeftoverTemps(this.overlayPath);
     writeFileAtomicSync(this.overlayPath, YAML.stringify(overlay));
     await this.reload();
   }

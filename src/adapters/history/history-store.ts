@@ -1,11 +1,23 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseOrThrow } from '../../config/errors';
 import { readBoundedFile } from '../../config/files';
 import { cardSha256, parseCard } from '../card-store';
 import { writeFileAtomicSync } from '../fs-atomic';
 import { cardMismatch, verifyChannel } from './integrity';
-import { assertChannel, baseFor, idFor, locate, relCard, relMeta, sha256Hex, withSuffix, type VersionLocation } from './layout';
+import {
+  DAY_DIR_RE,
+  LEFTOVER_TEMP_RE,
+  assertChannel,
+  baseFor,
+  idFor,
+  locate,
+  relCard,
+  relMeta,
+  sha256Hex,
+  withSuffix,
+  type VersionLocation,
+} from './layout';
 import { queryMetas, toCsv, trajectoryOf } from './query';
 import { archiveOldVersions, readArchiveFile } from './retention';
 import { readMeta, scanChannel } from './scan';
@@ -154,6 +166,26 @@ export class HistoryStore {
   applyRetention(channel: string, opts: { days: number; now?: Date }): RetentionResult {
     assertChannel(channel);
     return archiveOldVersions(this.root, channel, scanChannel(this.root, channel), { days: opts.days, now: opts.now ?? this.now() });
+  }
+
+  /**
+   * Removes the temporary files interrupted writes left in the channel's day folders (a crash
+   * between writing a version's temp file and renaming it). No meta points at them, so they
+   * were never part of history; until removed, the integrity check reports them as orphans.
+   * Returns their paths relative to the root.
+   */
+  removeLeftoverTemps(channel: string): string[] {
+    assertChannel(channel);
+    const channelDir = join(this.root, channel);
+    if (!existsSync(channelDir)) return [];
+    const removed: string[] = [];
+    for (const day of readdirSync(channelDir).filter((d) => DAY_DIR_RE.test(d))) {
+      for (const f of readdirSync(join(channelDir, day)).filter((n) => LEFTOVER_TEMP_RE.test(n))) {
+        rmSync(join(channelDir, day, f), { force: true });
+        removed.push(`${channel}/${day}/${f}`);
+      }
+    }
+    return removed;
   }
 
   /** The versions an archive holds; `path` is absolute or relative to the history root. */

@@ -11,6 +11,8 @@ const CHANNEL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const VERSION_ID_RE = /^(\d{4})(\d{2})(\d{2})T(\d{6})Z_([0-9a-f]{12})(?:-([1-9]\d*))?$/;
 export const DAY_DIR_RE = /^\d{4}-\d{2}-\d{2}$/;
 export const VERSION_FILE_RE = /^(\d{6})_([0-9a-f]{12})(?:-([1-9]\d*))?\.(yaml|json)$/;
+/** A version file's temporary twin (write-file-atomic: `<name>.<a 32-bit number>`), left by a write interrupted before its rename. */
+export const LEFTOVER_TEMP_RE = /^\d{6}_[0-9a-f]{12}(?:-[1-9]\d*)?\.(?:yaml|json)\.\d{1,10}$/;
 export const ARCHIVE_DIR = 'archive';
 export const ARCHIVE_FILE_RE = /^\d{4}-\d{2}-\d{2}(?:-[1-9]\d*)?\.jsonl\.gz$/;
 

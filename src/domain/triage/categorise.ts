@@ -50,7 +50,7 @@ function rollbackRule(decidedBy: string, c: Change): string {
   if (decidedBy === 'inconclusive_timeout') return 'inconclusive_timeout';
   if (decidedBy.startsWith('operator:')) return 'operator_rollback';
   if (decidedBy.startsWith('emergency:')) return 'emergency_stop';
-  if (decidedBy === 'promotion_guard') return 'promotion_refused';
+  if (decidedBy === 'promotion_guard' || decidedBy === 'manual_edit') return 'promotion_refused';
   if (decidedBy.startsWith('paused:')) return 'paused_rollback';
   if (decidedBy === 'cancelled' || decidedBy === 'failure') return 'canary_aborted';
   return `rolled_back_${direction(c)}`;

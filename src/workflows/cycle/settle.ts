@@ -96,6 +96,9 @@ export async function fail(ctx: CycleContext, err: unknown): Promise<CycleResult
   if (cause instanceof ApplicationFailure && cause.type === 'HistoryIntegrityError') {
     await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: 'history_integrity', summary: cause.message });
   }
+  if (cause instanceof ApplicationFailure && cause.type === 'StorageError') {
+    await acts.raiseAlert({ severity: 'critical', channel, cycleId, name: 'storage_failed', summary: cause.message });
+  }
   const message = `${timedOut ? 'operation timed out' : 'cycle failed'} during ${ctx.phase}: ${(cause as Error)?.message ?? String(err)}`;
   await acts.raiseAlert({
     severity: 'critical',
