@@ -13,7 +13,7 @@ export { createWorker, type StartWorkerOptions } from './host';
 async function main(): Promise<void> {
   const rt = openRuntime(defaultConfigPath());
   const c = rt.live.get();
-  const host = await startWorkerHost({ rt, address: c.temporal.address, log: logger });
+  const host = await startWorkerHost({ rt, log: logger });
   logger.info({ address: c.temporal.address, taskQueue: c.temporal.task_queue }, 'worker started');
   const stop = () => void host.stop();
   process.once('SIGINT', stop);
