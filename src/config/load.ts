@@ -28,6 +28,9 @@ const ENV_OVERRIDES: Array<[string, (c: Obj, v: string) => void]> = [
   ['VVTV_ALERTMANAGER_URL', (c, v) => (section(c, 'alerts').alertmanager_url = v)],
 ];
 
+/** The environment variables the config loader reads (the compose file and docs are checked against them). */
+export const ENV_OVERRIDE_NAMES: readonly string[] = ENV_OVERRIDES.map(([name]) => name);
+
 export interface LoadedConfig {
   config: AutopilotConfig;
   /** Absolute path of the file it came from. */
