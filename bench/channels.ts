@@ -15,7 +15,7 @@
  * the round), backend, plus cycles (how many ended), failed (with the first failure) and outcomes.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   });
 
   const dir = mkdtempSync(join(tmpdir(), 'vvtv-channels-bench-'));
+  chmodSync(dir, 0o755); // the cluster's PostgreSQL runs as the postgres user, inside this folder
   const temporal = await temporalBackend(backend, dir);
   // Fresh channels for every round: a rolled-back channel is paused by its governor (2.x).
   const rounds = counts.map((n, r) => Array.from({ length: n }, (_, i) => `b${r}-${i}`));

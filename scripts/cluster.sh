@@ -176,6 +176,9 @@ up() {
   ensure_postgres
   mkdir -p "$RUN"
   chmod 755 "$RUN" # the postgres user must reach its data folder inside
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$RUN"; then
+    die "the postgres user cannot reach $RUN (a parent folder is not searchable): choose another VVTV_CLUSTER_DIR"
+  fi
   if ! load_env; then
     read -r PG_PORT FRONTEND_PORT FRONTEND_HTTP_PORT FRONTEND_MEMBERSHIP_PORT HISTORY_PORT HISTORY_MEMBERSHIP_PORT \
       MATCHING_PORT MATCHING_MEMBERSHIP_PORT WORKER_PORT WORKER_MEMBERSHIP_PORT METRICS_PORT <<<"$(free_ports 11)"
