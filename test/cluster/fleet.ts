@@ -54,7 +54,7 @@ export class Fleet {
   /** operationTimeoutMinutes: short where a host is killed (its lost activity is retried after it). */
   constructor(
     channelCount: number,
-    private readonly opts: { operationTimeoutMinutes?: number } = {},
+    private readonly opts: { operationTimeoutMinutes?: number; backfillSlotsPerHour?: number } = {},
   ) {
     const tag = Math.random().toString(36).slice(2, 6);
     this.channels = Array.from({ length: channelCount }, (_, i) => `c${tag}-${i}`);
@@ -85,7 +85,7 @@ export class Fleet {
         sink: this.rt.deps.metrics,
         onError: (err) => console.error('simulator error', err),
       });
-      sim.backfill(new Date(to.getTime() - 24 * 3_600_000), to, 120);
+      sim.backfill(new Date(to.getTime() - 24 * 3_600_000), to, this.opts.backfillSlotsPerHour ?? 120);
       this.sims.push(sim);
     }
     this.client = new Client({ connection: await Connection.connect({ address: this.address }) });
