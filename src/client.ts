@@ -7,6 +7,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { AutopilotConfig } from './config/schema';
+import { temporalConnectionOptions, type TemporalSection } from './connection';
 import {
   SA_CHANNEL,
   canaryDecisionSignal,
@@ -27,9 +28,15 @@ import type { RollbackResult } from './activities';
 import { depositBypassToken } from './adapters/bypass-box';
 import type { GovernorReading } from './readmodel';
 
-export async function connectClient(address: string, namespace: string, connectTimeoutMs?: number): Promise<Client> {
-  if (connectTimeoutMs) await probeTcp(address, connectTimeoutMs);
-  const connection = await Connection.connect({ address, ...(connectTimeoutMs ? { connectTimeout: connectTimeoutMs } : {}) });
+/** A client on the connection the config's `temporal:` section describes (address, TLS, API key). */
+export async function connectClient(
+  temporal: TemporalSection,
+  connectTimeoutMs?: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Client> {
+  const { namespace, ...opts } = temporalConnectionOptions(temporal, env);
+  if (connectTimeoutMs) await probeTcp(opts.address, connectTimeoutMs);
+  const connection = await Connection.connect({ ...opts, ...(connectTimeoutMs ? { connectTimeout: connectTimeoutMs } : {}) });
   return new Client({ connection, namespace });
 }
 

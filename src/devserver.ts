@@ -4,9 +4,10 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { CUSTOM_SEARCH_ATTRIBUTES } from './connection';
 
-/** Search attributes the autopilot writes so the Web UI can filter runs. */
-export const SEARCH_ATTRIBUTES = ['VvtvChannel=Keyword', 'VvtvOutcome=Keyword', 'VvtvState=Keyword'];
+/** Search attributes the autopilot writes so the Web UI can filter runs (`--search-attribute` form). */
+export const SEARCH_ATTRIBUTES = CUSTOM_SEARCH_ATTRIBUTES.map((a) => `${a.name}=${a.type}`);
 
 export interface DevServerOptions {
   /** SQLite file for persistence; omit for in-memory. */

@@ -10,6 +10,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from './observability/logger';
 import { startMetricsServer } from './observability/metrics';
 import { ensureDailySchedule } from './client';
+import { describeConnection, ensureSearchAttributes, temporalConnectionOptions } from './connection';
 import { ConfigWatcher } from './governor';
 import type { Runtime } from './runtime';
 import { ensureWeeklyTriageSchedule } from './triage-schedule';
@@ -53,7 +54,10 @@ export interface WorkerHost {
 
 export interface WorkerHostOptions {
   rt: Runtime;
-  address: string;
+  /** Overrides `temporal.address` (npm start's dev server may run on another port). */
+  address?: string;
+  /** Where the API key variable is read (process.env by default). */
+  env?: NodeJS.ProcessEnv;
   log: Logger;
   /** Where the host reports its start-up steps (a console line each; the log otherwise). */
   say?: (line: string) => void;
@@ -66,16 +70,29 @@ export interface WorkerHostOptions {
 const twoDigits = (n: number) => String(n).padStart(2, '0');
 
 export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost> {
-  const { rt, address, log } = o;
+  const { rt, log } = o;
   const say = o.say ?? ((line: string) => log.info(line));
   const config = rt.live.get();
-  const connection = await NativeConnection.connect({ address });
-  const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
+  // Validated before anything connects: a bad address, TLS file or API key variable names its field.
+  const { namespace, ...connOpts } = temporalConnectionOptions(
+    { ...config.temporal, ...(o.address ? { address: o.address } : {}) },
+    o.env ?? process.env,
+  );
+  log.info({ temporal: describeConnection({ namespace, ...connOpts }, config.temporal) }, 'connecting to Temporal');
+  const clientConnection = await Connection.connect(connOpts);
+  // The workflows write these attributes; a namespace without them would fail every cycle.
+  const sa = await ensureSearchAttributes(clientConnection.operatorService, namespace).catch(async (err) => {
+    await clientConnection.close();
+    throw err;
+  });
+  say(`• search attributes: ${sa.added.length ? `registered ${sa.added.join(', ')}` : 'present'} (namespace ${namespace})`);
+  const connection = await NativeConnection.connect(connOpts);
+  const client = new Client({ connection: clientConnection, namespace });
   const worker = await createWorker({
     deps: rt.deps,
     client,
     connection,
-    namespace: config.temporal.namespace,
+    namespace,
     taskQueue: config.temporal.task_queue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : {}),
   });

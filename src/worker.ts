@@ -13,7 +13,9 @@ export { createWorker, type StartWorkerOptions } from './host';
 async function main(): Promise<void> {
   const rt = openRuntime(defaultConfigPath());
   const c = rt.live.get();
-  const host = await startWorkerHost({ rt, address: c.temporal.address, log: logger });
+  // VVTV_WORKFLOW_BUNDLE: a bundle built ahead (an image build, a test run) saves bundling at each start.
+  const bundle = process.env.VVTV_WORKFLOW_BUNDLE;
+  const host = await startWorkerHost({ rt, log: logger, ...(bundle ? { workflowBundle: { codePath: bundle } } : {}) });
   logger.info({ address: c.temporal.address, taskQueue: c.temporal.task_queue }, 'worker started');
   const stop = () => void host.stop();
   process.once('SIGINT', stop);

@@ -54,8 +54,9 @@ export class CliContext {
     if (!this.client) {
       const c = this.config.temporal;
       this.client = await clientModule()
-        .connectClient(c.address, c.namespace, 5000)
+        .connectClient(c, 5000)
         .catch((err) => {
+          if (err instanceof ValidationError) throw err; // a bad TLS file or address: name the field, not the network
           throw new Error(`cannot reach Temporal at ${c.address} (${(err as Error).message}); is \`npm start\` or a worker stack running?`);
         });
     }

@@ -16,12 +16,20 @@ const ENV_OVERRIDES: Array<[string, (c: Obj, v: string) => void]> = [
   ['TEMPORAL_NAMESPACE', (c, v) => (section(c, 'temporal').namespace = v)],
   ['TEMPORAL_TASK_QUEUE', (c, v) => (section(c, 'temporal').task_queue = v)],
   ['TEMPORAL_UI_URL', (c, v) => (section(c, 'temporal').ui_url = v)],
+  ['TEMPORAL_TLS_CA', (c, v) => (section(section(c, 'temporal'), 'tls').ca_file = v)],
+  ['TEMPORAL_TLS_CERT', (c, v) => (section(section(c, 'temporal'), 'tls').cert_file = v)],
+  ['TEMPORAL_TLS_KEY', (c, v) => (section(section(c, 'temporal'), 'tls').key_file = v)],
+  ['TEMPORAL_TLS_SERVER_NAME', (c, v) => (section(section(c, 'temporal'), 'tls').server_name = v)],
+  ['TEMPORAL_TLS', (c, v) => (section(section(c, 'temporal'), 'tls').enabled = v === 'true' || v === '1')],
   ['VVTV_DATA_DIR', (c, v) => (c.data_dir = v)],
   ['VVTV_METRICS_PORT', (c, v) => (c.metrics_port = Number(v))],
   // Webhook URLs often embed a secret: keep them out of the file.
   ['VVTV_ALERT_WEBHOOK_URL', (c, v) => (section(c, 'alerts').webhook_url = v)],
   ['VVTV_ALERTMANAGER_URL', (c, v) => (section(c, 'alerts').alertmanager_url = v)],
 ];
+
+/** The environment variables the config loader reads (the compose file and docs are checked against them). */
+export const ENV_OVERRIDE_NAMES: readonly string[] = ENV_OVERRIDES.map(([name]) => name);
 
 export interface LoadedConfig {
   config: AutopilotConfig;

@@ -296,6 +296,24 @@ export const AutopilotConfigSchema = z
         namespace: z.string().default('default'),
         task_queue: z.string().default('vvtv-autopilot'),
         ui_url: z.string().default('http://localhost:8233'),
+        /**
+         * TLS to the frontend (a secured self-hosted cluster, Temporal Cloud): files in PEM. Any
+         * field set (or `enabled: true`) turns TLS on; an API key turns it on too.
+         */
+        tls: z
+          .strictObject({
+            enabled: z.boolean().optional(),
+            ca_file: z.string().min(1).optional(),
+            cert_file: z.string().min(1).optional(),
+            key_file: z.string().min(1).optional(),
+            server_name: z.string().min(1).optional(),
+          })
+          .optional(),
+        /** The name of the environment variable holding the API key (the key itself is never in a file or a log). */
+        api_key_env: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+          .default('TEMPORAL_API_KEY'),
       })
       .prefault({}),
     simulator: z
