@@ -22,9 +22,10 @@
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { judgeCanary, type JudgeInput } from '../../src/domain/canary';
 import { planSwitchback, switchbackSummary, type BlockPartLike, type SwitchbackPlan } from '../../src/domain/canary/switchback';
-import type { CanaryVerdict, GroupSummary, KpiDef } from '../../src/domain/types';
+import type { CanaryVerdict, KpiDef } from '../../src/domain/types';
 import { createRng } from '../../src/adapters/selection/rng';
 import { benchOptions } from '../options';
+import { Acc, gaussian, poisson, round, wilson } from '../sampling';
 
 const { num: option } = benchOptions('CANARY_BENCH');
 
@@ -53,31 +54,6 @@ const KPIS: KpiDef[] = [
   { name: 'guardrail', goal: 'minimize', role: 'guardrail', weight: 1 },
 ];
 
-function gaussian(u: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-}
-
-function poisson(u: () => number, lambda: number): number {
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = u();
-  while (p > limit) {
-    k += 1;
-    p *= u();
-  }
-  return k;
-}
-
-const round = (x: number, d = 4): number => Number(x.toFixed(d));
-
-function wilson(p: number, n: number): [number, number] {
-  const z = 1.959964;
-  const den = 1 + (z * z) / n;
-  const center = (p + (z * z) / (2 * n)) / den;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / den;
-  return [round(Math.max(0, center - half)), round(Math.min(1, center + half))];
-}
-
 function input(groups: JudgeInput['groups'], isFinalCheck: boolean): JudgeInput {
   return {
     kpis: KPIS,
@@ -91,22 +67,6 @@ function input(groups: JudgeInput['groups'], isFinalCheck: boolean): JudgeInput 
 
 const isFalseUnderNull = (v: CanaryVerdict): boolean =>
   v.decision === 'Rollback' || (v.decision === 'Proceed' && v.rule === 'primary_improved');
-
-/** Row-level accumulators per arm, to show what ignoring the blocks does. */
-class Acc {
-  n = 0;
-  private m = 0;
-  private m2 = 0;
-  add(x: number): void {
-    this.n += 1;
-    const d = x - this.m;
-    this.m += d / this.n;
-    this.m2 += d * (x - this.m);
-  }
-  summary(): GroupSummary {
-    return { n: this.n, mean: this.m, sd: this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0 };
-  }
-}
 
 interface RunOutcome {
   judge: CanaryVerdict;

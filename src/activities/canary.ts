@@ -4,7 +4,7 @@ import { storedMetricType } from '../domain/metric-names';
 import { ValidationError } from '../config/errors';
 import { parseCard } from '../adapters/card-store';
 import { guard, type Deps } from './deps';
-import { recordLiveCard } from './card';
+import { keepManualEdit } from './card';
 
 export type CanaryGroups = Record<string, { control: GroupSummary; canary: GroupSummary }>;
 
@@ -42,6 +42,30 @@ export function predictionError(
   return { value: errors.reduce((a, b) => a + b, 0) / errors.length, perKpi };
 }
 
+/**
+ * The canary's record, opened once: a retried deploy finds it and keeps its start time. Refuses a
+ * canary that is already closed (a late attempt must not resurrect it).
+ */
+export function openCanaryRecord(
+  deps: Deps,
+  c: { canaryId: string; channel: string; cycleId: string; share: number },
+  at: Date,
+): { startedAt: string; opened: boolean } {
+  const existing = deps.canaryLog.get(c.canaryId);
+  if (existing && existing.status !== 'running')
+    throw new ValidationError('canary', [`canaryId: ${c.canaryId} is already ${existing.status}`]);
+  if (existing) return { startedAt: existing.started_at, opened: false };
+  const startedAt = at.toISOString();
+  deps.canaryLog.open({
+    canary_id: c.canaryId,
+    channel: c.channel,
+    cycle_id: c.cycleId,
+    started_at: startedAt,
+    traffic_percentage: c.share,
+  });
+  return { startedAt, opened: true };
+}
+
 export function createCanaryActivities(deps: Deps) {
   const now = () => (deps.now ? deps.now() : new Date());
 
@@ -55,24 +79,12 @@ export function createCanaryActivities(deps: Deps) {
       trafficPercentage: number;
     }): Promise<{ startedAt: string }> {
       return guard(async () => {
-        const existing = deps.canaryLog.get(input.canaryId);
         const store = deps.cards(input.channel);
         const version = deps.history.getVersion(input.channel, input.versionId);
         if (!version) throw new ValidationError('canary', [`versionId: no version ${input.versionId} in history`]);
         const { card } = parseCard(version.yaml, `history ${input.versionId}`);
-        const startedAt = existing?.started_at ?? now().toISOString();
-        if (existing && existing.status !== 'running')
-          throw new ValidationError('canary', [`canaryId: ${input.canaryId} is already ${existing.status}`]);
         // The record exists before the overlay does, so a rollback always finds it.
-        if (!existing) {
-          deps.canaryLog.open({
-            canary_id: input.canaryId,
-            channel: input.channel,
-            cycle_id: input.cycleId,
-            started_at: startedAt,
-            traffic_percentage: input.trafficPercentage,
-          });
-        }
+        const { startedAt } = openCanaryRecord(deps, { ...input, share: input.trafficPercentage }, now());
         await store.writeOverlay({
           canary_id: input.canaryId,
           channel: input.channel,
@@ -127,8 +139,7 @@ export function createCanaryActivities(deps: Deps) {
           throw err;
         }
         if (live.sha256 === input.parentSha) return { edited: false };
-        const rationale = `card edited by hand during canary ${input.canaryId}; kept, the canary rolled back`;
-        recordLiveCard(deps, input.channel, live, now(), rationale);
+        keepManualEdit(deps, input.channel, live, input.canaryId, now());
         return { edited: true, reason: `the live card was edited by hand during the canary (sha ${live.sha256.slice(0, 12)})` };
       });
     },
@@ -158,13 +169,7 @@ export function createCanaryActivities(deps: Deps) {
         if (live.sha256 !== version.meta.sha256) {
           if (live.sha256 !== input.parentSha) {
             // 10.5: the manual edit is kept as it is and recorded as a version of its own.
-            recordLiveCard(
-              deps,
-              input.channel,
-              live,
-              now(),
-              `card edited by hand during canary ${input.canaryId}; kept, the canary rolled back`,
-            );
+            keepManualEdit(deps, input.channel, live, input.canaryId, now());
             return {
               promoted: false,
               sha256: live.sha256,

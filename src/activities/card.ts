@@ -33,6 +33,11 @@ export function recordLiveCard(deps: Deps, channel: string, loaded: LoadedCard, 
   return meta.version_id;
 }
 
+/** 10.5: a card edited by hand during a canary is kept as it is and recorded as a version of its own. */
+export function keepManualEdit(deps: Deps, channel: string, live: LoadedCard, canaryId: string, at: Date): string {
+  return recordLiveCard(deps, channel, live, at, `card edited by hand during canary ${canaryId}; kept, the canary rolled back`);
+}
+
 export function createCardActivities(deps: Deps) {
   const now = () => (deps.now ? deps.now() : new Date());
   const batchSize = () => deps.config().planner.selection_batch_size;

@@ -9,8 +9,8 @@ import { storedMetricType } from '../domain/metric-names';
 import type { KpiDef } from '../domain/types';
 import { ValidationError } from '../config/errors';
 import { guard, type Deps } from './deps';
-import type { CanaryGroups } from './canary';
-import { recordLiveCard } from './card';
+import { openCanaryRecord, type CanaryGroups } from './canary';
+import { keepManualEdit } from './card';
 
 export interface SwitchbackSettingsInput {
   durationMs: number;
@@ -58,19 +58,9 @@ export function createSwitchbackActivities(deps: Deps) {
     }): Promise<{ startedAt: string; plan: SwitchbackPlan }> {
       return guard(async () => {
         versions(input.channel, input.versionId, input.parentSha);
-        const existing = deps.canaryLog.get(input.canaryId);
-        if (existing && existing.status !== 'running')
-          throw new ValidationError('canary', [`canaryId: ${input.canaryId} is already ${existing.status}`]);
-        const startedAt = existing?.started_at ?? now().toISOString();
+        const { startedAt, opened } = openCanaryRecord(deps, { ...input, share: input.settings.share }, now());
         const plan = planSwitchback(input.canaryId, Date.parse(startedAt), input.settings);
-        if (!existing) {
-          deps.canaryLog.open({
-            canary_id: input.canaryId,
-            channel: input.channel,
-            cycle_id: input.cycleId,
-            started_at: startedAt,
-            traffic_percentage: input.settings.share,
-          });
+        if (opened) {
           const canaryBlocks = plan.arms.filter((a) => a === 'canary').length;
           deps.auditLog.record({
             channel: input.channel,
@@ -102,13 +92,7 @@ export function createSwitchbackActivities(deps: Deps) {
         const live = store.load();
         if (live.sha256 !== parent.meta.sha256 && live.sha256 !== version.meta.sha256) {
           // 10.5: the edit is kept and recorded as a version at once; the canary stops.
-          recordLiveCard(
-            deps,
-            input.channel,
-            live,
-            now(),
-            `card edited by hand during canary ${input.canaryId}; kept, the canary rolled back`,
-          );
+          keepManualEdit(deps, input.channel, live, input.canaryId, now());
           return { switched: false, manualEdit: { liveSha: live.sha256 } };
         }
         const target = input.arm === 'canary' ? version : parent;
