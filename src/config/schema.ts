@@ -370,6 +370,19 @@ export const AutopilotConfigSchema = z
       .prefault({}),
   })
   .superRefine((c, ctx) => {
+    if (c.canary.mode === 'switchback') {
+      // As planSwitchback cuts it: a plan with fewer candidate blocks than the judge needs never decides.
+      const s = c.canary.switchback;
+      const blocks = Math.max(2, Math.round(c.canary.duration_minutes / s.block_minutes));
+      const canaryBlocks = Math.max(1, Math.floor(blocks / Math.max(2, Math.round(1 / s.share))));
+      if (canaryBlocks < s.min_blocks_per_arm) {
+        const message =
+          `expected a plan with at least min_blocks_per_arm (${s.min_blocks_per_arm}) candidate blocks: ` +
+          `${blocks} blocks of ${s.block_minutes} min at share ${s.share} give ${canaryBlocks}` +
+          ' (shorter blocks, a larger share or a longer canary.duration_minutes)';
+        ctx.addIssue({ code: 'custom', path: ['canary', 'switchback', 'block_minutes'], message });
+      }
+    }
     if (c.channels.length > 1 && !c.stores.metrics_db.includes('{channel}') && !c.stores.metrics_channel_key) {
       const message =
         `several channels share ${c.stores.metrics_db}: put {channel} in the path (one database per channel)` +

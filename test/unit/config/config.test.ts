@@ -76,6 +76,33 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
     });
   });
 
+  it('refuses a switchback plan that could never reach the judge, and several channels sharing one metrics database unnamed', () => {
+    const switchback = (sb: Record<string, unknown>) =>
+      withPatch((r) => {
+        r.canary.mode = 'switchback';
+        r.canary.switchback = { ...r.canary.switchback, ...sb };
+      });
+    // 60 min of 5-min blocks at share 0.2: 12 blocks, 2 on the candidate, fewer than the judge's 3.
+    expect(problems(switchback({ share: 0.2 }))).toEqual([
+      'canary.switchback.block_minutes: expected a plan with at least min_blocks_per_arm (3) candidate blocks: ' +
+        '12 blocks of 5 min at share 0.2 give 2 (shorter blocks, a larger share or a longer canary.duration_minutes)',
+    ]);
+    expect(parseConfig(switchback({ share: 0.2, block_minutes: 3 }), 'ok').canary.switchback.share).toBe(0.2);
+    expect(problems(switchback({ washout_minutes: 5 }))).toEqual([
+      'canary.switchback.washout_minutes: expected washout_minutes < block_minutes',
+    ]);
+    expect(
+      problems(
+        withPatch((r) => {
+          r.channels = ['a', 'b'];
+          r.stores.metrics_db = 'metrics.sqlite';
+        }),
+      ),
+    ).toEqual([
+      'stores.metrics_db: several channels share metrics.sqlite: put {channel} in the path (one database per channel) or set stores.metrics_channel_key',
+    ]);
+  });
+
   it('refuses unknown keys so that typos do not pass silently', () => {
     expect(problems(withPatch((r) => (r.canary.trafic_percentage = 0.2)))[0]).toMatch(/^canary: .*trafic_percentage/);
   });
