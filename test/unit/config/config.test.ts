@@ -99,7 +99,8 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
         }),
       ),
     ).toEqual([
-      'stores.metrics_db: several channels share metrics.sqlite: put {channel} in the path (one database per channel) or set stores.metrics_channel_key',
+      'stores.metrics_db: several channels share metrics.sqlite: put {channel} in the path (one database per channel)' +
+        ' or set stores.metrics_channel_key',
     ]);
   });
 
