@@ -1,6 +1,7 @@
 import {
   Client,
   Connection,
+  ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
   WorkflowNotFoundError,
   type CalendarSpec,
@@ -81,11 +82,20 @@ export async function upsertSchedule(client: Client, w: ScheduledWorkflow): Prom
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' as const };
   const handle = client.schedule.getHandle(w.scheduleId);
+  let exists = true;
   try {
     await handle.describe();
   } catch {
-    await client.schedule.create({ scheduleId: w.scheduleId, spec, action, policies, memo: { channel: w.channel } });
-    return 'created';
+    exists = false;
+  }
+  if (!exists) {
+    try {
+      await client.schedule.create({ scheduleId: w.scheduleId, spec, action, policies, memo: { channel: w.channel } });
+      return 'created';
+    } catch (err) {
+      // Another host created it between our describe and our create (hosts start together): update it instead.
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    }
   }
   await handle.update((prev) => ({ ...prev, spec, action, policies }));
   return 'updated';

@@ -4,7 +4,7 @@ import { Harness } from '../support/harness';
 import { startWorkerHost, type WorkerHost } from '../../src/host';
 import { dailyScheduleId } from '../../src/workflows/messages';
 import { triageScheduleId } from '../../src/workflows/triage-messages';
-import { startCycle } from '../../src/client';
+import { startCycle, upsertSchedule } from '../../src/client';
 
 /** npm run worker's host: worker, schedules and /metrics, with several hosts on one cluster. */
 describe('the worker host (src/host.ts) on a real Temporal server', () => {
@@ -60,5 +60,31 @@ describe('the worker host (src/host.ts) on a real Temporal server', () => {
       await startCycle(h.client, h.taskQueue, { channel: h.channel, changes: [{ parameter: 'nope', value: 1 }], reason: 'host test' })
     ).result();
     expect(r.outcome).toBe('invalid_input');
+  });
+
+  it('reconciles a schedule that many hosts create at the same moment: none fails, exactly one exists', async () => {
+    const w = {
+      scheduleId: `race/${h.channel}`,
+      calendar: { hour: 4, minute: 0 },
+      workflowType: 'autopilotCycle',
+      workflowId: `race-cycle/${h.channel}`,
+      taskQueue: h.taskQueue,
+      args: [{ channel: h.channel, trigger: 'schedule' }],
+      channel: h.channel,
+    };
+    try {
+      // Every call describes first (nothing yet), then all race to create: one creates, the rest update.
+      const results = await Promise.all(Array.from({ length: 6 }, () => upsertSchedule(h.client, w)));
+      expect(results.filter((r) => r === 'created').length).toBeGreaterThanOrEqual(1);
+      expect(results.every((r) => r === 'created' || r === 'updated')).toBe(true);
+      const ids: string[] = [];
+      for await (const x of h.client.schedule.list()) if (x.scheduleId === w.scheduleId) ids.push(x.scheduleId);
+      expect(ids).toEqual([w.scheduleId]);
+    } finally {
+      await h.client.schedule
+        .getHandle(w.scheduleId)
+        .delete()
+        .catch(() => undefined);
+    }
   });
 });
