@@ -1,6 +1,7 @@
 import { summaryFromMoments } from '../domain/statistics';
 import type { CanaryVerdict, GroupSummary, KpiDef, ParameterChange } from '../domain/types';
 import { storedMetricType } from '../domain/metric-names';
+import { predictedImpacts } from '../domain/cycle';
 import { ValidationError } from '../config/errors';
 import { parseCard } from '../adapters/card-store';
 import { guard, type Deps } from './deps';
@@ -24,8 +25,7 @@ export function predictionError(
   changes: ParameterChange[],
   verdict: CanaryVerdict,
 ): { value: number; perKpi: Record<string, { predicted: number; measured: number; error: number }> } | null {
-  const predicted: Record<string, number> = {};
-  for (const c of changes) for (const [k, v] of Object.entries(c.expectedImpact)) predicted[k] = (predicted[k] ?? 0) + v;
+  const predicted = predictedImpacts(changes);
   const usable = verdict.kpis.filter(
     (ev) => predicted[ev.kpi] !== undefined && ev.classification !== 'NoData' && Number.isFinite(ev.relDiff),
   );

@@ -18,8 +18,6 @@ import {
 import type { GovernorMode, GovernorStatus, PauseSource } from '../domain/governor';
 import { governorSettings } from '../governor/settings';
 
-export const PREDICTION_ERROR_METRIC = 'autopilot_pred_vs_real_error';
-
 /** What asking the governor gave: its status, or why there is none. */
 export type GovernorReading =
   | { state: 'running'; status: GovernorStatus }

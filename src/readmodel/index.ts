@@ -4,7 +4,6 @@
  * the governor's own functions when it cannot be asked.
  */
 export {
-  PREDICTION_ERROR_METRIC,
   controlView,
   governorNumbers,
   storeNumbers,

@@ -9,11 +9,12 @@ import { getPath } from '../config/card';
 import { completeBounds } from '../domain/bounds';
 import { shippedChanges, type CanaryRecord, type CycleRecord, type DecisionRecord } from '../domain/records';
 import type { CanaryDecision, KpiDef } from '../domain/types';
+import { predictedImpacts } from '../domain/cycle';
 import { verdictRows, type VerdictRow } from './cycle';
 import { channelReport, type ChannelReport } from './status';
 import { controlView, type ControlView, type GovernorReading } from './governor';
 
-type ReportDeps = Pick<Deps, 'config' | 'cycleLog' | 'canaryLog' | 'auditLog' | 'boundsStore' | 'metrics' | 'cards' | 'history'>;
+type ReportDeps = Pick<Deps, 'config' | 'cycleLog' | 'canaryLog' | 'auditLog' | 'boundsStore' | 'cards' | 'history'>;
 const DAY = 86_400_000;
 /** More than a period can hold: cycles run daily, so 30 days is ~30 cycles and canaries. */
 const LIST_LIMIT = 2000;
@@ -223,9 +224,8 @@ function kpiSeries(configured: KpiDef[] | undefined, cycles: CycleRecord[]): Kpi
 function canaryRow(k: CanaryRecord, cycle: CycleRecord | null): CanaryRow {
   const verdict = k.verdict ?? k.checks.at(-1) ?? null;
   const changes = cycle ? shippedChanges(cycle.report) : [];
-  // The predicted effect of the change set: each change's expected impact, summed (as the prediction error is computed).
-  const predicted: Record<string, number> = {};
-  for (const c of changes) for (const [kpi, v] of Object.entries(c.expectedImpact)) predicted[kpi] = (predicted[kpi] ?? 0) + v;
+  // The predicted effect of the change set, as the prediction error reads it.
+  const predicted = predictedImpacts(changes);
   return {
     canaryId: k.canary_id,
     cycleId: k.cycle_id,

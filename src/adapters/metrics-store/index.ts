@@ -11,4 +11,4 @@ export type {
   MetricsSourceOptions,
 } from './sqlite-metrics-store';
 export { VvtvMetricsWriter, type VvtvMetricRow } from './vvtv-writer';
-export { rfc3339, timestampBound, parseTimestamp, VVTV_TIMESTAMP, VVTV_BUSINESS_METRICS_DDL } from './vvtv-format';
+export { rfc3339, timestampBound, VVTV_TIMESTAMP, VVTV_BUSINESS_METRICS_DDL } from './vvtv-format';

@@ -115,6 +115,8 @@ const CTX = (key: string) => `json_extract(CASE WHEN json_valid(context) THEN co
  */
 export class SqliteMetricsStore implements MetricsStore {
   private readonly dbs = new Map<string, Database.Database>();
+  /** Each query is prepared once per database connection, not on every call. */
+  private readonly statements = new Map<Database.Database, Map<string, Database.Statement>>();
 
   constructor(private readonly options: MetricsSourceOptions) {}
 
@@ -273,6 +275,7 @@ export class SqliteMetricsStore implements MetricsStore {
   close(): void {
     for (const db of this.dbs.values()) db.close();
     this.dbs.clear();
+    this.statements.clear();
   }
 
   private params(q: { channel: string; metricType: string; from: string; to: string; group?: Group; canaryId?: string }) {
@@ -290,7 +293,11 @@ export class SqliteMetricsStore implements MetricsStore {
   private all<T>(channel: string, sql: string, params: Record<string, unknown>): T[] {
     const db = this.open(channel);
     try {
-      return db.prepare(sql).all(params) as T[];
+      let cache = this.statements.get(db);
+      if (!cache) this.statements.set(db, (cache = new Map()));
+      let stmt = cache.get(sql);
+      if (!stmt) cache.set(sql, (stmt = db.prepare(sql)));
+      return stmt.all(params) as T[];
     } catch (err) {
       // A database replaced or corrupted under us: drop the connection so the next call reopens it.
       this.drop(channel);
@@ -324,11 +331,13 @@ export class SqliteMetricsStore implements MetricsStore {
 
   private drop(channel: string): void {
     const path = this.options.pathFor(channel);
+    const db = this.dbs.get(path);
     try {
-      this.dbs.get(path)?.close();
+      db?.close();
     } catch {
       // already unusable
     }
+    if (db) this.statements.delete(db);
     this.dbs.delete(path);
   }
 }

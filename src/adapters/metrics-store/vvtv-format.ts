@@ -52,8 +52,3 @@ export function timestampBound(iso: string): string {
   if (Number.isNaN(ms)) throw new RangeError(`timestamp bound: expected an ISO 8601 instant, got ${JSON.stringify(iso)}`);
   return rfc3339(ms);
 }
-
-/** Epoch ms of a stored timestamp (any RFC 3339 form), or NaN. */
-export function parseTimestamp(text: string): number {
-  return Date.parse(text);
-}

@@ -66,12 +66,6 @@ export function planSwitchback(
   return { startMs, blockMs: s.blockMs, washoutMs: s.washoutMs, arms };
 }
 
-/** The arm in force at `atMs` (control before the first block and after the last). */
-export function armAt(plan: SwitchbackPlan, atMs: number): Arm {
-  const i = Math.floor((atMs - plan.startMs) / plan.blockMs);
-  return i >= 0 && i < plan.arms.length ? plan.arms[i]! : 'control';
-}
-
 /** The epoch ms at which the card must change (a block whose arm differs from the one before). */
 export function switchTimes(plan: SwitchbackPlan): Array<{ atMs: number; arm: Arm; block: number }> {
   const out: Array<{ atMs: number; arm: Arm; block: number }> = [];

@@ -5,6 +5,7 @@ export {
   rollbackCountsAgainstChanges,
   noChangeMessage,
   goldenSummary,
+  predictedImpacts,
   type RequestedValue,
 } from './steps';
 export { kpisFromCard, tunedParams, KPI_GOALS, CARD_KPI_DEFAULTS, type CardKpiLists } from './card-terms';

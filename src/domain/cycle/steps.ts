@@ -100,3 +100,10 @@ export function goldenSummary(gate: { bypassed: boolean; passed: boolean; total:
   if (gate.bypassed) return `golden set bypassed by ${bypassedBy}`;
   return gate.passed ? `golden set passed (${gate.total} checks)` : `golden set failed: ${gate.failed} of ${gate.total}`;
 }
+
+/** What a change set predicts for each KPI: every change's expected relative impact, summed. */
+export function predictedImpacts(changes: readonly ParameterChange[]): Record<string, number> {
+  const predicted: Record<string, number> = {};
+  for (const c of changes) for (const [kpi, v] of Object.entries(c.expectedImpact)) predicted[kpi] = (predicted[kpi] ?? 0) + v;
+  return predicted;
+}
