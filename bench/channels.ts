@@ -12,7 +12,10 @@
  * child's (start → close): analysis, proposal, bounds, golden gate, history, promote/rollback and
  * the queueing between them — everything but the canary wait.
  * Keys: channels, p50OverheadMs, p95OverheadMs, p95RatioToOne, rssMb (the host process, after
- * the round), backend, plus cycles (how many ended), failed (with the first failure) and outcomes.
+ * the round), backend, plus cycles (how many ended), failed (with the first failure) and outcomes,
+ * and what limits it: roundS (the round's wall time), hostCpuMsPerCycle and serverCpuMsPerCycle
+ * (CPU time the host process and the Temporal server spent per cycle during the round). A round
+ * cannot finish faster than cycles × (host + server CPU per cycle) / cores.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +37,29 @@ import { storePath } from '../src/config/load';
 
 const ROOT = resolve(__dirname, '..');
 
-async function temporalBackend(backend: string, dir: string): Promise<{ address: string; stop(): Promise<void> }> {
+/** CPU seconds (user + system) a process has used so far, from /proc; null when it cannot be read. */
+function processCpuSeconds(pid: number | null): number | null {
+  if (!pid) return null;
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+/** Linux's USER_HZ, 100 on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+interface Backend {
+  address: string;
+  /** The Temporal server's process, for its CPU share. */
+  serverPid: number | null;
+  stop(): Promise<void>;
+}
+
+async function temporalBackend(backend: string, dir: string): Promise<Backend> {
   if (backend === 'dev') {
     const server: DevServer = await startDevServer({
       dbFile: join(dir, 'temporal.sqlite'),
@@ -42,14 +67,16 @@ async function temporalBackend(backend: string, dir: string): Promise<{ address:
       logFile: join(dir, 'server.log'),
       readyTimeoutMs: 120_000,
     });
-    return { address: server.address, stop: () => server.stop() };
+    return { address: server.address, serverPid: server.pid, stop: () => server.stop() };
   }
   if (backend !== 'cluster') throw new Error(`--backend: expected dev or cluster, got ${backend}`);
   const runDir = join(dir, 'cluster');
   const env = { ...process.env, VVTV_CLUSTER_DIR: runDir };
   const out = execFileSync('bash', [join(ROOT, 'scripts', 'cluster.sh'), 'up'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const pidFile = join(runDir, 'server.pid');
   return {
     address: out.toString().trim().split('\n').pop()!,
+    serverPid: Number(readFileSync(pidFile, 'utf8').trim()) || null,
     stop: async () => void execFileSync('bash', [join(ROOT, 'scripts', 'cluster.sh'), 'down', '--purge'], { env, stdio: 'ignore' }),
   };
 }
@@ -99,6 +126,9 @@ async function main(): Promise<void> {
   const rows: Array<Record<string, unknown>> = [];
   let p95One: number | null = null;
   for (const channels of rounds) {
+    const cpu0 = process.cpuUsage();
+    const server0 = processCpuSeconds(temporal.serverPid);
+    const wall0 = Date.now();
     const handles = await Promise.all(
       channels.map((channel) =>
         startCycle(host.client, 'bench-channels', {
@@ -109,6 +139,11 @@ async function main(): Promise<void> {
     );
     // A cycle that fails (e.g. an activity timing out on an overloaded host) is counted, not measured.
     const settled = await Promise.allSettled(handles.map((h) => h.result()));
+    const wallS = (Date.now() - wall0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const hostCpuS = (cpu.user + cpu.system) / 1e6;
+    const server1 = processCpuSeconds(temporal.serverPid);
+    const serverCpuS = server0 !== null && server1 !== null ? server1 - server0 : null;
     const results = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failures = settled.flatMap((r) =>
       r.status === 'rejected' ? [String((r.reason as Error).cause ?? (r.reason as Error).message)] : [],
@@ -136,6 +171,11 @@ async function main(): Promise<void> {
       p95RatioToOne: Number((p95 / p95One).toFixed(2)),
       rssMb: Math.round(process.memoryUsage().rss / 1024 / 1024),
       backend,
+      // What limits it: CPU seconds per cycle in the host (worker + workflows) and in the Temporal
+      // server, against the cores there are; the round's wall time.
+      roundS: Number(wallS.toFixed(1)),
+      hostCpuMsPerCycle: Math.round((hostCpuS * 1000) / channels.length),
+      serverCpuMsPerCycle: serverCpuS === null ? null : Math.round((serverCpuS * 1000) / channels.length),
       cycles: results.length,
       failed: failures.length,
       ...(failures.length ? { firstFailure: failures[0] } : {}),

@@ -20,7 +20,16 @@ export interface DevServerOptions {
   /** Where the server's own output goes (appended). */
   logFile?: string;
   readyTimeoutMs?: number;
+  /**
+   * SQLite pragmas of the server's database file (`--sqlite-pragma`). Default WAL with
+   * synchronous=NORMAL: a killed server loses nothing (only an OS crash can lose the last
+   * transactions), and the server's own writes stop queueing behind full fsyncs, which is what
+   * limits the dev server when many cycles run at once (bench/channels.ts). [] keeps SQLite's defaults.
+   */
+  sqlitePragmas?: string[];
 }
+
+export const DEFAULT_DEV_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
 
 export interface DevServer {
   address: string;
@@ -84,6 +93,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (opts.dbFile) {
     mkdirSync(dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
+    for (const p of opts.sqlitePragmas ?? DEFAULT_DEV_SQLITE_PRAGMAS) args.push('--sqlite-pragma', p);
   }
   if (opts.namespace) args.push('--namespace', opts.namespace);
   for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);

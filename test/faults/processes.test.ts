@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Harness, ROOT } from '../support/harness';
 import { canaryStatus, startCycle } from '../../src/client';
 import { freePort, startDevServer, type DevServer } from '../../src/devserver';
@@ -141,6 +142,13 @@ describe('the Temporal dev server killed and restarted on the same SQLite file m
     expect(['promoted', 'rolled_back']).toContain(r.outcome);
     expectOneCycle(h, handle.workflowId, r.outcome);
     expectNothingLost(h, kept);
+    // The launcher runs the server's SQLite in WAL mode (synchronous=NORMAL): a SIGKILL loses nothing.
+    const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
   }, 240_000);
 });
 
