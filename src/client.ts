@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -101,11 +102,21 @@ export async function upsertSchedule(client: Client, w: ScheduledWorkflow): Prom
   return 'updated';
 }
 
-/** `autopilot-daily/<channel>` at the configured UTC time (1.1). */
+/**
+ * A channel's daily UTC time: hour:minute plus its own offset in [0, spread_minutes), from a hash
+ * of its name (stable across restarts and hosts; wraps past midnight).
+ */
+export function dailyTime(s: { hour: number; minute: number; spread_minutes: number }, channel: string): { hour: number; minute: number } {
+  const offset = s.spread_minutes > 0 ? createHash('sha256').update(channel).digest().readUInt32BE(0) % s.spread_minutes : 0;
+  const at = (s.hour * 60 + s.minute + offset) % (24 * 60);
+  return { hour: Math.floor(at / 60), minute: at % 60 };
+}
+
+/** `autopilot-daily/<channel>` at the configured UTC time (1.1), spread over `spread_minutes`. */
 export async function ensureDailySchedule(client: Client, config: AutopilotConfig, channel: string): Promise<'created' | 'updated'> {
   return upsertSchedule(client, {
     scheduleId: dailyScheduleId(channel),
-    calendar: { hour: config.autopilot.schedule.hour, minute: config.autopilot.schedule.minute },
+    calendar: dailyTime(config.autopilot.schedule, channel),
     workflowType: 'autopilotCycle',
     workflowId: cycleWorkflowId(channel, 'scheduled'),
     taskQueue: config.temporal.task_queue,

@@ -75,7 +75,18 @@ export const AutopilotConfigSchema = z
       enabled: z.boolean().default(true),
       /** 9.1: flipping this to true pauses every channel within 30 s, without a restart. */
       emergency_pause: z.boolean().default(false),
-      schedule: z.strictObject({ hour: hour.default(3), minute: minute.default(0) }).prefault({}),
+      schedule: z
+        .strictObject({
+          hour: hour.default(3),
+          minute: minute.default(0),
+          /**
+           * Spreads the channels' daily cycles over this many minutes after hour:minute, each
+           * channel at a fixed offset of its own (a hash of its name), so a fleet of channels does
+           * not start on one host at the same second. 0: every channel at hour:minute.
+           */
+          spread_minutes: z.number().int().min(0).max(720).default(0),
+        })
+        .prefault({}),
       analysis_window_hours: positive.default(24),
       /** 8.3: any operation but the canary wait times out after this and alerts. */
       operation_timeout_minutes: positive.default(10),

@@ -64,6 +64,26 @@ describe('daily cycle on a real Temporal server', () => {
       expect(report.proposer).toBe('rules');
       expect(report.optimizer?.evidence).toBe(0);
       expect(report.optimizer?.candidates.some((c) => c.why.includes('< 0.8)'))).toBe(true);
+
+      // Quick local steps run as local activities (markers in the history, no task for the
+      // server to dispatch); effects on viewers, the governor and long steps stay activities.
+      const steps = async (workflowId: string) => {
+        const { events } = await h.client.workflow.getHandle(workflowId).fetchHistory();
+        const remote = events!.flatMap((e) =>
+          e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [],
+        );
+        const markers = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+        return { remote, markers };
+      };
+      const c = await steps(handle.workflowId);
+      expect(c.remote).toEqual(expect.arrayContaining(['analyzeMetrics', 'runGoldenSet', 'governorMayRun', 'governorReportOutcome']));
+      for (const local of ['recordDecision', 'readCard', 'loadBounds', 'prepareVersion', 'finishCycle'])
+        expect(c.remote).not.toContain(local);
+      expect(c.markers).toBeGreaterThanOrEqual(10);
+      const k = await steps(cycle.canary_id!);
+      expect(k.remote).toEqual(expect.arrayContaining(['deployCanary', 'promoteCanary']));
+      expect(k.remote).not.toContain('measureCanary');
+      expect(k.markers).toBeGreaterThanOrEqual(2 * canary.checks.length); // measure and record per look (and the live-card check)
     });
   });
 

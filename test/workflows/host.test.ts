@@ -4,12 +4,19 @@ import { Harness } from '../support/harness';
 import { startWorkerHost, type WorkerHost } from '../../src/host';
 import { dailyScheduleId } from '../../src/workflows/messages';
 import { triageScheduleId } from '../../src/workflows/triage-messages';
-import { startCycle, upsertSchedule } from '../../src/client';
+import { dailyTime, startCycle, upsertSchedule } from '../../src/client';
 
 /** npm run worker's host: worker, schedules and /metrics, with several hosts on one cluster. */
 describe('the worker host (src/host.ts) on a real Temporal server', () => {
   // metrics_port 0: each host's /metrics on a free port.
-  const h = new Harness({ backfillHours: 0, patchConfig: (raw) => (raw.metrics_port = 0) });
+  // A spread of the daily time: the schedule carries this channel's own minute.
+  const h = new Harness({
+    backfillHours: 0,
+    patchConfig: (raw) => {
+      raw.metrics_port = 0;
+      raw.autopilot.schedule = { hour: 3, minute: 0, spread_minutes: 50 };
+    },
+  });
   const hosts: WorkerHost[] = [];
   const lines: string[] = [];
   const start = async () => {
@@ -46,6 +53,10 @@ describe('the worker host (src/host.ts) on a real Temporal server', () => {
     expect(ids.sort()).toEqual([dailyScheduleId(h.channel), triageScheduleId(h.channel)].sort());
     const daily = await h.client.schedule.getHandle(dailyScheduleId(h.channel)).describe();
     expect(daily.action).toMatchObject({ type: 'startWorkflow', taskQueue: h.taskQueue });
+    const at = dailyTime({ hour: 3, minute: 0, spread_minutes: 50 }, h.channel);
+    expect(daily.spec.calendars?.[0]).toMatchObject({ hour: [{ start: at.hour }], minute: [{ start: at.minute }] });
+    expect(at.hour * 60 + at.minute).toBeGreaterThanOrEqual(180);
+    expect(at.hour * 60 + at.minute).toBeLessThan(230);
     expect(lines.filter((l) => l.includes('daily schedule'))).toHaveLength(2);
 
     for (const host of [first, second]) {

@@ -27,7 +27,7 @@ const problems = (text: string): string[] => {
 describe('autopilot config (1.1, 1.5, 10.1)', () => {
   it('loads the shipped default with the requirement numbers in force', () => {
     const c = parseConfig(DEFAULT, 'default');
-    expect(c.autopilot.schedule).toEqual({ hour: 3, minute: 0 });
+    expect(c.autopilot.schedule).toEqual({ hour: 3, minute: 0, spread_minutes: 0 });
     expect(c.canary).toMatchObject({ traffic_percentage: 0.2, duration_minutes: 60, confidence_level: 0.95 });
     expect(c.parameters.find((p) => p.name === 'temperature')).toMatchObject({ hard_min: 0.1, hard_max: 2.0 });
     expect(c.parameters.find((p) => p.name === 'plan_selection_bias')?.max_daily_delta).toBe(0.05);
