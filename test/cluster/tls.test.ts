@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Long from 'long';
@@ -28,6 +28,7 @@ const NAMESPACE = 'vvtv-tls';
  */
 describe('mutual TLS on a real Temporal cluster (scripts/cluster.sh up --tls)', () => {
   const runDir = mkdtempSync(join(tmpdir(), 'vvtv-cluster-tls-'));
+  const pkiDir = mkdtempSync(join(tmpdir(), 'vvtv-tls-other-'));
   const cluster = (...args: string[]) =>
     execFileSync('bash', [join(ROOT, 'scripts', 'cluster.sh'), ...args], {
       env: { ...process.env, VVTV_CLUSTER_DIR: runDir, VVTV_CLUSTER_TLS: '' },
@@ -56,7 +57,7 @@ describe('mutual TLS on a real Temporal cluster (scripts/cluster.sh up --tls)', 
       key_file: env.TEMPORAL_TLS_KEY,
       server_name: env.TEMPORAL_TLS_SERVER_NAME,
     };
-    pki = makeTestPki(mkdtempSync(join(tmpdir(), 'vvtv-tls-other-'))); // another CA, and a client certificate it signed
+    pki = makeTestPki(pkiDir); // another CA, and a client certificate it signed
     fleet = new Fleet(1, { temporal: { address: env.TEMPORAL_ADDRESS!, namespace: NAMESPACE, tls } });
     await fleet.start();
     // A namespace of its own, created over mTLS, where the host must register the search attributes.
@@ -72,6 +73,7 @@ describe('mutual TLS on a real Temporal cluster (scripts/cluster.sh up --tls)', 
     await Runtime.instance().shutdown();
     await fleet?.close();
     cluster('down', ...(process.env.VVTV_KEEP_TEST_SERVER ? [] : ['--purge']));
+    rmSync(pkiDir, { recursive: true, force: true });
   });
 
   it('cluster.env lists the certificates, and the frontend requires them', () => {
