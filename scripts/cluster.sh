@@ -4,7 +4,7 @@
 # bench run against. Not the dev server: persistence and visibility live in PostgreSQL, migrated
 # with temporal-sql-tool from the server module's own schema files.
 #
-#   scripts/cluster.sh up            build what is missing, start PostgreSQL and the server, print the address
+#   scripts/cluster.sh up [--tls]    build what is missing, start PostgreSQL and the server, print the address
 #   scripts/cluster.sh down          stop the server and PostgreSQL (the data folder stays; --purge removes it)
 #   scripts/cluster.sh status        what runs, where (exit 1 when the cluster is not up)
 #   scripts/cluster.sh stop-server   stop only the Temporal server (PostgreSQL keeps the state)
@@ -13,6 +13,12 @@
 #
 # VVTV_CLUSTER_DIR: the run folder (default /tmp/vvtv-cluster); cluster.env there holds the
 # address and ports. Nothing is downloaded at run time beyond Debian packages and Go modules.
+#
+# `up --tls` (or VVTV_CLUSTER_TLS=1 at the first `up`): mutual TLS. openssl makes a private CA, a
+# server certificate (temporal.vvtv.test, localhost, 127.0.0.1) and a client certificate in
+# $RUN/tls/; the frontend and the internode traffic require a client certificate signed by that
+# CA. cluster.env then lists the files as TEMPORAL_TLS_CA/_CERT/_KEY/_SERVER_NAME (the names the
+# worker host and the temporal CLI read), and every CLI call of this script passes them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +28,7 @@ RUN="${VVTV_CLUSTER_DIR:-/tmp/vvtv-cluster}"
 PG_BIN=/usr/lib/postgresql/15/bin
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 SEARCH_ATTRIBUTES=(VvtvChannel VvtvOutcome VvtvState)
+TLS_SERVER_NAME=temporal.vvtv.test
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() {
@@ -76,6 +83,49 @@ temporal_cli() {
   if [ -n "${TEMPORAL_CLI:-}" ]; then echo "$TEMPORAL_CLI"; elif command -v temporal >/dev/null 2>&1; then command -v temporal; elif [ -x "$TOOLS_DIR/bin/temporal" ]; then echo "$TOOLS_DIR/bin/temporal"; else die "the Temporal CLI is missing: run scripts/setup.sh"; fi
 }
 
+# The CLI against this cluster: its address, and the client certificate when it runs with TLS.
+tcli() {
+  local cli tls=()
+  cli=$(temporal_cli)
+  if [ "${CLUSTER_TLS:-0}" = 1 ]; then
+    tls=(--tls-ca-path "$TEMPORAL_TLS_CA" --tls-cert-path "$TEMPORAL_TLS_CERT" --tls-key-path "$TEMPORAL_TLS_KEY"
+      --tls-server-name "$TEMPORAL_TLS_SERVER_NAME")
+  fi
+  "$cli" "$@" --address "$TEMPORAL_ADDRESS" "${tls[@]}"
+}
+
+# A private CA, the server's certificate (also its internode client certificate, so both usages)
+# and a client certificate; EC P-256, valid one year. Made once per run folder.
+make_certs() {
+  local dir="$RUN/tls" name cn
+  [ -f "$dir/client.pem" ] && return
+  command -v openssl >/dev/null 2>&1 || die "openssl is needed for --tls (Debian's openssl package)"
+  mkdir -p "$dir"
+  printf '%s\n' '[req]' 'distinguished_name = dn' 'prompt = no' '[dn]' 'CN = unused' \
+    '[ca]' 'basicConstraints = critical, CA:TRUE' 'keyUsage = critical, keyCertSign, cRLSign' 'subjectKeyIdentifier = hash' \
+    '[server]' 'basicConstraints = critical, CA:FALSE' 'keyUsage = critical, digitalSignature' \
+    'extendedKeyUsage = serverAuth, clientAuth' "subjectAltName = DNS:$TLS_SERVER_NAME, DNS:localhost, IP:127.0.0.1" \
+    'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' \
+    '[client]' 'basicConstraints = critical, CA:FALSE' 'keyUsage = critical, digitalSignature' 'extendedKeyUsage = clientAuth' \
+    'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' >"$dir/openssl.cnf"
+  for name in ca server client; do
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$name.key" 2>>"$dir/openssl.log"
+  done
+  openssl req -new -x509 -config "$dir/openssl.cnf" -extensions ca -key "$dir/ca.key" -subj "/CN=VVTV cluster test CA" \
+    -days 365 -sha256 -out "$dir/ca.pem" 2>>"$dir/openssl.log" || die "openssl: the CA failed ($dir/openssl.log)"
+  for name in server client; do
+    cn=$TLS_SERVER_NAME
+    [ "$name" = client ] && cn=vvtv-autopilot
+    openssl req -new -config "$dir/openssl.cnf" -key "$dir/$name.key" -subj "/CN=$cn" -out "$dir/$name.csr" 2>>"$dir/openssl.log" &&
+      openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 365 -sha256 \
+        -extfile "$dir/openssl.cnf" -extensions "$name" -out "$dir/$name.pem" 2>>"$dir/openssl.log" ||
+      die "openssl: the $name certificate failed ($dir/openssl.log)"
+    rm -f "$dir/$name.csr"
+  done
+  chmod 600 "$dir"/*.key
+  log "TLS: a private CA, the server and the client certificates in $dir"
+}
+
 ensure_postgres() {
   [ -x "$PG_BIN/pg_ctl" ] && return
   log "installing PostgreSQL 15 (Debian's postgresql package)…"
@@ -124,6 +174,16 @@ write_server_config() {
     echo "global:"
     echo "  membership: { maxJoinDuration: 30s, broadcastAddress: 127.0.0.1 }"
     echo "  metrics: { prometheus: { framework: tally, timerType: histogram, listenAddress: \"127.0.0.1:$METRICS_PORT\" } }"
+    if [ "${CLUSTER_TLS:-0}" = 1 ]; then
+      # mTLS on the frontend (SDK clients, the CLI) and between the services (gRPC and membership);
+      # the system worker reaches the frontend with the client certificate.
+      local server="{ certFile: \"$TEMPORAL_TLS_SERVER_CERT\", keyFile: \"$TEMPORAL_TLS_SERVER_KEY\", requireClientAuth: true, clientCaFiles: [\"$TEMPORAL_TLS_CA\"] }"
+      local client="{ serverName: $TEMPORAL_TLS_SERVER_NAME, rootCaFiles: [\"$TEMPORAL_TLS_CA\"] }"
+      echo "  tls:"
+      echo "    internode: { server: $server, client: $client }"
+      echo "    frontend: { server: $server, client: $client }"
+      echo "    systemWorker: { certFile: \"$TEMPORAL_TLS_CERT\", keyFile: \"$TEMPORAL_TLS_KEY\", client: $client }"
+    fi
     echo "services:"
     echo "  frontend: { rpc: { grpcPort: $FRONTEND_PORT, membershipPort: $FRONTEND_MEMBERSHIP_PORT, httpPort: $FRONTEND_HTTP_PORT, bindOnLocalHost: true } }"
     echo "  history: { rpc: { grpcPort: $HISTORY_PORT, membershipPort: $HISTORY_MEMBERSHIP_PORT, bindOnLocalHost: true } }"
@@ -151,9 +211,8 @@ start_server() {
   local bin="$TOOLS_DIR/bin"
   (cd "$RUN" && exec setsid "$bin/temporal-server" --root "$RUN" --config config --env cluster --allow-no-auth start >>"$RUN/server.log" 2>&1) &
   echo $! >"$RUN/server.pid"
-  local cli deadline=$((SECONDS + ${VVTV_CLUSTER_READY_SECONDS:-120}))
-  cli=$(temporal_cli)
-  until "$cli" operator cluster health --address "$TEMPORAL_ADDRESS" 2>/dev/null | grep -q SERVING; do
+  local deadline=$((SECONDS + ${VVTV_CLUSTER_READY_SECONDS:-120}))
+  until tcli operator cluster health 2>/dev/null | grep -q SERVING; do
     alive "$(server_pid)" || { tail -n 20 "$RUN/server.log" >&2; die "the Temporal server exited; its log: $RUN/server.log"; }
     [ $SECONDS -lt $deadline ] || die "the Temporal server did not become ready within ${VVTV_CLUSTER_READY_SECONDS:-120} s; its log: $RUN/server.log"
     sleep 1
@@ -172,6 +231,9 @@ stop_server() {
 }
 
 up() {
+  local tls=${VVTV_CLUSTER_TLS:-0}
+  case "${1:-}" in --tls) tls=1 ;; "") ;; *) die "up: unknown option $1 (expected --tls)" ;; esac
+  [ "$tls" = 1 ] || [ "$tls" = 0 ] || die "VVTV_CLUSTER_TLS: expected 0 or 1, got $tls"
   build
   ensure_postgres
   mkdir -p "$RUN"
@@ -183,14 +245,22 @@ up() {
     read -r PG_PORT FRONTEND_PORT FRONTEND_HTTP_PORT FRONTEND_MEMBERSHIP_PORT HISTORY_PORT HISTORY_MEMBERSHIP_PORT \
       MATCHING_PORT MATCHING_MEMBERSHIP_PORT WORKER_PORT WORKER_MEMBERSHIP_PORT METRICS_PORT <<<"$(free_ports 11)"
     TEMPORAL_ADDRESS="127.0.0.1:$FRONTEND_PORT"
-    {
-      for v in PG_PORT FRONTEND_PORT FRONTEND_HTTP_PORT FRONTEND_MEMBERSHIP_PORT HISTORY_PORT HISTORY_MEMBERSHIP_PORT \
-        MATCHING_PORT MATCHING_MEMBERSHIP_PORT WORKER_PORT WORKER_MEMBERSHIP_PORT METRICS_PORT TEMPORAL_ADDRESS; do
-        echo "$v=${!v}"
-      done
-    } >"$RUN/cluster.env"
+    CLUSTER_TLS=$tls
+    local vars=(PG_PORT FRONTEND_PORT FRONTEND_HTTP_PORT FRONTEND_MEMBERSHIP_PORT HISTORY_PORT HISTORY_MEMBERSHIP_PORT
+      MATCHING_PORT MATCHING_MEMBERSHIP_PORT WORKER_PORT WORKER_MEMBERSHIP_PORT METRICS_PORT TEMPORAL_ADDRESS CLUSTER_TLS)
+    if [ "$tls" = 1 ]; then
+      make_certs
+      TEMPORAL_TLS_CA="$RUN/tls/ca.pem" TEMPORAL_TLS_CERT="$RUN/tls/client.pem" TEMPORAL_TLS_KEY="$RUN/tls/client.key"
+      TEMPORAL_TLS_SERVER_NAME=$TLS_SERVER_NAME TEMPORAL_TLS_SERVER_CERT="$RUN/tls/server.pem" TEMPORAL_TLS_SERVER_KEY="$RUN/tls/server.key"
+      vars+=(TEMPORAL_TLS_CA TEMPORAL_TLS_CERT TEMPORAL_TLS_KEY TEMPORAL_TLS_SERVER_NAME TEMPORAL_TLS_SERVER_CERT TEMPORAL_TLS_SERVER_KEY)
+    fi
+    for v in "${vars[@]}"; do echo "$v=${!v}"; done >"$RUN/cluster.env"
   fi
   load_env
+  # The run folder decides; an explicit request for the other mode is refused, not ignored.
+  if [ -n "${VVTV_CLUSTER_TLS:-}${1:-}" ] && [ "${CLUSTER_TLS:-0}" != "$tls" ]; then
+    die "$RUN was set up with CLUSTER_TLS=${CLUSTER_TLS:-0}: bring it up the same way, or choose another VVTV_CLUSTER_DIR"
+  fi
   # PostgreSQL: a data folder of our own, loopback only, trust auth for the local temporal role.
   if [ ! -f "$RUN/pg/PG_VERSION" ]; then
     log "initialising PostgreSQL in $RUN/pg…"
@@ -220,20 +290,18 @@ up() {
   write_server_config
   start_server
   # The namespace and the search attributes (a worker host would add the attributes too).
-  local cli
-  cli=$(temporal_cli)
-  if ! "$cli" operator namespace describe --namespace "$NAMESPACE" --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; then
-    "$cli" operator namespace create --namespace "$NAMESPACE" --retention 72h --address "$TEMPORAL_ADDRESS" >/dev/null
+  if ! tcli operator namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1; then
+    tcli operator namespace create --namespace "$NAMESPACE" --retention 72h >/dev/null
   fi
   # A namespace just created reaches the frontend's cache within seconds: retry until listed.
   local deadline=$((SECONDS + 60))
   for sa in "${SEARCH_ATTRIBUTES[@]}"; do
-    until "$cli" operator search-attribute list --namespace "$NAMESPACE" --address "$TEMPORAL_ADDRESS" 2>/dev/null | grep -qw "$sa"; do
+    until tcli operator search-attribute list --namespace "$NAMESPACE" 2>/dev/null | grep -qw "$sa"; do
       [ $SECONDS -lt $deadline ] || die "search attribute $sa could not be registered in namespace $NAMESPACE"
-      "$cli" operator search-attribute create --namespace "$NAMESPACE" --name "$sa" --type Keyword --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 || sleep 1
+      tcli operator search-attribute create --namespace "$NAMESPACE" --name "$sa" --type Keyword >/dev/null 2>&1 || sleep 1
     done
   done
-  log "Temporal server v$SERVER_VERSION ready at $TEMPORAL_ADDRESS (namespace $NAMESPACE; log $RUN/server.log)"
+  log "Temporal server v$SERVER_VERSION ready at $TEMPORAL_ADDRESS (namespace $NAMESPACE$([ "${CLUSTER_TLS:-0}" = 1 ] && echo "; mTLS, certificates in $RUN/tls, server name $TEMPORAL_TLS_SERVER_NAME"); log $RUN/server.log)"
   echo "$TEMPORAL_ADDRESS"
 }
 
@@ -252,8 +320,8 @@ status() {
   local ok=0 pid
   pid=$(server_pid)
   if pg_running; then echo "postgresql: running on 127.0.0.1:$PG_PORT (data $RUN/pg)"; else echo "postgresql: stopped" && ok=1; fi
-  if alive "$pid" && "$(temporal_cli)" operator cluster health --address "$TEMPORAL_ADDRESS" 2>/dev/null | grep -q SERVING; then
-    echo "temporal: serving at $TEMPORAL_ADDRESS (pid $pid, v$SERVER_VERSION)"
+  if alive "$pid" && tcli operator cluster health 2>/dev/null | grep -q SERVING; then
+    echo "temporal: serving at $TEMPORAL_ADDRESS (pid $pid, v$SERVER_VERSION$([ "${CLUSTER_TLS:-0}" = 1 ] && echo ", mTLS: $RUN/tls"))"
   else
     echo "temporal: not serving" && ok=1
   fi
@@ -261,11 +329,11 @@ status() {
 }
 
 case "${1:-}" in
-  up) up ;;
+  up) up "${2:-}" ;;
   down) down "${2:-}" ;;
   status) status ;;
   stop-server) stop_server ;;
   start-server) start_server && echo "$TEMPORAL_ADDRESS" ;;
   build) build ;;
-  *) die "usage: scripts/cluster.sh up|down [--purge]|status|stop-server|start-server|build" ;;
+  *) die "usage: scripts/cluster.sh up [--tls]|down [--purge]|status|stop-server|start-server|build" ;;
 esac

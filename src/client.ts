@@ -9,7 +9,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { AutopilotConfig } from './config/schema';
-import { temporalConnectionOptions, type TemporalSection } from './connection';
+import { connectOrExplain, temporalConnectionOptions, type TemporalSection } from './connection';
 import {
   SA_CHANNEL,
   canaryDecisionSignal,
@@ -38,7 +38,9 @@ export async function connectClient(
 ): Promise<Client> {
   const { namespace, ...opts } = temporalConnectionOptions(temporal, env);
   if (connectTimeoutMs) await probeTcp(opts.address, connectTimeoutMs);
-  const connection = await Connection.connect({ ...opts, ...(connectTimeoutMs ? { connectTimeout: connectTimeoutMs } : {}) });
+  const connection = await connectOrExplain({ namespace, ...opts }, temporal, 'client', () =>
+    Connection.connect({ ...opts, ...(connectTimeoutMs ? { connectTimeout: connectTimeoutMs } : {}) }),
+  );
   return new Client({ connection, namespace });
 }
 

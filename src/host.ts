@@ -10,7 +10,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from './observability/logger';
 import { startMetricsServer } from './observability/metrics';
 import { ensureDailySchedule } from './client';
-import { describeConnection, ensureSearchAttributes, temporalConnectionOptions } from './connection';
+import { connectOrExplain, describeConnection, ensureSearchAttributes, temporalConnectionOptions } from './connection';
 import { ConfigWatcher } from './governor';
 import type { Runtime } from './runtime';
 import { ensureWeeklyTriageSchedule } from './triage-schedule';
@@ -74,19 +74,18 @@ export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost>
   const say = o.say ?? ((line: string) => log.info(line));
   const config = rt.live.get();
   // Validated before anything connects: a bad address, TLS file or API key variable names its field.
-  const { namespace, ...connOpts } = temporalConnectionOptions(
-    { ...config.temporal, ...(o.address ? { address: o.address } : {}) },
-    o.env ?? process.env,
-  );
+  const section = { ...config.temporal, ...(o.address ? { address: o.address } : {}) };
+  const { namespace, ...connOpts } = temporalConnectionOptions(section, o.env ?? process.env);
   log.info({ temporal: describeConnection({ namespace, ...connOpts }, config.temporal) }, 'connecting to Temporal');
-  const clientConnection = await Connection.connect(connOpts);
+  // A failed connect names the cause (TLS handshake, certificate, server name) and the temporal.* field.
+  const clientConnection = await connectOrExplain({ namespace, ...connOpts }, section, 'client', () => Connection.connect(connOpts));
   // The workflows write these attributes; a namespace without them would fail every cycle.
   const sa = await ensureSearchAttributes(clientConnection.operatorService, namespace).catch(async (err) => {
     await clientConnection.close();
     throw err;
   });
   say(`• search attributes: ${sa.added.length ? `registered ${sa.added.join(', ')}` : 'present'} (namespace ${namespace})`);
-  const connection = await NativeConnection.connect(connOpts);
+  const connection = await connectOrExplain({ namespace, ...connOpts }, section, 'worker', () => NativeConnection.connect(connOpts));
   const client = new Client({ connection: clientConnection, namespace });
   const worker = await createWorker({
     deps: rt.deps,

@@ -57,6 +57,9 @@ export class CliContext {
         .connectClient(c, 5000)
         .catch((err) => {
           if (err instanceof ValidationError) throw err; // a bad TLS file or address: name the field, not the network
+          // A TLS finding (certificate, server name, client certificate) already says what to fix.
+          const outcome = (err as { report?: { outcome?: string } | null }).report?.outcome;
+          if (outcome && !['refused', 'no_answer', 'handshake_ok', 'plain_ok'].includes(outcome)) throw err;
           throw new Error(`cannot reach Temporal at ${c.address} (${(err as Error).message}); is \`npm start\` or a worker stack running?`);
         });
     }

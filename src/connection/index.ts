@@ -6,6 +6,14 @@ export {
   type TemporalSection,
 } from './options';
 export {
+  connectOrExplain,
+  explainConnectError,
+  probeHandshake,
+  TemporalConnectionError,
+  type HandshakeOutcome,
+  type HandshakeReport,
+} from './diagnose';
+export {
   CUSTOM_SEARCH_ATTRIBUTES,
   ensureSearchAttributes,
   searchAttributeCommands,

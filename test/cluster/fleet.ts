@@ -13,6 +13,8 @@ import { dailyScheduleId } from '../../src/workflows/messages';
 import { triageScheduleId } from '../../src/workflows/triage-messages';
 import { VvtvMetricsWriter } from '../../src/adapters/metrics-store';
 import { storePath } from '../../src/config/load';
+import { temporalConnectionOptions } from '../../src/connection';
+import type { AutopilotConfig } from '../../src/config/schema';
 
 /** One `tsx src/worker.ts` process: the production entry point, as a fleet member. */
 export interface HostProcess {
@@ -53,24 +55,32 @@ export class Fleet {
   readonly hosts: HostProcess[] = [];
   private sims: Simulator[] = [];
 
-  /** operationTimeoutMinutes: short where a host is killed (its lost activity is retried after it). */
+  /**
+   * operationTimeoutMinutes: short where a host is killed (its lost activity is retried after it).
+   * temporal: another cluster than the suite's (address, namespace, `temporal.tls`), written into
+   * the hosts' config file.
+   */
   constructor(
     channelCount: number,
-    private readonly opts: { operationTimeoutMinutes?: number; backfillSlotsPerHour?: number } = {},
+    private readonly opts: {
+      operationTimeoutMinutes?: number;
+      backfillSlotsPerHour?: number;
+      temporal?: { address: string; namespace?: string; tls?: AutopilotConfig['temporal']['tls'] };
+    } = {},
   ) {
     const tag = Math.random().toString(36).slice(2, 6);
     this.channels = Array.from({ length: channelCount }, (_, i) => `c${tag}-${i}`);
   }
 
   get address(): string {
-    return process.env.VVTV_TEST_TEMPORAL_ADDRESS!;
+    return this.opts.temporal?.address ?? process.env.VVTV_TEST_TEMPORAL_ADDRESS!;
   }
 
   async start(): Promise<this> {
     const raw = YAML.parse(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'));
     raw.channels = this.channels;
     raw.data_dir = join(this.dir, 'data');
-    raw.temporal = { ...raw.temporal, address: this.address, task_queue: this.taskQueue };
+    raw.temporal = { ...raw.temporal, ...this.opts.temporal, address: this.address, task_queue: this.taskQueue };
     raw.metrics_port = 0; // each host's /metrics on a free port
     if (this.opts.operationTimeoutMinutes) raw.autopilot.operation_timeout_minutes = this.opts.operationTimeoutMinutes;
     writeFileSync(this.configPath, YAML.stringify(raw));
@@ -90,7 +100,9 @@ export class Fleet {
       sim.backfill(new Date(to.getTime() - 24 * 3_600_000), to, this.opts.backfillSlotsPerHour ?? 120);
       this.sims.push(sim);
     }
-    this.client = new Client({ connection: await Connection.connect({ address: this.address }) });
+    // The hosts' connection settings (address, namespace, TLS), from the config file just written.
+    const { namespace, ...conn } = temporalConnectionOptions(this.rt.live.get().temporal, {});
+    this.client = new Client({ connection: await Connection.connect(conn), namespace });
     return this;
   }
 
@@ -101,23 +113,8 @@ export class Fleet {
 
   /** Starts `tsx src/worker.ts` and waits for its 'worker started' log line. */
   async startHost(name: string): Promise<HostProcess> {
-    const logFile = join(this.dir, `${name}.log`);
-    const out = openSync(logFile, 'a');
-    // node --import tsx, not the tsx CLI: the worker is this very process (its pid is the worker identity's).
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'worker.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        VVTV_CONFIG: this.configPath,
-        VVTV_WORKFLOW_BUNDLE: process.env.VVTV_TEST_WORKFLOW_BUNDLE,
-        TEMPORAL_ADDRESS: this.address,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', out, out],
-    });
-    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    const host: HostProcess = { name, child, pid: child.pid!, logFile, exited };
-    this.hosts.push(host);
+    const host = this.spawnHost(name);
+    const { logFile, exited } = host;
     let gone = false;
     void exited.then(() => (gone = true));
     await waitFor(
@@ -128,6 +125,28 @@ export class Fleet {
       },
       120_000,
     );
+    return host;
+  }
+
+  /** Starts `tsx src/worker.ts` (with another config file if given) without waiting for it. */
+  spawnHost(name: string, configPath = this.configPath): HostProcess {
+    const logFile = join(this.dir, `${name}.log`);
+    const out = openSync(logFile, 'a');
+    // node --import tsx, not the tsx CLI: the worker is this very process (its pid is the worker identity's).
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'worker.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        VVTV_CONFIG: configPath,
+        VVTV_WORKFLOW_BUNDLE: process.env.VVTV_TEST_WORKFLOW_BUNDLE,
+        TEMPORAL_ADDRESS: this.address,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', out, out],
+    });
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    const host: HostProcess = { name, child, pid: child.pid!, logFile, exited };
+    this.hosts.push(host);
     return host;
   }
 
