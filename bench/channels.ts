@@ -2,13 +2,14 @@
  * Cycle orchestration overhead with many channels at once on ONE worker host (issue 11). Prints
  * one JSON array, a row per channel count. Not part of `npm test`.
  *
- *   npx tsx bench/channels.ts [--counts=1,10,100] [--backend=dev|cluster] [--canary-ms=3000]
+ *   npx tsx bench/channels.ts [--counts=1,10,100] [--backend=dev|cluster] [--canary-ms=3000] [--spread-seconds=0]
  *
  * A temp data dir, one in-process worker host (src/host.ts: the worker, the schedules of every
  * channel, /metrics) on the dev server (`dev`, a temp SQLite file) or on the PostgreSQL-backed
  * server of scripts/cluster.sh (`cluster`, a run folder of its own, brought up and down here).
  * For each count N, N fresh channels (a card each, 24 h of simulated history) start a cycle at the
- * same moment. Overhead of a cycle = its wall time on the server (start → close) minus its canary
+ * same moment (or, with --spread-seconds=S, started evenly over S seconds, as
+ * autopilot.schedule.spread_minutes spreads a fleet's daily starts). Overhead of a cycle = its wall time on the server (start → close) minus its canary
  * child's (start → close): analysis, proposal, bounds, golden gate, history, promote/rollback and
  * the queueing between them — everything but the canary wait.
  * Keys: channels, p50OverheadMs, p95OverheadMs, p95RatioToOne, rssMb (the host process, after
@@ -18,6 +19,7 @@
  * cannot finish faster than cycles × (host + server CPU per cycle) / cores.
  */
 import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -93,6 +95,9 @@ async function main(): Promise<void> {
     });
   const backend = opt.text('backend', 'dev');
   const canaryMs = opt.num('canary-ms', 3000);
+  // Starts spread evenly over this many seconds instead of at once (autopilot.schedule.spread_minutes in small).
+  const spreadS = opt.num('spread-seconds', 0);
+  if (!(spreadS >= 0)) throw new Error(`--spread-seconds: expected a number ≥ 0, got ${spreadS}`);
   // Core's own warnings (slow workflow tasks under load) go to the TS logger on stderr, not into the JSON.
   Runtime.install({
     logger: new DefaultLogger('ERROR'),
@@ -130,12 +135,13 @@ async function main(): Promise<void> {
     const server0 = processCpuSeconds(temporal.serverPid);
     const wall0 = Date.now();
     const handles = await Promise.all(
-      channels.map((channel) =>
-        startCycle(host.client, 'bench-channels', {
+      channels.map(async (channel, i) => {
+        if (spreadS > 0) await sleep((spreadS * 1000 * i) / channels.length);
+        return startCycle(host.client, 'bench-channels', {
           channel,
           canary: { durationMs: canaryMs, checkIntervalMs: Math.max(500, canaryMs / 3), inconclusiveWindowMs: 0 },
-        }),
-      ),
+        });
+      }),
     );
     // A cycle that fails (e.g. an activity timing out on an overloaded host) is counted, not measured.
     const settled = await Promise.allSettled(handles.map((h) => h.result()));
@@ -171,6 +177,7 @@ async function main(): Promise<void> {
       p95RatioToOne: Number((p95 / p95One).toFixed(2)),
       rssMb: Math.round(process.memoryUsage().rss / 1024 / 1024),
       backend,
+      spreadS,
       // What limits it: CPU seconds per cycle in the host (worker + workflows) and in the Temporal
       // server, against the cores there are; the round's wall time.
       roundS: Number(wallS.toFixed(1)),
