@@ -9,9 +9,10 @@
  * server of scripts/cluster.sh (`cluster`, a run folder of its own, brought up and down here).
  * For each count N, N fresh channels (a card each, 24 h of simulated history) start a cycle at the
  * same moment (or, with --spread-seconds=S, started evenly over S seconds, as
- * autopilot.schedule.spread_minutes spreads a fleet's daily starts). Overhead of a cycle = its wall time on the server (start → close) minus its canary
- * child's (start → close): analysis, proposal, bounds, golden gate, history, promote/rollback and
- * the queueing between them — everything but the canary wait.
+ * autopilot.schedule.spread_minutes spreads a fleet's daily starts). Overhead of a cycle = its
+ * wall time on the server (start → close) minus its canary child's (start → close): analysis,
+ * proposal, bounds, golden gate, history, promote/rollback and the queueing between them —
+ * everything but the canary wait.
  * Keys: channels, p50OverheadMs, p95OverheadMs, p95RatioToOne, rssMb (the host process, after
  * the round), backend, plus cycles (how many ended), failed (with the first failure) and outcomes,
  * and what limits it: roundS (the round's wall time), hostCpuMsPerCycle and serverCpuMsPerCycle
