@@ -4,3 +4,5 @@ export * from './sequential';
 export * from './signals';
 export * from './purpose';
 export * from './stages';
+export * from './adjust';
+export * from './paired';
