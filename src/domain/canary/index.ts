@@ -6,3 +6,4 @@ export * from './purpose';
 export * from './stages';
 export * from './adjust';
 export * from './paired';
+export * from './measurement';

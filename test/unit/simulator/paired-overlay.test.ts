@@ -43,9 +43,15 @@ describe('paired overlay tags (issue 12)', () => {
   });
 
   it('writes no paired tags outside a canary, with pairArms off, or for a planner that ignores the overlay', () => {
-    expect(simulate(card()).sim.runSlots(50, AT).every((r) => !('paired_triggered' in ctx(r)))).toBe(true);
+    expect(
+      simulate(card())
+        .sim.runSlots(50, AT)
+        .every((r) => !('paired_triggered' in ctx(r))),
+    ).toBe(true);
     const basic = simulate(card(), { overlay: overlayOf(0.6), pairArms: false }).sim.runSlots(200, AT);
-    expect(basic.every((r) => ctx(r).group !== undefined && !('paired_triggered' in ctx(r)) && !('control_prediction' in ctx(r)))).toBe(true);
+    expect(basic.every((r) => ctx(r).group !== undefined && !('paired_triggered' in ctx(r)) && !('control_prediction' in ctx(r)))).toBe(
+      true,
+    );
     const vvtv = simulate(card(), { overlay: overlayOf(0.6), honourOverlay: false }).sim.runSlots(200, AT);
     expect(vvtv.every((r) => !('paired_triggered' in ctx(r)))).toBe(true);
   });

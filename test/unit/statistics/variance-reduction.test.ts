@@ -350,3 +350,16 @@ describe('the judge on a failed paired check (issue 12)', () => {
     expect(v).toMatchObject({ decision: 'Rollback', rule: 'primary_degraded' });
   });
 });
+
+describe('what vvtvctl and the report show of it (issue 12)', () => {
+  it('one clause per KPI: method, covariates, variance removed, triggered share, SRM and placebo', async () => {
+    const { varianceReductionText } = await import('../../../src/readmodel');
+    const cells = pairedCells({ n: 3600, share: 0.2, trigger: 0.3, effect: 0, seed: 'txt' });
+    const r = reduceVariance(cells, ['control_prediction'], { cuped: true, paired: true, share: 0.2 });
+    const text = varianceReductionText({ varianceReduction: { engagement: r.report } })!;
+    expect(text).toMatch(
+      /^engagement: triggered_cuped on control_prediction, variance −9\d\.\d%, triggered 3\d\.\d%, SRM p=\S+ ok, placebo p=\S+ ok$/,
+    );
+    expect(varianceReductionText({})).toBeNull();
+  });
+});
