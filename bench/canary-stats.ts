@@ -144,6 +144,8 @@ const TECHNIQUES: Record<string, Technique> = {
   cuped: { niAlphaShare: 0.5, maxStages: 1, cuped: true, paired: false },
   paired: { niAlphaShare: 0.5, maxStages: 1, cuped: false, paired: true },
   all: { niAlphaShare: 1, maxStages: opts.maxStages, cuped: true, paired: true },
+  /** Everything but stages (which raise the MDE of an improvement claim, docs/decision-quality.md). */
+  allButStages: { niAlphaShare: 1, maxStages: 1, cuped: true, paired: true },
 };
 const COVARIATES = ['daypart', 'control_prediction'];
 
@@ -467,6 +469,7 @@ function techniqueReport(fixedMde: number) {
       mdeAllVsToday: ratio('all'),
       mdeCupedVsToday: ratio('cuped'),
       mdePairedVsToday: ratio('paired'),
+      mdeAllButStagesVsToday: ratio('allButStages'),
       halved: (ratio('all') ?? 1) <= 0.5,
     },
   };
