@@ -1,5 +1,7 @@
 import { summaryFromMoments } from '../domain/statistics';
-import type { CanaryVerdict, GroupSummary, KpiDef, ParameterChange } from '../domain/types';
+import { reduceVariance, type CanaryMeasurement } from '../domain/canary';
+import type { CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
+import { CANARY_COVARIATES, type CanaryCovariate } from '../adapters/metrics-store';
 import { storedMetricType } from '../domain/metric-names';
 import { predictedImpacts } from '../domain/cycle';
 import { ValidationError } from '../config/errors';
@@ -7,7 +9,7 @@ import { parseCard } from '../adapters/card-store';
 import { guard, type Deps } from './deps';
 import { keepManualEdit } from './card';
 
-export type CanaryGroups = Record<string, { control: GroupSummary; canary: GroupSummary }>;
+export type { CanaryGroups, CanaryMeasurement } from '../domain/canary';
 
 /**
  * autopilot_pred_vs_real_error of one change set (4.1, 8.1): for each primary KPI the change
@@ -106,19 +108,43 @@ export function createCanaryActivities(deps: Deps) {
       });
     },
 
-    /** Summaries of both groups per KPI since the canary started (3.2). */
-    async measureCanary(input: { channel: string; canaryId: string; since: string; kpis: KpiDef[] }): Promise<CanaryGroups> {
+    /**
+     * Summaries of both groups per KPI since the canary started (3.2), variance-reduced when
+     * canary.variance_reduction allows (issue 12, canary/paired.ts): covariates a KPI's rows do not
+     * all have are left out, and a planner without paired tags gets the regression adjustment only.
+     */
+    async measureCanary(input: { channel: string; canaryId: string; since: string; kpis: KpiDef[] }): Promise<CanaryMeasurement> {
       const to = new Date(now().getTime() + 1).toISOString();
-      const out: CanaryGroups = {};
+      const { canary: cfg } = deps.config();
+      const vr = cfg.variance_reduction;
+      const reduce = vr.cuped || vr.paired;
+      const share = deps.canaryLog?.get(input.canaryId)?.traffic_percentage ?? cfg.traffic_percentage;
+      const preFrom = new Date(Date.parse(input.since) - vr.pre_period_days * 86_400_000).toISOString();
+      const out: CanaryMeasurement = { groups: {}, raw: {}, ...(reduce ? { varianceReduction: {} } : {}) };
       for (const k of input.kpis) {
         const { channel, canaryId } = input;
-        const m = deps.metrics.canaryMoments({ channel, metricType: storedMetricType(k), from: input.since, to, canaryId });
+        const metricType = storedMetricType(k);
+        const m = deps.metrics.canaryMoments({ channel, metricType, from: input.since, to, canaryId });
         // Infinite values are left out of the summaries; the log says how many.
         if (m.control.nonFinite + m.canary.nonFinite > 0) {
           const nonFinite = { control: m.control.nonFinite, canary: m.canary.nonFinite };
           deps.logger.warn({ channel, canaryId, kpi: k.name, nonFinite }, 'canary rows with non-finite values left out');
         }
-        out[k.name] = { control: summaryFromMoments(m.control), canary: summaryFromMoments(m.canary) };
+        const raw = { control: summaryFromMoments(m.control), canary: summaryFromMoments(m.canary) };
+        out.raw[k.name] = raw;
+        out.groups[k.name] = raw;
+        if (!reduce) continue;
+        const q = { channel, metricType, from: input.since, to, canaryId, preFrom };
+        const wanted: CanaryCovariate[] = vr.cuped ? [...CANARY_COVARIATES] : [];
+        let cells = deps.metrics.canaryCovariateMoments({ ...q, covariates: wanted });
+        const complete = wanted.filter((c) => cells.present[c] === cells.rows);
+        const notes = wanted
+          .filter((c) => !complete.includes(c))
+          .map((c) => `${c}: on ${cells.present[c]} of ${cells.rows} rows, not used`);
+        if (complete.length < wanted.length) cells = deps.metrics.canaryCovariateMoments({ ...q, covariates: complete });
+        const r = reduceVariance(cells.cells, cells.covariates, { cuped: vr.cuped, paired: vr.paired, share });
+        out.groups[k.name] = { control: r.control, canary: r.canary };
+        out.varianceReduction![k.name] = { ...r.report, notes: [...notes, ...r.report.notes] };
       }
       return out;
     },

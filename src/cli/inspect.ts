@@ -15,6 +15,7 @@ import {
   rate,
   table,
   trajectoryTable,
+  varianceReductionText,
   verdictTable,
   type CycleView,
 } from '../readmodel';
@@ -90,6 +91,8 @@ function cycleText(v: CycleView): string {
     const stage = v.verdict.maxStages ? `stage ${v.verdict.stage ?? 1} of ${v.verdict.maxStages}` : 'stage 1 of 1';
     const purpose = v.verdict.purpose?.kind === 'band' ? `band of ${v.verdict.purpose.kpi}` : 'primary';
     out.push(`  stopped at ${stage}; judged on its purpose: ${purpose}`);
+    const vr = varianceReductionText(v.verdict);
+    if (vr) out.push(`  variance reduction: ${vr}`);
     out.push(`  ${v.verdict.reason}`, verdictTable(v.kpis));
   }
   if (v.canary) {

@@ -137,6 +137,20 @@ export const AutopilotConfigSchema = z
        * error is spent across every stage up front (canary/judge.ts). 1 = a single fixed horizon.
        */
       max_stages: z.number().int().min(1).max(8).default(4),
+      /**
+       * Variance reduction of the overlay canary's measurement (issue 12; docs/decision-quality.md).
+       * `cuped`: regression adjustment on covariates fixed before the canary (the KPI's level in
+       * the same hour of day over `pre_period_days`, and the planner's `control_prediction` tag).
+       * `paired`: the triggered-slot analysis when the planner tags rows `paired_triggered`, with
+       * its sample-ratio and placebo checks. Each does nothing when the data lack what it needs.
+       */
+      variance_reduction: z
+        .strictObject({
+          cuped: z.boolean().default(true),
+          paired: z.boolean().default(true),
+          pre_period_days: z.number().gt(0).max(60).default(7),
+        })
+        .prefault({}),
     }),
     /**
      * The learning optimizer (1.4): how bold it is. The defaults are the measured ones

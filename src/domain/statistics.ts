@@ -84,6 +84,9 @@ export interface WelchResult {
 interface Moments {
   n1: number;
   n2: number;
+  /** Degrees of freedom of each sd (GroupSummary.df, n − 1 by default). */
+  d1: number;
+  d2: number;
   m1: number;
   m2: number;
   v1: number; // s1² / n1
@@ -109,15 +112,16 @@ function moments(control: GroupSummary, canary: GroupSummary): Moments {
   const diff = n1 > 0 && n2 > 0 ? m2 - m1 : 0;
   if (finite && n1 > 0 && m1 === 0) flags.push('zero_control_mean');
   const relDiff = m1 === 0 ? (diff === 0 ? 0 : Math.sign(diff) * Infinity) : diff / Math.abs(m1);
-  return { n1, n2, m1, m2, v1, v2, diff, relDiff, flags };
+  const dof = (g: GroupSummary, n: number) => (g.df !== undefined && g.df > 0 && g.df <= n - 1 ? g.df : n - 1);
+  return { n1, n2, d1: dof(control, n1), d2: dof(canary, n2), m1, m2, v1, v2, diff, relDiff, flags };
 }
 
-/** Welch–Satterthwaite df for variance components a (n_a obs) and b (n_b obs). */
-function satterthwaite(a: number, na: number, b: number, nb: number): number {
-  const den = (a * a) / (na - 1) + (b * b) / (nb - 1);
-  if (!(den > 0)) return na + nb - 2;
+/** Welch–Satterthwaite df for variance components a (df_a degrees of freedom) and b (df_b). */
+function satterthwaite(a: number, dfa: number, b: number, dfb: number): number {
+  const den = (a * a) / dfa + (b * b) / dfb;
+  if (!(den > 0)) return dfa + dfb;
   const df = ((a + b) * (a + b)) / den;
-  return Number.isFinite(df) ? df : na + nb - 2;
+  return Number.isFinite(df) ? df : dfa + dfb;
 }
 
 /**
@@ -145,21 +149,21 @@ export function welch(control: GroupSummary, canary: GroupSummary, confidence: n
   if (m.flags.includes('too_few_samples')) {
     return { ...base, se: 0, t: 0, df: 0, pValue: 1, ci: UNBOUNDED, relSe: 0, relDf: 0, relCI: UNBOUNDED };
   }
-  const df0 = m.n1 + m.n2 - 2;
+  const df0 = m.d1 + m.d2;
   if (m.flags.includes('zero_variance')) {
     const relCI: Interval = m.m1 === 0 || !Number.isFinite(m.relDiff) ? UNBOUNDED : [m.relDiff, m.relDiff];
     return { ...base, se: 0, t: 0, df: df0, pValue: 1, ci: [m.diff, m.diff], relSe: 0, relDf: df0, relCI };
   }
   const se = Math.sqrt(m.v1 + m.v2);
   const t = m.diff / se;
-  const df = satterthwaite(m.v1, m.n1, m.v2, m.n2);
+  const df = satterthwaite(m.v1, m.d1, m.v2, m.d2);
   const pValue = Math.min(1, 2 * tCdf(-Math.abs(t), df));
   const q = tQuantile(1 - (1 - confidence) / 2, df);
   const ci = around(m.diff, q * se);
   if (m.m1 === 0) return { ...base, se, t, df, pValue, ci, relSe: 0, relDf: 0, relCI: UNBOUNDED };
   const { a, b } = relativeComponents(m);
   const relSe = Math.sqrt(a + b);
-  const relDf = satterthwaite(a, m.n2, b, m.n1);
+  const relDf = satterthwaite(a, m.d2, b, m.d1);
   const qr = tQuantile(1 - (1 - confidence) / 2, relDf);
   return { ...base, se, t, df, pValue, ci, relSe, relDf, relCI: around(m.relDiff, qr * relSe) };
 }

@@ -179,6 +179,12 @@ export interface GroupSummary {
   mean: number;
   /** Sample standard deviation (n - 1). */
   sd: number;
+  /**
+   * Degrees of freedom of `sd` when they are not n − 1: a regression-adjusted summary
+   * (canary/adjust.ts) has lost one per covariate, a triggered-slot summary counts only the
+   * triggered rows. Welch's df uses it; absent = n − 1.
+   */
+  df?: number;
 }
 
 /** One group's finite values of one KPI as the metrics store aggregates them: enough for a GroupSummary. */
@@ -287,7 +293,55 @@ export type VerdictRule =
   | 'band_corrected'
   | 'no_confident_result'
   | 'continue_monitoring'
-  | 'continue_next_stage';
+  | 'continue_next_stage'
+  | 'sample_ratio_mismatch'
+  | 'placebo_failed';
+
+// ---------------------------------------------------------------- variance reduction (issue 12)
+
+/** A sample-ratio test of the canary's share of some rows (canary/paired.ts). */
+export interface SrmCheck {
+  /** The planned canary share, the rows counted and the canary's among them. */
+  share: number;
+  total: number;
+  canary: number;
+  observedShare: number;
+  pValue: number;
+  passed: boolean;
+}
+
+/** Control against canary where the treatment cannot act (untriggered rows). */
+export interface PlaceboCheck {
+  control: GroupSummary;
+  canary: GroupSummary;
+  relDiff: number;
+  pValue: number;
+  passed: boolean;
+}
+
+export type VarianceReductionMethod = 'raw' | 'cuped' | 'triggered' | 'triggered_cuped';
+
+/** What was done to one KPI's summaries, stored with every canary check. */
+export interface KpiVarianceReduction {
+  method: VarianceReductionMethod;
+  covariates: string[];
+  theta: number[];
+  /**
+   * 1 − Var(effect estimate) / Var(raw difference of means), from the summaries: how much of the
+   * raw estimate's variance the techniques removed (0 = none; the MDE scales with √(1 − this)).
+   */
+  varianceReduction: number;
+  /** Why a technique was not applied (missing covariate, no tags, too few rows...). */
+  notes: string[];
+  paired?: {
+    triggeredShare: number;
+    triggered: { control: number; canary: number };
+    srmAll: SrmCheck;
+    srmTriggered: SrmCheck;
+    /** Null when the untriggered rows are too few to test. */
+    placebo: PlaceboCheck | null;
+  };
+}
 
 export interface CanaryVerdict {
   decision: CanaryDecision;
@@ -310,4 +364,6 @@ export interface CanaryVerdict {
   /** The stage this look belongs to, of how many planned (absent on older verdicts: 1 of 1). */
   stage?: number;
   maxStages?: number;
+  /** Per KPI, what variance reduction the measurement applied (absent: none, or an older verdict). */
+  varianceReduction?: Record<string, KpiVarianceReduction>;
 }

@@ -1,5 +1,6 @@
 /** Text renderings of the read model, shared by vvtvctl and the `npm start` demo printout. */
 import type { RollbackRate } from '../domain/governor';
+import type { CanaryVerdict } from '../domain/types';
 import type { TrajectoryPoint, VerdictRow } from './cycle';
 import type { ControlView, PauseView } from './governor';
 
@@ -84,4 +85,26 @@ export function controlText(v: ControlView): string {
   if (v.governor.state !== 'running') parts.push(`governor ${v.governor.state.replace('_', ' ')}: ${v.governor.reason}`);
   if (!v.config.enabled) parts.push('autopilot.enabled is false in the config');
   return parts.join('; ');
+}
+
+/**
+ * What variance reduction did for a verdict's KPIs (issue 12), one clause per KPI: the method,
+ * the covariates, the variance removed, and the paired design's triggered share, sample-ratio and
+ * placebo checks. Null for a verdict without it (off, switchback, or older than issue 12).
+ */
+export function varianceReductionText(v: Pick<CanaryVerdict, 'varianceReduction'> | null | undefined): string | null {
+  const vr = v?.varianceReduction;
+  if (!vr || Object.keys(vr).length === 0) return null;
+  return Object.entries(vr)
+    .map(([kpi, r]) => {
+      const cov = r.covariates.length ? ` on ${r.covariates.join('+')}` : '';
+      const p = r.paired;
+      const paired = p
+        ? `, triggered ${pct(p.triggeredShare)}, SRM p=${pValue(Math.min(p.srmAll.pValue, p.srmTriggered.pValue))}` +
+          ` ${p.srmAll.passed && p.srmTriggered.passed ? 'ok' : 'FAILED'}, placebo ` +
+          (p.placebo ? `p=${pValue(p.placebo.pValue)} ${p.placebo.passed ? 'ok' : 'FAILED'}` : 'untested')
+        : '';
+      return `${kpi}: ${r.method}${cov}, variance −${pct(r.varianceReduction)}${paired}`;
+    })
+    .join('; ');
 }

@@ -26,7 +26,18 @@ export {
   type PeriodFigures,
 } from './status';
 export { cycleView, trajectory, verdictRows, type CycleView, type TrajectoryPoint, type VerdictRow } from './cycle';
-export { controlText, deltaWithCI, pauseText, pct, pValue, rate, table, trajectoryTable, verdictTable } from './format';
+export {
+  controlText,
+  deltaWithCI,
+  pauseText,
+  pct,
+  pValue,
+  rate,
+  table,
+  trajectoryTable,
+  varianceReductionText,
+  verdictTable,
+} from './format';
 export { triageIssues, type TriageIssues } from './triage';
 export {
   htmlReportData,

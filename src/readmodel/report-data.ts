@@ -11,6 +11,7 @@ import { shippedChanges, type CanaryRecord, type CycleRecord, type DecisionRecor
 import type { CanaryDecision, KpiDef } from '../domain/types';
 import { predictedImpacts } from '../domain/cycle';
 import { verdictRows, type VerdictRow } from './cycle';
+import { varianceReductionText } from './format';
 import { channelReport, type ChannelReport } from './status';
 import { controlView, type ControlView, type GovernorReading } from './governor';
 
@@ -70,6 +71,8 @@ export interface CanaryRow {
   /** Per KPI: the measured relative Δ with its interval, and the Δ the shipped changes predicted (null: none). */
   kpis: Array<VerdictRow & { predicted: number | null }>;
   predictionError: number | null;
+  /** What variance reduction did (issue 12), as vvtvctl shows it; null without it. */
+  varianceReduction: string | null;
 }
 
 export type EventCategory = 'rollback' | 'pause' | 'manual' | 'promotion';
@@ -240,6 +243,7 @@ function canaryRow(k: CanaryRecord, cycle: CycleRecord | null): CanaryRow {
     changes: changes.map((c) => `${c.parameter} ${c.oldValue} → ${c.newValue}`).join(', '),
     kpis: verdict ? verdictRows(verdict).map((r) => ({ ...r, predicted: predicted[r.kpi] ?? null })) : [],
     predictionError: typeof cycle?.report.predictionError === 'number' ? cycle.report.predictionError : null,
+    varianceReduction: varianceReductionText(verdict),
   };
 }
 

@@ -46,6 +46,14 @@ export class Curator {
     return { wanted, applied, allowance, usedPct };
   }
 
+  /** What `slot` would apply for a group, without spending: the paired overlay's counterfactual. */
+  wouldApply(group: Group, wanted: number, slotsPerHour: number): number {
+    const capacity = this.capacity(slotsPerHour);
+    const refill = this.config.refillPerHour ?? capacity;
+    const before = Math.min(capacity, (this.tokens.get(group) ?? capacity) + refill / slotsPerHour);
+    return Math.max(0, Math.min(wanted, before));
+  }
+
   /** The bucket's size in tokens. */
   capacity(slotsPerHour: number): number {
     return this.config.capacityPerHour ?? DEFAULT_TOKENS_PER_SLOT * slotsPerHour;

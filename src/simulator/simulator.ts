@@ -9,7 +9,8 @@ import { vvtvMetricType } from '../domain/metric-names';
 import type { Group } from '../domain/types';
 import { Curator } from './curator';
 import { DEFAULT_AGE_TARGET } from './metrics';
-import type { CardSnapshot, CardSource, MetricRow, MetricSink, SimulatorOptions } from './types';
+import type { CardSnapshot, CardSource, MetricRow, MetricSink, SimMetricType, SimulatorOptions } from './types';
+import type { SlotEvaluation } from './world';
 import { World } from './world';
 
 export const TICK_MS = 200;
@@ -33,6 +34,36 @@ export function isCanarySlot(channel: string, slot: number, trafficPercentage: n
   return hashString(`${channel}:${slot}`) % 10000 < trafficPercentage * 10000;
 }
 
+/**
+ * The paired overlay's two tags per KPI row (docs/vvtv-integration.md): `paired_triggered`, true
+ * when the two arms' outcomes for this row could differ (their selections differ, or, in the
+ * simulated world, the harmful region treats their parameters differently; for the curator's row
+ * also when its bucket would apply a different number of corrections), and `control_prediction`,
+ * the control selection's noiseless value of the KPI (for the curator: the share of its
+ * allowance the control selection wants, as if the bucket were not limiting).
+ */
+export function pairedTags(
+  control: SlotEvaluation & { applied: number },
+  canary: SlotEvaluation & { applied: number },
+  allowance: number,
+): Record<SimMetricType, { paired_triggered: boolean; control_prediction: number }> {
+  const sameOrder = control.order.length === canary.order.length && control.order.every((c, i) => c.plan_id === canary.order[i]!.plan_id);
+  const triggered = !sameOrder || control.harmful !== canary.harmful;
+  const tag = (m: Exclude<SimMetricType, 'curator_apply_budget_used_pct'>) => ({
+    paired_triggered: triggered,
+    control_prediction: control.values[m],
+  });
+  return {
+    selection_entropy: tag('selection_entropy'),
+    novelty_temporal_kld: tag('novelty_temporal_kld'),
+    engagement_proxy: tag('engagement_proxy'),
+    curator_apply_budget_used_pct: {
+      paired_triggered: triggered || control.applied !== canary.applied,
+      control_prediction: allowance > 0 ? Math.min(1, control.wanted / allowance) : 1,
+    },
+  };
+}
+
 export interface BackfillResult {
   slots: number;
   rows: number;
@@ -52,6 +83,7 @@ export class Simulator {
   private readonly honourOverlay: boolean;
   private readonly engagement: boolean;
   private readonly channelKey: string | undefined;
+  private readonly pairArms: boolean;
   private slot: number;
   private driftOrigin: number | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -67,6 +99,7 @@ export class Simulator {
     this.honourOverlay = options.honourOverlay ?? true;
     this.engagement = options.engagement ?? true;
     this.channelKey = options.channelKey;
+    this.pairArms = options.pairArms ?? true;
     this.slot = options.startSlot ?? 0;
     this.curator = new Curator(options.curator);
     this.world = new World({
@@ -151,27 +184,45 @@ export class Simulator {
     const during = this.honourOverlay && overlay !== null;
     const canary = during && isCanarySlot(this.channel, slot, overlay.traffic_percentage);
     const group: Group = canary ? 'canary' : 'control';
+    const armOf = (c: Card) => ({
+      params: selectionParams(c, this.batchSize),
+      seeding: { strategy: c.selection.seed_strategy, windowId: c.scheduling.window_id, globalSeed: c.scheduling.global_seed },
+    });
     const card: Card = canary ? overlay!.card : snapshot.card;
-    const params = selectionParams(card, this.batchSize);
-    const { values, detail } = this.world.runSlot({
+    const { params, seeding } = armOf(card);
+    const driftHours = this.driftHours(at);
+    // The paired overlay (docs/vvtv-integration.md): what the arm this slot does not play would
+    // have aired, from the same slot seed, before this slot's curator spends anything.
+    const other =
+      during && this.pairArms ? this.world.evaluate({ slot, driftHours, ...armOf(canary ? snapshot.card : overlay!.card) }) : null;
+    const otherWouldApply = other ? this.curator.wouldApply(canary ? 'control' : 'canary', other.wanted, slotsPerHour) : 0;
+    const { values, detail, evaluation } = this.world.runSlot({
       slot,
       group,
       params,
-      seeding: { strategy: card.selection.seed_strategy, windowId: card.scheduling.window_id, globalSeed: card.scheduling.global_seed },
-      driftHours: this.driftHours(at),
+      seeding,
+      driftHours,
       curator: this.curator,
       slotsPerHour,
     });
+    let paired: ReturnType<typeof pairedTags> | null = null;
+    if (other) {
+      const played = { ...evaluation, applied: detail.curator.applied };
+      const counterfactual = { ...other, applied: otherWouldApply };
+      paired = pairedTags(canary ? counterfactual : played, canary ? played : counterfactual, detail.curator.allowance);
+    }
     // What VVTV's planner and curator write (planner.rs, curation/mod.rs), keys in serde_json's
     // sorted order; plus the overlay contract's tags and the channel key when asked for.
     const tags = {
       ...(during ? { canary_id: overlay!.canary_id, group } : {}),
       ...(this.channelKey ? { [this.channelKey]: this.channel } : {}),
     };
-    const tagged = (context: Record<string, unknown> | null) =>
-      Object.keys(tags).length === 0
+    const tagged = (context: Record<string, unknown> | null, metric?: SimMetricType) => {
+      const all = { ...tags, ...(paired && metric ? paired[metric] : {}) };
+      return Object.keys(all).length === 0
         ? context
-        : Object.fromEntries(Object.entries({ ...context, ...tags }).sort(([a], [b]) => (a < b ? -1 : 1)));
+        : Object.fromEntries(Object.entries({ ...context, ...all }).sort(([a], [b]) => (a < b ? -1 : 1)));
+    };
     const timestamp = rfc3339(at.getTime(), slot % 8 === 0 ? 0 : hashString(`ns:${slot}`) % 1_000_000);
     const c = detail.curator;
     const rows: MetricRow[] = [
@@ -179,37 +230,51 @@ export class Simulator {
         timestamp,
         metric_type: vvtvMetricType('selection_entropy'),
         value: values.selection_entropy,
-        context: tagged({
-          method: VVTV_METHOD_NAME[params.method],
-          selected_count: detail.selected,
-          temperature: params.temperature,
-          top_k: params.top_k,
-        }),
+        context: tagged(
+          {
+            method: VVTV_METHOD_NAME[params.method],
+            selected_count: detail.selected,
+            temperature: params.temperature,
+            top_k: params.top_k,
+          },
+          'selection_entropy',
+        ),
       },
       {
         timestamp,
         metric_type: vvtvMetricType('curator_apply_budget_used_pct'),
         value: values.curator_apply_budget_used_pct,
-        context: tagged({
-          capacity: detail.capacity,
-          confidence: c.wanted > 0 ? Math.min(1, c.applied / c.wanted) : 1,
-          decision: c.applied > 0 ? 'Apply' : 'Advice',
-          tokens_remaining: detail.tokensRemaining,
-        }),
+        context: tagged(
+          {
+            capacity: detail.capacity,
+            confidence: c.wanted > 0 ? Math.min(1, c.applied / c.wanted) : 1,
+            decision: c.applied > 0 ? 'Apply' : 'Advice',
+            tokens_remaining: detail.tokensRemaining,
+          },
+          'curator_apply_budget_used_pct',
+        ),
       },
       {
         timestamp,
         metric_type: vvtvMetricType('novelty_temporal_kld'),
         value: values.novelty_temporal_kld,
-        context: tagged({
-          candidates_count: detail.candidates,
-          threshold: detail.noveltyThreshold,
-          triggered: values.novelty_temporal_kld > detail.noveltyThreshold,
-        }),
+        context: tagged(
+          {
+            candidates_count: detail.candidates,
+            threshold: detail.noveltyThreshold,
+            triggered: values.novelty_temporal_kld > detail.noveltyThreshold,
+          },
+          'novelty_temporal_kld',
+        ),
       },
     ];
     if (this.engagement)
-      rows.push({ timestamp, metric_type: vvtvMetricType('engagement_proxy'), value: values.engagement_proxy, context: tagged(null) });
+      rows.push({
+        timestamp,
+        metric_type: vvtvMetricType('engagement_proxy'),
+        value: values.engagement_proxy,
+        context: tagged(null, 'engagement_proxy'),
+      });
     return rows;
   }
 

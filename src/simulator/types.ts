@@ -85,6 +85,13 @@ export interface SimulatorOptions {
    * `canary_id`. False: an unmodified VVTV, which ignores the overlay. Default true.
    */
   honourOverlay?: boolean;
+  /**
+   * With honourOverlay: also compute, for every canary-time slot, what the other arm would air
+   * from the same slot seed, and tag each row with `paired_triggered` and `control_prediction`
+   * (the overlay contract's optional paired tags). False: a planner that meets only the basic
+   * contract. Default true.
+   */
+  pairArms?: boolean;
   /** Also write `engagementproxy` rows (the viewer metric VVTV lacks). Default true. */
   engagement?: boolean;
   /** Name the channel in every row's context under this key (several channels in one database). */

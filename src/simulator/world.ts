@@ -52,9 +52,22 @@ export interface SlotContext {
   slotsPerHour: number;
 }
 
+/** One arm's card on one slot, before noise and the curator's bucket (World.evaluate). */
+export interface SlotEvaluation {
+  order: Candidate[];
+  candidates: number;
+  harmful: boolean;
+  /** Corrections the curator wants for this selection. */
+  wanted: number;
+  /** Noiseless values of the KPIs the selection alone determines. */
+  values: Record<Exclude<SimMetricType, 'curator_apply_budget_used_pct'>, number>;
+}
+
 export interface SlotOutcome {
   order: Candidate[];
   harmful: boolean;
+  /** The arm's evaluation before noise and the curator (World.evaluate). */
+  evaluation: SlotEvaluation;
   values: Record<SimMetricType, number>;
   /** What VVTV's planner and curator put in their rows' context. */
   detail: {
@@ -95,14 +108,18 @@ export class World {
     });
   }
 
-  /** Runs one slot: draw, select, and measure what viewers and the curator made of it. */
-  runSlot(ctx: SlotContext): SlotOutcome {
-    const { channel, noise, harmfulRegion, ageTarget } = this.options;
+  /**
+   * What one arm's card makes of a slot, before noise and before the curator's bucket: the
+   * selection (from the slot's own seed, so both arms of a canary draw the same Gumbel noise),
+   * the noiseless values of the slot-determined KPIs and the corrections the curator would want.
+   * Pure: the paired overlay (simulator.ts) calls it for the arm the slot does not play.
+   */
+  evaluate(ctx: Pick<SlotContext, 'slot' | 'params' | 'seeding' | 'driftHours'>): SlotEvaluation {
+    const { channel, harmfulRegion, ageTarget } = this.options;
     const candidates = this.candidatesFor(ctx.slot, ctx.driftHours);
     const byId = new Map(candidates.map((c) => [c.plan_id, c]));
     const { order } = selectPlans(candidates, ctx.params, { seed: slotSeed(channel, ctx.slot, ctx.seeding), now: CATALOG_EPOCH });
     const selected = order.map((id) => byId.get(id) as Candidate);
-
     const harmful = inHarmfulRegion(harmfulRegion, ctx.params);
     const harm = harmful && harmfulRegion ? harmfulRegion.severity : 0;
     const entropy = kindEntropyBits(selected.map((c) => c.kind));
@@ -116,7 +133,20 @@ export class World {
       ageTarget ?? DEFAULT_AGE_TARGET,
     );
     const wanted = correctionsWanted(selected, this.options.minCuration) * (1 + harm);
-    const curator = ctx.curator.slot(ctx.group, wanted, ctx.slotsPerHour);
+    return {
+      order: selected,
+      candidates: candidates.length,
+      harmful,
+      wanted,
+      values: { selection_entropy: entropy, novelty_temporal_kld: kld, engagement_proxy: engagement },
+    };
+  }
+
+  /** Runs one slot: draw, select, and measure what viewers and the curator made of it. */
+  runSlot(ctx: SlotContext): SlotOutcome {
+    const { channel, noise } = this.options;
+    const e = this.evaluate(ctx);
+    const curator = ctx.curator.slot(ctx.group, e.wanted, ctx.slotsPerHour);
 
     const rng = createRng(`${this.options.seed}:${channel}:noise:${ctx.slot}`);
     const noisy = (metric: SimMetricType, value: number): number => {
@@ -125,17 +155,18 @@ export class World {
       return Math.min(shape.max, Math.max(shape.min, v));
     };
     return {
-      order: selected,
-      harmful,
+      order: e.order,
+      harmful: e.harmful,
+      evaluation: e,
       values: {
-        selection_entropy: noisy('selection_entropy', entropy),
-        novelty_temporal_kld: noisy('novelty_temporal_kld', kld),
+        selection_entropy: noisy('selection_entropy', e.values.selection_entropy),
+        novelty_temporal_kld: noisy('novelty_temporal_kld', e.values.novelty_temporal_kld),
         curator_apply_budget_used_pct: noisy('curator_apply_budget_used_pct', curator.usedPct / 100),
-        engagement_proxy: noisy('engagement_proxy', engagement),
+        engagement_proxy: noisy('engagement_proxy', e.values.engagement_proxy),
       },
       detail: {
-        candidates: candidates.length,
-        selected: selected.length,
+        candidates: e.candidates,
+        selected: e.order.length,
         curator,
         tokensRemaining: ctx.curator.available(ctx.group, ctx.slotsPerHour),
         capacity: ctx.curator.capacity(ctx.slotsPerHour),

@@ -1,5 +1,5 @@
 import { CancellationScope, condition, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import { judgeCanary, stageOfCheck } from '../domain/canary';
+import { asMeasurement, judgeCanary, stageOfCheck } from '../domain/canary';
 import { switchTimes, type Arm, type SwitchbackPlan } from '../domain/canary/switchback';
 import type { CanaryDecision, CanaryVerdict } from '../domain/types';
 import { operationActivities, type WorkflowActivities } from './proxies';
@@ -54,12 +54,15 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
   let verdict: CanaryVerdict | null = null;
   for (let i = 1; i <= status.totalChecks; i++) {
     if (await condition(() => interrupted(c), input.checkIntervalMs)) break;
-    const groups = await acts.measureCanary({ channel: input.channel, canaryId: input.canaryId, since: startedAt, kpis: input.kpis });
+    const m = asMeasurement(
+      await acts.measureCanary({ channel: input.channel, canaryId: input.canaryId, since: startedAt, kpis: input.kpis }),
+    );
     const look = stageOfCheck(i, status.totalChecks, input.maxStages ?? 1);
     status.stage = look.stage;
     verdict = judgeCanary({
       kpis: input.kpis,
-      groups,
+      groups: m.groups,
+      ...(m.varianceReduction ? { varianceReduction: m.varianceReduction } : {}),
       confidenceLevel: input.confidenceLevel,
       nonInferiorityMargin: input.nonInferiorityMargin,
       minSamplesPerGroup: input.minSamplesPerGroup,

@@ -1,10 +1,13 @@
-export { SqliteMetricsStore, MetricsUnavailableError } from './sqlite-metrics-store';
+export { SqliteMetricsStore, MetricsUnavailableError, CANARY_COVARIATES } from './sqlite-metrics-store';
 export type {
   MetricPoint,
   MetricsStore,
   WindowQuery,
   HourBucket,
   CanaryWindowQuery,
+  CanaryCovariateQuery,
+  CanaryCovariateCells,
+  CanaryCovariate,
   BlockQuery,
   BlockPart,
   MetricsInspection,

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import type { ArmMoments, CovariateMoments, TriggerState } from '../../domain/canary';
 import type { Group, GroupMoments } from '../../domain/types';
 import { timestampBound, VVTV_TIMESTAMP } from './vvtv-format';
 
@@ -38,6 +39,32 @@ export interface CanaryWindowQuery {
   from: string;
   to: string;
   canaryId: string;
+}
+
+/** The covariates the store can attach to a canary's rows (canary/adjust.ts), fixed before the canary. */
+export const CANARY_COVARIATES = ['daypart', 'control_prediction'] as const;
+export type CanaryCovariate = (typeof CANARY_COVARIATES)[number];
+
+/**
+ * One KPI of an overlay canary with covariates (issue 12). `daypart`: the KPI's mean over the
+ * untagged and control rows of [preFrom, from) in the row's hour of day (UTC). `control_prediction`:
+ * the row's context tag of that name (the paired overlay contract).
+ */
+export interface CanaryCovariateQuery extends CanaryWindowQuery {
+  covariates: readonly CanaryCovariate[];
+  preFrom: string;
+}
+
+/**
+ * Per group and per trigger state (the row's `paired_triggered` tag; `untagged` without it), the
+ * moments of the finite rows, those with every covariate, and how many rows have each covariate.
+ */
+export interface CanaryCovariateCells {
+  covariates: CanaryCovariate[];
+  cells: Record<Group, Record<TriggerState, ArmMoments>>;
+  /** Finite rows, and those with each covariate present (all groups and states). */
+  rows: number;
+  present: Record<CanaryCovariate, number>;
 }
 
 /** One KPI of a switchback canary over [from, to), cut into blocks of `blockMs` from `startMs`. */
@@ -85,6 +112,8 @@ export interface MetricsStore {
   hourly(q: WindowQuery): HourBucket[];
   /** Overlay mode: moments of both groups, aggregated in the store (3.2); a group without rows has n = 0. */
   canaryMoments(q: CanaryWindowQuery): Record<Group, GroupMoments>;
+  /** Overlay mode with covariates and trigger states, aggregated in the store (issue 12). */
+  canaryCovariateMoments(q: CanaryCovariateQuery): CanaryCovariateCells;
   /** Switchback mode: per block, the rows before and after the wash-out. */
   blockParts(q: BlockQuery): BlockPart[];
   count(channel: string): number;
@@ -185,6 +214,95 @@ export class SqliteMetricsStore implements MetricsStore {
     );
     const of = (g: Group): GroupMoments => ({ n: r![`${g}N`]!, mean: r![`${g}Mean`]!, m2: r![`${g}M2`]!, nonFinite: r![`${g}NonFinite`]! });
     return { control: of('control'), canary: of('canary') };
+  }
+
+  canaryCovariateMoments(q: CanaryCovariateQuery): CanaryCovariateCells {
+    const names = CANARY_COVARIATES.filter((c) => q.covariates.includes(c));
+    const k = names.length;
+    const x = names.map((_, j) => `x${j}`);
+    const source: Record<CanaryCovariate, string> = {
+      daypart: 'pre.level',
+      control_prediction: `CASE WHEN abs(${CTX('control_prediction')}) < 9e999 THEN ${CTX('control_prediction')} END`,
+    };
+    const hasAll = k === 0 ? '1' : x.map((c) => `${c} IS NOT NULL`).join(' AND ');
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i < k; i++) for (let j = i; j < k; j++) pairs.push([x[i]!, x[j]!]);
+    const centred = (a: string, b: string, mb: string) => `total(CASE WHEN hasAll THEN (w.${a} - m.c_${a}) * (w.${b} - m.${mb}) END)`;
+    const means = x.map((c) => `, count(${c}) AS p_${c}, avg(CASE WHEN hasAll THEN ${c} END) AS c_${c}`).join('');
+    const products = [
+      ...x.map((c) => `, ${centred(c, 'v', 'cy')} AS sy_${c}`),
+      ...pairs.map(([a, b]) => `, ${centred(a, b, `c_${b}`)} AS s_${a}_${b}`),
+    ].join('');
+    // Two passes over the window's rows, read once (as canaryMoments): the cells' means, then the
+    // centred cross-products. The pre-period's hour-of-day levels come from VVTV's own index
+    // (metric_type, timestamp), like every query here: no table or index of ours.
+    const sql = `WITH ${
+      names.includes('daypart')
+        ? `pre AS MATERIALIZED (
+         SELECT substr(timestamp, 12, 2) AS hod, avg(value) AS level FROM business_metrics
+         WHERE metric_type = @metricType AND timestamp >= @preFrom AND timestamp < @from AND ${CHANNEL}
+           AND abs(value) < 9e999 AND coalesce(${CTX('group')}, 'control') = 'control'
+         GROUP BY hod
+       ),`
+        : ''
+    }
+       r AS MATERIALIZED (
+         SELECT CASE ${CTX('group')}
+                  WHEN 'control' THEN 'control'
+                  WHEN 'canary' THEN CASE WHEN ${CTX('canary_id')} = @canaryId THEN 'canary' END
+                END AS grp,
+                CASE ${CTX('paired_triggered')} WHEN 1 THEN 'triggered' WHEN 0 THEN 'untriggered' ELSE 'untagged' END AS trig,
+                value AS v${names.map((c, j) => `, ${source[c]} AS ${x[j]}`).join('')}
+         FROM business_metrics${names.includes('daypart') ? ' LEFT JOIN pre ON pre.hod = substr(timestamp, 12, 2)' : ''}
+         WHERE metric_type = @metricType AND timestamp >= @from AND timestamp < @to AND ${CHANNEL} AND abs(value) < 9e999
+       ),
+       w AS MATERIALIZED (SELECT *, (${hasAll}) AS hasAll FROM r WHERE grp IS NOT NULL),
+       m AS MATERIALIZED (
+         SELECT grp, trig, count(*) AS n, avg(v) AS my, count(CASE WHEN hasAll THEN 1 END) AS nc,
+                avg(CASE WHEN hasAll THEN v END) AS cy${means}
+         FROM w GROUP BY grp, trig
+       )
+       SELECT m.*, total((w.v - m.my) * (w.v - m.my)) AS m2,
+              total(CASE WHEN hasAll THEN (w.v - m.cy) * (w.v - m.cy) END) AS syy${products}
+       FROM m JOIN w ON w.grp = m.grp AND w.trig = m.trig
+       GROUP BY m.grp, m.trig`;
+    const rows = this.all<Record<string, number | string | null>>(q.channel, sql, {
+      ...this.params(q),
+      canaryId: q.canaryId,
+      ...(names.includes('daypart') ? { preFrom: timestampBound(q.preFrom) } : {}),
+    });
+    const empty = (): ArmMoments => ({
+      raw: { n: 0, mean: 0, m2: 0 },
+      cov: {
+        n: 0,
+        meanY: 0,
+        meanX: new Array<number>(k).fill(0),
+        syy: 0,
+        sxy: new Array<number>(k).fill(0),
+        sxx: Array.from({ length: k }, () => new Array<number>(k).fill(0)),
+      },
+    });
+    const cells = {
+      control: { triggered: empty(), untriggered: empty(), untagged: empty() },
+      canary: { triggered: empty(), untriggered: empty(), untagged: empty() },
+    } as Record<Group, Record<TriggerState, ArmMoments>>;
+    const present = Object.fromEntries(CANARY_COVARIATES.map((c) => [c, 0])) as Record<CanaryCovariate, number>;
+    let total = 0;
+    const n = (v: number | string | null | undefined): number => (typeof v === 'number' ? v : 0);
+    for (const r of rows) {
+      const cov: CovariateMoments = {
+        n: n(r.nc),
+        meanY: n(r.cy),
+        meanX: x.map((c) => n(r[`c_${c}`])),
+        syy: n(r.syy),
+        sxy: x.map((c) => n(r[`sy_${c}`])),
+        sxx: x.map((a, i) => x.map((b, j) => n(r[i <= j ? `s_${a}_${b}` : `s_${b}_${a}`]))),
+      };
+      cells[r.grp as Group][r.trig as TriggerState] = { raw: { n: n(r.n), mean: n(r.my), m2: n(r.m2) }, cov };
+      total += n(r.n);
+      names.forEach((c, j) => (present[c] += n(r[`p_${x[j]}`])));
+    }
+    return { covariates: names, cells, rows: total, present };
   }
 
   blockParts(q: BlockQuery): BlockPart[] {

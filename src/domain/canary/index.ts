@@ -4,3 +4,6 @@ export * from './sequential';
 export * from './signals';
 export * from './purpose';
 export * from './stages';
+export * from './adjust';
+export * from './paired';
+export * from './measurement';

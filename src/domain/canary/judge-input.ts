@@ -3,7 +3,7 @@
  * budget's settings. Shared by the judge (canary/judge.ts) and its error control (error-control.ts).
  */
 import type { CsTuning } from '../statistics';
-import type { ChangePurpose, GroupSummary, KpiDef } from '../types';
+import type { ChangePurpose, GroupSummary, KpiDef, KpiVarianceReduction } from '../types';
 
 export interface JudgeInput {
   kpis: KpiDef[];
@@ -37,4 +37,9 @@ export interface JudgeInput {
    * interval), kept for bench/canary-stats.ts's comparison.
    */
   nonInferiorityAlphaShare?: number;
+  /**
+   * What the measurement did to each KPI's summaries (canary/paired.ts): kept on the verdict, and
+   * a failed sample-ratio or placebo check of the paired design stops any Proceed (judge.ts).
+   */
+  varianceReduction?: Record<string, KpiVarianceReduction>;
 }

@@ -79,8 +79,14 @@
  *     primary_improved      every primary's sequence wholly better and every guardrail's lower
  *                           bound above -margin (non-inferiority already shown) → Proceed
  *     continue_monitoring   otherwise                             → Inconclusive, final=false
+ *   sample_ratio_mismatch / placebo_failed  (after the degradation rules) the paired design's
+ *                         checks failed for a KPI (canary/paired.ts: the canary's share of the
+ *                         rows, or a difference where the arms aired the same): the data cannot be
+ *                         trusted, so no Proceed. Final look → Inconclusive, final (it stops, an
+ *                         operator may still decide); interim → Inconclusive, final=false.
  * Degradation is checked before missing data: a KPI that is significantly worse rolls back
- * even when another KPI has no data yet.
+ * even when another KPI has no data yet. It is also checked before the paired design's checks:
+ * with broken tagging a Rollback is still the safe side.
  */
 import type {
   ChangePurpose,
@@ -91,12 +97,15 @@ import type {
   KpiClassification,
   KpiDef,
   KpiEvidence,
+  KpiVarianceReduction,
+  SrmCheck,
   VerdictRule,
 } from '../types';
 import { confidenceSequence, DEFAULT_CS_TUNING, holm, oneSidedP, welch, type CsTuning, type Interval } from '../statistics';
 import { errorControl, stagePlan } from './error-control';
 import type { JudgeInput } from './judge-input';
 import { checkedPurpose, describePurpose } from './purpose';
+import { integrityFailure } from './paired';
 
 export type { JudgeInput } from './judge-input';
 export { DEFAULT_INTERIM_SHARE, DEFAULT_STAGE_SPENDING_RHO, errorControl, stagePlan } from './error-control';
@@ -337,6 +346,16 @@ function describe(e: KpiEvidence): string {
   );
 }
 
+/** What failed in a KPI's paired checks, with its numbers. */
+function integrityText(r: KpiVarianceReduction): string {
+  const p = r.paired!;
+  const srm = (name: string, c: SrmCheck) =>
+    c.passed ? [] : [`${name} canary share ${pct(c.observedShare)} of ${c.total} rows vs planned ${pct(c.share)}, p=${num(c.pValue)}`];
+  const placebo =
+    p.placebo && !p.placebo.passed ? [`untriggered rows differ by ${pct(p.placebo.relDiff)} (placebo), p=${num(p.placebo.pValue)}`] : [];
+  return [...srm('all tagged rows:', p.srmAll), ...srm('triggered rows:', p.srmTriggered), ...placebo].join(', ');
+}
+
 // ---------------------------------------------------------------- decision
 
 export function judgeCanary(input: JudgeInput): CanaryVerdict {
@@ -371,7 +390,8 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
       : '';
 
   const verdict = (decision: CanaryDecision, rule: VerdictRule, why: string, isFinal: boolean, cited: KpiEvidence[]): CanaryVerdict => {
-    if (decision === 'Inconclusive' && isFinal && !lastLook) {
+    const integrity = rule === 'sample_ratio_mismatch' || rule === 'placebo_failed';
+    if (decision === 'Inconclusive' && isFinal && !lastLook && !integrity) {
       rule = 'continue_next_stage';
       why = `${why}; not confirmed at the end of stage ${stage}: continuing into stage ${stage + 1}`;
       isFinal = false;
@@ -390,6 +410,7 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
       purpose: roles.purpose,
       stage,
       maxStages,
+      ...(input.varianceReduction ? { varianceReduction: input.varianceReduction } : {}),
     };
   };
 
@@ -404,6 +425,15 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
       true,
       degraded,
     );
+  }
+
+  const broken = input.kpis
+    .map((k) => ({ kpi: k.name, rule: integrityFailure(input.varianceReduction?.[k.name]) }))
+    .filter((b): b is { kpi: string; rule: 'sample_ratio_mismatch' | 'placebo_failed' } => b.rule !== null);
+  if (broken.length > 0) {
+    const rule = broken.some((b) => b.rule === 'sample_ratio_mismatch') ? 'sample_ratio_mismatch' : 'placebo_failed';
+    const what = broken.map((b) => `${b.kpi}: ${integrityText(input.varianceReduction![b.kpi]!)}`).join('; ');
+    return verdict('Inconclusive', rule, `the paired design's checks failed (${what}): no Proceed on this data`, final, kpis);
   }
 
   if (noData.length * 2 >= kpis.length || [...primaries, ...proceeders].some((e) => e.classification === 'NoData')) {

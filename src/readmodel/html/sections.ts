@@ -128,6 +128,7 @@ function canaryBlock(c: CanaryRow): string {
     `<div class="canary"><h3>${when(c.startedAt)} · ${esc(c.status)} · ${verdict}${by}</h3>`,
     `<p class="sub">${esc(c.canaryId)} · changes: ${esc(c.changes || '-')} · prediction error ${error}${level}</p>`,
     details('the judge’s reason', c.reason),
+    c.varianceReduction ? `<p class="sub">variance reduction: ${esc(c.varianceReduction)}</p>` : '',
     rows.length ? forestChart(`canary-${c.canaryId}`, `verdict of canary ${c.canaryId} per KPI`, rows) : '',
     table(['KPI', 'role', 'control', 'canary', 'Δ [CI]', 'predicted Δ', 'p', 'adj p', 'class'], numbers),
     '</div>',

@@ -79,7 +79,7 @@ describe('measureCanary aggregates in SQL (3.2)', () => {
     writer.insert(extra);
     const nowMs = 60 * 60_000;
     const { acts, warnings } = activities(metrics, nowMs);
-    const groups = await acts.measureCanary({ channel: 'main', canaryId: 'k1', since: iso(0), kpis: config.kpis! });
+    const { raw: groups } = await acts.measureCanary({ channel: 'main', canaryId: 'k1', since: iso(0), kpis: config.kpis! });
 
     for (const k of config.kpis!) {
       const expected = rowByRow(metrics, k.name, 'k1', nowMs);
