@@ -507,8 +507,11 @@ describe('what vvtvctl and the report show of it (issue 12)', () => {
     const cells = pairedCells({ n: 3600, share: 0.2, trigger: 0.3, effect: 0, seed: 'txt' });
     const r = reduceVariance(cells, ['control_prediction'], { cuped: true, paired: true, share: 0.2 });
     const text = varianceReductionText({ varianceReduction: { engagement: r.report } })!;
-    expect(text).toMatch(
-      /^engagement: triggered_cuped on control_prediction, variance −9\d\.\d%, triggered 3\d\.\d%, SRM p=\S+ ok, placebo p=\S+ ok$/,
+    const shape = String.raw`^engagement: triggered_cuped on control_prediction \(per-arm slopes\), variance −9\d\.\d%, `;
+    expect(text).toMatch(new RegExp(shape + String.raw`triggered 3\d\.\d%, SRM p=\S+ ok, placebo p=\S+ ok$`));
+    const pooled = { ...r.report, slopes: 'pooled' as const };
+    expect(varianceReductionText({ varianceReduction: { engagement: pooled } })).toMatch(
+      /^engagement: triggered_cuped on control_prediction, variance/,
     );
     expect(varianceReductionText({})).toBeNull();
   });
