@@ -41,14 +41,20 @@
  *   daypart  --daypart-share          the KPI's level in this hour of day, known before the canary
  *                                     (the `daypart` covariate: the pre-period's hourly mean);
  *   pool     --between-share − daypart what the candidate pool and the seeded selection make of the
- *                                     slot, known to a pairing planner as `control_prediction`;
+ *                                     slot, known to a pairing planner as `control_prediction`
+ *                                     (the control selection's) and `canary_prediction` (the
+ *                                     candidate's), on every slot of both groups;
  *   noise    1 − between-share        observation noise.
  * The total sd stays --sd / --guardrail-sd, so the techniques without covariates see exactly the
  * model above (one Gaussian per slot and KPI). A treatment changes the on-air selection only on a
  * share --trigger-rate of slots (the planner's `paired_triggered`, independent of the arm). On a
- * triggered canary slot the pool part is the candidate's own selection's: correlated
- * --triggered-correlation with the control selection's, same variance, and the effect (a
- * population effect `effect` is `effect / trigger-rate` on each triggered slot) is there only.
+ * triggered slot the candidate's pool part (`canary_prediction`, what a canary slot airs) is
+ * correlated --triggered-correlation with the control selection's, same variance; on an
+ * untriggered slot it is the control's. The effect (a population effect `effect` is
+ * `effect / trigger-rate` on each triggered slot) is on triggered canary slots only. The two
+ * predictions are the simulator's tags exactly (test/unit/simulator/paired-overlay.test.ts: with
+ * noise 0 each group's value is its own arm's prediction), so the correlation of the arms'
+ * noiseless values on triggered slots measured below is the correlation of the two tags.
  * Defaults measured on the simulator's world with bench/variance-calibration.ts (20,000 slots,
  * example card, simulator noise 0.05): the noiseless value's variance across slots against the
  * noise the simulator adds gives a between share of 0.93 (engagement_proxy) and 0.95
@@ -132,7 +138,7 @@ if (!(Math.abs(opts.triggeredCorrelation) <= 1))
 interface Technique {
   niAlphaShare: number;
   maxStages: number;
-  /** Regression adjustment on [daypart, control_prediction] (canary/adjust.ts). */
+  /** Regression adjustment on [daypart, control_prediction, canary_prediction] (canary/adjust.ts). */
   cuped: boolean;
   /** Triggered-slot analysis with its sample-ratio and placebo checks (canary/paired.ts). */
   paired: boolean;
@@ -147,7 +153,7 @@ const TECHNIQUES: Record<string, Technique> = {
   /** Everything but stages (which raise the MDE of an improvement claim, docs/decision-quality.md). */
   allButStages: { niAlphaShare: 1, maxStages: 1, cuped: true, paired: true },
 };
-const COVARIATES = ['daypart', 'control_prediction'];
+const COVARIATES = ['daypart', 'control_prediction', 'canary_prediction'];
 
 // ---------------------------------------------------------------- seeded randomness
 
@@ -300,8 +306,8 @@ class CovAcc {
 
 type Cells = Record<'control' | 'canary', Record<TriggerState, CovAcc>>;
 const newCells = (): Cells => ({
-  control: { triggered: new CovAcc(2), untriggered: new CovAcc(2), untagged: new CovAcc(2) },
-  canary: { triggered: new CovAcc(2), untriggered: new CovAcc(2), untagged: new CovAcc(2) },
+  control: { triggered: new CovAcc(3), untriggered: new CovAcc(3), untagged: new CovAcc(3) },
+  canary: { triggered: new CovAcc(3), untriggered: new CovAcc(3), untagged: new CovAcc(3) },
 });
 const cellMoments = (c: Cells): PairedCells => ({
   control: {
@@ -313,19 +319,21 @@ const cellMoments = (c: Cells): PairedCells => ({
 });
 
 /**
- * One KPI on one slot under the slot-level model (header): its value and covariates.
- * `day` is the hour's daypart level (already scaled).
+ * One KPI on one slot under the slot-level model (header): its value and covariates
+ * [daypart, control_prediction, canary_prediction]. `day` is the hour's daypart level (already
+ * scaled). Both predictions are drawn before the arm is looked at.
  */
 function slotValue(
   z: () => number,
   o: { mean: number; sd: number; day: number; canary: boolean; triggered: boolean; shift: number },
-): { y: number; x: [number, number] } {
+): { y: number; x: [number, number, number] } {
   const sdPool = o.sd * Math.sqrt(opts.betweenShare - opts.daypartShare);
   const sdNoise = o.sd * Math.sqrt(1 - opts.betweenShare);
   const pool = sdPool * z();
   const rho = opts.triggeredCorrelation;
-  const aired = o.canary && o.triggered ? rho * pool + Math.sqrt(1 - rho * rho) * sdPool * z() + o.shift : pool;
-  return { y: o.mean + o.day + aired + sdNoise * z(), x: [o.mean + o.day, o.mean + pool] };
+  const candidate = o.triggered ? rho * pool + Math.sqrt(1 - rho * rho) * sdPool * z() : pool;
+  const aired = o.canary ? candidate + o.shift : pool;
+  return { y: o.mean + o.day + aired + sdNoise * z(), x: [o.mean + o.day, o.mean + pool, o.mean + candidate] };
 }
 
 /**

@@ -14,7 +14,10 @@
  *   - for candidate cards one parameter step away, the trigger rate (share of slots whose
  *     on-air order differs between the two arms, both drawn from the same slot seed), and the
  *     correlation of the two arms' noiseless values on the triggered slots (how much of a
- *     triggered canary slot's value control_prediction still predicts).
+ *     triggered canary slot's value control_prediction still predicts). These values are the
+ *     paired planner's two tags, control_prediction and canary_prediction, so this is also the
+ *     correlation of the tags there; sdRatio is the candidate's sd over the control's (the bench
+ *     model takes 1).
  */
 import { selectionParams, VVTV_SELECTION_BATCH_SIZE, type Card } from '../src/config/card';
 import { CardSchema } from '../src/config/card';
@@ -108,7 +111,15 @@ const triggers = Object.fromEntries(
           : null,
       ]),
     );
-    return [name, { triggerRate: round(trig.length / slots, 4), triggeredCorrelation: rho }];
+    const sdRatio = Object.fromEntries(
+      (Object.keys(NOISE_SCALE) as Kpi[]).map((k) => [
+        k,
+        trig.length > 2
+          ? round(Math.sqrt(variance(trig.map((s) => cand[s]!.values[k])) / variance(trig.map((s) => base[s]!.values[k]))), 4)
+          : null,
+      ]),
+    );
+    return [name, { triggerRate: round(trig.length / slots, 4), triggeredCorrelation: rho, sdRatio }];
   }),
 );
 

@@ -140,7 +140,8 @@ export const AutopilotConfigSchema = z
       /**
        * Variance reduction of the overlay canary's measurement (issue 12; docs/decision-quality.md).
        * `cuped`: regression adjustment on covariates fixed before the canary (the KPI's level in
-       * the same hour of day over `pre_period_days`, and the planner's `control_prediction` tag).
+       * the same hour of day over `pre_period_days`, and the planner's `control_prediction` and
+       * `canary_prediction` tags; per-arm slopes when the groups are large enough).
        * `paired`: the triggered-slot analysis when the planner tags rows `paired_triggered`, with
        * its sample-ratio and placebo checks. Each does nothing when the data lack what it needs.
        */

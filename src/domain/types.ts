@@ -325,7 +325,11 @@ export type VarianceReductionMethod = 'raw' | 'cuped' | 'triggered' | 'triggered
 export interface KpiVarianceReduction {
   method: VarianceReductionMethod;
   covariates: string[];
+  /** The pooled slope, or the control group's with per-arm slopes (canary/adjust.ts). */
   theta: number[];
+  /** Which slope the regression adjustment fitted: one pooled, or each group its own (Lin). */
+  slopes?: 'pooled' | 'per_arm';
+  thetaByGroup?: { control: number[]; canary: number[] };
   /**
    * 1 − Var(effect estimate) / Var(raw difference of means), from the summaries: how much of the
    * raw estimate's variance the techniques removed (0 = none; the MDE scales with √(1 − this)).

@@ -89,7 +89,7 @@ export function controlText(v: ControlView): string {
 
 /**
  * What variance reduction did for a verdict's KPIs (issue 12), one clause per KPI: the method,
- * the covariates, the variance removed, and the paired design's triggered share, sample-ratio and
+ * the covariates (and per-arm slopes when fitted), the variance removed, and the paired design's triggered share, sample-ratio and
  * placebo checks. Null for a verdict without it (off, switchback, or older than issue 12).
  */
 export function varianceReductionText(v: Pick<CanaryVerdict, 'varianceReduction'> | null | undefined): string | null {
@@ -97,7 +97,7 @@ export function varianceReductionText(v: Pick<CanaryVerdict, 'varianceReduction'
   if (!vr || Object.keys(vr).length === 0) return null;
   return Object.entries(vr)
     .map(([kpi, r]) => {
-      const cov = r.covariates.length ? ` on ${r.covariates.join('+')}` : '';
+      const cov = r.covariates.length ? ` on ${r.covariates.join('+')}${r.slopes === 'per_arm' ? ' (per-arm slopes)' : ''}` : '';
       const p = r.paired;
       const paired = p
         ? `, triggered ${pct(p.triggeredShare)}, SRM p=${pValue(Math.min(p.srmAll.pValue, p.srmTriggered.pValue))}` +

@@ -35,23 +35,26 @@ export function isCanarySlot(channel: string, slot: number, trafficPercentage: n
 }
 
 /**
- * The paired overlay's two tags per KPI row (docs/vvtv-integration.md): `paired_triggered`, true
+ * The paired overlay's tags per KPI row (docs/vvtv-integration.md): `paired_triggered`, true
  * when the two arms' outcomes for this row could differ (their selections differ, or, in the
  * simulated world, the harmful region treats their parameters differently; for the curator's row
- * also when its bucket would apply a different number of corrections), and `control_prediction`,
+ * also when its bucket would apply a different number of corrections), `control_prediction`,
  * the control selection's noiseless value of the KPI (for the curator: the share of its
- * allowance the control selection wants, as if the bucket were not limiting).
+ * allowance the control selection wants, as if the bucket were not limiting), and
+ * `canary_prediction`, the same for the candidate's selection. Both predictions are on every row
+ * of both groups: they come from the slot's candidates and seed alone, fixed before assignment.
  */
 export function pairedTags(
   control: SlotEvaluation & { applied: number },
   canary: SlotEvaluation & { applied: number },
   allowance: number,
-): Record<SimMetricType, { paired_triggered: boolean; control_prediction: number }> {
+): Record<SimMetricType, { paired_triggered: boolean; control_prediction: number; canary_prediction: number }> {
   const sameOrder = control.order.length === canary.order.length && control.order.every((c, i) => c.plan_id === canary.order[i]!.plan_id);
   const triggered = !sameOrder || control.harmful !== canary.harmful;
   const tag = (m: Exclude<SimMetricType, 'curator_apply_budget_used_pct'>) => ({
     paired_triggered: triggered,
     control_prediction: control.values[m],
+    canary_prediction: canary.values[m],
   });
   return {
     selection_entropy: tag('selection_entropy'),
@@ -60,6 +63,7 @@ export function pairedTags(
     curator_apply_budget_used_pct: {
       paired_triggered: triggered || control.applied !== canary.applied,
       control_prediction: allowance > 0 ? Math.min(1, control.wanted / allowance) : 1,
+      canary_prediction: allowance > 0 ? Math.min(1, canary.wanted / allowance) : 1,
     },
   };
 }

@@ -87,9 +87,9 @@ export interface SimulatorOptions {
   honourOverlay?: boolean;
   /**
    * With honourOverlay: also compute, for every canary-time slot, what the other arm would air
-   * from the same slot seed, and tag each row with `paired_triggered` and `control_prediction`
-   * (the overlay contract's optional paired tags). False: a planner that meets only the basic
-   * contract. Default true.
+   * from the same slot seed, and tag each row with `paired_triggered`, `control_prediction` and
+   * `canary_prediction` (the overlay contract's optional paired tags). False: a planner that
+   * meets only the basic contract. Default true.
    */
   pairArms?: boolean;
   /** Also write `engagementproxy` rows (the viewer metric VVTV lacks). Default true. */

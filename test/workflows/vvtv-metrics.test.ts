@@ -90,10 +90,11 @@ describe.each(['overlay', 'switchback'] as const)("a cycle on VVTV's metrics for
     } else {
       expect(entropy.canary.n).toBeGreaterThan(50); // rows, not blocks
       // Issue 12: the simulated planner pairs its arms, so every check judged the triggered slots,
-      // regression-adjusted on control_prediction, after passing the sample-ratio and placebo checks.
+      // regression-adjusted on both arms' predictions, after passing the sample-ratio and placebo checks.
       const vr = r.verdict!.varianceReduction!.entropy!;
       expect(vr.method).toBe('triggered_cuped');
-      expect(vr.covariates).toContain('control_prediction');
+      expect(vr.covariates).toEqual(expect.arrayContaining(['control_prediction', 'canary_prediction']));
+      expect(['pooled', 'per_arm']).toContain(vr.slopes);
       expect(vr.paired).toMatchObject({ srmAll: { passed: true }, srmTriggered: { passed: true } });
       // A temperature step this large changes almost every slot's order: the placebo may have too few rows to test.
       expect(vr.paired!.triggeredShare).toBeGreaterThan(0.5);

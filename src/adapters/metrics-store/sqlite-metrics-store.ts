@@ -42,13 +42,13 @@ export interface CanaryWindowQuery {
 }
 
 /** The covariates the store can attach to a canary's rows (canary/adjust.ts), fixed before the canary. */
-export const CANARY_COVARIATES = ['daypart', 'control_prediction'] as const;
+export const CANARY_COVARIATES = ['daypart', 'control_prediction', 'canary_prediction'] as const;
 export type CanaryCovariate = (typeof CANARY_COVARIATES)[number];
 
 /**
  * One KPI of an overlay canary with covariates (issue 12). `daypart`: the KPI's mean over the
- * untagged and control rows of [preFrom, from) in the row's hour of day (UTC). `control_prediction`:
- * the row's context tag of that name (the paired overlay contract).
+ * untagged and control rows of [preFrom, from) in the row's hour of day (UTC). `control_prediction`,
+ * `canary_prediction`: the row's context tags of those names (the paired overlay contract).
  */
 export interface CanaryCovariateQuery extends CanaryWindowQuery {
   covariates: readonly CanaryCovariate[];
@@ -223,6 +223,7 @@ export class SqliteMetricsStore implements MetricsStore {
     const source: Record<CanaryCovariate, string> = {
       daypart: 'pre.level',
       control_prediction: `CASE WHEN abs(${CTX('control_prediction')}) < 9e999 THEN ${CTX('control_prediction')} END`,
+      canary_prediction: `CASE WHEN abs(${CTX('canary_prediction')}) < 9e999 THEN ${CTX('canary_prediction')} END`,
     };
     const hasAll = k === 0 ? '1' : x.map((c) => `${c} IS NOT NULL`).join(' AND ');
     const pairs: Array<[string, string]> = [];

@@ -5,9 +5,10 @@
  * Paired design. A planner that meets the extended overlay contract (docs/vvtv-integration.md)
  * computes, for every slot, what BOTH arms would select from the slot's shared seed, plays the
  * slot's own arm, and tags the row `paired_triggered` (the arms' selections differ, so the row's
- * value could differ) and `control_prediction` (the control selection's noiseless value of the
- * KPI). On an untriggered slot both arms air the same thing: the treatment cannot act there, and
- * those rows carry only noise. The effect is therefore estimated on the triggered rows alone and
+ * value could differ), `control_prediction` and `canary_prediction` (each arm's selection's
+ * noiseless value of the KPI; the regression adjustment gives each arm its own slopes on them).
+ * On an untriggered slot both arms air the same thing: the treatment cannot act there, and those
+ * rows carry only noise. The effect is therefore estimated on the triggered rows alone and
  * diluted to the whole population by the triggered share p (Deng & Hu's triggered analysis):
  *   Δ = p · (ȳ_canary,T − ȳ_control,T),   Var(Δ) = p² · Var(ȳ_canary,T − ȳ_control,T).
  * p is measured over both arms together, and whether a slot triggers does not depend on its
@@ -31,7 +32,7 @@
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import { summaryFromMoments, welch } from '../statistics';
 import type { Group, GroupSummary, KpiVarianceReduction, PlaceboCheck, SrmCheck } from '../types';
-import { mergeArmMoments, regressionAdjust, type ArmMoments } from './adjust';
+import { mergeArmMoments, regressionAdjust, type AdjustedGroups, type ArmMoments } from './adjust';
 
 export const TRIGGER_STATES = ['triggered', 'untriggered', 'untagged'] as const;
 export type TriggerState = (typeof TRIGGER_STATES)[number];
@@ -64,6 +65,11 @@ export function sampleRatioCheck(canary: number, total: number, share: number, a
 
 const se2 = (g: { control: GroupSummary; canary: GroupSummary }): number =>
   (g.control.n > 0 ? g.control.sd ** 2 / g.control.n : 0) + (g.canary.n > 0 ? g.canary.sd ** 2 / g.canary.n : 0);
+
+const slopeReport = (a: AdjustedGroups): Pick<KpiVarianceReduction, 'slopes' | 'thetaByGroup'> => ({
+  ...(a.slopes ? { slopes: a.slopes } : {}),
+  ...(a.thetaByGroup ? { thetaByGroup: a.thetaByGroup } : {}),
+});
 
 const sum = (cells: Record<TriggerState, ArmMoments>, states: readonly TriggerState[]): ArmMoments =>
   states.map((s) => cells[s]).reduce(mergeArmMoments);
@@ -109,6 +115,7 @@ export function reduceVariance(
         method: a.adjusted ? 'cuped' : 'raw',
         covariates: a.covariates,
         theta: a.theta,
+        ...slopeReport(a),
         varianceReduction: reduction(g),
         notes: [...notes, ...a.notes],
       },
@@ -161,6 +168,7 @@ export function reduceVariance(
       method: a?.adjusted ? 'triggered_cuped' : 'triggered',
       covariates: a?.covariates ?? [],
       theta: a?.theta ?? [],
+      ...(a ? slopeReport(a) : {}),
       varianceReduction: reduction(g),
       notes: [...notes, ...(a?.notes ?? [])],
       paired: { triggeredShare: p, triggered: nT, srmAll, srmTriggered, placebo },

@@ -1,7 +1,7 @@
 /**
  * Issue 12, the overlay contract's optional paired tags: during a canary the simulated planner
  * computes both arms' selections from the shared slot seed and tags every row with
- * `paired_triggered` and `control_prediction` (docs/vvtv-integration.md).
+ * `paired_triggered`, `control_prediction` and `canary_prediction` (docs/vvtv-integration.md).
  */
 import type { CanaryOverlay } from '../../../src/simulator';
 import { vvtvMetricType } from '../../../src/domain/metric-names';
@@ -42,6 +42,27 @@ describe('paired overlay tags (issue 12)', () => {
     expect(rows.every((r) => typeof ctx(r).paired_triggered === 'boolean' && typeof ctx(r).control_prediction === 'number')).toBe(true);
   });
 
+  it("canary_prediction is the candidate arm's noiseless value, on the rows of both groups", () => {
+    const rows = simulate(card(), { overlay: overlayOf(0.6), noise: 0 }).sim.runSlots(1500, AT);
+    expect(rows.every((r) => typeof ctx(r).canary_prediction === 'number')).toBe(true);
+    for (const m of ['selection_entropy', 'engagement_proxy', 'novelty_temporal_kld']) {
+      const of = rows.filter((r) => r.metric_type === vvtvMetricType(m));
+      const canary = of.filter((r) => ctx(r).group === 'canary');
+      const control = of.filter((r) => ctx(r).group === 'control');
+      expect(canary.length).toBeGreaterThan(100);
+      // Noise 0: each group's value is its own arm's prediction.
+      expect(canary.every((r) => Math.abs(r.value - (ctx(r).canary_prediction as number)) < 1e-12)).toBe(true);
+      expect(control.every((r) => Math.abs(r.value - (ctx(r).control_prediction as number)) < 1e-12)).toBe(true);
+      // Untriggered: both arms air the same, the predictions are equal; triggered: some differ.
+      expect(of.filter((r) => ctx(r).paired_triggered === false).every((r) => ctx(r).canary_prediction === ctx(r).control_prediction)).toBe(
+        true,
+      );
+      expect(
+        control.filter((r) => ctx(r).paired_triggered === true).some((r) => ctx(r).canary_prediction !== ctx(r).control_prediction),
+      ).toBe(true);
+    }
+  });
+
   it('writes no paired tags outside a canary, with pairArms off, or for a planner that ignores the overlay', () => {
     expect(
       simulate(card())
@@ -49,9 +70,15 @@ describe('paired overlay tags (issue 12)', () => {
         .every((r) => !('paired_triggered' in ctx(r))),
     ).toBe(true);
     const basic = simulate(card(), { overlay: overlayOf(0.6), pairArms: false }).sim.runSlots(200, AT);
-    expect(basic.every((r) => ctx(r).group !== undefined && !('paired_triggered' in ctx(r)) && !('control_prediction' in ctx(r)))).toBe(
-      true,
-    );
+    expect(
+      basic.every(
+        (r) =>
+          ctx(r).group !== undefined &&
+          !('paired_triggered' in ctx(r)) &&
+          !('control_prediction' in ctx(r)) &&
+          !('canary_prediction' in ctx(r)),
+      ),
+    ).toBe(true);
     const vvtv = simulate(card(), { overlay: overlayOf(0.6), honourOverlay: false }).sim.runSlots(200, AT);
     expect(vvtv.every((r) => !('paired_triggered' in ctx(r)))).toBe(true);
   });

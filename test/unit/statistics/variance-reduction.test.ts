@@ -1,6 +1,6 @@
 /**
  * Issue 12: variance reduction of the canary judge's input. Regression adjustment (CUPED/CUPAC)
- * with a pooled within-group slope, the paired design's triggered-slot analysis, and the
+ * with per-arm slopes (Lin) or a pooled within-group slope, the paired design's triggered-slot analysis, and the
  * sample-ratio and placebo checks that guard it (canary/adjust.ts, canary/paired.ts).
  */
 import fc from 'fast-check';
@@ -71,6 +71,155 @@ function ancova(control: Row[], canary: Row[]): { effect: number; resVar: number
   return { effect: beta[1]!, resVar: ssr / (design.length - p) };
 }
 
+/**
+ * The fully interacted OLS (Lin 2013): y ~ 1 + canary + (x − x̄) + canary·(x − x̄), x̄ over both
+ * groups, by the normal equations; the canary coefficient and the residual sum of squares.
+ */
+function interacted(control: Row[], canary: Row[]): { effect: number; rss: number } {
+  const all = [...control, ...canary];
+  const k = all[0]!.x.length;
+  const xbar = Array.from({ length: k }, (_, j) => all.reduce((s, r) => s + r.x[j]!, 0) / all.length);
+  const row = (r: Row, t: number) => {
+    const d = r.x.map((v, j) => v - xbar[j]!);
+    return { d: [1, t, ...d, ...d.map((v) => t * v)], y: r.y };
+  };
+  const design = [...control.map((r) => row(r, 0)), ...canary.map((r) => row(r, 1))];
+  const p = design[0]!.d.length;
+  const a = Array.from({ length: p }, (_, i) => [
+    ...Array.from({ length: p }, (_, j) => design.reduce((s, r) => s + r.d[i]! * r.d[j]!, 0)),
+    design.reduce((s, r) => s + r.d[i]! * r.y, 0),
+  ]);
+  for (let c = 0; c < p; c++) {
+    let piv = c;
+    for (let r = c + 1; r < p; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[piv]![c]!)) piv = r;
+    [a[c], a[piv]] = [a[piv]!, a[c]!];
+    for (let r = c + 1; r < p; r++) {
+      const f = a[r]![c]! / a[c]![c]!;
+      for (let q = c; q <= p; q++) a[r]![q]! -= f * a[c]![q]!;
+    }
+  }
+  const beta = new Array<number>(p).fill(0);
+  for (let r = p - 1; r >= 0; r--)
+    beta[r] = (a[r]![p]! - a[r]!.slice(r + 1, p).reduce((s, v, j) => s + v * beta[r + 1 + j]!, 0)) / a[r]![r]!;
+  const rss = design.reduce((s, r) => s + (r.y - r.d.reduce((t, v, j) => t + v * beta[j]!, 0)) ** 2, 0);
+  return { effect: beta[1]!, rss };
+}
+
+/** Rows whose arms relate differently to three covariates: y = level + β_g·x + noise. */
+function armRows(n: number, z: () => number, beta: number[], level: number, noise: number): Row[] {
+  return Array.from({ length: n }, () => {
+    const x = beta.map(() => z());
+    return { x, y: level + x.reduce((s, xi, j) => s + beta[j]! * xi, 0) + noise * z() };
+  });
+}
+
+describe("per-arm slopes (Lin's interacted adjustment, issue 12)", () => {
+  it('equals the fully interacted OLS: effect, and each group its residuals over n_g − 1 − k df', () => {
+    const z = normals('lin');
+    const c = armRows(300, z, [1, 0.2, -0.5], 5, 0.3);
+    const t = armRows(90, z, [0.1, 1.2, 0.4], 5.2, 0.3);
+    const names = ['daypart', 'control_prediction', 'canary_prediction'];
+    const a = regressionAdjust({ control: arm(c, 3), canary: arm(t, 3) }, names);
+    const ref = interacted(c, t);
+    expect(a.slopes).toBe('per_arm');
+    expect(a.covariates).toEqual(names);
+    expect(a.canary.mean - a.control.mean).toBeCloseTo(ref.effect, 9);
+    expect(a.thetaByGroup!.control[0]).toBeCloseTo(1, 1);
+    expect(a.thetaByGroup!.canary[1]).toBeCloseTo(1.2, 1);
+    expect(a.control.df).toBe(300 - 1 - 3);
+    expect(a.canary.df).toBe(90 - 1 - 3);
+    // Each group's variance: its residuals over its df plus h·n_g/(2N), h = dθᵀ S_x dθ with S_x
+    // the covariates' covariance over both groups; the residual sums add up to the OLS's.
+    const all = [...c, ...t];
+    const N = all.length;
+    const xbar = [0, 1, 2].map((j) => all.reduce((s, r) => s + r.x[j]!, 0) / N);
+    const d = a.thetaByGroup!.canary.map((v, j) => v - a.thetaByGroup!.control[j]!);
+    const h = all.reduce((s, r) => s + d.reduce((u, dj, j) => u + dj * (r.x[j]! - xbar[j]!), 0) ** 2, 0) / (N - 1);
+    const rssC = (a.control.sd ** 2 - (h * 300) / (2 * N)) * a.control.df!;
+    const rssT = (a.canary.sd ** 2 - (h * 90) / (2 * N)) * a.canary.df!;
+    expect(rssC + rssT).toBeCloseTo(ref.rss, 6);
+    expect(h).toBeGreaterThan(1);
+  });
+
+  it('is unbiased under randomisation with different arm slopes, and its Welch interval covers (A/A, 600 draws)', () => {
+    const z = normals('unbiased');
+    const r = createRng('assign');
+    const lin: number[] = [];
+    const pooled: number[] = [];
+    let covered = 0;
+    const R = 600;
+    for (let i = 0; i < R; i++) {
+      // One population of slots; each slot's two potential outcomes, then a random assignment.
+      const c: Row[] = [];
+      const t: Row[] = [];
+      for (let s = 0; s < 400; s++) {
+        const x = [z(), z()];
+        const y0 = 1 + 2 * x[0]! + 0.3 * x[1]! + 0.3 * z();
+        const y1 = 1 + 0.3 * x[0]! + 2 * x[1]! + 0.3 * z();
+        if (r.next() < 0.25) t.push({ x, y: y1 });
+        else c.push({ x, y: y0 });
+      }
+      const g = { control: arm(c, 2), canary: arm(t, 2) };
+      const a = regressionAdjust(g, ['control_prediction', 'canary_prediction']);
+      const p = regressionAdjust(g, ['control_prediction', 'canary_prediction'], 'pooled');
+      expect(a.slopes).toBe('per_arm');
+      lin.push(a.canary.mean - a.control.mean);
+      pooled.push(p.canary.mean - p.control.mean);
+      const w = welch(a.control, a.canary, 0.95);
+      const se = Math.sqrt(a.control.sd ** 2 / a.control.n + a.canary.sd ** 2 / a.canary.n);
+      if (Math.abs(w.diff) < 1.97 * se) covered += 1;
+    }
+    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    const sd = (xs: number[]) => Math.sqrt(xs.reduce((s, v) => s + (v - mean(xs)) ** 2, 0) / (xs.length - 1));
+    // The true effect is 0: the mean estimate is within 3 standard errors of it.
+    expect(Math.abs(mean(lin))).toBeLessThan((3 * sd(lin)) / Math.sqrt(R));
+    // Per-arm slopes are more precise than one pooled slope here (about half the variance).
+    expect(sd(lin)).toBeLessThan(0.8 * sd(pooled));
+    // The interval (with the heterogeneity term) covers about 95 %.
+    expect(covered / R).toBeGreaterThan(0.92);
+    expect(covered / R).toBeLessThan(0.98);
+  });
+
+  it('uses a pooled slope when a group has fewer than 20 rows per covariate, and says which', () => {
+    const z = normals('few');
+    const c = armRows(200, z, [1, 1], 0, 0.5);
+    const t = armRows(30, z, [1, 1], 0, 0.5);
+    const a = regressionAdjust({ control: arm(c, 2), canary: arm(t, 2) }, ['control_prediction', 'canary_prediction']);
+    expect(a.adjusted).toBe(true);
+    expect(a.slopes).toBe('pooled');
+    expect(a.thetaByGroup).toBeUndefined();
+    const one = regressionAdjust({ control: arm(c, 2), canary: arm(t, 2) }, ['control_prediction', 'canary_prediction'], 'per_arm');
+    expect(one.slopes).toBe('per_arm');
+  });
+
+  it('drops canary_prediction where it equals control_prediction (untriggered slots)', () => {
+    const z = normals('untrig');
+    const dup = (rs: Row[]) => rs.map((r) => ({ ...r, x: [r.x[0]!, r.x[0]!] }));
+    const c = dup(armRows(200, z, [1, 0], 0, 0.5));
+    const t = dup(armRows(60, z, [1, 0], 0, 0.5));
+    const a = regressionAdjust({ control: arm(c, 2), canary: arm(t, 2) }, ['control_prediction', 'canary_prediction']);
+    expect(a.covariates).toEqual(['control_prediction']);
+    expect(a.notes.join()).toMatch(/canary_prediction: collinear with control_prediction/);
+    expect(a.slopes).toBe('per_arm');
+  });
+
+  it('falls back to the pooled slope when the covariates are collinear within one group only', () => {
+    const z = normals('within');
+    const c = armRows(200, z, [1, 1], 0, 0.5);
+    // The canary group's two covariates are equal; the control group's are not.
+    const t = armRows(60, z, [1, 0], 0, 0.5).map((r) => ({ ...r, x: [r.x[0]!, r.x[0]!] }));
+    const a = regressionAdjust({ control: arm(c, 2), canary: arm(t, 2) }, ['control_prediction', 'canary_prediction']);
+    expect(a.adjusted).toBe(true);
+    expect(a.slopes).toBe('pooled');
+    expect(a.notes.join()).toMatch(/collinear within a group: pooled slope/);
+  });
+
+  it('refuses more than three covariates', () => {
+    const rs = armRows(50, normals('four'), [1, 1, 1, 1], 0, 1);
+    expect(() => regressionAdjust({ control: arm(rs, 4), canary: arm(rs, 4) }, ['a', 'b', 'c', 'd'])).toThrow(/at most 3 covariates/);
+  });
+});
+
 describe('regression adjustment (CUPED/CUPAC, issue 12)', () => {
   it('merging the moments of two sets of rows equals the moments of their union', () => {
     fc.assert(
@@ -101,8 +250,9 @@ describe('regression adjustment (CUPED/CUPAC, issue 12)', () => {
   it('gives the ANCOVA estimate of the effect and its residual variance, with two covariates', () => {
     const c = rows(400, 'c', { beta: [2, -1], noise: 1 });
     const t = rows(100, 't', { beta: [2, -1], noise: 1, level: 10.5 });
-    const a = regressionAdjust({ control: arm(c, 2), canary: arm(t, 2) }, ['daypart', 'control_prediction']);
+    const a = regressionAdjust({ control: arm(c, 2), canary: arm(t, 2) }, ['daypart', 'control_prediction'], 'pooled');
     const ref = ancova(c, t);
+    expect(a.slopes).toBe('pooled');
     expect(a.adjusted).toBe(true);
     expect(a.covariates).toEqual(['daypart', 'control_prediction']);
     expect(a.theta[0]).toBeCloseTo(2, 0);
@@ -357,8 +507,11 @@ describe('what vvtvctl and the report show of it (issue 12)', () => {
     const cells = pairedCells({ n: 3600, share: 0.2, trigger: 0.3, effect: 0, seed: 'txt' });
     const r = reduceVariance(cells, ['control_prediction'], { cuped: true, paired: true, share: 0.2 });
     const text = varianceReductionText({ varianceReduction: { engagement: r.report } })!;
-    expect(text).toMatch(
-      /^engagement: triggered_cuped on control_prediction, variance −9\d\.\d%, triggered 3\d\.\d%, SRM p=\S+ ok, placebo p=\S+ ok$/,
+    const shape = String.raw`^engagement: triggered_cuped on control_prediction \(per-arm slopes\), variance −9\d\.\d%, `;
+    expect(text).toMatch(new RegExp(shape + String.raw`triggered 3\d\.\d%, SRM p=\S+ ok, placebo p=\S+ ok$`));
+    const pooled = { ...r.report, slopes: 'pooled' as const };
+    expect(varianceReductionText({ varianceReduction: { engagement: pooled } })).toMatch(
+      /^engagement: triggered_cuped on control_prediction, variance/,
     );
     expect(varianceReductionText({})).toBeNull();
   });

@@ -27,7 +27,7 @@ function database(): { writer: VvtvMetricsWriter; metrics: SqliteMetricsStore } 
 }
 
 describe('canaryCovariateMoments (issue 12)', () => {
-  it('matches moments computed row by row: the daypart level by hour of day, control_prediction, trigger states', () => {
+  it('matches moments computed row by row: the daypart level by hour of day, both predictions, trigger states', () => {
     const { writer, metrics } = database();
     const rows: VvtvMetricRow[] = [];
     // Pre-period: hour 10 averages 1.0, hour 11 averages 2.0 (control and untagged rows; a canary row is ignored).
@@ -39,32 +39,40 @@ describe('canaryCovariateMoments (issue 12)', () => {
       rows.push({ timestamp: rfc3339(day + 45 * 60_000), metric_type: 'k', value: 50, context: { group: 'canary', canary_id: 'old' } });
     }
     // The canary: 10:30-11:30, with tags.
-    type R = { grp: Group; trig: TriggerState; y: number; hod: number; cp: number };
+    type R = { grp: Group; trig: TriggerState; y: number; hod: number; cp: number; kp: number };
     const truth: R[] = [];
     for (let i = 0; i < 240; i++) {
       const ms = i * 15_000;
       const grp: Group = i % 5 === 0 ? 'canary' : 'control';
       const trig: TriggerState = i % 3 === 0 ? 'triggered' : 'untriggered';
       const cp = 1 + ((i * 37) % 11) / 10;
-      const y = 1e6 + cp + (i % 7) / 10 + (grp === 'canary' && trig === 'triggered' ? 0.3 : 0);
-      truth.push({ grp, trig, y, hod: ms < 30 * 60_000 ? 1 : 2, cp });
-      const context = { canary_id: 'k1', control_prediction: cp, group: grp, paired_triggered: trig === 'triggered' };
+      // The candidate's prediction: the control's on untriggered slots, another value on triggered ones.
+      const kp = trig === 'triggered' ? 1 + ((i * 53) % 13) / 10 : cp;
+      const y = 1e6 + (grp === 'canary' ? kp : cp) + (i % 7) / 10 + (grp === 'canary' && trig === 'triggered' ? 0.3 : 0);
+      truth.push({ grp, trig, y, hod: ms < 30 * 60_000 ? 1 : 2, cp, kp });
+      const context = {
+        canary_id: 'k1',
+        canary_prediction: kp,
+        control_prediction: cp,
+        group: grp,
+        paired_triggered: trig === 'triggered',
+      };
       rows.push({ timestamp: rfc3339(START + ms), metric_type: 'k', value: y, context });
     }
     rows.push({ timestamp: rfc3339(START + 1000), metric_type: 'k', value: Infinity, context: { canary_id: 'k1', group: 'canary' } });
     rows.push({ timestamp: rfc3339(START + 2000), metric_type: 'k', value: 7, context: { canary_id: 'k0', group: 'canary' } });
     writer.insert(rows);
     const q = { channel: 'main', metricType: 'k', from: iso(0), to: iso(3_600_000), canaryId: 'k1', preFrom: iso(-7 * 86_400_000) };
-    const got = metrics.canaryCovariateMoments({ ...q, covariates: ['daypart', 'control_prediction'] });
-    expect(got.covariates).toEqual(['daypart', 'control_prediction']);
+    const got = metrics.canaryCovariateMoments({ ...q, covariates: ['canary_prediction', 'daypart', 'control_prediction'] });
+    expect(got.covariates).toEqual(['daypart', 'control_prediction', 'canary_prediction']);
     expect(got.rows).toBe(240);
-    expect(got.present).toEqual({ daypart: 240, control_prediction: 240 });
+    expect(got.present).toEqual({ daypart: 240, control_prediction: 240, canary_prediction: 240 });
     for (const grp of ['control', 'canary'] as const) {
       for (const trig of ['triggered', 'untriggered'] as const) {
         const mine = truth.filter((r) => r.grp === grp && r.trig === trig);
         const expected = covariateMoments(
-          mine.map((r) => ({ y: r.y, x: [r.hod, r.cp] })),
-          2,
+          mine.map((r) => ({ y: r.y, x: [r.hod, r.cp, r.kp] })),
+          3,
         );
         const cell = got.cells[grp][trig];
         expect(cell.raw.n).toBe(mine.length);
@@ -76,6 +84,10 @@ describe('canaryCovariateMoments (issue 12)', () => {
         expect(cell.cov.sxy[1]).toBeCloseTo(expected.sxy[1]!, 6);
         expect(cell.cov.sxx[0]![1]).toBeCloseTo(expected.sxx[0]![1]!, 9);
         expect(cell.cov.sxx[1]![0]).toBeCloseTo(expected.sxx[0]![1]!, 9);
+        expect(cell.cov.meanX[2]).toBeCloseTo(expected.meanX[2]!, 12);
+        expect(cell.cov.sxy[2]).toBeCloseTo(expected.sxy[2]!, 6);
+        expect(cell.cov.sxx[1]![2]).toBeCloseTo(expected.sxx[1]![2]!, 9);
+        expect(cell.cov.sxx[2]![2]).toBeCloseTo(expected.sxx[2]![2]!, 9);
       }
       expect(got.cells[grp].untagged.raw.n).toBe(0);
     }
@@ -117,17 +129,23 @@ async function measured(o: { pairArms: boolean; vr?: Partial<AutopilotConfig['ca
 }
 
 describe('measureCanary with variance reduction (issue 12)', () => {
-  it('paired planner: triggered-slot analysis with both covariates, checks passed, most of the variance gone', async () => {
+  it("paired planner: triggered rows adjusted on both arms' predictions, per-arm slopes, checks passed, variance mostly gone", async () => {
     const m = await measured({ pairArms: true });
     const e = m.varianceReduction!.engagement_proxy!;
     expect(e.method).toBe('triggered_cuped');
-    expect(e.covariates).toContain('control_prediction');
+    expect(e.covariates).toEqual(expect.arrayContaining(['control_prediction', 'canary_prediction']));
+    expect(e.slopes).toBe('per_arm');
+    // The control rows follow control_prediction, the canary rows canary_prediction.
+    const last = e.covariates.length - 1;
+    expect(e.thetaByGroup!.control[last - 1]).toBeGreaterThan(0.5);
+    expect(Math.abs(e.thetaByGroup!.control[last]!)).toBeLessThan(0.3);
+    expect(e.thetaByGroup!.canary[last]).toBeGreaterThan(0.5);
     expect(e.paired!.srmAll.passed).toBe(true);
     expect(e.paired!.srmTriggered.passed).toBe(true);
     expect(e.paired!.placebo!.passed).toBe(true);
     expect(e.paired!.triggeredShare).toBeGreaterThan(0.5);
     expect(e.paired!.triggeredShare).toBeLessThan(1);
-    expect(e.varianceReduction).toBeGreaterThan(0.5);
+    expect(e.varianceReduction).toBeGreaterThan(0.8);
     // The judge's summaries keep every row's count; the adjusted effect stays near the raw one.
     const g = m.groups.engagement_proxy!;
     expect(g.control.n).toBe(m.raw.engagement_proxy!.control.n);
@@ -143,6 +161,7 @@ describe('measureCanary with variance reduction (issue 12)', () => {
     const e = m.varianceReduction!.engagement_proxy!;
     expect(e.paired).toBeUndefined();
     expect(e.notes.join(' ')).toMatch(/control_prediction: on 0 of \d+ rows, not used/);
+    expect(e.notes.join(' ')).toMatch(/canary_prediction: on 0 of \d+ rows, not used/);
     expect(e.notes.join(' ')).toMatch(/no paired_triggered tags/);
     // The canary spans 10:30-11:30: two hours of day with a pre-period level each.
     expect(e.method).toBe('cuped');
