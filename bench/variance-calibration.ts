@@ -20,7 +20,7 @@
  *     model takes 1).
  */
 import { selectionParams, VVTV_SELECTION_BATCH_SIZE, type Card } from '../src/config/card';
-import { CardSchema } from '../src/config/card';
+import { simulatedCard, type CardKnobs } from '../src/simulator/cards';
 import { World } from '../src/simulator/world';
 import { DEFAULT_AGE_TARGET } from '../src/simulator/metrics';
 import { benchOptions } from './options';
@@ -33,15 +33,7 @@ const noise = num('noise', 0.05);
 const NOISE_SCALE = { engagement_proxy: 1, selection_entropy: 2 } as const;
 type Kpi = keyof typeof NOISE_SCALE;
 
-function card(over: { temperature?: number; top_k?: number; plan_selection_bias?: number; epsilon?: number } = {}): Card {
-  return CardSchema.parse({
-    policy_version: 'calibration',
-    env: 'bench',
-    knobs: { boost_bucket: 'music', music_mood_focus: [], interstitials_ratio: 0.08, plan_selection_bias: over.plan_selection_bias ?? 0 },
-    selection: { method: 'gumbel_top_k', temperature: over.temperature ?? 0.5, top_k: over.top_k ?? 8, seed_strategy: 'slot_hash' },
-    exploration: { epsilon: over.epsilon ?? 0.04 },
-  });
-}
+const card = (over: CardKnobs = {}): Card => simulatedCard(over, 'calibration');
 
 const world = new World({ channel: 'main', seed, catalogSize: 400, candidatesPerSlot: 60, noise, drift: 0, ageTarget: DEFAULT_AGE_TARGET });
 const evalOf = (c: Card, slot: number) =>

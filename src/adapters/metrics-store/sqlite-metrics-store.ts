@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import type { ArmMoments, CovariateMoments, TriggerState } from '../../domain/canary';
+import { emptyCovariateMoments, type ArmMoments, type CovariateMoments, type TriggerState } from '../../domain/canary';
 import type { Group, GroupMoments } from '../../domain/types';
 import { timestampBound, VVTV_TIMESTAMP } from './vvtv-format';
 
@@ -272,17 +272,7 @@ export class SqliteMetricsStore implements MetricsStore {
       canaryId: q.canaryId,
       ...(names.includes('daypart') ? { preFrom: timestampBound(q.preFrom) } : {}),
     });
-    const empty = (): ArmMoments => ({
-      raw: { n: 0, mean: 0, m2: 0 },
-      cov: {
-        n: 0,
-        meanY: 0,
-        meanX: new Array<number>(k).fill(0),
-        syy: 0,
-        sxy: new Array<number>(k).fill(0),
-        sxx: Array.from({ length: k }, () => new Array<number>(k).fill(0)),
-      },
-    });
+    const empty = (): ArmMoments => ({ raw: { n: 0, mean: 0, m2: 0 }, cov: emptyCovariateMoments(k) });
     const cells = {
       control: { triggered: empty(), untriggered: empty(), untagged: empty() },
       canary: { triggered: empty(), untriggered: empty(), untagged: empty() },

@@ -1,17 +1,10 @@
 import { mean } from 'simple-statistics';
-import { CardSchema, type Card } from '../../../src/config/card';
+import type { Card } from '../../../src/config/card';
+import { simulatedCard, type CardKnobs } from '../../../src/simulator/cards';
 import { vvtvMetricType } from '../../../src/domain/metric-names';
 import { Simulator, type CanaryOverlay, type MetricRow, type SimulatorOptions } from '../../../src/simulator';
 
-export function card(over: { temperature?: number; top_k?: number; plan_selection_bias?: number; epsilon?: number } = {}): Card {
-  return CardSchema.parse({
-    policy_version: 'test',
-    env: 'test',
-    knobs: { boost_bucket: 'music', music_mood_focus: [], interstitials_ratio: 0.08, plan_selection_bias: over.plan_selection_bias ?? 0 },
-    selection: { method: 'gumbel_top_k', temperature: over.temperature ?? 0.5, top_k: over.top_k ?? 8, seed_strategy: 'slot_hash' },
-    exploration: { epsilon: over.epsilon ?? 0.04 },
-  });
-}
+export const card = (over: CardKnobs = {}): Card => simulatedCard(over, 'test');
 
 export interface MemorySink {
   rows: MetricRow[];
