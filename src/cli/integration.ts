@@ -146,6 +146,16 @@ async function probeOverlay(
   const n = (canary + control) / perSlot;
   const sd = Math.sqrt(n * o.probeShare * (1 - o.probeShare));
   const off = Math.abs(canary / perSlot - n * o.probeShare) / Math.max(sd, 1e-9);
+  const taggedRows = canary + control;
+  const paired = Object.entries(seen.pairedTags);
+  const missing = paired.filter(([, n]) => n < taggedRows).map(([t, n]) => `${t} on ${n} of ${taggedRows}`);
+  add(
+    'paired overlay (optional)',
+    missing.length === 0 ? 'pass' : 'warn',
+    missing.length === 0
+      ? `every tagged row carries ${paired.map(([t]) => t).join(', ')}: canaries are judged on triggered slots with both predictions`
+      : `${missing.join(', ')} tagged rows: the judge adjusts for what is there (daypart at least); see overlay contract item 5`,
+  );
   add(
     'overlay contract',
     off <= 4 ? 'pass' : 'fail',

@@ -100,6 +100,8 @@ export interface MetricsInspection {
   /** Overlay contract: rows tagged context.group = control / canary, and the canary ids seen. */
   groups: Record<string, number>;
   canaryIds: string[];
+  /** Paired overlay (optional, issue 12): tagged rows carrying each of PAIRED_TAGS. */
+  pairedTags: Record<string, number>;
   /** The newest row of each metric type: its timestamp and context (what the planner says it played). */
   latest: Record<string, { timestamp: string; context: unknown }>;
   first: string | null;
@@ -131,6 +133,9 @@ export interface MetricsSourceOptions {
   /** When set, rows belong to the channel named by this context key; otherwise the database is the channel's. */
   channelKey: string | null;
 }
+
+/** The paired overlay's tags (docs/vvtv-integration.md, overlay contract item 5). */
+export const PAIRED_TAGS = ['paired_triggered', 'control_prediction', 'canary_prediction'] as const;
 
 /** Rows of the channel: all of them, or those whose context names it (valid JSON only). */
 const CHANNEL = `(@key IS NULL OR json_extract(CASE WHEN json_valid(context) THEN context END, '$.' || @key) = @channel)`;
@@ -348,6 +353,12 @@ export class SqliteMetricsStore implements MetricsStore {
       `SELECT ${CTX('group')} AS grp, count(*) AS n FROM business_metrics WHERE ${where} AND ${CTX('group')} IS NOT NULL GROUP BY grp`,
       p,
     );
+    const [paired] = this.all<Record<string, number>>(
+      channel,
+      `SELECT ${PAIRED_TAGS.map((t) => `count(${CTX(t)}) AS ${t}`).join(', ')}
+       FROM business_metrics WHERE ${where} AND ${CTX('group')} IS NOT NULL`,
+      p,
+    );
     const ids = this.all<{ id: string }>(
       channel,
       `SELECT DISTINCT ${CTX('canary_id')} AS id FROM business_metrics WHERE ${where} AND ${CTX('canary_id')} IS NOT NULL LIMIT 20`,
@@ -375,6 +386,7 @@ export class SqliteMetricsStore implements MetricsStore {
       contexts: { null: ctx!.nulls, object: ctx!.objects, invalid: ctx!.invalid },
       groups: Object.fromEntries(groups.map((g) => [String(g.grp), g.n])),
       canaryIds: ids.map((i) => String(i.id)),
+      pairedTags: Object.fromEntries(PAIRED_TAGS.map((t) => [t, paired![t] ?? 0])),
       latest: Object.fromEntries(latest.map((l) => [l.metric_type, { timestamp: l.timestamp, context: parsed(l.context) }])),
       first: ctx!.first,
       last: ctx!.last,

@@ -27,8 +27,8 @@ function setup(patch: (raw: Record<string, any>) => void = () => undefined) {
   const rt = openRuntime(configPath, { logger: pino({ level: 'silent' }), env: {} });
   const config = rt.live.get();
   const writer = new VvtvMetricsWriter(storePath(config, config.stores.metrics_db, 'main'));
-  const sim = (honourOverlay = true) =>
-    new Simulator({ channel: 'main', seed: 3, source: cardSource(rt.deps.cards('main')), sink: writer, honourOverlay });
+  const sim = (honourOverlay = true, pairArms = true) =>
+    new Simulator({ channel: 'main', seed: 3, source: cardSource(rt.deps.cards('main')), sink: writer, honourOverlay, pairArms });
   return { dir, configPath, rt, writer, sim };
 }
 
@@ -66,14 +66,20 @@ describe('vvtvctl autopilot check-integration (10.x)', () => {
   });
 
   it('probes the overlay contract: a tagging planner passes, an unmodified one fails, the overlay is gone after', async () => {
-    for (const honour of [true, false]) {
+    // A planner that also pairs the arms passes the optional paired check; one that only tags gets a warning.
+    for (const [honour, pair] of [
+      [true, true],
+      [true, false],
+      [false, false],
+    ] as const) {
       const s = setup();
-      const sim = s.sim(honour);
+      const sim = s.sim(honour, pair);
       sim.runSlots(50, new Date());
       sim.start(200);
       const r = await run(['--config', s.configPath, '--json', 'autopilot', 'check-integration', '--probe', '--probe-seconds', '1.5']);
       sim.stop();
       expect(checksOf(r.out)['overlay contract']).toBe(honour ? 'pass' : 'fail');
+      if (honour) expect(checksOf(r.out)['paired overlay (optional)']).toBe(pair ? 'pass' : 'warn');
       expect(r.code).toBe(honour ? 0 : 1);
       expect(existsSync(s.rt.deps.cards('main').overlayPath)).toBe(false);
       s.rt.close();
