@@ -10,7 +10,9 @@ import type { Group } from '../domain/types';
 import { Curator } from './curator';
 import { DEFAULT_AGE_TARGET } from './metrics';
 import type { CardSnapshot, CardSource, MetricRow, MetricSink, SimulatorOptions } from './types';
-import { World } from './world';
+import { CATALOG_EPOCH, World } from './world';
+import { isLoggedSlot, slotRecordOf, type SlotLogSink } from './slot-log';
+import type { SlotRecord } from '../domain/replay';
 
 export const TICK_MS = 200;
 /** `format!("{:?}", SelectionMethod)`: what VVTV's planner puts in `context.method`. */
@@ -53,6 +55,7 @@ export class Simulator {
   private readonly engagement: boolean;
   private readonly channelKey: string | undefined;
   private slot: number;
+  private readonly slotLog: { sink: SlotLogSink; share: number; pending: SlotRecord[] } | null;
   private driftOrigin: number | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -68,6 +71,7 @@ export class Simulator {
     this.engagement = options.engagement ?? true;
     this.channelKey = options.channelKey;
     this.slot = options.startSlot ?? 0;
+    this.slotLog = options.slotLog ? { sink: options.slotLog, share: options.slotLogShare ?? 1, pending: [] } : null;
     this.curator = new Curator(options.curator);
     this.world = new World({
       channel: options.channel,
@@ -97,6 +101,7 @@ export class Simulator {
     const rows: MetricRow[] = [];
     for (let i = 0; i < count; i++) rows.push(...this.playSlot(snapshot, at, this.slotsPerHour));
     if (rows.length > 0) this.sink.insert(rows);
+    this.flushSlotLog();
     return rows;
   }
 
@@ -116,6 +121,7 @@ export class Simulator {
         batch.push(...this.playSlot(live, new Date(from.getTime() + Math.floor((i * span) / slots)), slotsPerHour));
       }
       this.sink.insert(batch);
+      this.flushSlotLog();
       rows += batch.length;
     }
     return { slots, rows, firstSlot };
@@ -153,7 +159,8 @@ export class Simulator {
     const group: Group = canary ? 'canary' : 'control';
     const card: Card = canary ? overlay!.card : snapshot.card;
     const params = selectionParams(card, this.batchSize);
-    const { values, detail } = this.world.runSlot({
+    const logged = this.slotLog !== null && isLoggedSlot(this.channel, slot, this.slotLog.share);
+    const outcome = this.world.runSlot({
       slot,
       group,
       params,
@@ -161,7 +168,14 @@ export class Simulator {
       driftHours: this.driftHours(at),
       curator: this.curator,
       slotsPerHour,
+      itemRewards: logged,
     });
+    const { values, detail } = outcome;
+    if (logged) {
+      const cardSha = canary ? overlay!.card_sha : snapshot.cardSha;
+      const meta = { channel: this.channel, slot, at, now: CATALOG_EPOCH, cardSha, group: during ? group : null, params };
+      this.slotLog!.pending.push(slotRecordOf(meta, outcome));
+    }
     // What VVTV's planner and curator write (planner.rs, curation/mod.rs), keys in serde_json's
     // sorted order; plus the overlay contract's tags and the channel key when asked for.
     const tags = {
@@ -211,6 +225,13 @@ export class Simulator {
     if (this.engagement)
       rows.push({ timestamp, metric_type: vvtvMetricType('engagement_proxy'), value: values.engagement_proxy, context: tagged(null) });
     return rows;
+  }
+
+  private flushSlotLog(): void {
+    if (!this.slotLog || this.slotLog.pending.length === 0) return;
+    const records = this.slotLog.pending;
+    this.slotLog.pending = [];
+    this.slotLog.sink.write(records);
   }
 
   /** Hours since the first slot this simulator ran (the drift clock). */

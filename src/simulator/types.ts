@@ -91,6 +91,14 @@ export interface SimulatorOptions {
   channelKey?: string;
   source: CardSource;
   sink: MetricSink;
+  /**
+   * The slot log (optional extension of the overlay contract, docs/vvtv-integration.md): every
+   * logged slot's candidates, seed, card, choice, KPI values and per-plan rewards, for the offline
+   * replay. Absent: nothing is logged (VVTV as it is).
+   */
+  slotLog?: import('./slot-log').SlotLogSink;
+  /** Share of slots logged (a stable hash of the slot). Default 1. */
+  slotLogShare?: number;
   /** Errors inside the timer are reported here, never thrown. */
   onError?: (err: unknown) => void;
 }

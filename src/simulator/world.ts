@@ -14,7 +14,7 @@ import type { Group } from '../domain/types';
 import { generateCatalog } from './catalog';
 import type { Curator, CuratorOutcome } from './curator';
 import { correctionsWanted } from './curator';
-import { DEFAULT_AGE_TARGET, engagementProxy, inHarmfulRegion, kindEntropyBits, noveltyKld } from './metrics';
+import { DEFAULT_AGE_TARGET, engagementProxy, inHarmfulRegion, kindEntropyBits, noveltyKld, varietyFactor } from './metrics';
 import type { HarmfulRegion, SimMetricType } from './types';
 
 export const CATALOG_EPOCH = new Date('2025-01-01T00:00:00.000Z');
@@ -50,10 +50,22 @@ export interface SlotContext {
   driftHours: number;
   curator: Curator;
   slotsPerHour: number;
+  /** Also compute each chosen plan's viewer reward (the slot log's `rewards`). Default false. */
+  itemRewards?: boolean;
 }
 
 export interface SlotOutcome {
   order: Candidate[];
+  /** The slot's candidates and the seed its selection drew from (what the slot log records). */
+  candidates: Candidate[];
+  seed: string;
+  /**
+   * With ctx.itemRewards: each chosen plan's viewer reward, in on-air order: its engagement_score
+   * times the slot's variety factor and harm, plus per-plan noise (its own random stream, so the
+   * slot's metrics are the same with or without it). The slot's engagement_proxy is their
+   * position-weighted mean before noise.
+   */
+  rewards?: number[];
   harmful: boolean;
   values: Record<SimMetricType, number>;
   /** What VVTV's planner and curator put in their rows' context. */
@@ -100,7 +112,8 @@ export class World {
     const { channel, noise, harmfulRegion, ageTarget } = this.options;
     const candidates = this.candidatesFor(ctx.slot, ctx.driftHours);
     const byId = new Map(candidates.map((c) => [c.plan_id, c]));
-    const { order } = selectPlans(candidates, ctx.params, { seed: slotSeed(channel, ctx.slot, ctx.seeding), now: CATALOG_EPOCH });
+    const seed = slotSeed(channel, ctx.slot, ctx.seeding);
+    const { order } = selectPlans(candidates, ctx.params, { seed, now: CATALOG_EPOCH });
     const selected = order.map((id) => byId.get(id) as Candidate);
 
     const harmful = inHarmfulRegion(harmfulRegion, ctx.params);
@@ -124,8 +137,17 @@ export class World {
       const v = value + noise * shape.noiseScale * probit(rng.next());
       return Math.min(shape.max, Math.max(shape.min, v));
     };
+    let rewards: number[] | undefined;
+    if (ctx.itemRewards) {
+      const itemRng = createRng(`${this.options.seed}:${channel}:items:${ctx.slot}`);
+      const factor = varietyFactor(entropy) * Math.max(0, 1 - harm);
+      rewards = selected.map((c) => c.engagement_score * factor + noise * probit(itemRng.next()));
+    }
     return {
       order: selected,
+      candidates,
+      seed,
+      ...(rewards ? { rewards } : {}),
       harmful,
       values: {
         selection_entropy: noisy('selection_entropy', entropy),
