@@ -7,11 +7,7 @@ import { hashString } from '../adapters/selection';
 import { SLOT_RECORD_VERSION, type SlotRecord } from '../domain/replay';
 import type { Group } from '../domain/types';
 import type { SlotOutcome } from './world';
-
-/** Where the simulator puts its slot records (a JSONL file: src/adapters/slot-log). */
-export interface SlotLogSink {
-  write(records: SlotRecord[]): void;
-}
+export type { SlotLogSink } from './types';
 
 /** Whether `slot` is logged at this share: a stable hash of (channel, slot), like the canary's split. */
 export function isLoggedSlot(channel: string, slot: number, share: number): boolean {

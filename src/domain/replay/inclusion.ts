@@ -35,7 +35,7 @@ import type { ReplayParams } from './record';
 
 const NODE_STEP = 0.25;
 /** A target's integrand left of ln(LOWER_MASS / w) holds less than LOWER_MASS. */
-const LOWER_MASS = 1e-13;
+const LOWER_MASS = 1e-11;
 /** …and right of ln(UPPER_WU / w) less than e^{−UPPER_WU}·UPPER_WU. */
 const UPPER_WU = 40;
 /** Poisson-binomial entries below this are dropped (the window of the recursion). */

@@ -20,3 +20,12 @@ export {
   type KpiReplay,
   type PreparedReplay,
 } from './replay';
+export {
+  offlineEvidence,
+  recordsOfCard,
+  replayMoves,
+  movedParams,
+  REPLAYED_CARD_PATHS,
+  DEFAULT_REPLAY_SETTINGS,
+  type ReplaySettings,
+} from './evidence';
