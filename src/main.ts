@@ -11,6 +11,7 @@ import pino from 'pino';
 import type { Client } from '@temporalio/client';
 import { defaultConfigPath, loadConfig, storePath } from './config/load';
 import { VvtvMetricsWriter } from './adapters/metrics-store';
+import { JsonlSlotLog } from './adapters/slot-log';
 import { ValidationError } from './config/errors';
 import { isListening, startDevServer, type DevServer } from './devserver';
 import { startCycle, uiLink, canaryStatus, cycleStatus } from './client';
@@ -78,6 +79,8 @@ function startSimulators(rt: AppRuntime, config: AutopilotConfig, log: pino.Logg
       source: cardSource(rt.deps.cards(ch)),
       sink: writer,
       channelKey: config.stores.metrics_channel_key,
+      // The slot log (optional extension of the overlay contract): what the offline replay reads.
+      ...(config.stores.slot_log ? { slotLog: new JsonlSlotLog(storePath(config, config.stores.slot_log, ch)) } : {}),
       onError: (err) => log.error({ err, channel: ch }, 'simulator tick failed'),
     });
     if (writer.count() === 0) {

@@ -1,10 +1,15 @@
 /**
  * What the cycle reads before it proposes: the window analysis with earlier days (1.2, 1.3) and
- * past canaries as the optimizer's experiments (1.4). The decisions are in src/domain.
+ * past canaries as the optimizer's experiments (1.4), and the offline replay of moves on the slot
+ * log when one is configured (issue 12). The decisions are in src/domain.
  */
 import { analyzeWindow as analyze, type HourAggregate } from '../domain/analysis';
-import { experimentsFromCycles, type Experiment } from '../domain/optimizer';
-import type { KpiDef, WindowAnalysis } from '../domain/types';
+import { experimentsFromCycles, type Experiment, type OfflineEvidence } from '../domain/optimizer';
+import { offlineEvidence, prepareReplay, recordsOfCard } from '../domain/replay';
+import type { KpiDef, ParamDef, WindowAnalysis } from '../domain/types';
+import { readSlotLog } from '../adapters/slot-log';
+import { referenceSelectionEngine } from '../adapters/selection';
+import { replaySettingsOf, selectionParams, storePath } from '../config';
 import { storedMetricType } from '../domain/metric-names';
 import { ValidationError } from '../config/errors';
 import { guard, type Deps } from './deps';
@@ -71,6 +76,56 @@ export function createAnalysisActivities(deps: Deps) {
             .list(input.channel, limit)
             .map((cycle) => ({ cycle, canary: cycle.canary_id ? deps.canaryLog.get(cycle.canary_id) : null })),
         );
+      });
+    },
+
+    /**
+     * The offline replay (issue 12): moves around the live card replayed on the slot log's last
+     * `optimizer.replay.window_hours` of slots that played it. Null without `stores.slot_log`, or
+     * when the log holds no such slot.
+     */
+    async loadOfflineEvidence(input: {
+      channel: string;
+      params: ParamDef[];
+      kpis: string[];
+      current: Record<string, number>;
+    }): Promise<OfflineEvidence | null> {
+      return guard(() => {
+        const c = deps.config();
+        if (!c.stores.slot_log) return null;
+        const settings = replaySettingsOf(c.optimizer);
+        const to = now();
+        const from = new Date(to.getTime() - settings.windowHours * HOUR_MS);
+        const path = storePath(c, c.stores.slot_log, input.channel);
+        const read = readSlotLog(path, {
+          channel: input.channel,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          maxRecords: 10 * settings.maxSlots,
+        });
+        const log = deps.logger.child({ channel: input.channel, slotLog: path });
+        if (read.skipped > 0) log.warn({ skipped: read.skipped, errors: read.errors }, 'slot log: bad lines skipped');
+        const base = selectionParams(deps.cards(input.channel).load().card, c.planner.selection_batch_size);
+        const own = recordsOfCard(read.records, base);
+        const records =
+          own.length <= settings.maxSlots
+            ? own
+            : Array.from({ length: settings.maxSlots }, (_, i) => own[Math.floor((i * own.length) / settings.maxSlots)]!);
+        if (records.length < 2) {
+          log.info({ missing: read.missing, inWindow: read.inWindow, ofLiveCard: own.length }, 'offline replay: too few logged slots');
+          return null;
+        }
+        const evidence = offlineEvidence({
+          replay: prepareReplay(records, referenceSelectionEngine),
+          base,
+          params: input.params,
+          current: input.current,
+          kpis: input.kpis,
+          settings,
+          now: to.toISOString(),
+        });
+        log.info({ slots: evidence.slots, mismatched: evidence.mismatched, moves: evidence.moves.length }, 'offline replay');
+        return evidence;
       });
     },
   };

@@ -3,7 +3,7 @@ import { reduceVariance, type CanaryMeasurement } from '../domain/canary';
 import type { CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
 import { CANARY_COVARIATES, type CanaryCovariate } from '../adapters/metrics-store';
 import { storedMetricType } from '../domain/metric-names';
-import { predictedImpacts } from '../domain/cycle';
+import { offlineVsMeasured, predictedImpacts } from '../domain/cycle';
 import { ValidationError } from '../config/errors';
 import { parseCard } from '../adapters/card-store';
 import { guard, type Deps } from './deps';
@@ -290,7 +290,8 @@ export function createCanaryActivities(deps: Deps) {
           at: now().toISOString(),
           kind: 'prediction_error',
           summary: `autopilot_pred_vs_real_error = ${e.value.toFixed(3)}`,
-          payload: { value: e.value, per_kpi: e.perKpi },
+          // The offline replay's prediction next to the measured effect, when the changes were replayed.
+          payload: { value: e.value, per_kpi: e.perKpi, offline: offlineVsMeasured(input.changes, input.verdict) },
         });
       return e.value;
     },

@@ -17,6 +17,8 @@ export interface CycleSettings {
   canary: CanaryPolicy;
   /** The optimizer's options from the config's `optimizer` section. */
   optimizer?: ReturnType<typeof optimizerOptionsOf>;
+  /** A slot log is configured (`stores.slot_log`): the cycle replays moves offline before it proposes. */
+  replay?: boolean;
 }
 
 export type { CurrentCard };
@@ -55,6 +57,7 @@ export function createCycleActivities(deps: Deps) {
         minSamples: c.autopilot.min_samples_for_analysis,
         operationTimeoutMs: c.autopilot.operation_timeout_minutes * MINUTE,
         optimizer: optimizerOptionsOf(c.optimizer),
+        replay: c.stores.slot_log !== undefined,
         canary: {
           mode: c.canary.mode,
           switchback: {

@@ -63,6 +63,15 @@ const storePathField = (def: string) =>
     .refine((p) => isAbsolutePath(p) || !climbsOut(p), "expected an absolute path or one inside data_dir (no '..' out of it)")
     .default(def);
 
+/** A store path with no default: absent means the store is not used. */
+const optionalStorePathField = () =>
+  z
+    .string()
+    .min(1)
+    .refine((p) => !hasNul(p), 'expected a path without a NUL byte')
+    .refine((p) => isAbsolutePath(p) || !climbsOut(p), "expected an absolute path or one inside data_dir (no '..' out of it)")
+    .optional();
+
 export const AutopilotConfigSchema = z
   .strictObject({
     channels: z.array(z.string().regex(CHANNEL_ID_RE, 'expected a lowercase channel id')).min(1),
@@ -186,6 +195,26 @@ export const AutopilotConfigSchema = z
          * DEFAULT_RULES (src/config/rules.ts). Each rule must name a declared parameter and KPI.
          */
         rules: ProposalRulesSchema.optional(),
+        /**
+         * Offline replay of candidate cards on the slot log (`stores.slot_log`; issue 12): a second,
+         * biased source of evidence beside past canaries. Used only when the slot log is configured.
+         */
+        replay: z
+          .strictObject({
+            /** The log window replayed, ending at the cycle's start. */
+            window_hours: positive.default(24),
+            /** At most this many logged slots (thinned evenly over the window). */
+            max_slots: z.number().int().min(10).default(300),
+            /** Bias allowance (relative sd) of the KPIs re-run exactly (selection_entropy, novelty). */
+            exact_bias_sd: z.number().min(0).default(0.02),
+            /** Bias allowance (relative sd) of the importance-weighted viewer KPI (engagement_proxy). */
+            ips_bias_sd: z.number().min(0).default(0.04),
+            /** The viewer KPI is left out when the weights' effective sample size is below this share of the logged plans. */
+            min_ess_share: fraction.default(0.1),
+            /** Also replay moves of two parameters at once (one step each). */
+            joint_moves: z.boolean().default(true),
+          })
+          .prefault({}),
       })
       .prefault({}),
     sliding_bounds: z
@@ -312,6 +341,13 @@ export const AutopilotConfigSchema = z
         history_dir: storePathField('history'),
         /** 5.4: versions older than this are archived (compressed, never dropped) after each cycle. */
         history_retention_days: z.number().int().min(90, 'expected at least 90 (requirement 5.4)').default(90),
+        /**
+         * The slot log (JSONL, one record per logged slot; docs/vvtv-integration.md "The slot log"):
+         * written by a planner that meets the extended overlay contract (the simulator does when
+         * this is set), read-only here. `{channel}` is replaced by the channel id. Absent: no offline
+         * replay. Never VVTV's metrics database.
+         */
+        slot_log: optionalStorePathField(),
         /** Run after every card or overlay write (10.4); `{card}` and `{channel}` are substituted. */
         reload_command: z.string().optional(),
       })
@@ -448,5 +484,18 @@ export function optimizerOptionsOf(o: AutopilotConfig['optimizer']) {
     halfLifeDays: o.half_life_days,
     localitySteps: o.locality_steps,
     rules: o.rules ?? DEFAULT_RULES,
+  };
+}
+
+/** The replay settings in the domain's terms (src/domain/replay/evidence.ts). */
+export function replaySettingsOf(o: AutopilotConfig['optimizer']) {
+  const r = o.replay;
+  return {
+    windowHours: r.window_hours,
+    maxSlots: r.max_slots,
+    exactBiasSd: r.exact_bias_sd,
+    ipsBiasSd: r.ips_bias_sd,
+    minEssShare: r.min_ess_share,
+    jointMoves: r.joint_moves,
   };
 }

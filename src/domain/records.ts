@@ -81,6 +81,8 @@ export interface OptimizerSummary {
   evidence: number;
   skipped: Array<{ parameter: string; direction: 1 | -1; reason: string }>;
   candidates: unknown[];
+  /** The offline replay behind the model, when a slot log is configured: slots replayed and moves. */
+  offline?: { slots: number; mismatched: number; moves: number };
 }
 
 /** One failed golden check, as the gate reports it (6.3). */

@@ -112,6 +112,11 @@ export interface ParameterChange {
   confidence: number;
   /** Standard deviation of each expectedImpact (the model's predictive uncertainty). */
   expectedImpactSd?: Record<string, number>;
+  /**
+   * The offline replay's prediction of this move alone (src/domain/replay), per KPI: relative
+   * effect and its standard error before the bias allowance. Absent without a slot log.
+   */
+  offlineImpact?: Record<string, { relDiff: number; relSe: number }>;
   /** The optimizer's numbers behind the choice. */
   prediction?: {
     /** Predicted change of the objective (weighted, goal-signed relative KPI changes) and its sd. */

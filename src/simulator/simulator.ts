@@ -11,7 +11,9 @@ import { Curator } from './curator';
 import { DEFAULT_AGE_TARGET } from './metrics';
 import type { CardSnapshot, CardSource, MetricRow, MetricSink, SimMetricType, SimulatorOptions } from './types';
 import type { SlotEvaluation } from './world';
-import { World } from './world';
+import { CATALOG_EPOCH, World } from './world';
+import { isLoggedSlot, slotRecordOf, type SlotLogSink } from './slot-log';
+import type { SlotRecord } from '../domain/replay';
 
 export const TICK_MS = 200;
 /** `format!("{:?}", SelectionMethod)`: what VVTV's planner puts in `context.method`. */
@@ -89,6 +91,7 @@ export class Simulator {
   private readonly channelKey: string | undefined;
   private readonly pairArms: boolean;
   private slot: number;
+  private readonly slotLog: { sink: SlotLogSink; share: number; pending: SlotRecord[] } | null;
   private driftOrigin: number | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -105,6 +108,7 @@ export class Simulator {
     this.channelKey = options.channelKey;
     this.pairArms = options.pairArms ?? true;
     this.slot = options.startSlot ?? 0;
+    this.slotLog = options.slotLog ? { sink: options.slotLog, share: options.slotLogShare ?? 1, pending: [] } : null;
     this.curator = new Curator(options.curator);
     this.world = new World({
       channel: options.channel,
@@ -134,6 +138,7 @@ export class Simulator {
     const rows: MetricRow[] = [];
     for (let i = 0; i < count; i++) rows.push(...this.playSlot(snapshot, at, this.slotsPerHour));
     if (rows.length > 0) this.sink.insert(rows);
+    this.flushSlotLog();
     return rows;
   }
 
@@ -153,6 +158,7 @@ export class Simulator {
         batch.push(...this.playSlot(live, new Date(from.getTime() + Math.floor((i * span) / slots)), slotsPerHour));
       }
       this.sink.insert(batch);
+      this.flushSlotLog();
       rows += batch.length;
     }
     return { slots, rows, firstSlot };
@@ -200,7 +206,8 @@ export class Simulator {
     const other =
       during && this.pairArms ? this.world.evaluate({ slot, driftHours, ...armOf(canary ? snapshot.card : overlay!.card) }) : null;
     const otherWouldApply = other ? this.curator.wouldApply(canary ? 'control' : 'canary', other.wanted, slotsPerHour) : 0;
-    const { values, detail, evaluation } = this.world.runSlot({
+    const logged = this.slotLog !== null && isLoggedSlot(this.channel, slot, this.slotLog.share);
+    const outcome = this.world.runSlot({
       slot,
       group,
       params,
@@ -208,7 +215,14 @@ export class Simulator {
       driftHours,
       curator: this.curator,
       slotsPerHour,
+      itemRewards: logged,
     });
+    const { values, detail, evaluation } = outcome;
+    if (logged) {
+      const cardSha = canary ? overlay!.card_sha : snapshot.cardSha;
+      const meta = { channel: this.channel, slot, at, now: CATALOG_EPOCH, cardSha, group: during ? group : null, params };
+      this.slotLog!.pending.push(slotRecordOf(meta, outcome));
+    }
     let paired: ReturnType<typeof pairedTags> | null = null;
     if (other) {
       const played = { ...evaluation, applied: detail.curator.applied };
@@ -280,6 +294,13 @@ export class Simulator {
         context: tagged(null, 'engagement_proxy'),
       });
     return rows;
+  }
+
+  private flushSlotLog(): void {
+    if (!this.slotLog || this.slotLog.pending.length === 0) return;
+    const records = this.slotLog.pending;
+    this.slotLog.pending = [];
+    this.slotLog.sink.write(records);
   }
 
   /** Hours since the first slot this simulator ran (the drift clock). */

@@ -1,5 +1,6 @@
 import type { Card } from '../config/card';
 import type { VvtvMetricRow } from '../adapters/metrics-store';
+import type { SlotRecord } from '../domain/replay';
 
 /**
  * The KPIs the simulated world measures, by the names the card's `kpis` use. Rows store them as
@@ -11,6 +12,11 @@ export type SimMetricType = (typeof METRIC_TYPES)[number];
 
 /** One business_metrics row exactly as VVTV stores it (src/adapters/metrics-store/vvtv-writer.ts). */
 export type MetricRow = VvtvMetricRow;
+
+/** Where the simulator puts its slot records (a JSONL file: src/adapters/slot-log). */
+export interface SlotLogSink {
+  write(records: SlotRecord[]): void;
+}
 
 export interface MetricSink {
   insert(rows: MetricRow[]): void;
@@ -98,6 +104,14 @@ export interface SimulatorOptions {
   channelKey?: string;
   source: CardSource;
   sink: MetricSink;
+  /**
+   * The slot log (optional extension of the overlay contract, docs/vvtv-integration.md): every
+   * logged slot's candidates, seed, card, choice, KPI values and per-plan rewards, for the offline
+   * replay. Absent: nothing is logged (VVTV as it is).
+   */
+  slotLog?: SlotLogSink;
+  /** Share of slots logged (a stable hash of the slot). Default 1. */
+  slotLogShare?: number;
   /** Errors inside the timer are reported here, never thrown. */
   onError?: (err: unknown) => void;
 }

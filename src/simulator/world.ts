@@ -14,7 +14,7 @@ import type { Group } from '../domain/types';
 import { generateCatalog } from './catalog';
 import type { Curator, CuratorOutcome } from './curator';
 import { correctionsWanted } from './curator';
-import { DEFAULT_AGE_TARGET, engagementProxy, inHarmfulRegion, kindEntropyBits, noveltyKld } from './metrics';
+import { DEFAULT_AGE_TARGET, engagementProxy, inHarmfulRegion, kindEntropyBits, noveltyKld, varietyFactor } from './metrics';
 import type { HarmfulRegion, SimMetricType } from './types';
 
 export const CATALOG_EPOCH = new Date('2025-01-01T00:00:00.000Z');
@@ -50,13 +50,20 @@ export interface SlotContext {
   driftHours: number;
   curator: Curator;
   slotsPerHour: number;
+  /** Also compute each chosen plan's viewer reward (the slot log's `rewards`). Default false. */
+  itemRewards?: boolean;
 }
 
 /** One arm's card on one slot, before noise and the curator's bucket (World.evaluate). */
 export interface SlotEvaluation {
   order: Candidate[];
   candidates: number;
+  /** The slot's candidates and the seed the selection drew from (what the slot log records). */
+  pool: Candidate[];
+  seed: string;
   harmful: boolean;
+  /** The harmful region's severity on this arm (0 outside it). */
+  harm: number;
   /** Corrections the curator wants for this selection. */
   wanted: number;
   /** Noiseless values of the KPIs the selection alone determines. */
@@ -65,6 +72,16 @@ export interface SlotEvaluation {
 
 export interface SlotOutcome {
   order: Candidate[];
+  /** The slot's candidates and the seed its selection drew from (what the slot log records). */
+  candidates: Candidate[];
+  seed: string;
+  /**
+   * With ctx.itemRewards: each chosen plan's viewer reward, in on-air order: its engagement_score
+   * times the slot's variety factor and harm, plus per-plan noise (its own random stream, so the
+   * slot's metrics are the same with or without it). The slot's engagement_proxy is their
+   * position-weighted mean before noise.
+   */
+  rewards?: number[];
   harmful: boolean;
   /** The arm's evaluation before noise and the curator (World.evaluate). */
   evaluation: SlotEvaluation;
@@ -118,7 +135,8 @@ export class World {
     const { channel, harmfulRegion, ageTarget } = this.options;
     const candidates = this.candidatesFor(ctx.slot, ctx.driftHours);
     const byId = new Map(candidates.map((c) => [c.plan_id, c]));
-    const { order } = selectPlans(candidates, ctx.params, { seed: slotSeed(channel, ctx.slot, ctx.seeding), now: CATALOG_EPOCH });
+    const seed = slotSeed(channel, ctx.slot, ctx.seeding);
+    const { order } = selectPlans(candidates, ctx.params, { seed, now: CATALOG_EPOCH });
     const selected = order.map((id) => byId.get(id) as Candidate);
     const harmful = inHarmfulRegion(harmfulRegion, ctx.params);
     const harm = harmful && harmfulRegion ? harmfulRegion.severity : 0;
@@ -136,7 +154,10 @@ export class World {
     return {
       order: selected,
       candidates: candidates.length,
+      pool: candidates,
+      seed,
       harmful,
+      harm,
       wanted,
       values: { selection_entropy: entropy, novelty_temporal_kld: kld, engagement_proxy: engagement },
     };
@@ -154,8 +175,17 @@ export class World {
       const v = value + noise * shape.noiseScale * probit(rng.next());
       return Math.min(shape.max, Math.max(shape.min, v));
     };
+    let rewards: number[] | undefined;
+    if (ctx.itemRewards) {
+      const itemRng = createRng(`${this.options.seed}:${channel}:items:${ctx.slot}`);
+      const factor = varietyFactor(e.values.selection_entropy) * Math.max(0, 1 - e.harm);
+      rewards = e.order.map((c) => c.engagement_score * factor + noise * probit(itemRng.next()));
+    }
     return {
       order: e.order,
+      candidates: e.pool,
+      seed: e.seed,
+      ...(rewards ? { rewards } : {}),
       harmful: e.harmful,
       evaluation: e,
       values: {

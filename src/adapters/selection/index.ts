@@ -11,4 +11,5 @@ export {
   type SelectionOptions,
   type SelectionResult,
 } from './select';
+export { referenceSelectionEngine } from './engine';
 export { slotSeed, DEFAULT_GLOBAL_SEED, DEFAULT_WINDOW_ID, type Seeding } from './seed';

@@ -6,6 +6,7 @@ export {
   noChangeMessage,
   goldenSummary,
   predictedImpacts,
+  offlineVsMeasured,
   type RequestedValue,
 } from './steps';
 export { kpisFromCard, tunedParams, KPI_GOALS, CARD_KPI_DEFAULTS, type CardKpiLists } from './card-terms';

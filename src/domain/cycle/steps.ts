@@ -5,7 +5,7 @@
 import { checkProposals } from '../bounds';
 import type { OverrideRange } from '../parameters';
 import type { CanaryOutcomeRef, CanaryResult, CycleReport, SkippedParameter } from '../records';
-import type { BoundsDecision, ParamDef, ParameterBounds, ParameterChange } from '../types';
+import type { BoundsDecision, CanaryVerdict, ParamDef, ParameterBounds, ParameterChange } from '../types';
 
 /** An operator-requested value (force-deploy, tests). */
 export interface RequestedValue {
@@ -106,4 +106,26 @@ export function predictedImpacts(changes: readonly ParameterChange[]): Record<st
   const predicted: Record<string, number> = {};
   for (const c of changes) for (const [kpi, v] of Object.entries(c.expectedImpact)) predicted[kpi] = (predicted[kpi] ?? 0) + v;
   return predicted;
+}
+
+/**
+ * The offline replay's prediction next to what the canary measured, per KPI (issue 12): the
+ * changes' offline effects summed (their se in quadrature), for the KPIs every change has one for.
+ * Empty when no change was replayed (no slot log).
+ */
+export function offlineVsMeasured(
+  changes: readonly ParameterChange[],
+  verdict: Pick<CanaryVerdict, 'kpis'> | null,
+): Record<string, { offline: number; offlineSe: number; measured: number | null }> {
+  if (changes.length === 0 || changes.some((c) => !c.offlineImpact)) return {};
+  const out: Record<string, { offline: number; offlineSe: number; measured: number | null }> = {};
+  for (const kpi of Object.keys(changes[0]!.offlineImpact!)) {
+    if (changes.some((c) => c.offlineImpact![kpi] === undefined)) continue;
+    const offline = changes.reduce((a, c) => a + c.offlineImpact![kpi]!.relDiff, 0);
+    const offlineSe = Math.sqrt(changes.reduce((a, c) => a + c.offlineImpact![kpi]!.relSe ** 2, 0));
+    const ev = verdict?.kpis.find((k) => k.kpi === kpi);
+    const measured = ev && ev.classification !== 'NoData' && Number.isFinite(ev.relDiff) ? ev.relDiff : null;
+    out[kpi] = { offline, offlineSe, measured };
+  }
+  return out;
 }

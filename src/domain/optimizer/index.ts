@@ -13,4 +13,5 @@ export {
 } from './objective';
 export { headingOutOfBand, projectTrends, DEFAULT_TREND_HORIZON_HOURS } from './trends';
 export { experimentsFromCycles, experimentOf, relativeSe, type CycleWithCanary } from './experiments';
-export type { Experiment, CanaryPlan, OptimizerOptions, OptimizerInput, Prediction } from './types';
+export type { Experiment, CanaryPlan, OptimizerOptions, OptimizerInput, Prediction, OfflineEvidence, OfflineMove } from './types';
+export { offlineMoveOf, offlineImpactOf } from './offline';

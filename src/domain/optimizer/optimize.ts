@@ -32,6 +32,7 @@ import { normalCdf } from '../canary';
 import type { ChangePurpose, ChangeType, ParamDef, ParameterChange } from '../types';
 import { fitModel, predict, slopeUncertainty, type FittedModel } from './model';
 import { bandPurpose, forecastCanary, predictObjective, canarySe, type ObjectivePrediction } from './objective';
+import { offlineImpactOf, offlineMoveOf } from './offline';
 import type { Experiment, OptimizerInput, Prediction } from './types';
 
 export interface Candidate {
@@ -152,7 +153,9 @@ export function optimize(input: OptimizerInput): OptimizerResult {
   if (!input.analysis.usable)
     return { changes: [], candidates: [], skipped: [], reason: 'metrics not usable: no proposal from bad data', evidence: 0 };
   const positions = Object.fromEntries(input.analysis.kpis.map((a) => [a.kpi, a.position]));
-  const model = fitModel(input.params, input.kpis, input.current, input.experiments, {
+  // Past canaries, and the offline replay's pseudo-experiments (a second, biased source) when there is a slot log.
+  const data = input.offline ? [...input.experiments, ...input.offline.experiments] : input.experiments;
+  const model = fitModel(input.params, input.kpis, input.current, data, {
     now: input.now,
     halfLifeDays: o.halfLifeDays ?? 14,
     localitySteps: o.localitySteps ?? 3,
@@ -258,6 +261,12 @@ export function optimize(input: OptimizerInput): OptimizerResult {
   return { changes, candidates, skipped, evidence: model.evidence, ...(reason ? { reason } : {}) };
 }
 
+/** The offline replay's prediction of the candidate's move, when it was replayed. */
+function offline(input: OptimizerInput, c: Candidate): { offlineImpact?: Record<string, { relDiff: number; relSe: number }> } {
+  const impact = offlineImpactOf(offlineMoveOf(input.offline, { [c.parameter]: c.newValue - c.oldValue }));
+  return impact ? { offlineImpact: impact } : {};
+}
+
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
 function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
@@ -286,9 +295,11 @@ function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
       `${p.name} ${c.oldValue} → ${c.newValue}: ${what[c.changeType]}; predicted ${primary.join(', ')}; ` +
       `objective ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, ` +
       `P(canary passes) ${c.pProceed.toFixed(2)}, from ${input.experiments.length} past canaries ` +
+      (input.offline ? `and ${input.offline.experiments.length} replayed moves on ${input.offline.slots} logged slots ` : '') +
       `(weight ${c.prediction.evidence.toFixed(2)})`,
     expectedImpact: Object.fromEntries(Object.entries(c.prediction.mean).map(([k, v]) => [k, round6(v)])),
     expectedImpactSd: Object.fromEntries(Object.entries(c.prediction.sd).map(([k, v]) => [k, round6(v)])),
+    ...offline(input, c),
     confidence: round6(c.objective.sd > 0 ? normalCdf(c.objective.mean / c.objective.sd) : c.objective.mean > 0 ? 1 : 0),
     prediction: {
       objectiveGain: round6(c.objective.mean),

@@ -16,8 +16,36 @@ export interface Experiment {
   /** newValue − oldValue of every parameter the canary changed. */
   deltas: Record<string, number>;
   outcome: 'promoted' | 'rolled_back';
+  /** Where it comes from: a canary (absent) or the offline replay (a pseudo-experiment, no outcome of its own). */
+  source?: 'replay';
   /** Measured relative difference per KPI and its delta-method standard error. */
   effects: Record<string, { relDiff: number; relSe: number }>;
+}
+
+/** One move replayed offline on the slot log (src/domain/replay/evidence.ts): per KPI its predicted relative effect. */
+export interface OfflineMove {
+  /** newValue − current value of every parameter the move changes. */
+  deltas: Record<string, number>;
+  /** Slots replayed, and how many of them the move changes. */
+  slots: number;
+  changed: number;
+  kpis: Record<string, { relDiff: number; relSe: number; method: 'exact' | 'ips'; essShare?: number }>;
+}
+
+/**
+ * The offline replay's evidence for one cycle: the moves it replayed around the current card, and
+ * the same as pseudo-experiments for the model, their standard errors widened by a bias allowance
+ * that all of them share (so together they weigh like one measurement with that sd, and real
+ * canaries dominate where they disagree).
+ */
+export interface OfflineEvidence {
+  /** When the replay ran (ISO), and the log window it read. */
+  at: string;
+  slots: number;
+  /** Logged slots whose selection the engine did not reproduce (left out). */
+  mismatched: number;
+  moves: OfflineMove[];
+  experiments: Experiment[];
 }
 
 /** How the coming canary will measure (to predict whether a change can pass it). */
@@ -101,6 +129,12 @@ export interface OptimizerInput {
   /** Operator overrides: while active at `now` they replace the sliding range (never the hard limits). */
   overrides?: readonly OverrideRange[];
   experiments: Experiment[];
+  /**
+   * The offline replay of moves around the current card (a second, biased source beside past
+   * canaries; absent without a slot log). Its pseudo-experiments join the model's data; they never
+   * count as canaries (backoff, cooldown), and each proposal carries its move's offline prediction.
+   */
+  offline?: OfflineEvidence;
   /** Promotions and rollbacks per direction (for backoff); derived from experiments when absent. */
   directionEvents?: DirectionEvent[];
   boundsPolicy?: BoundsPolicy;

@@ -1,7 +1,10 @@
 import { requestedChanges, noChangeMessage } from '../../domain/cycle';
 import { proposeForCycle } from '../../domain/optimizer';
 import type { ParameterBounds, ParameterChange, WindowAnalysis } from '../../domain/types';
+import { patched } from '@temporalio/workflow';
 import { decide, now, type CycleContext, type CycleEnd } from './context';
+
+const OFFLINE_REPLAY_PATCH = 'vvtv-offline-replay-v1';
 
 export interface Proposal {
   proposals: ParameterChange[];
@@ -59,6 +62,12 @@ async function optimize(
   const g = ctx.governor!;
   const current = ctx.card!.values;
   const [experiments, boundsPolicy] = await Promise.all([acts.loadExperiments({ channel, limit: 60 }), acts.getBoundsPolicy({})]);
+  // The offline replay on the slot log (issue 12), when one is configured; executions started
+  // before it existed replay without it.
+  const offline =
+    settings.replay && patched(OFFLINE_REPLAY_PATCH)
+      ? await acts.loadOfflineEvidence({ channel, params: settings.params, kpis: settings.kpis.map((k) => k.name), current })
+      : null;
   const durationMinutes = (ctx.input.canary?.durationMs ?? settings.canary.durationMs) / 60_000;
   const {
     changes,
@@ -75,6 +84,7 @@ async function optimize(
     bounds,
     overrides: g.overrides,
     experiments,
+    ...(offline ? { offline } : {}),
     boundsPolicy,
     canary: {
       durationMinutes,
@@ -89,6 +99,7 @@ async function optimize(
   ctx.report.optimizer = {
     reason: opt.reason ?? null,
     evidence: opt.evidence,
+    ...(offline ? { offline: { slots: offline.slots, mismatched: offline.mismatched, moves: offline.moves.length } } : {}),
     skipped: opt.skipped,
     candidates: opt.candidates.slice(0, 8),
   };

@@ -1,0 +1,214 @@
+/**
+ * Offline replay of a candidate card on logged slots (issue 12, "offline replay before a canary").
+ *
+ * - **Selection KPIs, exactly.** Each logged slot's selection is re-run with the candidate's
+ *   parameters on the same candidates, seed and clock; selection_entropy and novelty_temporal_kld
+ *   are functions of the chosen plans alone (src/domain/slot-metrics.ts), so the candidate's values
+ *   are known slot by slot. The control is the same computation under the logged card (which must
+ *   reproduce the logged order: slots where it does not are left out and counted as `mismatched`,
+ *   a sign that the engine is not the planner's). Relative effect = Σ candidate / Σ control − 1, its
+ *   standard error from the paired slot differences (delta method).
+ * - **A viewer KPI, by importance weighting.** The viewers' reward of a plan is only seen for
+ *   plans the logged card put on air. Item-level self-normalised IPS: each logged chosen plan i of
+ *   slot s has weight w = P_candidate(i chosen) / P_logged(i chosen), exact inclusion probabilities
+ *   (inclusion.ts); the candidate's mean reward per plan on air is θ_c = Σ w·r / Σ w, the logged
+ *   card's θ_l = Σ r / Σ 1, and the prediction θ_c / θ_l − 1, with a slot-clustered delta-method
+ *   standard error and Kish's effective sample size (Σ w)² / Σ w² of the weights. The estimator
+ *   assumes a plan's reward does not depend on the rest of the slot or its position (the
+ *   item-level model); where it does (variety, position weights), the prediction is biased, which
+ *   is why the optimizer treats it as a second, biased source beside real canaries.
+ */
+import { kindEntropyBits, noveltyKld, DEFAULT_AGE_TARGET } from '../slot-metrics';
+import { inclusionProbabilities, type ScoredPlan } from './inclusion';
+import type { ReplayParams, SelectionEngine, SlotRecord } from './record';
+
+/** The KPIs a replay predicts from the selection alone. */
+export const REPLAYED_KPIS = ['selection_entropy', 'novelty_temporal_kld'] as const;
+export const DEFAULT_REWARD_KPI = 'engagement_proxy';
+const MS_PER_HOUR = 3_600_000;
+
+export interface ReplayOptions {
+  /** Target age histogram of novelty_temporal_kld. Default the simulator's / VVTV's [0.5, 0.3, 0.2]. */
+  ageTarget?: readonly [number, number, number];
+  /** The KPI the logged item rewards stand for. Default engagement_proxy. */
+  rewardKpi?: string;
+}
+
+export interface KpiReplay {
+  kpi: string;
+  /** exact: the selection re-run; ips: item-level self-normalised importance weighting. */
+  method: 'exact' | 'ips';
+  /** Mean per slot (exact) or per plan on air (ips) under the logged card and the candidate. */
+  control: number;
+  candidate: number;
+  relDiff: number;
+  relSe: number;
+  /** Slots behind the figure. */
+  slots: number;
+  /** ips only: logged plans, Kish's effective sample size of their weights, and its share. */
+  items?: number;
+  ess?: number;
+  essShare?: number;
+}
+
+export interface ReplayResult {
+  slots: number;
+  /** Slots where the logged card's replay did not reproduce the logged order (left out). */
+  mismatched: number;
+  /** Slots whose selection the candidate changes. */
+  changed: number;
+  kpis: Record<string, KpiReplay>;
+}
+
+interface PreparedSlot {
+  record: SlotRecord;
+  now: Date;
+  ages: Map<string, number>;
+  kinds: Map<string, string>;
+  control: Record<string, number>;
+  /** Logged inclusion probability of each chosen plan (aligned with record.chosen). */
+  pLogged: number[];
+}
+
+export interface PreparedReplay {
+  slots: number;
+  mismatched: number;
+  /** The replay of one candidate card on every usable slot. */
+  evaluate(candidate: ReplayParams): ReplayResult;
+}
+
+const plansOf = (scores: Record<string, number>): ScoredPlan[] => Object.entries(scores).map(([id, score]) => ({ id, score }));
+
+function selectionKpis(order: readonly string[], s: Pick<PreparedSlot, 'ages' | 'kinds'>, o: ReplayOptions): Record<string, number> {
+  return {
+    selection_entropy: kindEntropyBits(order.map((id) => s.kinds.get(id)!)),
+    novelty_temporal_kld: noveltyKld(
+      order.map((id) => s.ages.get(id)!),
+      o.ageTarget ?? DEFAULT_AGE_TARGET,
+    ),
+  };
+}
+
+/**
+ * Checks every record against the engine (the logged card must reproduce the logged order) and
+ * computes what does not depend on the candidate once: the control's KPIs and the logged
+ * inclusion probabilities. Evaluate as many candidate cards on it as needed.
+ */
+export function prepareReplay(records: readonly SlotRecord[], engine: SelectionEngine, o: ReplayOptions = {}): PreparedReplay {
+  const slots: PreparedSlot[] = [];
+  let mismatched = 0;
+  for (const record of records) {
+    const now = new Date(record.now);
+    const run = engine.select(record.candidates, record.params, { seed: record.seed, now });
+    if (run.order.length !== record.chosen.length || run.order.some((id, i) => id !== record.chosen[i])) {
+      mismatched += 1;
+      continue;
+    }
+    const ages = new Map<string, number>();
+    const kinds = new Map<string, string>();
+    for (const c of record.candidates) {
+      if (ages.has(c.plan_id)) continue;
+      ages.set(c.plan_id, (now.getTime() - Date.parse(c.created_at)) / MS_PER_HOUR);
+      kinds.set(c.plan_id, c.kind);
+    }
+    const slot = { record, now, ages, kinds };
+    const pLogged = record.rewards ? inclusionProbabilities(plansOf(run.scores), record.params, record.chosen) : [];
+    slots.push({ ...slot, control: selectionKpis(record.chosen, slot, o), pLogged });
+  }
+  return {
+    slots: slots.length,
+    mismatched,
+    evaluate: (candidate) => evaluate(slots, mismatched, candidate, engine, o),
+  };
+}
+
+/** Replays `candidate` on the logged slots: the relative effect per KPI against the logged card. */
+export function replaySlots(
+  records: readonly SlotRecord[],
+  candidate: ReplayParams,
+  engine: SelectionEngine,
+  o: ReplayOptions = {},
+): ReplayResult {
+  return prepareReplay(records, engine, o).evaluate(candidate);
+}
+
+function evaluate(
+  slots: readonly PreparedSlot[],
+  mismatched: number,
+  candidate: ReplayParams,
+  engine: SelectionEngine,
+  o: ReplayOptions,
+): ReplayResult {
+  let changed = 0;
+  const paired: Record<string, Array<[number, number]>> = Object.fromEntries(REPLAYED_KPIS.map((k) => [k, []]));
+  const ips: Array<{ a: number; b: number; c: number; d: number; sumW2: number }> = [];
+  for (const s of slots) {
+    const run = engine.select(s.record.candidates, candidate, { seed: s.record.seed, now: s.now });
+    if (run.order.length !== s.record.chosen.length || run.order.some((id, i) => id !== s.record.chosen[i])) changed += 1;
+    const values = selectionKpis(run.order, s, o);
+    for (const k of REPLAYED_KPIS) paired[k]!.push([s.control[k]!, values[k]!]);
+    const rewards = s.record.rewards;
+    if (!rewards || rewards.length === 0) continue;
+    const pCand = inclusionProbabilities(plansOf(run.scores), candidate, s.record.chosen);
+    const slot = { a: 0, b: 0, c: 0, d: 0, sumW2: 0 };
+    s.record.chosen.forEach((_, i) => {
+      const w = pCand[i]! / s.pLogged[i]!;
+      slot.a += w * rewards[i]!;
+      slot.b += w;
+      slot.c += rewards[i]!;
+      slot.d += 1;
+      slot.sumW2 += w * w;
+    });
+    ips.push(slot);
+  }
+  const kpis: Record<string, KpiReplay> = {};
+  for (const k of REPLAYED_KPIS) if (paired[k]!.length >= 2) kpis[k] = pairedRatio(k, paired[k]!);
+  if (ips.length >= 2) {
+    const kpi = o.rewardKpi ?? DEFAULT_REWARD_KPI;
+    kpis[kpi] = snipsRatio(kpi, ips);
+  }
+  return { slots: slots.length, mismatched, changed, kpis };
+}
+
+function pairedRatio(kpi: string, pairs: Array<[number, number]>): KpiReplay {
+  const n = pairs.length;
+  const control = pairs.reduce((a, [c]) => a + c, 0) / n;
+  const cand = pairs.reduce((a, [, x]) => a + x, 0) / n;
+  const ratio = control !== 0 ? cand / control : NaN;
+  // Delta method on the ratio of paired means: z_s = x_s − ratio·c_s has mean 0.
+  let ss = 0;
+  for (const [c, x] of pairs) ss += (x - ratio * c) ** 2;
+  const relSe = Math.sqrt(ss / (n - 1) / n) / Math.abs(control);
+  return { kpi, method: 'exact', control, candidate: cand, relDiff: ratio - 1, relSe, slots: n };
+}
+
+function snipsRatio(kpi: string, slots: Array<{ a: number; b: number; c: number; d: number; sumW2: number }>): KpiReplay {
+  const n = slots.length;
+  const A = slots.reduce((x, s) => x + s.a, 0);
+  const B = slots.reduce((x, s) => x + s.b, 0);
+  const C = slots.reduce((x, s) => x + s.c, 0);
+  const D = slots.reduce((x, s) => x + s.d, 0);
+  const sumW2 = slots.reduce((x, s) => x + s.sumW2, 0);
+  const thetaC = B > 0 ? A / B : NaN;
+  const thetaL = C / D;
+  // Influence of each slot on ln θ_c − ln θ_l (ratio estimators, slots as clusters).
+  let ss = 0;
+  for (const s of slots) {
+    const psi = (s.a - thetaC * s.b) / (thetaC * B) - (s.c - thetaL * s.d) / (thetaL * D);
+    ss += psi * psi;
+  }
+  const ratio = thetaC / thetaL;
+  const ess = sumW2 > 0 ? (B * B) / sumW2 : 0;
+  return {
+    kpi,
+    method: 'ips',
+    control: thetaL,
+    candidate: thetaC,
+    relDiff: ratio - 1,
+    relSe: Math.abs(ratio) * Math.sqrt((ss * n) / (n - 1)),
+    slots: n,
+    items: D,
+    ess,
+    essShare: D > 0 ? ess / D : 0,
+  };
+}

@@ -1,0 +1,166 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { parse, stringify } from 'yaml';
+import { createAnalysisActivities } from '../../../src/activities/analysis';
+import type { Deps } from '../../../src/activities/deps';
+import { referenceSelectionEngine } from '../../../src/adapters/selection';
+import { JsonlSlotLog, readSlotLog } from '../../../src/adapters/slot-log';
+import { CardStore } from '../../../src/adapters/card-store';
+import { parseConfig, selectionParams } from '../../../src/config';
+import { offlineVsMeasured } from '../../../src/domain/cycle';
+import { fitModel, optimize, predict } from '../../../src/domain/optimizer';
+import { offlineEvidence, prepareReplay, recordsOfCard, replayMoves, DEFAULT_REPLAY_SETTINGS } from '../../../src/domain/replay';
+import type { CanaryVerdict, ParameterChange } from '../../../src/domain/types';
+import { card, simulate } from '../simulator/fixtures';
+import { analysis, CURRENT, input, KPIS, NOW, PARAMS, experiments } from './optimizer-fixtures';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const AT = new Date('2025-03-09T12:00:00.000Z');
+const SLOTS = 60;
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'offline-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** SLOTS simulated slots of the fixtures' current card, logged. */
+function logged(path = join(dir, 'slots.jsonl')) {
+  const log = new JsonlSlotLog(path);
+  simulate(card(CURRENT), { slotLog: log }).sim.runSlots(SLOTS, AT);
+  return readSlotLog(path, { channel: 'main', from: '2025-03-09T00:00:00Z', to: NOW, maxRecords: 1000 }).records;
+}
+
+function evidence(records = logged()) {
+  const base = selectionParams(card(CURRENT));
+  return offlineEvidence({
+    replay: prepareReplay(recordsOfCard(records, base), referenceSelectionEngine),
+    base,
+    params: PARAMS,
+    current: CURRENT,
+    kpis: KPIS.map((k) => k.name),
+    settings: DEFAULT_REPLAY_SETTINGS,
+    now: NOW,
+  });
+}
+
+describe('the optimizer with the offline replay as a second, biased source (issue 12)', () => {
+  let shared: ReturnType<typeof evidence>;
+  beforeAll(() => {
+    const own = mkdtempSync(join(tmpdir(), 'offline-'));
+    shared = evidence(logged(join(own, 'slots.jsonl')));
+    rmSync(own, { recursive: true, force: true });
+  });
+  it('replays single moves (one step and the daily delta) and one-step pairs inside the hard limits', () => {
+    const moves = replayMoves(PARAMS, CURRENT, true);
+    // temperature ±0.1; top_k ±1, ±2; bias ±0.05; epsilon ±0.02; 6 pairs × 4 signs
+    expect(moves.filter((m) => Object.keys(m).length === 1)).toHaveLength(10);
+    expect(moves.filter((m) => Object.keys(m).length === 2)).toHaveLength(24);
+    expect(replayMoves(PARAMS, { ...CURRENT, epsilon: 0 }, false)).not.toContainEqual({ epsilon: -0.02 });
+  });
+
+  it('turns replayed moves into pseudo-experiments whose shared bias allowance makes them weigh like one measurement', () => {
+    const ev = shared;
+    expect(ev.slots).toBe(SLOTS);
+    expect(ev.mismatched).toBe(0);
+    expect(ev.moves).toHaveLength(34);
+    const wider = ev.moves.find((m) => m.deltas.top_k === 2 && Object.keys(m.deltas).length === 1)!;
+    expect(wider.kpis.selection_entropy!.relDiff).toBeGreaterThan(0.02);
+    expect(wider.kpis.engagement_proxy!.method).toBe('ips');
+    expect(wider.kpis).not.toHaveProperty('curator_apply_budget_used_pct'); // not a function of the selection alone
+    const exp = ev.experiments[ev.moves.indexOf(wider)]!;
+    expect(exp).toMatchObject({ source: 'replay', base: CURRENT, deltas: { top_k: 2 }, at: NOW });
+    const se = exp.effects.engagement_proxy!.relSe;
+    expect(se).toBeGreaterThanOrEqual(Math.sqrt(34) * DEFAULT_REPLAY_SETTINGS.ipsBiasSd);
+  });
+
+  it('a real canary dominates the replay where they disagree', () => {
+    const offline = shared;
+    const replayed = offline.moves.find((m) => m.deltas.top_k === 1 && Object.keys(m.deltas).length === 1)!;
+    const canary = experiments('top_k', 1, { selection_entropy: replayed.kpis.selection_entropy!.relDiff - 0.06 }, 1);
+    canary[0]!.effects.selection_entropy!.relSe = 0.015;
+    const fit = (data: typeof canary) =>
+      predict(fitModel(PARAMS, KPIS, CURRENT, data, { now: NOW, rules: [], halfLifeDays: 14, localitySteps: 3 }), { top_k: 1 }).mean
+        .selection_entropy!;
+    const both = fit([...canary, ...offline.experiments]);
+    const measured = canary[0]!.effects.selection_entropy!.relDiff;
+    expect(Math.abs(both - measured)).toBeLessThan(Math.abs(both - replayed.kpis.selection_entropy!.relDiff));
+  });
+
+  it('uses the replay on a cold start and records the offline prediction on its proposal', () => {
+    const offline = shared;
+    // Entropy below its band: a correction is wanted (the rules would steer a cold start).
+    const low = analysis({ selection_entropy: 1.8 });
+    const without = optimize(input({ analysis: low }));
+    const withReplay = optimize(input({ analysis: low, offline }));
+    expect(without.evidence).toBe(0);
+    expect(withReplay.evidence).toBeGreaterThan(0);
+    expect(withReplay.changes.length).toBeGreaterThan(0);
+    for (const c of withReplay.changes) {
+      expect(c.offlineImpact).toBeDefined();
+      expect(c.rationale).toMatch(/replayed moves on 60 logged slots/);
+    }
+    // The model's entropy prediction for top_k +2 now follows the replay rather than the flat prior.
+    const cand = withReplay.candidates.find((c) => c.parameter === 'top_k' && c.newValue === CURRENT.top_k + 2)!;
+    const replayed = offline.moves.find((m) => m.deltas.top_k === 2 && Object.keys(m.deltas).length === 1)!;
+    expect(cand.prediction.mean.selection_entropy).toBeGreaterThan(replayed.kpis.selection_entropy!.relDiff / 2);
+  });
+
+  it('the canary report puts the offline prediction next to the measured effect', () => {
+    const change = (offlineImpact?: ParameterChange['offlineImpact']): ParameterChange => ({
+      parameter: 'top_k',
+      cardPath: 'selection.top_k',
+      oldValue: 8,
+      newValue: 9,
+      changeType: 'Optimization',
+      rule: 'model_optimization',
+      rationale: '',
+      expectedImpact: {},
+      confidence: 0.5,
+      ...(offlineImpact ? { offlineImpact } : {}),
+    });
+    const verdict = { kpis: [{ kpi: 'selection_entropy', relDiff: 0.03, classification: 'Improved' }] } as unknown as CanaryVerdict;
+    const a = { selection_entropy: { relDiff: 0.02, relSe: 0.003 }, engagement_proxy: { relDiff: 0.01, relSe: 0.004 } };
+    const b = { selection_entropy: { relDiff: 0.01, relSe: 0.004 } };
+    expect(offlineVsMeasured([change(a), change(b)], verdict)).toEqual({
+      selection_entropy: { offline: 0.03, offlineSe: 0.005, measured: 0.03 },
+    });
+    expect(offlineVsMeasured([change(a), change()], verdict)).toEqual({});
+  });
+});
+
+describe('loadOfflineEvidence (the cycle’s activity)', () => {
+  const shipped = parse(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'));
+  function acts(slotLog?: string) {
+    const config = parseConfig(
+      stringify({
+        ...shipped,
+        data_dir: dir,
+        stores: { ...shipped.stores, ...(slotLog ? { slot_log: slotLog } : {}) },
+        optimizer: { ...shipped.optimizer, replay: { joint_moves: false } },
+      }),
+      'test',
+    );
+    const cards = new CardStore(join(dir, 'card.yaml'));
+    const live = card(CURRENT);
+    writeFileSync(cards.path, stringify(live));
+    const deps = {
+      config: () => config,
+      logger: pino({ level: 'silent' }),
+      now: () => new Date(NOW),
+      cards: () => cards,
+    } as unknown as Deps;
+    return createAnalysisActivities(deps);
+  }
+  const args = { channel: 'main', params: PARAMS, kpis: KPIS.map((k) => k.name), current: CURRENT };
+
+  it('is null without stores.slot_log, and replays the live card’s logged slots with one', async () => {
+    expect(await acts().loadOfflineEvidence(args)).toBeNull();
+    logged(join(dir, 'slots-main.jsonl'));
+    const ev = await acts('slots-{channel}.jsonl').loadOfflineEvidence(args);
+    expect(ev).toMatchObject({ slots: SLOTS, mismatched: 0 });
+    expect(ev!.moves.length).toBe(10);
+    expect(await acts('absent-{channel}.jsonl').loadOfflineEvidence(args)).toBeNull();
+  });
+});
