@@ -18,6 +18,13 @@ import { alertNames, expectCardIs, expectNothingLost, proceedWhenRunning, snapsh
 const nodeTs = (script: string, ...args: string[]) =>
   [process.execPath, ['--import', 'tsx', join(__dirname, 'support', script), ...args]] as const;
 const CANARY = { durationMs: 15_000, checkIntervalMs: 3_000, inconclusiveWindowMs: 0 };
+/**
+ * These tests kill a process while a canary runs past its first look. The variance-reduced judge
+ * often decides temperature 0.6 at that look (the curator budget's rise is plain to it), which
+ * would end the canary before the kill; the raw judge needs the whole canary. What is under test
+ * is process death, not the judge.
+ */
+const RAW_JUDGE = (raw: any) => (raw.canary.variance_reduction = { cuped: false, paired: false });
 
 /** The worker host as a child process; resolves once it polls the task queue. */
 async function startWorkerProcess(h: Harness): Promise<ChildProcess> {
@@ -71,6 +78,7 @@ describe('the worker process killed with SIGKILL mid-canary and restarted', () =
     patchConfig: (raw) => {
       raw.autopilot.operation_timeout_minutes = 0.5;
       raw.metrics_port = metricsPort;
+      RAW_JUDGE(raw);
     },
   });
   let worker: ChildProcess | null = null;
@@ -114,7 +122,13 @@ describe('the Temporal dev server killed and restarted on the same SQLite file m
       return server.address;
     }
   }
-  const h = new OwnServerHarness({ slotsPerSecond: 300, patchConfig: (raw) => (raw.autopilot.operation_timeout_minutes = 0.5) });
+  const h = new OwnServerHarness({
+    slotsPerSecond: 300,
+    patchConfig: (raw) => {
+      raw.autopilot.operation_timeout_minutes = 0.5;
+      RAW_JUDGE(raw);
+    },
+  });
   beforeAll(async () => {
     server = await startDevServer({ dbFile, headless: true, logFile: join(dir, 'server.log'), readyTimeoutMs: 90_000 });
     await h.start();
