@@ -6,7 +6,8 @@
  *   npx tsx bench/decision-quality.ts [--days=30] [--slots-per-hour=10] [--canary-slots=6000]
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
  *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--max-changes=N] [--governor=0|1]
- *     [--purposes=0|1] [--stages=N]
+ *     [--purposes=0|1] [--stages=N] [--replay=0|1] [--replay-slots=120] [--replay-joint=0|1]
+ *     [--replay-settings='{"ipsBiasSd":0.02}']
  *     [--optimizer='{"minProceedProbability":0.9}']
  * Every flag can also be an environment variable: DQ_BENCH_DAYS=10, ...
  *
@@ -51,7 +52,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { optimizerOptionsOf, parseConfig } from '../src/config';
+import { optimizerOptionsOf, parseConfig, replaySettingsOf } from '../src/config';
 import { boundsPolicyOf } from '../src/activities/bounds';
 import { governorSettings } from '../src/governor/settings';
 import { runPolicy, type RunResult, type RunSettings, type Scenario } from './dq/run';
@@ -84,6 +85,17 @@ const opts = {
   /** Group-sequential stages of a canary; the config's canary.max_stages when 0. 1 = one fixed horizon (the ablation). */
   stages: num('stages', 0),
   scenarios: option('scenarios', 'stable,drift,harmful,noise,outage').split(','),
+  /**
+   * 1 (default): the simulator logs the day's live slots and the learning policy replays moves on
+   * them before proposing (issue 12, the config's optimizer.replay with a slot log); 0: no replay.
+   */
+  replay: num('replay', 1),
+  /** Logged slots replayed a day (the config's optimizer.replay.max_slots when 0). */
+  replaySlots: num('replay-slots', 120),
+  /** 1: also replay one-step pairs (the config's joint_moves); 0: single moves only. */
+  replayJoint: num('replay-joint', 1),
+  /** JSON of extra replay settings, e.g. '{"ipsBiasSd":0.02}'. */
+  replaySettings: JSON.parse(option('replay-settings', '{}')) as Record<string, unknown>,
   /** JSON of extra OptimizerOptions, e.g. '{"rollbackCost":0.01}'. */
   optimizer: JSON.parse(option('optimizer', '{}')) as Record<string, unknown>,
 };
@@ -126,6 +138,16 @@ function settings(): RunSettings {
     purposes: opts.purposes !== 0,
     maxStages: opts.stages > 0 ? opts.stages : config.canary.max_stages,
     ...(opts.governor ? { governor: governorSettings(config) } : {}),
+    ...(opts.replay
+      ? {
+          replay: {
+            ...replaySettingsOf(config.optimizer),
+            ...(opts.replaySlots > 0 ? { maxSlots: opts.replaySlots } : {}),
+            jointMoves: opts.replayJoint !== 0,
+            ...opts.replaySettings,
+          },
+        }
+      : {}),
   };
 }
 
@@ -177,7 +199,8 @@ function runScenario(name: string) {
           change: d.proposals
             .map((p) => {
               const predicted = p.predicted === undefined ? '' : ` predicted ${r4(p.predicted)}`;
-              return `${p.changeType} ${p.parameter} ${p.oldValue}→${p.newValue}${predicted}`;
+              const offline = p.offline === undefined ? '' : ` offline ${r4(p.offline)}`;
+              return `${p.changeType} ${p.parameter} ${p.oldValue}→${p.newValue}${predicted}${offline}`;
             })
             .join('; '),
         }

@@ -40,6 +40,9 @@ const SETTINGS: Record<string, string[]> = {
   'one-stage': ['--stages=1'],
   'no-purposes': ['--purposes=0'],
   'one-stage-no-purposes': ['--stages=1', '--purposes=0'],
+  // The offline replay (on by default in the bench: the simulator logs its slots): off; single moves only.
+  'no-replay': ['--replay=0'],
+  'replay-singles': ['--replay-joint=0'],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47')

@@ -14,6 +14,9 @@ import { proposeChanges } from '../../src/domain/optimizer/rules';
 import { DEFAULT_RULES } from '../../src/config/rules';
 import type { CanaryVerdict, KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../../src/domain/types';
 import { Simulator, type HarmfulRegion, type MetricRow } from '../../src/simulator';
+import { referenceSelectionEngine } from '../../src/adapters/selection';
+import { selectionParams } from '../../src/config/card';
+import { offlineEvidence, prepareReplay, recordsOfCard, type ReplaySettings, type SlotRecord } from '../../src/domain/replay';
 import { predictionError } from '../../src/activities/canary';
 import { expireDue, mayRun } from '../../src/domain/governor';
 import { reportOutcome } from '../../src/domain/governor';
@@ -54,13 +57,19 @@ export interface RunSettings {
   purposes?: boolean;
   /** Extra optimizer options (tuning experiments). */
   optimizer?: Partial<import('../../src/domain/optimizer').OptimizerOptions>;
+  /**
+   * Offline replay (issue 12): the simulator logs the day's live (control) slots, and before each
+   * proposal the learning policy replays moves around the live card on up to `maxSlots` of them,
+   * as the cycle does with a slot log. Absent: no replay (VVTV as it is).
+   */
+  replay?: ReplaySettings;
 }
 
 export interface DayLog {
   day: number;
   values: Values;
   gain: number;
-  proposals: Array<Pick<ParameterChange, 'parameter' | 'oldValue' | 'newValue' | 'changeType'> & { predicted?: number }>;
+  proposals: Array<Pick<ParameterChange, 'parameter' | 'oldValue' | 'newValue' | 'changeType'> & { predicted?: number; offline?: number }>;
   canary?: { decision: string; rule: string; outcome: 'promoted' | 'rolled_back'; measured: number; trueGain: number };
   analysisUsable: boolean;
   /** The governor's mode when the cycle asked (running, paused, drift), when one is simulated. */
@@ -109,6 +118,9 @@ export function runPolicy(
   const store = new HourlyStore();
   let acc = new GroupAccumulator();
   let dropping = false;
+  // The day's logged live slots (the slot log), when the learning policy replays.
+  let slotRecords: SlotRecord[] = [];
+  const replay = policy === 'learning' ? s.replay : undefined;
   const sim = new Simulator({
     channel: 'main',
     seed: sc.seed,
@@ -124,6 +136,12 @@ export function runPolicy(
         : null,
     }),
     sink: { insert: (rows: MetricRow[]) => (mode === 'canary' ? acc.add(rows) : dropping ? undefined : store.add(rows)) },
+    ...(replay
+      ? {
+          slotLog: { write: (records: SlotRecord[]) => (mode === 'live' ? slotRecords.push(...records) : undefined) },
+          slotLogShare: Math.min(1, replay.maxSlots / (s.slotsPerHour * 24)),
+        }
+      : {}),
   });
   let bounds: ParameterBounds[] = s.params.map((p) => initialBounds(p, iso(T0)));
   const experiments: Experiment[] = [];
@@ -155,6 +173,7 @@ export function runPolicy(
   for (let day = 0; day < s.days; day++) {
     const dayStart = T0 + day * 86_400_000;
     dropping = sc.outageDays.includes(day);
+    slotRecords = [];
     for (let h = 0; h < 24; h++) sim.runSlots(s.slotsPerHour, new Date(dayStart + h * 3_600_000));
     const log: DayLog = {
       day,
@@ -220,8 +239,10 @@ export function runPolicy(
       if (answer.correctionsOnly) out.governorDriftDays += 1;
       g = { stepScale: answer.stepScale, correctionsOnly: answer.correctionsOnly, overrides: answer.overrides };
     }
+    const offline = replay ? replayEvidence(replay, s, values, slotRecords, to) : null;
     const { changes: proposed, optimizer: result } = proposeForCycle({
       now: to,
+      ...(offline ? { offline } : {}),
       analysis,
       kpis: s.kpis,
       params: s.params,
@@ -272,6 +293,7 @@ export function runPolicy(
         newValue: c.newValue,
         changeType: c.changeType,
         predicted: c.expectedImpact[primary.name],
+        ...(c.offlineImpact?.[primary.name] ? { offline: c.offlineImpact[primary.name]!.relDiff } : {}),
       });
       out.changeTypes[c.changeType] = (out.changeTypes[c.changeType] ?? 0) + 1;
     }
@@ -349,6 +371,24 @@ export function runPolicy(
   }
   out.primaryPredictionMae = errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
   return out;
+}
+
+/** The offline evidence of one day: moves around the live card replayed on its logged slots (the cycle's loadOfflineEvidence). */
+function replayEvidence(r: ReplaySettings, s: RunSettings, values: Values, records: SlotRecord[], now: string) {
+  const base = selectionParams(cardOf(s.params, values));
+  const own = recordsOfCard(records, base);
+  const used =
+    own.length <= r.maxSlots ? own : Array.from({ length: r.maxSlots }, (_, i) => own[Math.floor((i * own.length) / r.maxSlots)]!);
+  if (used.length < 2) return null;
+  return offlineEvidence({
+    replay: prepareReplay(used, referenceSelectionEngine),
+    base,
+    params: s.params,
+    current: values,
+    kpis: s.kpis.map((k) => k.name),
+    settings: r,
+    now,
+  });
 }
 
 /**

@@ -122,7 +122,9 @@ export function fitModel(
     const l = cholesky(prec);
     posterior[k.name] = { mean: cholSolve(l, rhs), precisionChol: l, priorSd };
   }
-  const evidence = used.filter((u) => u.w >= 1e-6).reduce((a, u) => a + u.w, 0);
+  // Evidence counts real canaries only: the offline replay's pseudo-experiments inform the fit but
+  // do not end a cold start (the rule table still steers when the model has nothing it would try).
+  const evidence = used.filter((u) => u.w >= 1e-6 && u.e.source !== 'replay').reduce((a, u) => a + u.w, 0);
   return { params, kpis: kpis.map((k) => k.name), center, posterior, evidence };
 }
 

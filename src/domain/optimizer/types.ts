@@ -29,7 +29,7 @@ export interface OfflineMove {
   /** Slots replayed, and how many of them the move changes. */
   slots: number;
   changed: number;
-  kpis: Record<string, { relDiff: number; relSe: number; method: 'exact' | 'ips'; essShare?: number }>;
+  kpis: Record<string, { relDiff: number; relSe: number; method: 'exact' | 'ips' | 'dm'; essShare?: number }>;
 }
 
 /**

@@ -8,7 +8,8 @@
  * - Pseudo-experiments: base = the current card, the move's deltas, the replay's relative effects
  *   with relSe² = se² + m · bias², m the number of moves replayed: the bias allowance is one
  *   error shared by all of them, so m moves together weigh like one measurement with sd `bias`
- *   (exactBiasSd for the selection KPIs, ipsBiasSd for the viewer KPI). A real canary (relative se
+ *   (exactBiasSd for the selection KPIs, ipsBiasSd for the viewer KPI, whether by IPS or the slate
+ *   model). A real canary (relative se
  *   1-2 %) then dominates where the two disagree. The viewer KPI is left out of a move whose
  *   weights' effective sample size is below minEssShare of the logged plans.
  */
@@ -136,7 +137,7 @@ export function offlineEvidence(input: {
     source: 'replay',
     effects: Object.fromEntries(
       Object.entries(mv.kpis).map(([kpi, k]) => {
-        const bias = k.method === 'ips' ? s.ipsBiasSd : s.exactBiasSd;
+        const bias = k.method === 'exact' ? s.exactBiasSd : s.ipsBiasSd;
         return [kpi, { relDiff: k.relDiff, relSe: Math.sqrt(k.relSe * k.relSe + m * bias * bias) }];
       }),
     ),

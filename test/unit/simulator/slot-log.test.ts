@@ -69,7 +69,8 @@ describe('slot log (the optional extension of the overlay contract)', () => {
     expect(replay).toMatchObject({ slots: 30, mismatched: 0 });
     const same = replay.evaluate(read.records[0]!.params);
     expect(same.changed).toBe(0);
-    expect(same.kpis.engagement_proxy!.ess).toBeCloseTo(30 * 8, 6);
+    expect(same.kpis.engagement_proxy).toMatchObject({ method: 'dm', relDiff: 0 });
+    expect(same.kpis.engagement_proxy!.ips!.ess).toBeCloseTo(30 * 8, 6);
   });
 
   it('config: stores.slot_log is absent by default (no replay) and checked when given', () => {
