@@ -8,6 +8,7 @@
  * plan (item-level, for the importance-weighted estimate of a viewer KPI).
  */
 import { z } from 'zod';
+import { CandidateSchema, type Candidate } from '../candidate';
 
 export const SLOT_RECORD_VERSION = 1;
 
@@ -22,18 +23,8 @@ export const ReplayParamsSchema = z.strictObject({
 export type ReplayParams = z.infer<typeof ReplayParamsSchema>;
 
 /** A candidate plan with the fields the selection scores (VVTV's golden-case candidate shape). */
-export const SlotCandidateSchema = z.object({
-  plan_id: z.string().min(1),
-  kind: z.string().min(1),
-  curation_score: z.number().min(0).max(1),
-  trending_score: z.number(),
-  engagement_score: z.number(),
-  duration_est_s: z.number().positive(),
-  tags: z.array(z.string()),
-  hd_missing: z.boolean(),
-  created_at: z.iso.datetime({ offset: true }),
-});
-export type SlotCandidate = z.infer<typeof SlotCandidateSchema>;
+export const SlotCandidateSchema = CandidateSchema;
+export type SlotCandidate = Candidate;
 
 export const SlotRecordSchema = z
   .strictObject({
