@@ -80,7 +80,16 @@ function startSimulators(rt: AppRuntime, config: AutopilotConfig, log: pino.Logg
       sink: writer,
       channelKey: config.stores.metrics_channel_key,
       // The slot log (optional extension of the overlay contract): what the offline replay reads.
-      ...(config.stores.slot_log ? { slotLog: new JsonlSlotLog(storePath(config, config.stores.slot_log, ch)) } : {}),
+      // A share of slots sized to what a replay reads (4 × max_slots per window), not every slot (about 15 kB each).
+      ...(config.stores.slot_log
+        ? {
+            slotLog: new JsonlSlotLog(storePath(config, config.stores.slot_log, ch)),
+            slotLogShare: Math.min(
+              1,
+              (4 * config.optimizer.replay.max_slots) / (config.optimizer.replay.window_hours * 3600 * s.slots_per_second),
+            ),
+          }
+        : {}),
       onError: (err) => log.error({ err, channel: ch }, 'simulator tick failed'),
     });
     if (writer.count() === 0) {

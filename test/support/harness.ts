@@ -32,7 +32,9 @@ export interface HarnessOptions {
   patchConfig?: (raw: Record<string, any>) => void;
   /** YAML of the live card; the example card by default. */
   cardYaml?: string;
-  simulator?: Partial<Pick<SimulatorOptions, 'noise' | 'harmfulRegion' | 'seed' | 'drift' | 'honourOverlay' | 'engagement'>>;
+  simulator?: Partial<
+    Pick<SimulatorOptions, 'noise' | 'harmfulRegion' | 'seed' | 'drift' | 'honourOverlay' | 'engagement' | 'slotLog' | 'slotLogShare'>
+  >;
   /** Hours of simulated history written before the test (0 = none). */
   backfillHours?: number;
   /** Real-time slots per second while the simulator runs. */
@@ -111,6 +113,8 @@ export class Harness {
       sink: this.metricsWriter,
       honourOverlay: this.opts.simulator?.honourOverlay,
       engagement: this.opts.simulator?.engagement,
+      slotLog: this.opts.simulator?.slotLog,
+      slotLogShare: this.opts.simulator?.slotLogShare,
       onError: (err) => console.error('simulator error', err),
     });
     const hours = this.opts.backfillHours ?? 24;

@@ -10,6 +10,7 @@
 import { proposeChanges } from './rules';
 import type { ParamDef, ParameterChange } from '../types';
 import { optimize, type OptimizerResult } from './optimize';
+import { offlineImpactOf, offlineMoveOf } from './offline';
 import type { OptimizerInput } from './types';
 import { DEFAULT_TREND_HORIZON_HOURS, projectTrends } from './trends';
 
@@ -48,5 +49,10 @@ export function proposeForCycle(raw: OptimizerInput): CycleProposal {
     rules: o.rules ?? [],
   });
   if (o.correctionsOnly) rules = rules.filter((c) => c.changeType === 'Correction'); // drift mode (4.2)
+  // The offline replay's prediction of a rule's move, when it was replayed (the canary report shows it next to the measurement).
+  rules = rules.map((c) => {
+    const offlineImpact = offlineImpactOf(offlineMoveOf(input.offline, { [c.parameter]: c.newValue - c.oldValue }));
+    return offlineImpact ? { ...c, offlineImpact } : c;
+  });
   return { changes: rules, source: rules.length ? 'rules (optimizer has no evidence yet)' : 'none', optimizer };
 }
