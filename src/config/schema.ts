@@ -186,6 +186,12 @@ export const AutopilotConfigSchema = z
         exploration_cooldown_days: z.number().min(0).default(7),
         /** Largest distance from the last known-good card, in steps of each parameter. */
         trust_radius_steps: z.number().int().min(1).default(3),
+        /**
+         * Forecast each canary with the variance reduction recent canaries' judges achieved per KPI
+         * (the least of the last three, once two measured it): without it the forecast assumes the
+         * raw variance and understates a variance-reduced canary's power (issue 12).
+         */
+        forecast_variance_reduction: z.boolean().default(true),
         /** Past canaries lose half their weight after this many days (a moving optimum). */
         half_life_days: positive.default(14),
         /** Past canaries lose weight with distance from the current card (Gaussian, in steps). */
@@ -481,6 +487,7 @@ export function optimizerOptionsOf(o: AutopilotConfig['optimizer']) {
     rollbackCost: o.rollback_cost,
     explorationCooldownDays: o.exploration_cooldown_days,
     trustRadiusSteps: o.trust_radius_steps,
+    forecastVarianceReduction: o.forecast_variance_reduction,
     halfLifeDays: o.half_life_days,
     localitySteps: o.locality_steps,
     rules: o.rules ?? DEFAULT_RULES,

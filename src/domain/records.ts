@@ -83,6 +83,11 @@ export interface OptimizerSummary {
   candidates: unknown[];
   /** The offline replay behind the model, when a slot log is configured: slots replayed and moves. */
   offline?: { slots: number; mismatched: number; moves: number };
+  /**
+   * The variance reduction the canary forecasts assumed (issue 12): per KPI the share of the raw
+   * variance left, and the canaries (id, reduction measured) it was learned from.
+   */
+  canaryVariance?: { share: Record<string, number>; basis: Record<string, Array<{ id: string; reduction: number }>> };
 }
 
 /** One failed golden check, as the gate reports it (6.3). */

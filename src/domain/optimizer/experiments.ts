@@ -39,7 +39,18 @@ export function experimentOf({ cycle: c, canary }: CycleWithCanary): Experiment 
   }
   const base: Record<string, number> = {};
   for (const [k, v] of Object.entries(card.values)) if (typeof v === 'number') base[k] = v;
-  return { id: c.cycle_id, at: c.finished_at ?? c.started_at, base, deltas, outcome, effects };
+  const reduction: Record<string, number> = {};
+  for (const [kpi, r] of Object.entries(verdict.varianceReduction ?? {}))
+    if (effects[kpi] && Number.isFinite(r?.varianceReduction)) reduction[kpi] = r.varianceReduction;
+  return {
+    id: c.cycle_id,
+    at: c.finished_at ?? c.started_at,
+    base,
+    deltas,
+    outcome,
+    effects,
+    ...(Object.keys(reduction).length ? { varianceReduction: reduction } : {}),
+  };
 }
 
 /** Experiments from stored cycles, oldest first. */

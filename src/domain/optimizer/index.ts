@@ -15,3 +15,4 @@ export { headingOutOfBand, projectTrends, DEFAULT_TREND_HORIZON_HOURS } from './
 export { experimentsFromCycles, experimentOf, relativeSe, type CycleWithCanary } from './experiments';
 export type { Experiment, CanaryPlan, OptimizerOptions, OptimizerInput, Prediction, OfflineEvidence, OfflineMove } from './types';
 export { offlineMoveOf, offlineImpactOf } from './offline';
+export { learnedVarianceShare, withLearnedVariance, type LearnedVariance, type VarianceShareOptions } from './variance';

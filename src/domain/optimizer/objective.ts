@@ -125,7 +125,8 @@ export function canarySe(a: KpiAnalysis, plan: CanaryPlan, windowHours: number):
   const nCanary = Math.max(2, total * plan.trafficShare);
   const nControl = Math.max(2, total * (1 - plan.trafficShare));
   const cv = Math.abs(a.mean) > 0 ? a.sd / Math.abs(a.mean) : Infinity;
-  return cv * Math.sqrt(1 / nCanary + 1 / nControl);
+  const share = plan.varianceShare?.[a.kpi] ?? 1;
+  return cv * Math.sqrt(share) * Math.sqrt(1 / nCanary + 1 / nControl);
 }
 
 export interface CanaryForecast {

@@ -34,6 +34,7 @@ import { fitModel, predict, slopeUncertainty, type FittedModel } from './model';
 import { bandPurpose, forecastCanary, predictObjective, canarySe, type ObjectivePrediction } from './objective';
 import { offlineImpactOf, offlineMoveOf } from './offline';
 import type { Experiment, OptimizerInput, Prediction } from './types';
+import { learnedVarianceShare, withLearnedVariance, type LearnedVariance } from './variance';
 
 export interface Candidate {
   parameter: string;
@@ -68,6 +69,11 @@ export interface OptimizerResult {
   /** Why nothing was proposed, when nothing was. */
   reason?: string;
   evidence: number;
+  /**
+   * The variance reduction the canary forecasts assumed, per KPI, and the canaries it was learned
+   * from (absent: raw variance, e.g. fewer than two canaries measured it, or the option is off).
+   */
+  canaryVariance?: LearnedVariance;
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
@@ -148,10 +154,20 @@ function evaluate(
 const hoursOf = (input: OptimizerInput): number =>
   Math.max(1, (Date.parse(input.analysis.to) - Date.parse(input.analysis.from)) / 3_600_000) || 24;
 
-export function optimize(input: OptimizerInput): OptimizerResult {
-  const o = input.options;
-  if (!input.analysis.usable)
+export function optimize(given: OptimizerInput): OptimizerResult {
+  const o = given.options;
+  if (!given.analysis.usable)
     return { changes: [], candidates: [], skipped: [], reason: 'metrics not usable: no proposal from bad data', evidence: 0 };
+  // The canary forecasts assume the variance reduction recent canaries achieved (variance.ts).
+  const learned =
+    (o.forecastVarianceReduction ?? true)
+      ? learnedVarianceShare(
+          given.experiments,
+          given.kpis.map((k) => k.name),
+        )
+      : null;
+  const canaryVariance = learned && Object.keys(learned.share).length ? learned : undefined;
+  const input: OptimizerInput = canaryVariance ? { ...given, canary: withLearnedVariance(given.canary, canaryVariance) } : given;
   const positions = Object.fromEntries(input.analysis.kpis.map((a) => [a.kpi, a.position]));
   // Past canaries, and the offline replay's pseudo-experiments (a second, biased source) when there is a slot log.
   const data = input.offline ? [...input.experiments, ...input.offline.experiments] : input.experiments;
@@ -258,7 +274,14 @@ export function optimize(input: OptimizerInput): OptimizerResult {
     : candidates.length
       ? `no candidate qualifies: best ${candidates[0]!.parameter} ${candidates[0]!.why}`
       : 'no room to move any parameter';
-  return { changes, candidates, skipped, evidence: model.evidence, ...(reason ? { reason } : {}) };
+  return {
+    changes,
+    candidates,
+    skipped,
+    evidence: model.evidence,
+    ...(reason ? { reason } : {}),
+    ...(canaryVariance ? { canaryVariance } : {}),
+  };
 }
 
 /** The offline replay's prediction of the candidate's move, when it was replayed. */
@@ -268,6 +291,12 @@ function offline(input: OptimizerInput, c: Candidate): { offlineImpact?: Record<
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+/** " (canary variance: engagement_proxy ×0.12 …)" when the forecast assumed a reduction. */
+function varianceNote(input: OptimizerInput): string {
+  const s = Object.entries(input.canary.varianceShare ?? {}).filter(([, v]) => v < 1);
+  return s.length ? ` (canary variance as recent canaries measured: ${s.map(([k, v]) => `${k} ×${v.toFixed(2)}`).join(', ')})` : '';
+}
 
 function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
   const p = input.params.find((x) => x.name === c.parameter)!;
@@ -294,7 +323,7 @@ function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
     rationale:
       `${p.name} ${c.oldValue} → ${c.newValue}: ${what[c.changeType]}; predicted ${primary.join(', ')}; ` +
       `objective ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, ` +
-      `P(canary passes) ${c.pProceed.toFixed(2)}, from ${input.experiments.length} past canaries ` +
+      `P(canary passes) ${c.pProceed.toFixed(2)}${varianceNote(input)}, from ${input.experiments.length} past canaries ` +
       (input.offline ? `and ${input.offline.experiments.length} replayed moves on ${input.offline.slots} logged slots ` : '') +
       `(weight ${c.prediction.evidence.toFixed(2)})`,
     expectedImpact: Object.fromEntries(Object.entries(c.prediction.mean).map(([k, v]) => [k, round6(v)])),

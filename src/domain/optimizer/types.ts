@@ -20,6 +20,11 @@ export interface Experiment {
   source?: 'replay';
   /** Measured relative difference per KPI and its delta-method standard error. */
   effects: Record<string, { relDiff: number; relSe: number }>;
+  /**
+   * Per KPI, the share of the raw estimate's variance the canary's variance reduction removed
+   * (its final verdict's report; absent: none recorded, e.g. an older verdict or a replay).
+   */
+  varianceReduction?: Record<string, number>;
 }
 
 /** One move replayed offline on the slot log (src/domain/replay/evidence.ts): per KPI its predicted relative effect. */
@@ -62,6 +67,12 @@ export interface CanaryPlan {
   expectedSamples?: number;
   /** Group-sequential stages of durationMinutes each (the config's canary.max_stages); 1 when absent. */
   maxStages?: number;
+  /**
+   * Per KPI, the share of the raw variance the judge's variance reduction is expected to leave
+   * (the canary's se scales by its square root); absent or missing KPI: 1, the raw variance.
+   * optimize() fills it from past canaries (variance.ts) unless forecastVarianceReduction is false.
+   */
+  varianceShare?: Record<string, number>;
 }
 
 /**
@@ -107,6 +118,11 @@ export interface OptimizerOptions {
    * (1.3, trends.ts). Default 24 (the next cycle); 0 turns projection off.
    */
   trendHorizonHours?: number;
+  /**
+   * Forecast each canary with the variance reduction recent canaries achieved per KPI
+   * (variance.ts: the least of the last three, after two). Default true; false: raw variance.
+   */
+  forecastVarianceReduction?: boolean;
   /** Experiments lose half their weight after this many days (moving optimum). Default 14. */
   halfLifeDays?: number;
   /** Experiments lose weight with distance from the current card: Gaussian, this many steps. Default 3. */

@@ -5,6 +5,7 @@ import { patched } from '@temporalio/workflow';
 import { decide, now, type CycleContext, type CycleEnd } from './context';
 
 const OFFLINE_REPLAY_PATCH = 'vvtv-offline-replay-v1';
+const FORECAST_VARIANCE_PATCH = 'vvtv-forecast-variance-v1';
 
 export interface Proposal {
   proposals: ParameterChange[];
@@ -94,12 +95,20 @@ async function optimize(
       maxStages: settings.canary.maxStages ?? 1,
       ...(analysis.recentRatePerHour ? { expectedSamples: (analysis.recentRatePerHour * durationMinutes) / 60 } : {}),
     },
-    options: { ...settings.optimizer, maxChanges: settings.maxChanges, stepScale: g.stepScale, correctionsOnly: g.correctionsOnly },
+    options: {
+      ...settings.optimizer,
+      // Executions started before the forecast learned the judge's variance reduction replay without it.
+      forecastVarianceReduction: (settings.optimizer?.forecastVarianceReduction ?? true) && patched(FORECAST_VARIANCE_PATCH),
+      maxChanges: settings.maxChanges,
+      stepScale: g.stepScale,
+      correctionsOnly: g.correctionsOnly,
+    },
   });
   ctx.report.optimizer = {
     reason: opt.reason ?? null,
     evidence: opt.evidence,
     ...(offline ? { offline: { slots: offline.slots, mismatched: offline.mismatched, moves: offline.moves.length } } : {}),
+    ...(opt.canaryVariance ? { canaryVariance: opt.canaryVariance } : {}),
     skipped: opt.skipped,
     candidates: opt.candidates.slice(0, 8),
   };

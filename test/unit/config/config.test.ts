@@ -70,6 +70,7 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
       rollbackCost: 0.01,
       explorationCooldownDays: 7,
       trustRadiusSteps: 3,
+      forecastVarianceReduction: true,
       halfLifeDays: 14,
       localitySteps: 3,
       rules: DEFAULT_RULES,
