@@ -5,6 +5,7 @@ import { Harness } from '../support/harness';
 import { startCycle } from '../../src/client';
 import { JsonlSlotLog } from '../../src/adapters/slot-log';
 import type { SlotRecord } from '../../src/domain/replay';
+import { experimentsFromCycles } from '../../src/domain/optimizer';
 
 const FAST = { durationMs: 12_000, checkIntervalMs: 3_000, inconclusiveWindowMs: 0 };
 
@@ -41,5 +42,13 @@ describe('a cycle with a slot log (offline replay, issue 12) on a real Temporal 
     const record = h.rt.deps.auditLog.list(h.channel, { cycleId: r.cycleId }).find((d) => d.kind === 'prediction_error')!;
     const payload = record.payload as { offline: Record<string, { offline: number; offlineSe: number; measured: number | null }> };
     expect(payload.offline.engagement_proxy).toMatchObject({ offline: offline.engagement_proxy!.relDiff, measured: expect.any(Number) });
+    // The canary's judge reduced its variance, and the experiment the next cycles learn from keeps
+    // how much (what the optimizer's canary forecast uses once two canaries measured it).
+    const [experiment] = experimentsFromCycles(
+      h.rt.deps.cycleLog.list(h.channel, 5).map((c) => ({ cycle: c, canary: c.canary_id ? h.rt.deps.canaryLog.get(c.canary_id) : null })),
+    );
+    const verdict = h.rt.deps.canaryLog.get(cycle.canary_id!)!.verdict!;
+    expect(experiment!.varianceReduction!.engagement_proxy).toBe(verdict.varianceReduction!.engagement_proxy!.varianceReduction);
+    expect(experiment!.varianceReduction!.engagement_proxy).toBeGreaterThan(0.3);
   });
 });
