@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parse, stringify } from 'yaml';
 import { join } from 'node:path';
@@ -71,6 +71,38 @@ describe('slot log (the optional extension of the overlay contract)', () => {
     expect(same.changed).toBe(0);
     expect(same.kpis.engagement_proxy).toMatchObject({ method: 'dm', relDiff: 0 });
     expect(same.kpis.engagement_proxy!.ips!.ess).toBeCloseTo(30 * 8, 6);
+  });
+
+  it('rotates before a file would pass its size (logrotate naming, the oldest dropped), and the reader reads across rotated files', () => {
+    const path = join(dir, 'slots.jsonl');
+    const one = new JsonlSlotLog(join(dir, 'probe.jsonl'));
+    simulate(card(), { slotLog: one }).sim.runSlots(1, AT);
+    const recordBytes = statSync(one.path).size;
+    // Room for about 10 records a file, two rotated files kept.
+    const log = new JsonlSlotLog(path, { maxBytes: 10.5 * recordBytes, keep: 2 });
+    const { sim } = simulate(card(), { slotLog: log });
+    for (let i = 0; i < 45; i++) sim.runSlots(1, new Date(AT.getTime() + i * 60_000));
+    for (const f of [path, `${path}.1`, `${path}.2`]) expect(statSync(f).size).toBeLessThanOrEqual(10.5 * recordBytes * 1.2);
+    expect(existsSync(`${path}.3`)).toBe(false);
+    const window = { channel: 'main', from: AT.toISOString(), to: new Date(AT.getTime() + HOUR).toISOString() };
+    const read = readSlotLog(path, window);
+    expect(read.files).toEqual([path, `${path}.1`, `${path}.2`]);
+    // What the live file and the two rotated ones hold, oldest first, without a gap or a repeat.
+    const slots = read.records.map((r) => Date.parse(r.at));
+    expect(slots).toEqual([...slots].sort((a, b) => a - b));
+    expect(new Set(slots).size).toBe(slots.length);
+    expect(read.inWindow).toBeGreaterThanOrEqual(20);
+    expect(read.inWindow).toBeLessThan(45);
+    expect(Math.max(...slots)).toBe(AT.getTime() + 44 * 60_000);
+    // The byte budget is taken newest first: a small one reads only the live file's tail.
+    expect(readSlotLog(path, { ...window, maxBytes: 3 * recordBytes }).files).toEqual([path]);
+    // A bad line in a rotated file is named by its file.
+    appendFileSync(`${path}.1`, 'not json\n');
+    expect(readSlotLog(path, window).errors[0]).toMatch(/^rotated \.1, line \d+: not JSON/);
+    // A new writer on an existing file counts what is already there.
+    const again = new JsonlSlotLog(path, { maxBytes: statSync(path).size + 1, keep: 2 });
+    simulate(card(), { slotLog: again }).sim.runSlots(1, new Date(AT.getTime() + 50 * 60_000));
+    expect(statSync(path).size).toBe(recordBytes);
   });
 
   it('config: stores.slot_log is absent by default (no replay) and checked when given', () => {
