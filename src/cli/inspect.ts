@@ -81,6 +81,13 @@ function cycleText(v: CycleView): string {
   const cy = v.cycle;
   const out = [`cycle ${cy.cycle_id}: ${cy.status} / ${cy.outcome ?? '-'} (${cy.started_at} → ${cy.finished_at ?? 'running'})`];
   if (cy.error) out.push(`error: ${cy.error}`);
+  const forecast = cy.report.optimizer?.canaryVariance;
+  if (forecast) {
+    const parts = Object.entries(forecast.share).map(
+      ([kpi, share]) => `${kpi} ×${share.toFixed(2)} (canaries ${(forecast.basis[kpi] ?? []).map((b) => b.id).join(', ')})`,
+    );
+    out.push(`canary forecast: the raw variance times what recent canaries' judges left: ${parts.join('; ')}`);
+  }
   if (v.verdict) {
     const by = v.canary?.decided_by ? `, decided by ${v.canary.decided_by}` : '';
     out.push(

@@ -80,7 +80,25 @@ function setup(): string {
     status: 'completed',
     outcome: 'promoted',
     canary_id: 'canary/main/x',
-    report: { trigger: 'schedule', canary },
+    report: {
+      trigger: 'schedule',
+      canary,
+      optimizer: {
+        reason: null,
+        evidence: 2,
+        skipped: [],
+        candidates: [],
+        canaryVariance: {
+          share: { engagement_proxy: 0.0812 },
+          basis: {
+            engagement_proxy: [
+              { id: 'c2', reduction: 0.9188 },
+              { id: 'c1', reduction: 0.95 },
+            ],
+          },
+        },
+      },
+    },
   });
   rt.deps.canaryLog.open({
     canary_id: 'canary/main/x',
@@ -110,6 +128,10 @@ describe('vvtvctl autopilot show-cycle (8.4)', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('verdict: Proceed by rule primary_improved, decided by judge (welch_fixed_horizon, 95% confidence)');
     expect(r.out).toContain('stopped at stage 2 of 4; judged on its purpose: band of selection_entropy');
+    // What the optimizer assumed of the canary's variance when it proposed (issue 12).
+    expect(r.out).toContain(
+      "canary forecast: the raw variance times what recent canaries' judges left: engagement_proxy ×0.08 (canaries c2, c1)",
+    );
     const lines = r.out.split('\n');
     const header = lines.findIndex((l) => /^KPI +ROLE +CONTROL +CANARY +Δ \[CI\] +P +ADJ P +CLASS$/.test(l));
     expect(header).toBeGreaterThan(0);
