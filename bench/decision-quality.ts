@@ -224,7 +224,7 @@ function summary(r: RunResult, oracleGain: number, days: number) {
     governorPausedDays: r.governorPausedDays,
     governorDriftDays: r.governorDriftDays,
     finalValues: r.days[r.days.length - 1]?.values,
-    ...(r.canaries > 0 ? { canaryVarianceReduction: varianceReductionSummary(r) } : {}),
+    ...(r.days.some((d) => d.canary?.varianceReduction) ? { canaryVarianceReduction: varianceReductionSummary(r) } : {}),
   };
 }
 

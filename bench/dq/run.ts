@@ -359,7 +359,8 @@ export function runPolicy(
         const vr = Object.entries(verdict.varianceReduction).map(
           ([kpi, r]) =>
             `${kpi} ${r.method}[${r.covariates.join(',')}] -${(100 * r.varianceReduction).toFixed(0)}%` +
-            (r.paired ? ` p=${r.paired.triggeredShare.toFixed(2)}` : ''),
+            (r.paired ? ` p=${r.paired.triggeredShare.toFixed(2)}` : '') +
+            (r.notes.length ? ` (${r.notes.join('; ')})` : ''),
         );
         process.stderr.write(`day ${day} canary ${verdict.rule}: ${vr.join('; ')}\n`);
       }
