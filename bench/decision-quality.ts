@@ -7,7 +7,7 @@
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
  *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--max-changes=N] [--governor=0|1]
  *     [--purposes=0|1] [--stages=N] [--replay=0|1] [--replay-slots=120] [--replay-joint=0|1]
- *     [--replay-settings='{"ipsBiasSd":0.02}']
+ *     [--replay-settings='{"ipsBiasSd":0.02}'] [--variance-reduction=0|1]
  *     [--optimizer='{"minProceedProbability":0.9}']
  * Every flag can also be an environment variable: DQ_BENCH_DAYS=10, ...
  *
@@ -96,6 +96,12 @@ const opts = {
   replayJoint: num('replay-joint', 1),
   /** JSON of extra replay settings, e.g. '{"ipsBiasSd":0.02}'. */
   replaySettings: JSON.parse(option('replay-settings', '{}')) as Record<string, unknown>,
+  /**
+   * 1 (default): canaries are measured with the config's canary.variance_reduction (CUPED on
+   * daypart and the paired predictions, the triggered-slot analysis; issue 12), as measureCanary
+   * does; 0: the raw group summaries (the ablation).
+   */
+  varianceReduction: num('variance-reduction', 1),
   /** JSON of extra OptimizerOptions, e.g. '{"rollbackCost":0.01}'. */
   optimizer: JSON.parse(option('optimizer', '{}')) as Record<string, unknown>,
 };
@@ -137,6 +143,13 @@ function settings(): RunSettings {
     optimizer: { ...optimizerOptionsOf(config.optimizer), ...(opts.purposes ? {} : { bandPurposes: false }), ...opts.optimizer },
     purposes: opts.purposes !== 0,
     maxStages: opts.stages > 0 ? opts.stages : config.canary.max_stages,
+    varianceReduction: opts.varianceReduction
+      ? {
+          cuped: config.canary.variance_reduction.cuped,
+          paired: config.canary.variance_reduction.paired,
+          prePeriodDays: config.canary.variance_reduction.pre_period_days,
+        }
+      : { cuped: false, paired: false },
     ...(opts.governor ? { governor: governorSettings(config) } : {}),
     ...(opts.replay
       ? {
@@ -153,6 +166,44 @@ function settings(): RunSettings {
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/**
+ * Per KPI, what the canaries' final verdicts say the variance reduction did: the methods used,
+ * the median and mean share of the raw effect variance removed, the median triggered share, and
+ * the failed sample-ratio / placebo checks.
+ */
+function varianceReductionSummary(r: RunResult) {
+  const reports = r.days.flatMap((d) => Object.entries(d.canary?.varianceReduction ?? {}));
+  const median = (xs: number[]): number | null => {
+    if (xs.length === 0) return null;
+    const v = [...xs].sort((a, b) => a - b);
+    return r4(v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2);
+  };
+  const byKpi: Record<string, typeof reports> = {};
+  for (const [kpi, rep] of reports) (byKpi[kpi] ??= []).push([kpi, rep]);
+  return Object.fromEntries(
+    Object.entries(byKpi).map(([kpi, xs]) => {
+      const reps = xs.map(([, x]) => x);
+      const methods: Record<string, number> = {};
+      for (const x of reps) {
+        const m = `${x.method}${x.covariates.length ? `[${x.covariates.join(',')}]` : ''}`;
+        methods[m] = (methods[m] ?? 0) + 1;
+      }
+      const paired = reps.flatMap((x) => (x.paired ? [x.paired] : []));
+      return [
+        kpi,
+        {
+          methods,
+          medianVarianceReduction: median(reps.map((x) => x.varianceReduction)),
+          meanVarianceReduction: r4(mean(reps.map((x) => x.varianceReduction))),
+          medianTriggeredShare: median(paired.map((p) => p.triggeredShare)),
+          srmFailed: paired.filter((p) => !p.srmAll.passed || !p.srmTriggered.passed).length,
+          placeboFailed: paired.filter((p) => p.placebo && !p.placebo.passed).length,
+        },
+      ];
+    }),
+  );
+}
 
 function summary(r: RunResult, oracleGain: number, days: number) {
   const gains = r.days.map((d) => d.gain);
@@ -173,6 +224,7 @@ function summary(r: RunResult, oracleGain: number, days: number) {
     governorPausedDays: r.governorPausedDays,
     governorDriftDays: r.governorDriftDays,
     finalValues: r.days[r.days.length - 1]?.values,
+    ...(r.days.some((d) => d.canary?.varianceReduction) ? { canaryVarianceReduction: varianceReductionSummary(r) } : {}),
   };
 }
 

@@ -43,6 +43,8 @@ const SETTINGS: Record<string, string[]> = {
   // The offline replay (on by default in the bench: the simulator logs its slots): off; single moves only.
   'no-replay': ['--replay=0'],
   'replay-singles': ['--replay-joint=0'],
+  // The canary's variance reduction (CUPED + paired triggered analysis, on by default): off.
+  'no-vr': ['--variance-reduction=0'],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47')

@@ -3,7 +3,10 @@
  * every simulated hour; once a day the policy decides; the learning policy runs the same domain
  * functions as the cycle's steps (analysis → proposeForCycle: the optimizer, or the rules on a cold
  * start → gateChanges → canary judge on simulated canary data → experimentOf → bounds update), the rules policy
- * applies proposer.ts without a canary.
+ * applies proposer.ts without a canary. The canary is measured as measureCanary does
+ * (activities/canary.ts): variance-reduced by reduceKpiVariance on the moments the metrics store
+ * would aggregate (dq/world.ts CanaryAccumulator), with the simulator's paired tags and the
+ * daypart covariate from the hourly store's pre-period.
  */
 import { analyzeWindow, type HourAggregate } from '../../src/domain/analysis';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, type BoundsPolicy } from '../../src/domain/bounds';
@@ -12,16 +15,25 @@ import { gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
 import { proposeChanges } from '../../src/domain/optimizer/rules';
 import { DEFAULT_RULES } from '../../src/config/rules';
-import type { CanaryVerdict, KpiDef, ParamDef, ParameterBounds, ParameterChange } from '../../src/domain/types';
+import type {
+  CanaryVerdict,
+  GroupSummary,
+  KpiDef,
+  KpiVarianceReduction,
+  ParamDef,
+  ParameterBounds,
+  ParameterChange,
+} from '../../src/domain/types';
 import { Simulator, type HarmfulRegion, type MetricRow } from '../../src/simulator';
 import { referenceSelectionEngine } from '../../src/adapters/selection';
 import { selectionParams } from '../../src/config/card';
 import { offlineEvidence, prepareReplay, recordsOfCard, type ReplaySettings, type SlotRecord } from '../../src/domain/replay';
-import { predictionError } from '../../src/activities/canary';
+import { predictionError, reduceKpiVariance } from '../../src/activities/canary';
+import { storedMetricType } from '../../src/domain/metric-names';
 import { expireDue, mayRun } from '../../src/domain/governor';
 import { reportOutcome } from '../../src/domain/governor';
 import { governorMode, initialGovernorState, type GovernorSettings } from '../../src/domain/governor';
-import { cardOf, GroupAccumulator, HourlyStore, type Truth, type Values } from './world';
+import { CanaryAccumulator, cardOf, HourlyStore, type Truth, type Values } from './world';
 
 export interface Scenario {
   name: string;
@@ -63,6 +75,13 @@ export interface RunSettings {
    * as the cycle does with a slot log. Absent: no replay (VVTV as it is).
    */
   replay?: ReplaySettings;
+  /**
+   * The canary's variance reduction (the config's canary.variance_reduction, issue 12): the
+   * regression adjustment on daypart and the paired predictions, the triggered-slot analysis with
+   * its sample-ratio and placebo checks; `prePeriodDays` of the daypart covariate. Absent: the
+   * config's defaults (both on, 7 days). Both off: the raw group summaries, as before issue 12.
+   */
+  varianceReduction?: { cuped: boolean; paired: boolean; prePeriodDays?: number };
 }
 
 export interface DayLog {
@@ -70,7 +89,15 @@ export interface DayLog {
   values: Values;
   gain: number;
   proposals: Array<Pick<ParameterChange, 'parameter' | 'oldValue' | 'newValue' | 'changeType'> & { predicted?: number; offline?: number }>;
-  canary?: { decision: string; rule: string; outcome: 'promoted' | 'rolled_back'; measured: number; trueGain: number };
+  canary?: {
+    decision: string;
+    rule: string;
+    outcome: 'promoted' | 'rolled_back';
+    measured: number;
+    trueGain: number;
+    /** The final verdict's variance reduction per KPI, as the product's verdict carries it. */
+    varianceReduction?: Record<string, KpiVarianceReduction>;
+  };
   analysisUsable: boolean;
   /** The governor's mode when the cycle asked (running, paused, drift), when one is simulated. */
   governor?: string;
@@ -116,7 +143,7 @@ export function runPolicy(
   let mode: 'live' | 'canary' = 'live';
   let overlay: { card: ReturnType<typeof cardOf>; id: string } | null = null;
   const store = new HourlyStore();
-  let acc = new GroupAccumulator();
+  let acc: CanaryAccumulator | null = null;
   let dropping = false;
   // The day's logged live slots (the slot log), when the learning policy replays.
   let slotRecords: SlotRecord[] = [];
@@ -135,7 +162,7 @@ export function runPolicy(
         ? { canary_id: overlay.id, traffic_percentage: s.canary.trafficShare, card: overlay.card, card_sha: overlay.id }
         : null,
     }),
-    sink: { insert: (rows: MetricRow[]) => (mode === 'canary' ? acc.add(rows) : dropping ? undefined : store.add(rows)) },
+    sink: { insert: (rows: MetricRow[]) => (mode === 'canary' ? acc!.add(rows) : dropping ? undefined : store.add(rows)) },
     ...(replay
       ? {
           slotLog: { write: (records: SlotRecord[]) => (mode === 'live' ? slotRecords.push(...records) : undefined) },
@@ -305,13 +332,13 @@ export function runPolicy(
       const verdict = runCanary(
         sim,
         s,
+        store,
         approved,
         candidate,
         `c${day}`,
         (o) => (overlay = o),
         (m) => (mode = m),
         (a) => (acc = a),
-        () => acc,
         dayStart + 86_400_000,
       );
       out.canaries += 1;
@@ -320,7 +347,23 @@ export function runPolicy(
       outcome = result2;
       const measured = verdict.kpis.find((k) => k.kpi === primary.name)?.relDiff ?? NaN;
       const trueGain = truth.gain(s.kpis, candidate, s.start, day) - truth.gain(s.kpis, values, s.start, day);
-      log.canary = { decision: verdict.decision, rule: verdict.rule, outcome: result2, measured, trueGain };
+      log.canary = {
+        decision: verdict.decision,
+        rule: verdict.rule,
+        outcome: result2,
+        measured,
+        trueGain,
+        ...(verdict.varianceReduction ? { varianceReduction: verdict.varianceReduction } : {}),
+      };
+      if (process.env.DQ_DEBUG && verdict.varianceReduction) {
+        const vr = Object.entries(verdict.varianceReduction).map(
+          ([kpi, r]) =>
+            `${kpi} ${r.method}[${r.covariates.join(',')}] -${(100 * r.varianceReduction).toFixed(0)}%` +
+            (r.paired ? ` p=${r.paired.triggeredShare.toFixed(2)}` : '') +
+            (r.notes.length ? ` (${r.notes.join('; ')})` : ''),
+        );
+        process.stderr.write(`day ${day} canary ${verdict.rule}: ${vr.join('; ')}\n`);
+      }
       const predicted = approved.reduce((a, c) => a + (c.expectedImpact[primary.name] ?? 0), 0);
       if (Number.isFinite(measured)) errors.push(Math.abs(predicted - measured));
       const exp = experimentOf({
@@ -393,21 +436,36 @@ function replayEvidence(r: ReplaySettings, s: RunSettings, values: Values, recor
 
 /**
  * Plays the canary (overlay at trafficShare) in `checks` equal chunks a stage, up to maxStages
- * stages, judging after each chunk, until a final verdict.
+ * stages, judging after each chunk, until a final verdict. Each check measures the canary as
+ * measureCanary does: the raw summaries, or, with variance reduction on (the default), each KPI's
+ * reduceKpiVariance over the accumulated moments, whose report the verdict carries.
  */
 function runCanary(
   sim: Simulator,
   s: RunSettings,
+  store: HourlyStore,
   approved: ParameterChange[],
   candidate: Values,
   id: string,
   setOverlay: (o: { card: ReturnType<typeof cardOf>; id: string } | null) => void,
   setMode: (m: 'live' | 'canary') => void,
-  setAcc: (a: GroupAccumulator) => void,
-  getAcc: () => GroupAccumulator,
+  setAcc: (a: CanaryAccumulator) => void,
   atMs: number,
 ): CanaryVerdict {
-  setAcc(new GroupAccumulator());
+  const vr = s.varianceReduction ?? { cuped: true, paired: true };
+  const reduce = vr.cuped || vr.paired;
+  // The daypart covariate's pre-period: prePeriodDays before the canary starts at atMs (fewer
+  // days exist at the start; an hour of day without rows leaves daypart out, as in the product).
+  const since = atMs;
+  const preFrom = iso(since - (vr.prePeriodDays ?? 7) * 86_400_000);
+  const levels = new Map<string, Map<string, number>>();
+  const daypart = (metricType: string, hour: string): number | undefined => {
+    let byHour = levels.get(metricType);
+    if (!byHour) levels.set(metricType, (byHour = store.hourOfDayLevels(metricType, preFrom, iso(since))));
+    return byHour.get(hour);
+  };
+  const acc = new CanaryAccumulator(id, daypart);
+  setAcc(acc);
   setOverlay({ card: cardOf(s.params, candidate), id });
   setMode('canary');
   const chunk = Math.max(1, Math.round(s.canarySlots / s.canaryChecks));
@@ -417,13 +475,20 @@ function runCanary(
   try {
     for (let i = 1; i <= total; i++) {
       sim.runSlots(chunk, new Date(atMs + i * 60_000));
-      const acc = getAcc();
-      const groups = Object.fromEntries(
-        s.kpis.map((k) => [k.name, { control: acc.summary(k.name, 'control'), canary: acc.summary(k.name, 'canary') }]),
-      );
+      const groups: Record<string, { control: GroupSummary; canary: GroupSummary }> = {};
+      const varianceReduction: Record<string, KpiVarianceReduction> = {};
+      for (const k of s.kpis) {
+        const metricType = storedMetricType(k);
+        groups[k.name] = { control: acc.summary(metricType, 'control'), canary: acc.summary(metricType, 'canary') };
+        if (!reduce) continue;
+        const r = reduceKpiVariance((covariates) => acc.cells(metricType, covariates), vr, s.canary.trafficShare);
+        groups[k.name] = { control: r.control, canary: r.canary };
+        varianceReduction[k.name] = r.report;
+      }
       verdict = judgeCanary({
         kpis: s.kpis,
         groups,
+        ...(reduce ? { varianceReduction } : {}),
         confidenceLevel: s.canary.confidenceLevel,
         nonInferiorityMargin: s.canary.margin,
         minSamplesPerGroup: s.canary.minSamples,

@@ -1,7 +1,7 @@
 /**
  * Helpers of bench/decision-quality.ts: cards, the "true" objective of a parameter set on a
  * given simulated day (common random numbers), the hindsight oracle, and metric
- * aggregation (hourly buckets for the analysis, group summaries for the canary judge).
+ * aggregation (hourly buckets for the analysis, the canary's moments for its measurement).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,19 @@ import { parseCard } from '../../src/adapters/card-store';
 import { selectionParams, setPath, type Card } from '../../src/config/card';
 import type { HourAggregate } from '../../src/domain/analysis';
 import { objectiveOfLevels } from '../../src/domain/optimizer';
-import type { GroupSummary, KpiDef, ParamDef } from '../../src/domain/types';
+import type { Group, GroupSummary, KpiDef, ParamDef } from '../../src/domain/types';
+import {
+  covariateMoments,
+  emptyCovariateMoments,
+  mergeArmMoments,
+  mergeCovariateMoments,
+  TRIGGER_STATES,
+  type ArmMoments,
+  type CovariateMoments,
+  type TriggerState,
+} from '../../src/domain/canary';
+import { summaryFromMoments } from '../../src/domain/statistics';
+import { CANARY_COVARIATES, type CanaryCovariate, type CanaryCovariateCells } from '../../src/adapters/metrics-store';
 import { vvtvMetricType } from '../../src/domain/metric-names';
 import { Curator, DEFAULT_AGE_TARGET, World, type HarmfulRegion, type MetricRow } from '../../src/simulator';
 
@@ -213,6 +225,26 @@ export class HourlyStore {
     }
   }
 
+  /**
+   * The pre-period levels of the canary's `daypart` covariate: per hour of day (`HH`, UTC), the
+   * mean of a stored metric type's finite rows of the whole hours in [from, to) (the store's
+   * query reads rows from the instant `from`; the bench's rows of an hour share its first second).
+   */
+  hourOfDayLevels(metricType: string, from: string, to: string): Map<string, number> {
+    const lo = from.slice(0, 13);
+    const hi = to.slice(0, 13);
+    const sums = new Map<string, { n: number; sum: number }>();
+    for (const b of this.buckets.get(metricType)?.values() ?? []) {
+      if (b.hour < lo || b.hour >= hi || b.n === 0) continue;
+      const h = b.hour.slice(11, 13);
+      const s = sums.get(h) ?? { n: 0, sum: 0 };
+      s.n += b.n;
+      s.sum += b.sum;
+      sums.set(h, s);
+    }
+    return new Map([...sums].map(([h, s]) => [h, s.sum / s.n]));
+  }
+
   /** Buckets of [from, to) (ISO), ordered by hour. */
   range(metric: string, from: string, to: string): HourAggregate[] {
     const lo = from.slice(0, 13);
@@ -223,26 +255,105 @@ export class HourlyStore {
   }
 }
 
-/** Running n / mean / sd per KPI and group (Welford). */
-export class GroupAccumulator {
-  private readonly acc = new Map<string, { n: number; m: number; s: number }>();
+/**
+ * A canary's rows as the metrics store aggregates them (canaryMoments, canaryCovariateMoments of
+ * src/adapters/metrics-store): per stored metric type, group and trigger state (the row's
+ * `paired_triggered` tag), the moments of the finite rows, and for every subset of
+ * CANARY_COVARIATES the covariate moments of the rows that have all of it, merged chunk by chunk
+ * (covariateMoments, mergeCovariateMoments), so any covariate list the measurement asks for is at
+ * hand. `daypart` is the KPI's pre-period mean in the row's hour of day (UTC), or undefined when
+ * the pre-period has no row in that hour.
+ */
+export class CanaryAccumulator {
+  /** metric type → covariate subset key → cells; the empty subset's moments are every finite row's. */
+  private readonly cov = new Map<string, Map<string, Record<Group, Record<TriggerState, CovariateMoments>>>>();
+  private readonly present = new Map<string, Record<CanaryCovariate, number>>();
+
+  constructor(
+    private readonly canaryId: string,
+    private readonly daypart: (metricType: string, hourOfDay: string) => number | undefined,
+  ) {}
 
   add(rows: MetricRow[]): void {
+    type Row = { y: number; x: Record<CanaryCovariate, number | undefined> };
+    const parts = new Map<string, { metric: string; group: Group; trig: TriggerState; rows: Row[] }>();
+    const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
     for (const r of rows) {
       if (!Number.isFinite(r.value)) continue;
-      const key = `${r.metric_type}:${(r.context as { group?: string } | null)?.group}`;
-      const a = this.acc.get(key) ?? { n: 0, m: 0, s: 0 };
-      a.n += 1;
-      const d = r.value - a.m;
-      a.m += d / a.n;
-      a.s += d * (r.value - a.m);
-      this.acc.set(key, a);
+      const ctx = (r.context ?? {}) as Record<string, unknown>;
+      const group: Group | null =
+        ctx.group === 'control' ? 'control' : ctx.group === 'canary' && ctx.canary_id === this.canaryId ? 'canary' : null;
+      if (!group) continue;
+      const t = ctx.paired_triggered;
+      const trig: TriggerState = t === true || t === 1 ? 'triggered' : t === false || t === 0 ? 'untriggered' : 'untagged';
+      const x = {
+        daypart: this.daypart(r.metric_type, r.timestamp.slice(11, 13)),
+        control_prediction: finite(ctx.control_prediction),
+        canary_prediction: finite(ctx.canary_prediction),
+      };
+      const key = `${r.metric_type}|${group}|${trig}`;
+      const part = parts.get(key) ?? { metric: r.metric_type, group, trig, rows: [] };
+      part.rows.push({ y: r.value, x });
+      parts.set(key, part);
+    }
+    for (const { metric, group, trig, rows: part } of parts.values()) {
+      const present = this.presentOf(metric);
+      for (const c of CANARY_COVARIATES) present[c] += part.filter((r) => r.x[c] !== undefined).length;
+      for (const names of SUBSETS) {
+        const cells = this.covOf(metric, names);
+        const have = part.filter((r) => names.every((c) => r.x[c] !== undefined));
+        const add = covariateMoments(
+          have.map((r) => ({ y: r.y, x: names.map((c) => r.x[c]!) })),
+          names.length,
+        );
+        cells[group][trig] = mergeCovariateMoments(cells[group][trig], add);
+      }
     }
   }
 
-  summary(metric: string, group: 'control' | 'canary'): GroupSummary {
-    const a = this.acc.get(`${vvtvMetricType(metric)}:${group}`);
-    if (!a) return { n: 0, mean: 0, sd: 0 };
-    return { n: a.n, mean: a.m, sd: a.n > 1 ? Math.sqrt(a.s / (a.n - 1)) : 0 };
+  /** What canaryMoments gives the judge without variance reduction: each group's finite rows. */
+  summary(metricType: string, group: Group): GroupSummary {
+    const arms = this.cells(metricType, []).cells[group];
+    return summaryFromMoments(TRIGGER_STATES.map((t) => arms[t]).reduce(mergeArmMoments).raw);
+  }
+
+  /** What canaryCovariateMoments returns for this metric type and these covariates. */
+  cells(metricType: string, covariates: readonly CanaryCovariate[]): CanaryCovariateCells {
+    const names = CANARY_COVARIATES.filter((c) => covariates.includes(c));
+    const all = this.covOf(metricType, []);
+    const cov = this.covOf(metricType, names);
+    const arm = (g: Group) =>
+      Object.fromEntries(
+        TRIGGER_STATES.map((t) => [t, { raw: { n: all[g][t].n, mean: all[g][t].meanY, m2: all[g][t].syy }, cov: cov[g][t] }]),
+      ) as Record<TriggerState, ArmMoments>;
+    const rows = (['control', 'canary'] as const).reduce((a, g) => a + TRIGGER_STATES.reduce((b, t) => b + all[g][t].n, 0), 0);
+    // As the store: rows with each covariate asked for, 0 for the others.
+    const counts = this.presentOf(metricType);
+    const present = Object.fromEntries(CANARY_COVARIATES.map((c) => [c, names.includes(c) ? counts[c] : 0])) as Record<
+      CanaryCovariate,
+      number
+    >;
+    return { covariates: names, cells: { control: arm('control'), canary: arm('canary') }, rows, present };
+  }
+
+  private presentOf(metric: string): Record<CanaryCovariate, number> {
+    let p = this.present.get(metric);
+    if (!p) this.present.set(metric, (p = { daypart: 0, control_prediction: 0, canary_prediction: 0 }));
+    return p;
+  }
+
+  private covOf(metric: string, names: readonly CanaryCovariate[]): Record<Group, Record<TriggerState, CovariateMoments>> {
+    let bySubset = this.cov.get(metric);
+    if (!bySubset) this.cov.set(metric, (bySubset = new Map()));
+    let cells = bySubset.get(names.join(','));
+    const empty = () =>
+      Object.fromEntries(TRIGGER_STATES.map((t) => [t, emptyCovariateMoments(names.length)])) as Record<TriggerState, CovariateMoments>;
+    if (!cells) bySubset.set(names.join(','), (cells = { control: empty(), canary: empty() }));
+    return cells;
   }
 }
+
+/** Every subset of CANARY_COVARIATES, each in that order. */
+const SUBSETS: CanaryCovariate[][] = Array.from({ length: 1 << CANARY_COVARIATES.length }, (_, m) =>
+  CANARY_COVARIATES.filter((_, j) => m & (1 << j)),
+);

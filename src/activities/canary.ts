@@ -1,7 +1,7 @@
 import { summaryFromMoments } from '../domain/statistics';
 import { reduceVariance, type CanaryMeasurement } from '../domain/canary';
 import type { CanaryVerdict, KpiDef, ParameterChange } from '../domain/types';
-import { CANARY_COVARIATES, type CanaryCovariate } from '../adapters/metrics-store';
+import { CANARY_COVARIATES, type CanaryCovariate, type CanaryCovariateCells } from '../adapters/metrics-store';
 import { storedMetricType } from '../domain/metric-names';
 import { offlineVsMeasured, predictedImpacts } from '../domain/cycle';
 import { ValidationError } from '../config/errors';
@@ -42,6 +42,26 @@ export function predictionError(
   const errors = Object.values(perKpi).map((x) => x.error);
   if (errors.length === 0) return null;
   return { value: errors.reduce((a, b) => a + b, 0) / errors.length, perKpi };
+}
+
+/**
+ * One KPI's variance-reduced summaries (issue 12, canary/paired.ts): the covariates its rows do
+ * not all have are left out (noted), and the rest go to reduceVariance. `cellsOf` aggregates the
+ * KPI's canary rows with the given covariates: the store's canaryCovariateMoments, or an
+ * in-memory equivalent (bench/dq/world.ts).
+ */
+export function reduceKpiVariance(
+  cellsOf: (covariates: CanaryCovariate[]) => CanaryCovariateCells,
+  vr: { cuped: boolean; paired: boolean },
+  share: number,
+): ReturnType<typeof reduceVariance> {
+  const wanted: CanaryCovariate[] = vr.cuped ? [...CANARY_COVARIATES] : [];
+  let cells = cellsOf(wanted);
+  const complete = wanted.filter((c) => cells.present[c] === cells.rows);
+  const notes = wanted.filter((c) => !complete.includes(c)).map((c) => `${c}: on ${cells.present[c]} of ${cells.rows} rows, not used`);
+  if (complete.length < wanted.length) cells = cellsOf(complete);
+  const r = reduceVariance(cells.cells, cells.covariates, { cuped: vr.cuped, paired: vr.paired, share });
+  return { ...r, report: { ...r.report, notes: [...notes, ...r.report.notes] } };
 }
 
 /**
@@ -135,16 +155,9 @@ export function createCanaryActivities(deps: Deps) {
         out.groups[k.name] = raw;
         if (!reduce) continue;
         const q = { channel, metricType, from: input.since, to, canaryId, preFrom };
-        const wanted: CanaryCovariate[] = vr.cuped ? [...CANARY_COVARIATES] : [];
-        let cells = deps.metrics.canaryCovariateMoments({ ...q, covariates: wanted });
-        const complete = wanted.filter((c) => cells.present[c] === cells.rows);
-        const notes = wanted
-          .filter((c) => !complete.includes(c))
-          .map((c) => `${c}: on ${cells.present[c]} of ${cells.rows} rows, not used`);
-        if (complete.length < wanted.length) cells = deps.metrics.canaryCovariateMoments({ ...q, covariates: complete });
-        const r = reduceVariance(cells.cells, cells.covariates, { cuped: vr.cuped, paired: vr.paired, share });
+        const r = reduceKpiVariance((covariates) => deps.metrics.canaryCovariateMoments({ ...q, covariates }), vr, share);
         out.groups[k.name] = { control: r.control, canary: r.canary };
-        out.varianceReduction![k.name] = { ...r.report, notes: [...notes, ...r.report.notes] };
+        out.varianceReduction![k.name] = r.report;
       }
       return out;
     },
