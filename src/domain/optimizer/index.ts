@@ -1,7 +1,7 @@
 /** The learning optimizer (1.3, 1.4): model of past canaries → proposals within bounds. */
-export { optimize, directionEventsOf, type Candidate, type OptimizerResult } from './optimize';
+export { optimize, directionEventsOf, type Candidate, type CandidateMove, type OptimizerResult } from './optimize';
 export { proposeForCycle, type CycleProposal, type ProposalSource } from './propose';
-export { fitModel, predict, priorSlope, type FittedModel, type FitOptions } from './model';
+export { fitModel, predict, priorSlope, interaction, type FittedModel, type FitOptions } from './model';
 export {
   predictObjective,
   forecastCanary,

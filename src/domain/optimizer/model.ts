@@ -2,14 +2,22 @@
  * The optimizer's model: for each KPI, a Bayesian linear regression of the relative effect a
  * canary measured on the parameter moves it made.
  *
- * Around the current card x, a KPI's relative response to a move Δ of parameter p is taken as
- * locally quadratic: relDiff ≈ Σ_p [ b_p·Δ_p + c_p·Δ_p·(2(x0_p − x_p) + Δ_p) ], where x0 is the
- * experiment's starting point. So b_p is the slope at the current card and c_p the curvature;
- * both are linear coefficients, fitted in closed form (conjugate normal prior, known noise).
+ * Around the current card x, a KPI's relative response to a move Δ from the experiment's
+ * starting point x0 is taken as locally quadratic, with u = x0 − x:
+ *   relDiff ≈ Σ_p [ b_p·Δ_p + c_p·Δ_p·(2u_p + Δ_p) ] + Σ_{p<q} d_pq·(Δ_pΔ_q + Δ_p·u_q + Δ_q·u_p),
+ * the exact change of Σ b_p(y_p) + c_p(y_p)² + d_pq·y_p·y_q (y = card − x) from x0 to x0 + Δ. So
+ * b_p is the slope at the current card, c_p the curvature and d_pq the interaction of p and q
+ * (issue 12: a joint move, e.g. temperature down and top_k up, is scored as a unit, and a slope
+ * measured before another parameter moved is carried to the current card); all are linear
+ * coefficients, fitted in closed form (conjugate normal prior, known noise).
  *
  * - Prior: b from the config's rule table (the expected impact per step of the rules that
  *   hold now, else of every rule that moves the parameter; 0 where no rule speaks), with sd
- *   max(|b0|, 5 % per step); c ~ N(0, (5 % over three steps)²).
+ *   max(|b0|, 5 % per step); c ~ N(0, (5 % over three steps)²); d_pq ~ N(0, (5 % over three
+ *   steps of each)²), i.e. sd 0.05 / (9·step_p·step_q), the curvature prior's scale. Only a
+ *   move of two parameters at once (the replay's pairs, a compound canary) or a move of one from
+ *   a card where another differs from now informs d: with neither, d stays at its prior mean 0
+ *   and a single move's prediction is what the additive model gives.
  * - Likelihood: each experiment's measured relDiff with its standard error, plus a 1 % misfit
  *   floor, its variance divided by a weight that halves every `halfLifeDays` (a moving
  *   optimum forgets) and falls with distance from the current card (Gaussian over
@@ -42,6 +50,8 @@ export interface FittedModel {
   params: ParamDef[];
   kpis: string[];
   center: Record<string, number>;
+  /** Whether the model has the interaction terms (after the 2P per-parameter coefficients). */
+  interactions: boolean;
   /** Per KPI: posterior mean and the Cholesky factor of the posterior precision. */
   posterior: Record<string, { mean: number[]; precisionChol: number[][]; priorSd: number[] }>;
   evidence: number;
@@ -55,21 +65,33 @@ export interface FitOptions {
   rules: readonly ProposalRule[];
   halfLifeDays: number;
   localitySteps: number;
+  /** Fit the interaction terms d_pq. Default true; false is the additive model (the ablation, and the tests' reference). */
+  interactions?: boolean;
 }
 
-/** Features of a move Δ from x0, around the center x: [Δ_p, Δ_p(2(x0_p − x_p) + Δ_p)] per parameter. */
+/** Parameter pairs (i < j) in the order of their interaction coefficients, after the 2P per-parameter ones. */
+function pairsOf(n: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out.push([i, j]);
+  return out;
+}
+
+/**
+ * Features of a move Δ from x0, around the center x (u = x0 − x): [Δ_p, Δ_p(2u_p + Δ_p)] per
+ * parameter, then Δ_pΔ_q + Δ_p·u_q + Δ_q·u_p per pair p < q.
+ */
 function features(
   params: ParamDef[],
   center: Record<string, number>,
   base: Record<string, number>,
   deltas: Record<string, number>,
+  interactions: boolean,
 ): number[] {
   const f: number[] = [];
-  for (const p of params) {
-    const d = deltas[p.name] ?? 0;
-    const x0 = base[p.name] ?? center[p.name] ?? 0;
-    f.push(d, d * (2 * (x0 - (center[p.name] ?? 0)) + d));
-  }
+  const d = params.map((p) => deltas[p.name] ?? 0);
+  const u = params.map((p) => (base[p.name] ?? center[p.name] ?? 0) - (center[p.name] ?? 0));
+  params.forEach((_, i) => f.push(d[i]!, d[i]! * (2 * u[i]! + d[i]!)));
+  if (interactions) for (const [i, j] of pairsOf(params.length)) f.push(d[i]! * d[j]! + d[i]! * u[j]! + d[j]! * u[i]!);
   return f;
 }
 
@@ -92,9 +114,14 @@ export function fitModel(
   experiments: Experiment[],
   o: FitOptions,
 ): FittedModel {
-  const m = 2 * params.length;
+  const pairs = o.interactions === false ? [] : pairsOf(params.length);
+  const m = 2 * params.length + pairs.length;
   const posterior: FittedModel['posterior'] = {};
-  const used = experiments.map((e) => ({ e, w: weight(e, params, center, o), f: features(params, center, e.base, e.deltas) }));
+  const used = experiments.map((e) => ({
+    e,
+    w: weight(e, params, center, o),
+    f: features(params, center, e.base, e.deltas, pairs.length > 0),
+  }));
   for (const k of kpis) {
     const prec = Array.from({ length: m }, () => new Array<number>(m).fill(0));
     const rhs = new Array<number>(m).fill(0);
@@ -108,6 +135,11 @@ export function fitModel(
       prec[2 * i + 1]![2 * i + 1] = 1 / (sc * sc);
       priorSd[2 * i] = sb;
       priorSd[2 * i + 1] = sc;
+    });
+    pairs.forEach(([i, j], n) => {
+      const sd = PRIOR_STEP_EFFECT / (9 * params[i]!.step * params[j]!.step);
+      prec[2 * params.length + n]![2 * params.length + n] = 1 / (sd * sd);
+      priorSd[2 * params.length + n] = sd;
     });
     for (const { e, w, f } of used) {
       const y = e.effects[k.name];
@@ -125,7 +157,7 @@ export function fitModel(
   // Evidence counts real canaries only: the offline replay's pseudo-experiments inform the fit but
   // do not end a cold start (the rule table still steers when the model has nothing it would try).
   const evidence = used.filter((u) => u.w >= 1e-6 && u.e.source !== 'replay').reduce((a, u) => a + u.w, 0);
-  return { params, kpis: kpis.map((k) => k.name), center, posterior, evidence };
+  return { params, kpis: kpis.map((k) => k.name), center, interactions: pairs.length > 0, posterior, evidence };
 }
 
 /**
@@ -136,14 +168,31 @@ export function slopeUncertainty(model: FittedModel, parameter: string, kpi: str
   const i = model.params.findIndex((p) => p.name === parameter);
   const post = model.posterior[kpi];
   if (i < 0 || !post) return 1;
-  const e = new Array<number>(2 * model.params.length).fill(0);
+  const e = new Array<number>(post.mean.length).fill(0);
   e[2 * i] = 1;
   return Math.sqrt(quadInv(post.precisionChol, e)) / post.priorSd[2 * i]!;
 }
 
-/** Predicted relative effect of moving from the center by `deltas`, per KPI. */
+/**
+ * The posterior of the interaction d_pq of two parameters on a KPI (relative effect per unit of
+ * each), with its prior sd: > 0 when moving both the same way does more than the two moves
+ * alone. Null for an unknown parameter, the same parameter twice, or an unknown KPI.
+ */
+export function interaction(model: FittedModel, p: string, q: string, kpi: string): { mean: number; sd: number; priorSd: number } | null {
+  const a = model.params.findIndex((x) => x.name === p);
+  const b = model.params.findIndex((x) => x.name === q);
+  const post = model.posterior[kpi];
+  if (a < 0 || b < 0 || a === b || !post || !model.interactions) return null;
+  const n = pairsOf(model.params.length).findIndex(([i, j]) => i === Math.min(a, b) && j === Math.max(a, b));
+  const k = 2 * model.params.length + n;
+  const e = new Array<number>(post.mean.length).fill(0);
+  e[k] = 1;
+  return { mean: post.mean[k]!, sd: Math.sqrt(quadInv(post.precisionChol, e)), priorSd: post.priorSd[k]! };
+}
+
+/** Predicted relative effect of moving from the center by `deltas` (one parameter or several at once), per KPI. */
 export function predict(model: FittedModel, deltas: Record<string, number>): Prediction {
-  const f = features(model.params, model.center, model.center, deltas);
+  const f = features(model.params, model.center, model.center, deltas, model.interactions);
   const mean: Record<string, number> = {};
   const sd: Record<string, number> = {};
   for (const k of model.kpis) {

@@ -23,8 +23,12 @@
  *    rolled back in the last explorationCooldownDays (a rollback budget: the governor pauses
  *    the channel above 10 % rollbacks in 7 days, 4.4). correctionsOnly (drift mode) keeps
  *    Corrections and Rollbacks only.
- * 5. With maxChanges > 1, the best candidates of different parameters are taken in order of
- *    score, each judged alone (the model is additive; interactions are not modelled).
+ * 5. With maxChanges > 1, joint moves are candidates too (issue 12): every combination of up
+ *    to maxChanges single candidates of different parameters (each already inside its own
+ *    bounds, daily delta, trust region and backoff, as above), scored as ONE move on the
+ *    model's joint prediction (its interaction terms, model.ts), with one canary forecast and
+ *    one purpose. The best-scoring candidate, single or joint, is the proposal: a single that
+ *    outscores every pair containing it is proposed alone. Explorations stay single moves.
  */
 import { validateChange, directionBackoff, DEFAULT_BOUNDS_POLICY, type DirectionEvent } from '../bounds';
 import { effectiveRange, snapValue } from '../parameters';
@@ -36,10 +40,21 @@ import { offlineImpactOf, offlineMoveOf } from './offline';
 import type { Experiment, OptimizerInput, Prediction } from './types';
 import { learnedVarianceShare, withLearnedVariance, type LearnedVariance } from './variance';
 
-export interface Candidate {
+/** One parameter's part of a candidate move. */
+export interface CandidateMove {
   parameter: string;
   oldValue: number;
   newValue: number;
+}
+
+export interface Candidate {
+  /** The parameter moved; for a joint move their names joined by '+' (e.g. 'temperature+top_k'). */
+  parameter: string;
+  /** The (first) move's values; a joint move's are all in `moves`. */
+  oldValue: number;
+  newValue: number;
+  /** Every parameter the candidate moves, as one unit (one entry for a single move). */
+  moves: CandidateMove[];
   changeType: ChangeType;
   /** What the move is for: the band it brings back (a Correction), or the primary. */
   purpose: ChangePurpose;
@@ -100,18 +115,19 @@ function range(input: OptimizerInput, p: ParamDef): { lo: number; hi: number } {
   return { lo: Math.max(lo, good - radius), hi: Math.min(hi, good + radius) };
 }
 
-function evaluate(
-  input: OptimizerInput,
-  model: FittedModel,
-  p: ParamDef,
-  oldValue: number,
-  newValue: number,
-): Omit<Candidate, 'eligible' | 'why' | 'score'> {
-  const prediction = predict(model, { [p.name]: newValue - oldValue });
+const deltasOf = (moves: readonly CandidateMove[]): Record<string, number> =>
+  Object.fromEntries(moves.map((m) => [m.parameter, m.newValue - m.oldValue]));
+
+/** Evaluates a move of one parameter, or of several at once (scored as one unit on the model's joint prediction). */
+function evaluate(input: OptimizerInput, model: FittedModel, moves: CandidateMove[]): Omit<Candidate, 'eligible' | 'why' | 'score'> {
+  const prediction = predict(model, deltasOf(moves));
   const objective = predictObjective(input.kpis, input.analysis, prediction);
   const hours = hoursOf(input);
-  const good = input.lastKnownGood?.[p.name];
-  const towardGood = good !== undefined && Math.abs(good - oldValue) > 1e-9 && Math.abs(good - newValue) < Math.abs(good - oldValue);
+  // A Rollback moves every parameter it changes back toward the last known-good card.
+  const towardGood = moves.every(({ parameter, oldValue, newValue }) => {
+    const good = input.lastKnownGood?.[parameter];
+    return good !== undefined && Math.abs(good - oldValue) > 1e-9 && Math.abs(good - newValue) < Math.abs(good - oldValue);
+  });
   const band = !towardGood && objective.band > 0 ? bandPurpose(input.kpis, input.analysis, prediction) : null;
   // A Correction that also helps the primary may be judged on either: its purpose is fixed here,
   // before the canary, as the one its canary is more likely to confirm (one claim, never both).
@@ -133,11 +149,12 @@ function evaluate(
     }),
   );
   const changeType: ChangeType = towardGood ? 'Rollback' : band ? 'Correction' : 'Optimization';
-  const unexplored = Math.max(0, ...primaries.map((k) => slopeUncertainty(model, p.name, k.name)));
+  const unexplored = Math.max(0, ...moves.flatMap((m) => primaries.map((k) => slopeUncertainty(model, m.parameter, k.name))));
   return {
-    parameter: p.name,
-    oldValue,
-    newValue,
+    parameter: moves.map((m) => m.parameter).join('+'),
+    oldValue: moves[0]!.oldValue,
+    newValue: moves[0]!.newValue,
+    moves,
     changeType,
     purpose,
     prediction,
@@ -213,7 +230,7 @@ export function optimize(given: OptimizerInput): OptimizerResult {
         const move = { parameter: p.name, oldValue: old, newValue: next };
         const check = bounds ? validateChange(move, p, bounds, { referenceValue: ref, overrides: input.overrides, now: input.now }) : null;
         if (check && !check.approved) continue;
-        candidates.push({ ...evaluate(input, model, p, old, next), score: 0, eligible: false, why: '' });
+        candidates.push({ ...evaluate(input, model, [move]), score: 0, eligible: false, why: '' });
       }
       if (seen.size === 0)
         skipped.push({
@@ -223,6 +240,15 @@ export function optimize(given: OptimizerInput): OptimizerResult {
         });
     }
   }
+
+  // Joint moves: combinations of single candidates of different parameters, up to maxChanges.
+  const singles = input.params.map((p) => candidates.filter((c) => c.parameter === p.name)).filter((xs) => xs.length > 0);
+  const combine = (from: number, moves: CandidateMove[]): void => {
+    if (moves.length >= 2) candidates.push({ ...evaluate(input, model, moves), score: 0, eligible: false, why: '' });
+    if (moves.length >= o.maxChanges) return;
+    for (let g = from; g < singles.length; g++) for (const c of singles[g]!) combine(g + 1, [...moves, ...c.moves]);
+  };
+  if (o.maxChanges >= 2) combine(0, []);
 
   for (const c of candidates) {
     const gain = c.objective.mean;
@@ -244,6 +270,7 @@ export function optimize(given: OptimizerInput): OptimizerResult {
   if (chosen.length === 0 && !o.correctionsOnly && (o.explore ?? true) && !recentRollback) {
     for (const c of candidates) {
       if (
+        c.moves.length === 1 &&
         c.unexplored >= (o.exploreAbove ?? 0.5) &&
         c.uncertainty >= 1 &&
         c.pSafe >= (o.minSafeProbability ?? 0.7) &&
@@ -262,13 +289,8 @@ export function optimize(given: OptimizerInput): OptimizerResult {
   }
   candidates.sort((a, b) => b.score - a.score || b.objective.mean - a.objective.mean);
   chosen.sort((a, b) => b.score - a.score);
-  const picked: Candidate[] = [];
-  for (const c of chosen) {
-    if (picked.length >= o.maxChanges) break;
-    if (picked.some((x) => x.parameter === c.parameter)) continue;
-    picked.push(c);
-  }
-  const changes = picked.map((c) => toChange(input, c));
+  // One unit: the best single or joint move (a joint candidate already holds up to maxChanges parameters).
+  const changes = chosen.length ? toChanges(input, model, chosen[0]!) : [];
   const reason = changes.length
     ? undefined
     : candidates.length
@@ -284,9 +306,9 @@ export function optimize(given: OptimizerInput): OptimizerResult {
   };
 }
 
-/** The offline replay's prediction of the candidate's move, when it was replayed. */
-function offline(input: OptimizerInput, c: Candidate): { offlineImpact?: Record<string, { relDiff: number; relSe: number }> } {
-  const impact = offlineImpactOf(offlineMoveOf(input.offline, { [c.parameter]: c.newValue - c.oldValue }));
+/** The offline replay's prediction of one parameter's move, when it was replayed. */
+function offline(input: OptimizerInput, m: CandidateMove): { offlineImpact?: Record<string, { relDiff: number; relSe: number }> } {
+  const impact = offlineImpactOf(offlineMoveOf(input.offline, { [m.parameter]: m.newValue - m.oldValue }));
   return impact ? { offlineImpact: impact } : {};
 }
 
@@ -298,8 +320,27 @@ function varianceNote(input: OptimizerInput): string {
   return s.length ? ` (canary variance as recent canaries measured: ${s.map(([k, v]) => `${k} ×${v.toFixed(2)}`).join(', ')})` : '';
 }
 
-function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
-  const p = input.params.find((x) => x.name === c.parameter)!;
+/**
+ * The candidate's changes, one per parameter it moves. A joint move's changes share its forecast
+ * (objective, P(pass), confidence, the sd of each KPI's effect) and split its predicted effect so
+ * that the changes' expectedImpact add up to the joint prediction (what the canary's
+ * prediction error compares): the first change carries its own move's effect, each next one what
+ * adding its move changes (interactions included).
+ */
+function toChanges(input: OptimizerInput, model: FittedModel, c: Candidate): ParameterChange[] {
+  if (c.moves.length === 1) return [toChange(input, c, c.moves[0]!, c.prediction.mean)];
+  let before: Record<string, number> = {};
+  return c.moves.map((m, i) => {
+    const upTo = predict(model, deltasOf(c.moves.slice(0, i + 1))).mean;
+    const share = Object.fromEntries(Object.entries(upTo).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+    before = upTo;
+    return toChange(input, c, m, share);
+  });
+}
+
+function toChange(input: OptimizerInput, c: Candidate, m: CandidateMove, impact: Record<string, number>): ParameterChange {
+  const p = input.params.find((x) => x.name === m.parameter)!;
+  const others = c.moves.filter((x) => x.parameter !== m.parameter).map((x) => `${x.parameter} ${x.oldValue} → ${x.newValue}`);
   const primary = input.kpis
     .filter((k) => k.role === 'primary')
     .map((k) => `${k.name} ${pct(c.prediction.mean[k.name] ?? 0)} ± ${pct(c.prediction.sd[k.name] ?? 0)}`);
@@ -315,20 +356,22 @@ function toChange(input: OptimizerInput, c: Candidate): ParameterChange {
   return {
     parameter: p.name,
     cardPath: p.card_path,
-    oldValue: c.oldValue,
-    newValue: c.newValue,
+    oldValue: m.oldValue,
+    newValue: m.newValue,
     changeType: c.changeType,
     rule: `model_${c.changeType.toLowerCase()}`,
     purpose: c.purpose,
     rationale:
-      `${p.name} ${c.oldValue} → ${c.newValue}: ${what[c.changeType]}; predicted ${primary.join(', ')}; ` +
+      `${p.name} ${m.oldValue} → ${m.newValue}` +
+      (others.length ? ` together with ${others.join(', ')} (scored as one move)` : '') +
+      `: ${what[c.changeType]}; predicted ${primary.join(', ')}; ` +
       `objective ${c.objective.mean.toFixed(4)} ± ${c.objective.sd.toFixed(4)}, ` +
       `P(canary passes) ${c.pProceed.toFixed(2)}${varianceNote(input)}, from ${input.experiments.length} past canaries ` +
       (input.offline ? `and ${input.offline.experiments.length} replayed moves on ${input.offline.slots} logged slots ` : '') +
       `(weight ${c.prediction.evidence.toFixed(2)})`,
-    expectedImpact: Object.fromEntries(Object.entries(c.prediction.mean).map(([k, v]) => [k, round6(v)])),
+    expectedImpact: Object.fromEntries(Object.entries(impact).map(([k, v]) => [k, round6(v)])),
     expectedImpactSd: Object.fromEntries(Object.entries(c.prediction.sd).map(([k, v]) => [k, round6(v)])),
-    ...offline(input, c),
+    ...offline(input, m),
     confidence: round6(c.objective.sd > 0 ? normalCdf(c.objective.mean / c.objective.sd) : c.objective.mean > 0 ? 1 : 0),
     prediction: {
       objectiveGain: round6(c.objective.mean),
