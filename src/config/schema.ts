@@ -108,8 +108,12 @@ export const AutopilotConfigSchema = z
       check_interval_minutes: positive.default(1),
       confidence_level: fraction.default(0.95),
       min_samples_per_group: z.number().int().min(2).default(30),
-      /** Relative margin within which a primary KPI counts as "neutral" (non-inferior). */
-      non_inferiority_margin: z.number().min(0).max(0.5).default(0.02),
+      /**
+       * Relative margin within which a primary KPI counts as "neutral" (non-inferior). 0.5 %: with
+       * the judge's variance reduction a canary resolves that much, and a wider margin let an
+       * active learner keep small real losses (issue 12, docs/decision-quality.md).
+       */
+      non_inferiority_margin: z.number().min(0).max(0.5).default(0.005),
       /** 3.4/3.5: how long an Inconclusive canary waits for an operator before rolling back. */
       inconclusive_decision_window_minutes: z.number().min(0).default(30),
       /**
@@ -174,8 +178,12 @@ export const AutopilotConfigSchema = z
          * about 10 % more gain (4.3; docs/decision-quality.md).
          */
         explore: z.boolean().default(false),
-        /** A non-exploration move needs at least this predicted probability of passing its canary. */
-        min_proceed_probability: fraction.default(0.9),
+        /**
+         * A non-exploration move needs at least this predicted probability of passing its canary.
+         * 0.8 since the forecast knows the judge's variance reduction (issue 12: 0.9 kept the learner
+         * at about 0.63 of the reachable oracle; docs/decision-quality.md).
+         */
+        min_proceed_probability: fraction.default(0.8),
         /** Smallest predicted objective gain worth a canary (≈ weighted relative change). */
         min_gain: z.number().min(0).default(0.005),
         /** A probe needs at least this predicted probability that no KPI is found degraded. */

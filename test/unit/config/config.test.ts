@@ -46,12 +46,12 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
 
   it("reads the optimizer section into the optimizer's options, and names a bad value (1.4)", () => {
     const c = parseConfig(
-      withPatch((r) => ((r.optimizer.explore = true), (r.optimizer.min_proceed_probability = 0.8))),
+      withPatch((r) => ((r.optimizer.explore = true), (r.optimizer.min_proceed_probability = 0.85))),
       'x',
     );
     expect(optimizerOptionsOf(c.optimizer)).toMatchObject({
       explore: true,
-      minProceedProbability: 0.8,
+      minProceedProbability: 0.85,
       minSafeProbability: 0.7,
       trustRadiusSteps: 3,
     });
@@ -64,7 +64,7 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
     );
     expect(optimizerOptionsOf(old.optimizer)).toEqual({
       explore: false,
-      minProceedProbability: 0.9,
+      minProceedProbability: 0.8,
       minGain: 0.005,
       minSafeProbability: 0.7,
       rollbackCost: 0.01,
