@@ -7,7 +7,7 @@
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
  *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--max-changes=N] [--governor=0|1]
  *     [--purposes=0|1] [--stages=N] [--replay=0|1] [--replay-slots=120] [--replay-joint=0|1]
- *     [--replay-settings='{"ipsBiasSd":0.02}'] [--variance-reduction=0|1]
+ *     [--replay-settings='{"ipsBiasSd":0.02}'] [--variance-reduction=0|1] [--margin=0.02]
  *     [--optimizer='{"minProceedProbability":0.9}']
  * Every flag can also be an environment variable: DQ_BENCH_DAYS=10, ...
  *
@@ -102,6 +102,8 @@ const opts = {
    * does; 0: the raw group summaries (the ablation).
    */
   varianceReduction: num('variance-reduction', 1),
+  /** Overrides the config's canary.non_inferiority_margin when > 0 (issue 12's ablation: 0.02, the old default). */
+  margin: num('margin', 0),
   /** JSON of extra OptimizerOptions, e.g. '{"rollbackCost":0.01}'. */
   optimizer: JSON.parse(option('optimizer', '{}')) as Record<string, unknown>,
 };
@@ -133,7 +135,7 @@ function settings(): RunSettings {
     canary: {
       trafficShare: config.canary.traffic_percentage,
       confidenceLevel: config.canary.confidence_level,
-      margin: config.canary.non_inferiority_margin,
+      margin: opts.margin > 0 ? opts.margin : config.canary.non_inferiority_margin,
       minSamples: config.canary.min_samples_per_group,
       durationMinutes: config.canary.duration_minutes,
     },

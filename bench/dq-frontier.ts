@@ -27,6 +27,11 @@ const { text } = benchOptions('DQ_FRONTIER');
 const SETTINGS: Record<string, string[]> = {
   default: [],
   'gate-0.85': ['--optimizer={"minProceedProbability":0.85}'],
+  // Issue 12's last step: the defaults before it (gate 0.9, margin 2 %), the gate alone, and the
+  // forecast on the raw variance.
+  'previous-defaults': ['--optimizer={"minProceedProbability":0.9}', '--margin=0.02'],
+  'margin-2': ['--margin=0.02'],
+  'raw-forecast': ['--optimizer={"forecastVarianceReduction":false}'],
   'gate-0.95': ['--optimizer={"minProceedProbability":0.95}'],
   explore: ['--optimizer={"explore":true}'],
   'explore-0.85': ['--optimizer={"explore":true,"minProceedProbability":0.85}'],
