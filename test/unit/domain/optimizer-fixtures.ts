@@ -2,7 +2,7 @@
 import { DEFAULT_RULES } from '../../../src/config/rules';
 import { initialBounds } from '../../../src/domain/bounds';
 import type { CanaryPlan, Experiment, OptimizerInput } from '../../../src/domain/optimizer';
-import type { KpiAnalysis, KpiDef, ParamDef, WindowAnalysis } from '../../../src/domain/types';
+import type { KpiAnalysis, KpiDef, ParamDef, ParameterChange, WindowAnalysis } from '../../../src/domain/types';
 
 export const KPIS: KpiDef[] = [
   { name: 'engagement_proxy', goal: 'maximize', role: 'primary', weight: 1 },
@@ -80,6 +80,19 @@ export function analysis(levels: Partial<Record<string, number>> = {}, usable = 
   });
   return { channel: 'main', from: '2025-03-09T03:00:00.000Z', to: NOW, kpis, usable };
 }
+
+/** The canaried change temperature 0.5 → 0.6, as a cycle report's proposal stores it. */
+export const TEMPERATURE_PROPOSAL: ParameterChange = {
+  parameter: 'temperature',
+  cardPath: 'selection.temperature',
+  oldValue: 0.5,
+  newValue: 0.6,
+  changeType: 'Correction',
+  rule: 'r',
+  rationale: '',
+  expectedImpact: {},
+  confidence: 0.5,
+};
 
 /** An optimizer input; the options always carry the default rule table unless they name one. */
 export function input(over: Partial<OptimizerInput> = {}): OptimizerInput {

@@ -12,7 +12,7 @@ import {
   type Experiment,
 } from '../../../src/domain/optimizer';
 import type { CycleReport } from '../../../src/domain/records';
-import { analysis, CURRENT, experiments, input, KPIS, PLAN } from './optimizer-fixtures';
+import { analysis, CURRENT, experiments, input, KPIS, PLAN, TEMPERATURE_PROPOSAL } from './optimizer-fixtures';
 
 /** Canaries of `experiments()` whose verdicts removed these shares of each KPI's variance. */
 const withReduction = (exps: Experiment[], reductions: number[], kpi = 'engagement_proxy'): Experiment[] =>
@@ -84,19 +84,7 @@ describe('the variance reduction the forecast assumes (issue 12)', () => {
   it("experimentOf keeps each KPI's measured reduction from the final verdict", () => {
     const report = {
       card: { sha256: 'x', values: CURRENT, versionId: 'v1' },
-      proposals: [
-        {
-          parameter: 'temperature',
-          cardPath: 'selection.temperature',
-          oldValue: 0.5,
-          newValue: 0.6,
-          changeType: 'Correction',
-          rule: 'r',
-          rationale: '',
-          expectedImpact: {},
-          confidence: 0.5,
-        },
-      ],
+      proposals: [TEMPERATURE_PROPOSAL],
       bounds: [{ parameter: 'temperature', approved: true }],
     } as never as CycleReport;
     const group = (mean: number) => ({ n: 3600, mean, sd: 0.2 });

@@ -11,7 +11,7 @@ import {
   relativeSe,
 } from '../../../src/domain/optimizer';
 import type { CycleReport } from '../../../src/domain/records';
-import { analysis, CURRENT, experiments, input, KPIS, PARAMS } from './optimizer-fixtures';
+import { analysis, CURRENT, experiments, input, KPIS, PARAMS, TEMPERATURE_PROPOSAL } from './optimizer-fixtures';
 
 describe('optimizer (1.3, 1.4)', () => {
   it('never proposes from bad data (1.3)', () => {
@@ -266,17 +266,7 @@ describe('experiments from stored cycles', () => {
   const report = {
     card: { sha256: 'x', values: CURRENT, versionId: 'v1' },
     proposals: [
-      {
-        parameter: 'temperature',
-        cardPath: 'selection.temperature',
-        oldValue: 0.5,
-        newValue: 0.6,
-        changeType: 'Correction',
-        rule: 'r',
-        rationale: '',
-        expectedImpact: {},
-        confidence: 0.5,
-      },
+      TEMPERATURE_PROPOSAL,
       {
         parameter: 'epsilon',
         cardPath: 'exploration.epsilon',
