@@ -1,17 +1,8 @@
 import { predictionError } from '../../../src/activities';
 import type { CanaryVerdict, KpiEvidence, ParameterChange } from '../../../src/domain/types';
+import { TEMPERATURE_PROPOSAL } from '../domain/optimizer-fixtures';
 
-const change = (impact: Record<string, number>): ParameterChange => ({
-  parameter: 'temperature',
-  cardPath: 'selection.temperature',
-  oldValue: 0.5,
-  newValue: 0.6,
-  changeType: 'Correction',
-  rule: 'r',
-  rationale: 'r',
-  expectedImpact: impact,
-  confidence: 0.5,
-});
+const change = (impact: Record<string, number>): ParameterChange => ({ ...TEMPERATURE_PROPOSAL, rationale: 'r', expectedImpact: impact });
 /** Evidence for a KPI whose measured relative effect has a confidence interval of ± half. */
 const ev = (kpi: string, role: 'primary' | 'guardrail', relDiff: number, half = 0): KpiEvidence => ({
   kpi,

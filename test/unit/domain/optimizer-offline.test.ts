@@ -100,10 +100,10 @@ describe('the optimizer with the offline replay as a second, biased source (issu
     const replayed = offline.moves.find((m) => m.deltas.top_k === 1 && Object.keys(m.deltas).length === 1)!;
     const canary = experiments('top_k', 1, { selection_entropy: replayed.kpis.selection_entropy!.relDiff - 0.06 }, 1);
     canary[0]!.effects.selection_entropy!.relSe = 0.015;
-    const fit = (data: typeof canary) =>
+    const entropyAfter = (data: typeof canary) =>
       predict(fitModel(PARAMS, KPIS, CURRENT, data, { now: NOW, rules: [], halfLifeDays: 14, localitySteps: 3 }), { top_k: 1 }).mean
         .selection_entropy!;
-    const both = fit([...canary, ...offline.experiments]);
+    const both = entropyAfter([...canary, ...offline.experiments]);
     const measured = canary[0]!.effects.selection_entropy!.relDiff;
     expect(Math.abs(both - measured)).toBeLessThan(Math.abs(both - replayed.kpis.selection_entropy!.relDiff));
   });
