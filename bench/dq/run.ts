@@ -13,6 +13,7 @@ import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, typ
 import { canaryPurpose, judgeCanary, stageOfCheck } from '../../src/domain/canary';
 import { gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
+import { offlineImpactOf, offlineMoveOf } from '../../src/domain/optimizer/offline';
 import { proposeChanges } from '../../src/domain/optimizer/rules';
 import { DEFAULT_RULES } from '../../src/config/rules';
 import type {
@@ -290,7 +291,9 @@ export function runPolicy(
       },
     });
     if (process.env.DQ_DEBUG) {
-      const top = result.candidates.slice(0, 4).map((c) => ({
+      // DQ_DEBUG=all: every candidate, with the replay's primary estimate; otherwise the best four.
+      const shown = process.env.DQ_DEBUG === 'all' ? result.candidates : result.candidates.slice(0, 4);
+      const top = shown.map((c) => ({
         p: c.parameter,
         n: c.newValue,
         g: +c.objective.mean.toFixed(4),
@@ -302,6 +305,9 @@ export function runPolicy(
         unx: +c.unexplored.toFixed(2),
         unc: +c.uncertainty.toFixed(2),
         why: c.why,
+        ...(c.moves.length === 1 && offline
+          ? { off: offlineImpactOf(offlineMoveOf(offline, { [c.parameter]: c.newValue - c.oldValue }))?.[primary.name] }
+          : {}),
       }));
       process.stderr.write(`day ${day} ${result.reason ?? ''} ${JSON.stringify(top)}\n`);
     }

@@ -29,7 +29,11 @@
  * Carlo of the selection itself in test/unit/domain/replay.test.ts). PB over all n plans is one
  * O(n²) recursion per node (kept on the window of entries above 1e-20); each target is removed from
  * it by a stable deconvolution (forward when q_i ≤ 1/2, backward otherwise). Cost about
- * O(nodes · (n² + n·|targets|)) for a slot, about 1 ms for 60 candidates and 12 targets.
+ * O(nodes · (n² + n·|targets|)) for a slot, about 1 ms for 60 candidates and 12 targets. The rank
+ * distributions depend on the logits alone, so a slot keeps them (RankCache) for every card
+ * replayed on it that differs only in top_k or ε: about 9 computations for the 35 moves of a day's
+ * replay, which halved bench/decision-quality.ts's run time. (A step of 0.5 would halve the cost
+ * again but errs by up to 4e-3 with 60 widely spread logits: not exact enough.)
  */
 import type { ReplayParams } from './record';
 
@@ -85,10 +89,23 @@ export function positionRemoval(n: number, k: number, epsilon: number): Float64A
  * one rank's probability.
  */
 export function plackettLuceExpectation(logits: readonly number[], targets: readonly number[], f: ArrayLike<number>): number[] {
+  return plackettLuceRanks(logits, targets).map((ranks) => {
+    let e = 0;
+    for (let r = 0; r < ranks.length; r++) e += ranks[r]! * f[r]!;
+    return e;
+  });
+}
+
+/**
+ * P(rank_i = r) for r = 1..n (index r − 1) for each target index i under Plackett–Luce with these
+ * logits. It depends on the logits alone, not on top_k or ε: cards that differ only there share it
+ * (RankCache).
+ */
+export function plackettLuceRanks(logits: readonly number[], targets: readonly number[]): Float64Array[] {
   const n = logits.length;
-  const out = targets.map(() => 0);
+  const out = targets.map(() => new Float64Array(n));
   if (n === 0) return out;
-  if (n === 1) return out.map(() => f[0]!);
+  if (n === 1) return out.map((x) => x.fill(1));
   const max = Math.max(...logits);
   const w = logits.map((l) => Math.exp(l - max));
   const tw = targets.map((i) => w[i]!);
@@ -124,14 +141,12 @@ export function plackettLuceExpectation(logits: readonly number[], targets: read
     }
     targets.forEach((i, t) => {
       if (s < lo[t]! || s > hi[t]!) return;
-      const wi = tw[t]!;
-      const density = wi * u * qBar[i]! * NODE_STEP;
+      const density = tw[t]! * u * qBar[i]! * NODE_STEP;
       const from = Math.max(0, a - 1);
       const to = Math.min(n - 1, b);
       removeOne(pb, q[i]!, qBar[i]!, rest, from, to);
-      let e = 0;
-      for (let r = from; r <= to; r++) e += Math.max(0, rest[r]!) * f[r]!;
-      out[t]! += density * e;
+      const ranks = out[t]!;
+      for (let r = from; r <= to; r++) ranks[r]! += density * Math.max(0, rest[r]!);
     });
   }
   return out;
@@ -157,10 +172,24 @@ export interface ScoredPlan {
 }
 
 /**
- * P(chosen) of each target plan (by id) under `params`, for a slot whose de-duplicated candidates
- * have these scores (the selection's `scores`). Targets not among the plans get 0.
+ * Rank distributions already computed for one slot, keyed by the logits and targets: the replay
+ * evaluates many cards on the same slot, and cards that differ only in top_k or ε (or not at all
+ * in the scores) share them. Bounded: cleared past `RANK_CACHE_ENTRIES` entries.
  */
-export function inclusionProbabilities(plans: readonly ScoredPlan[], params: ReplayParams, targets: readonly string[]): number[] {
+export type RankCache = Map<string, Float64Array[]>;
+const RANK_CACHE_ENTRIES = 64;
+
+/**
+ * P(chosen) of each target plan (by id) under `params`, for a slot whose de-duplicated candidates
+ * have these scores (the selection's `scores`). Targets not among the plans get 0. With `cache`
+ * (one per slot), the Plackett–Luce rank distributions are reused across calls.
+ */
+export function inclusionProbabilities(
+  plans: readonly ScoredPlan[],
+  params: ReplayParams,
+  targets: readonly string[],
+  cache?: RankCache,
+): number[] {
   const n = plans.length;
   const k = Math.max(0, Math.min(Math.floor(params.top_k), n));
   if (k === 0) return targets.map(() => 0);
@@ -174,11 +203,22 @@ export function inclusionProbabilities(plans: readonly ScoredPlan[], params: Rep
     return targets.map((id) => (rank.has(id) ? h[rank.get(id)!]! : 0));
   }
   const present = targets.filter((id) => index.has(id));
-  const probs = plackettLuceExpectation(
-    plans.map((p) => p.score / params.temperature),
-    present.map((id) => index.get(id)!),
-    h,
-  );
+  const logits = plans.map((p) => p.score / params.temperature);
+  const at = present.map((id) => index.get(id)!);
+  const key = cache ? `${logits.join(',')}|${at.join(',')}` : '';
+  let ranks = cache?.get(key);
+  if (!ranks) {
+    ranks = plackettLuceRanks(logits, at);
+    if (cache) {
+      if (cache.size >= RANK_CACHE_ENTRIES) cache.clear();
+      cache.set(key, ranks);
+    }
+  }
+  const probs = ranks.map((row) => {
+    let e = 0;
+    for (let r = 0; r < row.length; r++) e += row[r]! * h[r]!;
+    return e;
+  });
   const byId = new Map<string, number>();
   present.forEach((id, t) => byId.set(id, Math.min(1, Math.max(0, probs[t]!))));
   return targets.map((id) => byId.get(id) ?? 0);

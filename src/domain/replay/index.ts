@@ -9,7 +9,14 @@ export {
   type ReplayParams,
   type SelectionEngine,
 } from './record';
-export { inclusionProbabilities, plackettLuceExpectation, positionRemoval, type ScoredPlan } from './inclusion';
+export {
+  inclusionProbabilities,
+  plackettLuceExpectation,
+  plackettLuceRanks,
+  positionRemoval,
+  type RankCache,
+  type ScoredPlan,
+} from './inclusion';
 export {
   replaySlots,
   prepareReplay,

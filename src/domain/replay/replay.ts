@@ -28,7 +28,7 @@
  *   (`ips`); otherwise the IPS estimate is.
  */
 import { kindEntropyBits, noveltyKld, positionWeights, DEFAULT_AGE_TARGET } from '../slot-metrics';
-import { inclusionProbabilities, type ScoredPlan } from './inclusion';
+import { inclusionProbabilities, type RankCache, type ScoredPlan } from './inclusion';
 import type { ReplayParams, SelectionEngine, SlotRecord } from './record';
 
 /** The KPIs a replay predicts from the selection alone. */
@@ -83,6 +83,8 @@ interface PreparedSlot {
   /** Slate features of the logged selection, and the slot's observed reward KPI (NaN when absent). */
   features: number[];
   observed: number;
+  /** The slot's Plackett–Luce rank distributions, shared by the cards evaluated on it. */
+  ranks: RankCache;
 }
 
 export interface PreparedReplay {
@@ -128,7 +130,8 @@ export function prepareReplay(records: readonly SlotRecord[], engine: SelectionE
     }
     const engagement = new Map(record.candidates.map((c) => [c.plan_id, c.engagement_score]));
     const slot = { record, now, ages, kinds, engagement };
-    const pLogged = record.rewards ? inclusionProbabilities(plansOf(run.scores), record.params, record.chosen) : [];
+    const ranks: RankCache = new Map();
+    const pLogged = record.rewards ? inclusionProbabilities(plansOf(run.scores), record.params, record.chosen, ranks) : [];
     const observed = record.kpis[o.rewardKpi ?? DEFAULT_REWARD_KPI];
     slots.push({
       ...slot,
@@ -136,6 +139,7 @@ export function prepareReplay(records: readonly SlotRecord[], engine: SelectionE
       pLogged,
       features: slateFeatures(record.chosen, slot),
       observed: observed !== undefined && Number.isFinite(observed) ? observed : NaN,
+      ranks,
     });
   }
   const model = fitSlateModel(slots);
@@ -223,7 +227,7 @@ function evaluate(
     if (model) slate.push([dot(model, s.features), dot(model, slateFeatures(run.order, s))]);
     const rewards = s.record.rewards;
     if (!rewards || rewards.length === 0) continue;
-    const pCand = inclusionProbabilities(plansOf(run.scores), candidate, s.record.chosen);
+    const pCand = inclusionProbabilities(plansOf(run.scores), candidate, s.record.chosen, s.ranks);
     const slot = { a: 0, b: 0, c: 0, d: 0, sumW2: 0 };
     s.record.chosen.forEach((_, i) => {
       const w = pCand[i]! / s.pLogged[i]!;

@@ -2,7 +2,9 @@ import { createRng, referenceSelectionEngine, selectPlans, type Candidate } from
 import {
   inclusionProbabilities,
   plackettLuceExpectation,
+  plackettLuceRanks,
   prepareReplay,
+  type RankCache,
   replaySlots,
   SlotRecordSchema,
   type ReplayParams,
@@ -144,6 +146,47 @@ describe('exact Gumbel-top-k inclusion probabilities', () => {
     );
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(9, 7);
     for (const x of probs) expect(x).toBeGreaterThanOrEqual(0);
+  });
+
+  it('rank distributions: each target has one rank, each rank one plan', () => {
+    const logits = Array.from({ length: 30 }, (_, i) => Math.sin(i * 1.7) * 4);
+    const all = logits.map((_, i) => i);
+    const ranks = plackettLuceRanks(logits, all);
+    for (const row of ranks) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    for (let r = 0; r < logits.length; r++) expect(ranks.reduce((a, row) => a + row[r]!, 0)).toBeCloseTo(1, 9);
+    // The highest logit is most likely first; the lowest most likely last.
+    const best = logits.indexOf(Math.max(...logits));
+    const worst = logits.indexOf(Math.min(...logits));
+    expect(ranks[best]![0]!).toBeGreaterThan(Math.max(...ranks.filter((_, i) => i !== best).map((row) => row[0]!)));
+    expect(ranks[worst]![29]!).toBeGreaterThan(Math.max(...ranks.filter((_, i) => i !== worst).map((row) => row[29]!)));
+  });
+
+  it('a slot’s rank cache gives the uncached probabilities, and cards differing only in top_k or ε share an entry', () => {
+    const cands = candidates(60, 12);
+    const base: ReplayParams = { method: 'gumbel_top_k', temperature: 0.4, top_k: 8, plan_selection_bias: 0.05, epsilon: 0.04 };
+    const ids = scored(cands, base)
+      .slice(0, 12)
+      .map((x) => x.id);
+    const cache: RankCache = new Map();
+    const cards: ReplayParams[] = [
+      base,
+      { ...base, top_k: 9 },
+      { ...base, top_k: 10, epsilon: 0.06 },
+      { ...base, epsilon: 0.02 },
+      { ...base, temperature: 0.5 },
+      { ...base, plan_selection_bias: 0 },
+    ];
+    for (const p of cards) {
+      const cached = inclusionProbabilities(scored(cands, p), p, ids, cache);
+      const fresh = inclusionProbabilities(scored(cands, p), p, ids);
+      cached.forEach((x, i) => expect(x).toBe(fresh[i]));
+    }
+    // base, top_k and ε moves share one entry; the temperature and the bias each make their own.
+    expect(cache.size).toBe(3);
+    // A different top_k gives different probabilities from the shared entry.
+    const k8 = inclusionProbabilities(scored(cands, base), base, ids, cache);
+    const k10 = inclusionProbabilities(scored(cands, cards[2]!), cards[2]!, ids, cache);
+    expect(k10.reduce((a, b) => a + b, 0)).toBeGreaterThan(k8.reduce((a, b) => a + b, 0));
   });
 
   it.each([
