@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/decision-quality.ts [--days=30] [--slots-per-hour=10] [--canary-slots=6000]
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
- *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--max-changes=N] [--governor=0|1]
+ *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--harm-slots=16000] [--max-changes=N] [--governor=0|1]
  *     [--purposes=0|1] [--stages=N] [--replay=0|1] [--replay-slots=120] [--replay-joint=0|1]
  *     [--replay-settings='{"ipsBiasSd":0.02}'] [--variance-reduction=0|1] [--margin=0.02]
  *     [--optimizer='{"minProceedProbability":0.9}']
@@ -38,7 +38,10 @@
  * Rollback rate = rolled-back canaries / canaries. Hard-limit violations = a value outside the
  * hard limits or a move beyond the daily delta. A harmful change kept = a promoted (or, for
  * rules, applied) change whose true objective change is below −harmful-threshold, or that
- * enters the harmful region.
+ * enters the harmful region; that ΔJ is measured on a precise truth of `harm-slots` (16 000)
+ * evaluation slots, because one move's ΔJ on the 400 slots of the gain trajectory errs by 1-2 %
+ * (seed 11: temperature 0.5→0.6 at top_k 14 is −1.1 % on 400 slots, +0.7 % on 16 000 and on
+ * 32 000). `harmfulKeptCoarse` is the count on the 400 slots, as the bench counted before.
  *
  * Acceleration: a simulated day plays `slots-per-hour` slots an hour (VVTV plays 18 000), and a
  * canary `canary-slots` slots (production: 60 min at 5 slots/s = 18 000), so the canary here is
@@ -70,6 +73,11 @@ const opts = {
   seed: num('seed', 11),
   parallel: num('parallel', 2),
   harmfulThreshold: num('harmful-threshold', 0.01),
+  /**
+   * Evaluation slots of the precise truth that judges a kept change harmful (its ΔJ); the gain
+   * trajectory's eval-slots (400) err by 1-2 % on one move's ΔJ, as much as the threshold.
+   */
+  harmSlots: num('harm-slots', 16000),
   /** Overrides the config's autopilot.max_changes_per_cycle when > 0 (compound changes). */
   maxChanges: num('max-changes', 0),
   /**
@@ -221,6 +229,7 @@ function summary(r: RunResult, oracleGain: number, days: number) {
     applied: r.applied,
     hardLimitViolations: r.hardLimitViolations,
     harmfulKept: r.harmfulKept,
+    harmfulKeptCoarse: r.harmfulKeptCoarse,
     changeTypes: r.changeTypes,
     primaryPredictionMae: r.primaryPredictionMae === null ? null : r4(r.primaryPredictionMae),
     governorPausedDays: r.governorPausedDays,
@@ -243,8 +252,12 @@ function runScenario(name: string) {
   const hardGain = mean(Array.from({ length: opts.days }, (_, d) => truth.gain(s.kpis, hard.values, s.start, d)));
   const reach = reachableOracle(truth, s.kpis, s.params, s.start, oracle.values, opts.days, s.maxChanges);
   const reachGain = mean(reach.gains);
-  const learning = runPolicy('learning', sc, s, truth, opts.harmfulThreshold);
-  const rules = runPolicy('rules', sc, s, truth, opts.harmfulThreshold);
+  const harm = {
+    threshold: opts.harmfulThreshold,
+    truth: new Truth({ seed: sc.seed, noise: sc.noise, drift: sc.drift, harmfulRegion: sc.harmfulRegion }, s.params, opts.harmSlots),
+  };
+  const learning = runPolicy('learning', sc, s, truth, harm);
+  const rules = runPolicy('rules', sc, s, truth, harm);
   const trajectory = learning.days.map((d) => ({
     day: d.day,
     gain: r4(d.gain),
@@ -260,7 +273,11 @@ function runScenario(name: string) {
         }
       : {}),
     ...(d.canary
-      ? { canary: `${d.canary.rule} ${d.canary.outcome} measured ${r4(d.canary.measured)} true ΔJ ${r4(d.canary.trueGain)}` }
+      ? {
+          canary:
+            `${d.canary.rule} ${d.canary.outcome} measured ${r4(d.canary.measured)} true ΔJ ${r4(d.canary.trueGain)}` +
+            (Number.isFinite(d.canary.preciseGain) ? ` (precise ${r4(d.canary.preciseGain)})` : ''),
+        }
       : {}),
     ...(d.analysisUsable ? {} : { analysis: 'not usable' }),
     ...(d.governor && d.governor !== 'running' ? { governor: d.governor } : {}),

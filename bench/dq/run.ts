@@ -85,6 +85,16 @@ export interface RunSettings {
   varianceReduction?: { cuped: boolean; paired: boolean; prePeriodDays?: number };
 }
 
+/**
+ * How a kept change is judged harmful: its true objective change on `truth` below −threshold, or
+ * the harmful region. `truth` should be a precise one (many evaluation slots): a single move's
+ * ΔJ on the gain trajectory's 400 slots errs by 1-2 %, as much as the threshold itself.
+ */
+export interface HarmJudge {
+  threshold: number;
+  truth: Truth;
+}
+
 export interface DayLog {
   day: number;
   values: Values;
@@ -96,6 +106,8 @@ export interface DayLog {
     outcome: 'promoted' | 'rolled_back';
     measured: number;
     trueGain: number;
+    /** The same change on the harm judge's precise truth. */
+    preciseGain: number;
     /** The final verdict's variance reduction per KPI, as the product's verdict carries it. */
     varianceReduction?: Record<string, KpiVarianceReduction>;
   };
@@ -111,7 +123,10 @@ export interface RunResult {
   promoted: number;
   applied: number;
   hardLimitViolations: number;
+  /** Kept changes the harm judge finds harmful (precise truth). */
   harmfulKept: number;
+  /** The same count on the gain trajectory's coarse truth (what the bench counted before the harm judge). */
+  harmfulKeptCoarse: number;
   changeTypes: Record<string, number>;
   /** Mean |predicted − measured| primary relative effect over canaries. */
   primaryPredictionMae: number | null;
@@ -133,13 +148,7 @@ function violations(params: ParamDef[], before: Values, after: Values): number {
   return n;
 }
 
-export function runPolicy(
-  policy: 'learning' | 'rules' | 'static',
-  sc: Scenario,
-  s: RunSettings,
-  truth: Truth,
-  harmfulThreshold: number,
-): RunResult {
+export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario, s: RunSettings, truth: Truth, harm: HarmJudge): RunResult {
   let values: Values = { ...s.start };
   let mode: 'live' | 'canary' = 'live';
   let overlay: { card: ReturnType<typeof cardOf>; id: string } | null = null;
@@ -181,6 +190,7 @@ export function runPolicy(
     applied: 0,
     hardLimitViolations: 0,
     harmfulKept: 0,
+    harmfulKeptCoarse: 0,
     changeTypes: {},
     primaryPredictionMae: null,
     governorPausedDays: 0,
@@ -244,11 +254,13 @@ export function runPolicy(
         );
         if (!d.approved) continue;
         const g0 = truth.gain(s.kpis, values, s.start, day);
+        const p0 = harm.truth.gain(s.kpis, values, s.start, day);
         values = { ...values, [c.parameter]: c.newValue };
         out.applied += 1;
         out.changeTypes[c.changeType] = (out.changeTypes[c.changeType] ?? 0) + 1;
         log.proposals.push({ parameter: c.parameter, oldValue: c.oldValue, newValue: c.newValue, changeType: c.changeType });
-        if (truth.gain(s.kpis, values, s.start, day) - g0 < -harmfulThreshold || truth.harmful(values)) out.harmfulKept += 1;
+        if (truth.gain(s.kpis, values, s.start, day) - g0 < -harm.threshold || truth.harmful(values)) out.harmfulKeptCoarse += 1;
+        if (harm.truth.gain(s.kpis, values, s.start, day) - p0 < -harm.threshold || truth.harmful(values)) out.harmfulKept += 1;
       }
       out.hardLimitViolations += violations(s.params, before, values);
       continue;
@@ -353,12 +365,17 @@ export function runPolicy(
       outcome = result2;
       const measured = verdict.kpis.find((k) => k.kpi === primary.name)?.relDiff ?? NaN;
       const trueGain = truth.gain(s.kpis, candidate, s.start, day) - truth.gain(s.kpis, values, s.start, day);
+      // Precise ΔJ (many slots) only where it decides something: a kept change.
+      const preciseGain = promotedOf(verdict)
+        ? harm.truth.gain(s.kpis, candidate, s.start, day) - harm.truth.gain(s.kpis, values, s.start, day)
+        : NaN;
       log.canary = {
         decision: verdict.decision,
         rule: verdict.rule,
         outcome: result2,
         measured,
         trueGain,
+        preciseGain,
         ...(verdict.varianceReduction ? { varianceReduction: verdict.varianceReduction } : {}),
       };
       if (process.env.DQ_DEBUG && verdict.varianceReduction) {
@@ -389,7 +406,8 @@ export function runPolicy(
       if (exp) experiments.push(exp);
       if (promoted) {
         out.promoted += 1;
-        if (trueGain < -harmfulThreshold || truth.harmful(candidate)) out.harmfulKept += 1;
+        if (trueGain < -harm.threshold || truth.harmful(candidate)) out.harmfulKeptCoarse += 1;
+        if (preciseGain < -harm.threshold || truth.harmful(candidate)) out.harmfulKept += 1;
         values = candidate;
       } else out.rollbacks += 1;
       if (s.governor) {
@@ -421,6 +439,8 @@ export function runPolicy(
   out.primaryPredictionMae = errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
   return out;
 }
+
+const promotedOf = (v: CanaryVerdict): boolean => v.decision === 'Proceed';
 
 /** The offline evidence of one day: moves around the live card replayed on its logged slots (the cycle's loadOfflineEvidence). */
 function replayEvidence(r: ReplaySettings, s: RunSettings, values: Values, records: SlotRecord[], now: string) {
