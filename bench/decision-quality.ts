@@ -5,7 +5,8 @@
  *
  *   npx tsx bench/decision-quality.ts [--days=30] [--slots-per-hour=10] [--canary-slots=6000]
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
- *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--harm-slots=16000] [--max-changes=N] [--governor=0|1]
+ *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--harm-slots=16000]
+ *     [--landscape=0|1] [--max-changes=N] [--governor=0|1]
  *     [--purposes=0|1] [--stages=N] [--replay=0|1] [--replay-slots=120] [--replay-joint=0|1]
  *     [--replay-settings='{"ipsBiasSd":0.02}'] [--variance-reduction=0|1] [--margin=0.02]
  *     [--optimizer='{"minProceedProbability":0.9}']
@@ -59,7 +60,7 @@ import { optimizerOptionsOf, parseConfig, replaySettingsOf } from '../src/config
 import { boundsPolicyOf } from '../src/activities/bounds';
 import { governorSettings } from '../src/governor/settings';
 import { runPolicy, type RunResult, type RunSettings, type Scenario } from './dq/run';
-import { oracleSearch, reachableOracle, ROOT, Truth } from './dq/world';
+import { neighbourhood, oracleSearch, reachableOracle, ROOT, Truth } from './dq/world';
 import { benchOptions } from './options';
 
 const { text: option, num } = benchOptions('DQ_BENCH');
@@ -78,6 +79,12 @@ const opts = {
    * trajectory's eval-slots (400) err by 1-2 % on one move's ΔJ, as much as the threshold.
    */
   harmSlots: num('harm-slots', 16000),
+  /**
+   * 1: after the run, where the learner's final card stands on the last day (precise truth): the
+   * ΔJ of every one-step move and of the oracle card, and whether it is a local optimum
+   * (`learning.finalNeighbourhood`; about 20 s a scenario). 0 (default): not computed.
+   */
+  landscape: num('landscape', 0),
   /** Overrides the config's autopilot.max_changes_per_cycle when > 0 (compound changes). */
   maxChanges: num('max-changes', 0),
   /**
@@ -301,7 +308,23 @@ function runScenario(name: string) {
     },
     static: { meanGain: 0, gainRatio: 0 },
     rules: summary(rules, oracleGain, opts.days),
-    learning: summary(learning, oracleGain, opts.days),
+    learning: {
+      ...summary(learning, oracleGain, opts.days),
+      ...(opts.landscape
+        ? {
+            finalNeighbourhood: neighbourhood(
+              harm.truth,
+              s.kpis,
+              s.params,
+              s.start,
+              learning.days[learning.days.length - 1]!.values,
+              oracle.values,
+              opts.days - 1,
+              s.optimizer?.minGain ?? 0.005,
+            ),
+          }
+        : {}),
+    },
     learningTrajectory: trajectory,
     runtimeMs: Math.round(performance.now() - started),
   };

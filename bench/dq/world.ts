@@ -204,6 +204,37 @@ export function reachableOracle(
   return { gains, reachedOnDay };
 }
 
+/**
+ * Where a card stands on a day: the true objective change (on `truth`, best a precise one) of every
+ * one-step move of one parameter inside the hard limits, best first, and of jumping to `other`
+ * (the oracle card). A card none of whose moves gains `minGain` is a local optimum: a learner that
+ * moves one parameter a step at a time cannot leave it, however well it measures.
+ */
+export function neighbourhood(
+  truth: Truth,
+  kpis: KpiDef[],
+  params: ParamDef[],
+  start: Values,
+  values: Values,
+  other: Values,
+  day: number,
+  minGain: number,
+): { day: number; localOptimum: boolean; moves: Array<{ parameter: string; to: number; deltaJ: number }>; toOracle: number } {
+  const here = truth.gain(kpis, values, start, day);
+  const moves: Array<{ parameter: string; to: number; deltaJ: number }> = [];
+  for (const p of params)
+    for (const dir of [1, -1]) {
+      const raw = values[p.name]! + dir * p.step;
+      const to = p.type === 'int' ? Math.round(raw) : Math.round(raw * 1e6) / 1e6;
+      if (to < p.hard_min - 1e-9 || to > p.hard_max + 1e-9) continue;
+      const deltaJ = truth.gain(kpis, { ...values, [p.name]: to }, start, day) - here;
+      moves.push({ parameter: p.name, to, deltaJ: Math.round(deltaJ * 1e4) / 1e4 });
+    }
+  moves.sort((a, b) => b.deltaJ - a.deltaJ);
+  const toOracle = Math.round((truth.gain(kpis, other, start, day) - here) * 1e4) / 1e4;
+  return { day, localOptimum: moves.every((m) => m.deltaJ < minGain), moves, toOracle };
+}
+
 // ---------------------------------------------------------------- aggregation
 
 /** Hourly buckets per KPI, as the metrics store's hourly() returns them. */
