@@ -93,10 +93,10 @@ const opts = {
    */
   governor: num('governor', 1),
   /**
-   * 1 (default): a Correction is judged on the band it brings back (issue 12); 0: every canary
-   * on the primary, as before (the ablation).
+   * 1: a Correction is judged on the band it brings back (issue 12); 0: every canary on the
+   * primary, Corrections included; absent: the config's optimizer.band_purposes.
    */
-  purposes: num('purposes', 1),
+  purposes: num('purposes', -1),
   /** Group-sequential stages of a canary; the config's canary.max_stages when 0. 1 = one fixed horizon (the ablation). */
   stages: num('stages', 0),
   scenarios: option('scenarios', 'stable,drift,harmful,noise,outage').split(','),
@@ -139,6 +139,7 @@ const SCENARIOS: Record<string, Omit<Scenario, 'seed'>> = {
 };
 
 function settings(): RunSettings {
+  const purposes = opts.purposes < 0 ? config.optimizer.band_purposes : opts.purposes !== 0;
   return {
     days: opts.days,
     slotsPerHour: opts.slotsPerHour,
@@ -157,8 +158,8 @@ function settings(): RunSettings {
     maxChanges: opts.maxChanges > 0 ? opts.maxChanges : config.autopilot.max_changes_per_cycle,
     minSamplesForAnalysis: config.autopilot.min_samples_for_analysis,
     boundsPolicy: boundsPolicyOf(config),
-    optimizer: { ...optimizerOptionsOf(config.optimizer), ...(opts.purposes ? {} : { bandPurposes: false }), ...opts.optimizer },
-    purposes: opts.purposes !== 0,
+    optimizer: { ...optimizerOptionsOf(config.optimizer), bandPurposes: purposes, ...opts.optimizer },
+    purposes,
     maxStages: opts.stages > 0 ? opts.stages : config.canary.max_stages,
     varianceReduction: opts.varianceReduction
       ? {

@@ -200,6 +200,12 @@ export const AutopilotConfigSchema = z
          * raw variance and understates a variance-reduced canary's power (issue 12).
          */
         forecast_variance_reduction: z.boolean().default(true),
+        /**
+         * A Correction is judged on the band it brings back (issue 12: that KPI improved, no KPI
+         * degraded beyond its margin); false: every canary on the primary (improved or
+         * non-inferior), Corrections included.
+         */
+        band_purposes: z.boolean().default(true),
         /** Past canaries lose half their weight after this many days (a moving optimum). */
         half_life_days: positive.default(14),
         /** Past canaries lose weight with distance from the current card (Gaussian, in steps). */
@@ -496,6 +502,7 @@ export function optimizerOptionsOf(o: AutopilotConfig['optimizer']) {
     explorationCooldownDays: o.exploration_cooldown_days,
     trustRadiusSteps: o.trust_radius_steps,
     forecastVarianceReduction: o.forecast_variance_reduction,
+    bandPurposes: o.band_purposes,
     halfLifeDays: o.half_life_days,
     localitySteps: o.locality_steps,
     rules: o.rules ?? DEFAULT_RULES,

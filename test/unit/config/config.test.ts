@@ -57,6 +57,15 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
     });
     expect(problems(withPatch((r) => (r.optimizer.min_proceed_probability = 1.5)))[0]).toMatch(/^optimizer\.min_proceed_probability: /);
     expect(problems(withPatch((r) => (r.optimizer.trust_radius_steps = 0)))[0]).toMatch(/^optimizer\.trust_radius_steps: /);
+    expect(problems(withPatch((r) => (r.optimizer.band_purposes = 'yes')))[0]).toMatch(/^optimizer\.band_purposes: /);
+    expect(
+      optimizerOptionsOf(
+        parseConfig(
+          withPatch((r) => (r.optimizer.band_purposes = false)),
+          'x',
+        ).optimizer,
+      ).bandPurposes,
+    ).toBe(false);
     // A config written before the section existed gets the measured defaults.
     const old = parseConfig(
       withPatch((r) => delete r.optimizer),
@@ -71,6 +80,7 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
       explorationCooldownDays: 7,
       trustRadiusSteps: 3,
       forecastVarianceReduction: true,
+      bandPurposes: true,
       halfLifeDays: 14,
       localitySteps: 3,
       rules: DEFAULT_RULES,
