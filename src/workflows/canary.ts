@@ -1,4 +1,4 @@
-import { CancellationScope, condition, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { asMeasurement, judgeCanary, stageOfCheck } from '../domain/canary';
 import { switchTimes, type Arm, type SwitchbackPlan } from '../domain/canary/switchback';
 import type { CanaryDecision, CanaryVerdict } from '../domain/types';
@@ -46,6 +46,8 @@ function listen(c: Canary): void {
   });
 }
 
+const BAND_PRIMARY_ESTIMATE_PATCH = 'vvtv-band-primary-estimate-v1';
+
 const interrupted = (c: Canary) => c.emergency !== null || c.operator !== null;
 
 /** Every check interval: measure both groups, judge, record; stop at a final verdict or an operator's word (3.2, 3.3). */
@@ -68,6 +70,8 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
       minSamplesPerGroup: input.minSamplesPerGroup,
       ...look,
       purpose: input.purpose,
+      // Executions started before the band rule checked the primary's estimate replay without it.
+      bandPrimaryEstimate: patched(BAND_PRIMARY_ESTIMATE_PATCH),
     });
     status.checksDone = i;
     status.lastVerdict = verdict;
@@ -126,6 +130,8 @@ async function monitorSwitchback(c: Canary, plan: SwitchbackPlan): Promise<Canar
       // One stage: the plan's blocks are the whole canary (a switchback does not continue).
       ...stageOfCheck(step.check!, plan.arms.length, 1),
       purpose: input.purpose,
+      // Executions started before the band rule checked the primary's estimate replay without it.
+      bandPrimaryEstimate: patched(BAND_PRIMARY_ESTIMATE_PATCH),
     });
     status.checksDone = step.check!;
     status.lastVerdict = verdict;

@@ -23,6 +23,11 @@ export interface JudgeInput {
   /** What the judged move was made for (canary/purpose.ts); the primary when absent. */
   purpose?: ChangePurpose;
   /**
+   * A band purpose also needs the primary's estimate within its margin (not only "not found
+   * degraded"). Default true; false is the rule before it (workflows started before it replay so).
+   */
+  bandPrimaryEstimate?: boolean;
+  /**
    * Group-sequential stages (issue 12): this look's stage (1-based) and the planned number of
    * stages, each as long as the planned duration; `isFinalCheck` marks a stage's end. Both 1 by
    * default: one stage, the fixed-horizon test at the planned end.

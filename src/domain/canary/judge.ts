@@ -67,8 +67,9 @@
  *   insufficient_data   ≥ half the KPIs, or any primary, lack data             → Inconclusive
  *   band purpose (the move brings one KPI back into its band, issue 12):
  *     band_corrected        final: the target KPI Improved toward its band (Proceed family, the
- *                           target alone) and nothing Degraded, the primary only beyond the
- *                           margin; interim: the same and every other KPI non-inferior → Proceed
+ *                           target alone), nothing Degraded (the primary only beyond the
+ *                           margin) and the primary's estimate not below −margin; interim: the
+ *                           same and every other KPI non-inferior → Proceed
  *     no_confident_result / continue_monitoring   otherwise                  → Inconclusive
  *   final check (primary purpose):
  *     primary_improved      every primary Improved|NonInferior, ≥ 1 Improved  → Proceed
@@ -451,12 +452,26 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
   const isOk = (e: KpiEvidence): boolean => e.classification === 'Improved' || e.classification === 'NonInferior';
   if (band) {
     const target = proceeders[0]!;
+    // A Correction may cost the primary at most the margin, as measured: its estimate, not only
+    // its interval (which a noisy canary widens until nothing is "found" degraded).
+    const allowance = (e: KpiEvidence): number => roles.tolerance(input.kpis.find((k) => k.name === e.kpi)!);
+    const better = (e: KpiEvidence): number => (e.goal === 'maximize' ? 1 : -1) * e.relDiff;
+    const costly = primaries.filter(
+      (e) => (input.bandPrimaryEstimate ?? true) && e.kpi !== band.kpi && e.classification !== 'NoData' && better(e) < -allowance(e),
+    );
+    if (target.classification === 'Improved' && costly.length > 0) {
+      const cost = costly.map((e) => `${e.kpi} ${pct(better(e))} against a margin of ${pct(allowance(e))}`).join(', ');
+      const why = `${band.kpi} improved toward its band, but the primary's estimate costs more than its margin (${cost})`;
+      return final
+        ? verdict('Inconclusive', 'no_confident_result', why, true, [target, ...costly])
+        : verdict('Inconclusive', 'continue_monitoring', `${why}; keep watching`, false, [target, ...costly]);
+    }
     if (target.classification === 'Improved' && (final || others.every(isOk))) {
       return verdict(
         'Proceed',
         'band_corrected',
         final
-          ? `${band.kpi} improved toward its band (the move's purpose); no KPI degraded beyond its margin`
+          ? `${band.kpi} improved toward its band (the move's purpose); no KPI degraded beyond its margin, the primary's estimate within it`
           : `${band.kpi} clearly improved toward its band (the move's purpose) and every other KPI non-inferior: stopping early`,
         true,
         kpis,

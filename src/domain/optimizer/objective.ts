@@ -222,6 +222,8 @@ function forecastLook(
     const worse = Math.max(zH * e, tol > 0 ? tol + z * e : 0);
     safe *= 1 - normalCdf((-worse - mu) / v);
     if (target) primaryOk *= 1 - normalCdf((z * e - mu) / v);
+    // A band correction's primary: its estimate must not fall below −margin (canary/judge.ts).
+    else if (band && k.role === 'primary' && (plan.bandPrimaryEstimate ?? true)) primaryOk *= 1 - normalCdf((-tol - mu) / v);
     else if (!band && k.role === 'primary') {
       const t = (zNI * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / v;
       const pass = 1 - normalCdf(t);

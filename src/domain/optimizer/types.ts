@@ -67,6 +67,8 @@ export interface CanaryPlan {
   expectedSamples?: number;
   /** Group-sequential stages of durationMinutes each (the config's canary.max_stages); 1 when absent. */
   maxStages?: number;
+  /** The judge's bandPrimaryEstimate (canary/judge-input.ts): a band correction's primary estimate within its margin. Default true. */
+  bandPrimaryEstimate?: boolean;
   /**
    * Per KPI, the share of the raw variance the judge's variance reduction is expected to leave
    * (the canary's se scales by its square root); absent or missing KPI: 1, the raw variance.

@@ -6,6 +6,8 @@ import { decide, now, type CycleContext, type CycleEnd } from './context';
 
 const OFFLINE_REPLAY_PATCH = 'vvtv-offline-replay-v1';
 const FORECAST_VARIANCE_PATCH = 'vvtv-forecast-variance-v1';
+/** The same patch as the canary workflow's: the forecast follows the judge it forecasts. */
+const BAND_PRIMARY_ESTIMATE_PATCH = 'vvtv-band-primary-estimate-v1';
 
 export interface Proposal {
   proposals: ParameterChange[];
@@ -93,6 +95,7 @@ async function optimize(
       confidenceLevel: settings.canary.confidenceLevel,
       nonInferiorityMargin: settings.canary.nonInferiorityMargin,
       maxStages: settings.canary.maxStages ?? 1,
+      bandPrimaryEstimate: patched(BAND_PRIMARY_ESTIMATE_PATCH),
       ...(analysis.recentRatePerHour ? { expectedSamples: (analysis.recentRatePerHour * durationMinutes) / 60 } : {}),
     },
     options: {

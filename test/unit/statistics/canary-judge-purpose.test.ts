@@ -68,6 +68,29 @@ describe('the canary judges a move on its purpose', () => {
     expect(beyond.rule).toBe('primary_degraded');
   });
 
+  it('a band correction whose primary estimate costs more than the margin is not confirmed, though not found degraded', () => {
+    // Engagement measured 3 % worse, too noisy to be significantly worse than −2 % (se ≈ 2.1 %).
+    const noisy = pair(g(2880, 100, 50), g(720, 97, 50));
+    const v = judgeCanary(input({ ...groups, engagement: noisy }, { purpose: entropyUp }));
+    expect(v.kpis.find((k) => k.kpi === 'engagement')!.classification).not.toBe('Degraded');
+    expect(v.decision).toBe('Inconclusive');
+    expect(v.rule).toBe('no_confident_result');
+    expect(v.reason).toContain("the primary's estimate costs more than its margin (engagement -3.00% against a margin of 2.00%)");
+    // Before the last stage it continues; at an interim look it keeps watching.
+    expect(judgeCanary(input({ ...groups, engagement: noisy }, { purpose: entropyUp, stage: 1, maxStages: 2 })).rule).toBe(
+      'continue_next_stage',
+    );
+    expect(judgeCanary(input({ ...groups, engagement: noisy }, { purpose: entropyUp, isFinalCheck: false })).final).toBe(false);
+    // The rule before it (workflows started earlier replay with it): not found degraded is enough.
+    expect(judgeCanary(input({ ...groups, engagement: noisy }, { purpose: entropyUp, bandPrimaryEstimate: false })).rule).toBe(
+      'band_corrected',
+    );
+    // 1.5 % worse, within the margin: confirmed.
+    expect(judgeCanary(input({ ...groups, engagement: pair(g(2880, 100, 50), g(720, 98.5, 50)) }, { purpose: entropyUp })).rule).toBe(
+      'band_corrected',
+    );
+  });
+
   it('a guardrail degraded rolls a band correction back', () => {
     const v = judgeCanary(input({ ...groups, curator: pair(g(2880, 30, 10), g(720, 33, 10)) }, { purpose: entropyUp }));
     expect(v.rule).toBe('guardrail_degraded');
