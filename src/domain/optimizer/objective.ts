@@ -220,10 +220,13 @@ function forecastLook(
     const v = Math.sqrt(s * s + e * e);
     const tol = band && !target && k.role === 'primary' ? Math.max(k.tolerance ?? 0, plan.nonInferiorityMargin) : (k.tolerance ?? 0);
     const worse = Math.max(zH * e, tol > 0 ? tol + z * e : 0);
-    safe *= 1 - normalCdf((-worse - mu) / v);
+    const notDegraded = 1 - normalCdf((-worse - mu) / v);
+    safe *= notDegraded;
     if (target) primaryOk *= 1 - normalCdf((z * e - mu) / v);
     // A band correction's primary: its estimate must not fall below −margin (canary/judge.ts).
-    else if (band && k.role === 'primary' && (plan.bandPrimaryEstimate ?? true)) primaryOk *= 1 - normalCdf((-tol - mu) / v);
+    // That implies "not found degraded", already in `safe`: the joint is the estimate's alone.
+    else if (band && k.role === 'primary' && (plan.bandPrimaryEstimate ?? true))
+      primaryOk *= notDegraded > 0 ? Math.min(1, (1 - normalCdf((-tol - mu) / v)) / notDegraded) : 0;
     else if (!band && k.role === 'primary') {
       const t = (zNI * e - Math.max(plan.nonInferiorityMargin, tol) - mu) / v;
       const pass = 1 - normalCdf(t);
