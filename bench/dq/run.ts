@@ -366,9 +366,7 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       const measured = verdict.kpis.find((k) => k.kpi === primary.name)?.relDiff ?? NaN;
       const trueGain = truth.gain(s.kpis, candidate, s.start, day) - truth.gain(s.kpis, values, s.start, day);
       // Precise ΔJ (many slots) only where it decides something: a kept change.
-      const preciseGain = promotedOf(verdict)
-        ? harm.truth.gain(s.kpis, candidate, s.start, day) - harm.truth.gain(s.kpis, values, s.start, day)
-        : NaN;
+      const preciseGain = promoted ? harm.truth.gain(s.kpis, candidate, s.start, day) - harm.truth.gain(s.kpis, values, s.start, day) : NaN;
       log.canary = {
         decision: verdict.decision,
         rule: verdict.rule,
@@ -439,8 +437,6 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
   out.primaryPredictionMae = errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
   return out;
 }
-
-const promotedOf = (v: CanaryVerdict): boolean => v.decision === 'Proceed';
 
 /** The offline evidence of one day: moves around the live card replayed on its logged slots (the cycle's loadOfflineEvidence). */
 function replayEvidence(r: ReplaySettings, s: RunSettings, values: Values, records: SlotRecord[], now: string) {

@@ -46,13 +46,16 @@ function listen(c: Canary): void {
   });
 }
 
-const BAND_PRIMARY_ESTIMATE_PATCH = 'vvtv-band-primary-estimate-v1';
+/** The band rule checks the primary's estimate (issue 12); the cycle's forecast follows the same patch. */
+export const BAND_PRIMARY_ESTIMATE_PATCH = 'vvtv-band-primary-estimate-v1';
 
 const interrupted = (c: Canary) => c.emergency !== null || c.operator !== null;
 
 /** Every check interval: measure both groups, judge, record; stop at a final verdict or an operator's word (3.2, 3.3). */
 async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | null> {
   const { input, acts, status } = c;
+  // Executions started before the band rule checked the primary's estimate replay without it.
+  const bandPrimaryEstimate = patched(BAND_PRIMARY_ESTIMATE_PATCH);
   let verdict: CanaryVerdict | null = null;
   for (let i = 1; i <= status.totalChecks; i++) {
     if (await condition(() => interrupted(c), input.checkIntervalMs)) break;
@@ -70,8 +73,7 @@ async function monitor(c: Canary, startedAt: string): Promise<CanaryVerdict | nu
       minSamplesPerGroup: input.minSamplesPerGroup,
       ...look,
       purpose: input.purpose,
-      // Executions started before the band rule checked the primary's estimate replay without it.
-      bandPrimaryEstimate: patched(BAND_PRIMARY_ESTIMATE_PATCH),
+      bandPrimaryEstimate,
     });
     status.checksDone = i;
     status.lastVerdict = verdict;
@@ -101,6 +103,7 @@ async function monitorSwitchback(c: Canary, plan: SwitchbackPlan): Promise<Canar
   const switches: Step[] = switchTimes(plan).map((x) => ({ atMs: x.atMs, switchTo: { arm: x.arm, block: x.block } }));
   const checks: Step[] = plan.arms.map((_, b) => ({ atMs: plan.startMs + (b + 1) * plan.blockMs + grace, check: b + 1 }));
   const steps = [...switches, ...checks].sort((a, b) => a.atMs - b.atMs || (a.switchTo ? -1 : 1));
+  const bandPrimaryEstimate = patched(BAND_PRIMARY_ESTIMATE_PATCH);
   let verdict: CanaryVerdict | null = null;
   for (const step of steps) {
     // A step already due runs at once (a zero-length timer is not a wait).
@@ -130,8 +133,7 @@ async function monitorSwitchback(c: Canary, plan: SwitchbackPlan): Promise<Canar
       // One stage: the plan's blocks are the whole canary (a switchback does not continue).
       ...stageOfCheck(step.check!, plan.arms.length, 1),
       purpose: input.purpose,
-      // Executions started before the band rule checked the primary's estimate replay without it.
-      bandPrimaryEstimate: patched(BAND_PRIMARY_ESTIMATE_PATCH),
+      bandPrimaryEstimate,
     });
     status.checksDone = step.check!;
     status.lastVerdict = verdict;

@@ -114,7 +114,7 @@ export { DEFAULT_INTERIM_SHARE, DEFAULT_STAGE_SPENDING_RHO, errorControl, stageP
 const EMPTY: GroupSummary = { n: 0, mean: 0, sd: 0 };
 
 /** +1 when higher is better, -1 when lower is better. */
-const goalSign = (k: KpiDef): 1 | -1 => (k.goal === 'maximize' ? 1 : -1);
+const goalSign = (k: Pick<KpiDef, 'goal'>): 1 | -1 => (k.goal === 'maximize' ? 1 : -1);
 
 /** The interval turned so that positive = better for this KPI. */
 function goalSigned(ci: Interval, sign: 1 | -1): Interval {
@@ -455,10 +455,11 @@ export function judgeCanary(input: JudgeInput): CanaryVerdict {
     // A Correction may cost the primary at most the margin, as measured: its estimate, not only
     // its interval (which a noisy canary widens until nothing is "found" degraded).
     const allowance = (e: KpiEvidence): number => roles.tolerance(input.kpis.find((k) => k.name === e.kpi)!);
-    const better = (e: KpiEvidence): number => (e.goal === 'maximize' ? 1 : -1) * e.relDiff;
-    const costly = primaries.filter(
-      (e) => (input.bandPrimaryEstimate ?? true) && e.kpi !== band.kpi && e.classification !== 'NoData' && better(e) < -allowance(e),
-    );
+    const better = (e: KpiEvidence): number => goalSign(e) * e.relDiff;
+    const costly =
+      (input.bandPrimaryEstimate ?? true)
+        ? primaries.filter((e) => e.kpi !== band.kpi && e.classification !== 'NoData' && better(e) < -allowance(e))
+        : [];
     if (target.classification === 'Improved' && costly.length > 0) {
       const cost = costly.map((e) => `${e.kpi} ${pct(better(e))} against a margin of ${pct(allowance(e))}`).join(', ');
       const why = `${band.kpi} improved toward its band, but the primary's estimate costs more than its margin (${cost})`;

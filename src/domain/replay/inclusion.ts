@@ -89,9 +89,14 @@ export function positionRemoval(n: number, k: number, epsilon: number): Float64A
  * one rank's probability.
  */
 export function plackettLuceExpectation(logits: readonly number[], targets: readonly number[], f: ArrayLike<number>): number[] {
-  return plackettLuceRanks(logits, targets).map((ranks) => {
+  return expectations(plackettLuceRanks(logits, targets), f);
+}
+
+/** Σ_r ranks[r] · f[r] for each target's rank distribution. */
+function expectations(ranks: readonly Float64Array[], f: ArrayLike<number>): number[] {
+  return ranks.map((row) => {
     let e = 0;
-    for (let r = 0; r < ranks.length; r++) e += ranks[r]! * f[r]!;
+    for (let r = 0; r < row.length; r++) e += row[r]! * f[r]!;
     return e;
   });
 }
@@ -214,11 +219,7 @@ export function inclusionProbabilities(
       cache.set(key, ranks);
     }
   }
-  const probs = ranks.map((row) => {
-    let e = 0;
-    for (let r = 0; r < row.length; r++) e += row[r]! * h[r]!;
-    return e;
-  });
+  const probs = expectations(ranks, h);
   const byId = new Map<string, number>();
   present.forEach((id, t) => byId.set(id, Math.min(1, Math.max(0, probs[t]!))));
   return targets.map((id) => byId.get(id) ?? 0);

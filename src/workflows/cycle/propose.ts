@@ -3,11 +3,11 @@ import { proposeForCycle } from '../../domain/optimizer';
 import type { ParameterBounds, ParameterChange, WindowAnalysis } from '../../domain/types';
 import { patched } from '@temporalio/workflow';
 import { decide, now, type CycleContext, type CycleEnd } from './context';
+// The canary workflow's patch: the forecast follows the judge it forecasts.
+import { BAND_PRIMARY_ESTIMATE_PATCH } from '../canary';
 
 const OFFLINE_REPLAY_PATCH = 'vvtv-offline-replay-v1';
 const FORECAST_VARIANCE_PATCH = 'vvtv-forecast-variance-v1';
-/** The same patch as the canary workflow's: the forecast follows the judge it forecasts. */
-const BAND_PRIMARY_ESTIMATE_PATCH = 'vvtv-band-primary-estimate-v1';
 
 export interface Proposal {
   proposals: ParameterChange[];
