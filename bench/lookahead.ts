@@ -1,0 +1,136 @@
+/**
+ * Does the offline replay rank cards far from the live one as the truth does? (issue 12's
+ * lookahead question.) For each seed: one simulated day at the static card logs its slots; the
+ * replay evaluates a grid of cards up to several daily deltas away on those slots; each card's
+ * replayed objective change is compared with its precise true ΔJ (the bench's Truth).
+ *
+ *   npx tsx bench/lookahead.ts [--seeds=5,7,31,47] [--scenario=stable] [--truth-slots=4000]
+ *     [--replay-slots=120] [--day=0]
+ *
+ * Prints JSON: per seed the Spearman rank correlation over the grid, the replay's best card and
+ * its true ΔJ against the true best card's, and per route (temperature-up, top_k-up) the far
+ * end's replayed and true ΔJ.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfig } from '../src/config';
+import { selectionParams } from '../src/config/card';
+import { referenceSelectionEngine } from '../src/adapters/selection';
+import { objectiveOfLevels } from '../src/domain/optimizer';
+import { prepareReplay, recordsOfCard, type SlotRecord } from '../src/domain/replay';
+import { Simulator, type HarmfulRegion } from '../src/simulator';
+import { cardOf, ROOT, Truth, type Values } from './dq/world';
+import { benchOptions } from './options';
+
+const { text: option, num } = benchOptions('LOOKAHEAD_BENCH');
+const opts = {
+  seeds: option('seeds', '5,7,31,47').split(',').map(Number),
+  scenario: option('scenario', 'stable'),
+  truthSlots: num('truth-slots', 4000),
+  replaySlots: num('replay-slots', 120),
+  slotsPerHour: num('slots-per-hour', 10),
+  day: num('day', 0),
+};
+
+const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'), 'config/autopilot.yaml');
+const kpis = config.kpis!;
+const params = config.parameters;
+const start: Values = { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 };
+const SCENARIOS: Record<string, { noise: number; drift: number; harmfulRegion?: HarmfulRegion }> = {
+  stable: { noise: 0.05, drift: 0 },
+  drift: { noise: 0.05, drift: 0.0006 },
+  noise: { noise: 0.2, drift: 0 },
+};
+
+const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+function ranks(xs: number[]): number[] {
+  const idx = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const r = new Array<number>(xs.length);
+  idx.forEach(([, i], k) => (r[i] = k));
+  return r;
+}
+function spearman(a: number[], b: number[]): number {
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const n = a.length;
+  const ma = (n - 1) / 2;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < n; i++) {
+    num += (ra[i]! - ma) * (rb[i]! - ma);
+    da += (ra[i]! - ma) ** 2;
+    db += (rb[i]! - ma) ** 2;
+  }
+  return num / Math.sqrt(da * db);
+}
+
+function runSeed(seed: number) {
+  const sc = SCENARIOS[opts.scenario]!;
+  const records: SlotRecord[] = [];
+  const sim = new Simulator({
+    channel: 'main',
+    seed,
+    noise: sc.noise,
+    drift: sc.drift,
+    harmfulRegion: sc.harmfulRegion,
+    slotsPerHour: opts.slotsPerHour,
+    source: () => ({ card: cardOf(params, start), cardSha: 'live', overlay: null }),
+    sink: { insert: () => undefined },
+    slotLog: { write: (rs: SlotRecord[]) => records.push(...rs) },
+    slotLogShare: Math.min(1, opts.replaySlots / (opts.slotsPerHour * 24)),
+  });
+  const T0 = Date.parse('2026-01-01T00:00:00Z') + opts.day * 86_400_000;
+  for (let h = 0; h < 24; h++) sim.runSlots(opts.slotsPerHour, new Date(T0 + h * 3_600_000));
+  const base = selectionParams(cardOf(params, start));
+  const own = recordsOfCard(records, base).slice(0, opts.replaySlots);
+  const replay = prepareReplay(own, referenceSelectionEngine);
+  const truth = new Truth({ seed, ...sc }, params, opts.truthSlots);
+  const ref = truth.levels(start, opts.day);
+  const grid: Values[] = [];
+  for (let t = 0.3; t <= 1.5 + 1e-9; t += 0.1)
+    for (let k = 4; k <= 16; k += 2)
+      for (const e of [0.04, 0.12, 0.2]) grid.push({ ...start, temperature: Math.round(t * 10) / 10, top_k: k, epsilon: e });
+  const rows = grid.map((v) => {
+    const r = replay.evaluate(selectionParams(cardOf(params, v)));
+    const levels: Values = {};
+    for (const k of kpis) levels[k.name] = (ref[k.name] ?? 0) * (1 + (r.kpis[k.name]?.relDiff ?? 0));
+    const predicted = objectiveOfLevels(kpis, levels, ref) - objectiveOfLevels(kpis, ref, ref);
+    return { values: v, predicted, true: truth.gain(kpis, v, start, opts.day), engagement: r.kpis.engagement_proxy?.method };
+  });
+  const rho = spearman(
+    rows.map((r) => r.predicted),
+    rows.map((r) => r.true),
+  );
+  const bestPred = rows.reduce((a, b) => (b.predicted > a.predicted ? b : a));
+  const bestTrue = rows.reduce((a, b) => (b.true > a.true ? b : a));
+  const route = (f: (v: Values) => boolean) => {
+    const rs = rows.filter((r) => f(r.values));
+    const p = rs.reduce((a, b) => (b.predicted > a.predicted ? b : a));
+    const t = rs.reduce((a, b) => (b.true > a.true ? b : a));
+    return { bestByReplay: { ...p.values, predicted: r4(p.predicted), true: r4(p.true) }, bestTrue: { ...t.values, true: r4(t.true) } };
+  };
+  return {
+    seed,
+    slots: replay.slots,
+    cards: rows.length,
+    spearman: r4(rho),
+    meanAbsError: r4(rows.reduce((a, r) => a + Math.abs(r.predicted - r.true), 0) / rows.length),
+    bestByReplay: { ...bestPred.values, predicted: r4(bestPred.predicted), true: r4(bestPred.true) },
+    bestTrue: { ...bestTrue.values, true: r4(bestTrue.true) },
+    regret: r4(bestTrue.true - bestPred.true),
+    routes: {
+      temperature: route((v) => v.temperature >= 0.8 && v.top_k <= 10),
+      top_k: route((v) => v.temperature <= 0.6 && v.top_k >= 10),
+    },
+  };
+}
+
+const started = performance.now();
+const out = opts.seeds.map((s) => {
+  const r = runSeed(s);
+  process.stderr.write(`seed ${s}: spearman ${r.spearman}, regret ${r.regret}\n`);
+  return r;
+});
+console.log(JSON.stringify({ options: opts, seeds: out, seconds: Math.round((performance.now() - started) / 1000) }, null, 2));
