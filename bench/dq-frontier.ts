@@ -52,6 +52,10 @@ const SETTINGS: Record<string, string[]> = {
   // The offline replay (on by default in the bench: the simulator logs its slots): off; single moves only.
   'no-replay': ['--replay=0'],
   'replay-singles': ['--replay-joint=0'],
+  // The replay's slope-bias allowance per parameter step (default 0.01 exact, 0.02 viewer KPI):
+  // doubled (the values the pooled allowance had before) and halved.
+  'replay-bias-x2': ['--replay-settings={"exactBiasSd":0.02,"ipsBiasSd":0.04}'],
+  'replay-bias-half': ['--replay-settings={"exactBiasSd":0.005,"ipsBiasSd":0.01}'],
   // The canary's variance reduction (CUPED + paired triggered analysis, on by default): off.
   'no-vr': ['--variance-reduction=0'],
 };

@@ -225,10 +225,14 @@ export const AutopilotConfigSchema = z
             window_hours: positive.default(24),
             /** At most this many logged slots (thinned evenly over the window). */
             max_slots: z.number().int().min(10).default(300),
-            /** Bias allowance (relative sd) of the KPIs re-run exactly (selection_entropy, novelty). */
-            exact_bias_sd: z.number().min(0).default(0.02),
-            /** Bias allowance (relative sd) of the importance-weighted viewer KPI (engagement_proxy). */
-            ips_bias_sd: z.number().min(0).default(0.04),
+            /**
+             * Bias allowance of the KPIs re-run exactly (selection_entropy, novelty): sd of the
+             * replay's slope error, relative effect per step of a parameter, shared by every
+             * replayed move of that parameter.
+             */
+            exact_bias_sd: z.number().min(0).default(0.01),
+            /** The same for the viewer KPI (engagement_proxy), by the slate model or importance weighting. */
+            ips_bias_sd: z.number().min(0).default(0.02),
             /** The viewer KPI is left out when the weights' effective sample size is below this share of the logged plans. */
             min_ess_share: fraction.default(0.1),
             /** Also replay moves of two parameters at once (one step each). */

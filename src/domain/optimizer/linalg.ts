@@ -44,15 +44,24 @@ export function cholSolve(l: number[][], b: number[]): number[] {
 }
 
 /** xᵀ A⁻¹ x from the Cholesky factor of A. */
-export function quadInv(l: number[][], x: number[]): number {
+export function quadInv(l: number[][], x: readonly number[]): number {
+  return forwardSolve(l, x).reduce((q, y) => q + y * y, 0);
+}
+
+/** Solves L y = b (L lower triangular, row-major). */
+export function forwardSolve(l: number[][], b: readonly number[]): number[] {
   const n = l.length;
-  let q = 0;
   const y = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) {
-    let s = x[i]!;
+    let s = b[i]!;
     for (let k = 0; k < i; k++) s -= l[i]![k]! * y[k]!;
     y[i] = s / l[i]![i]!;
-    q += y[i]! * y[i]!;
   }
-  return q;
+  return y;
+}
+
+/** Index of (i, j) in a symmetric n×n matrix stored as its upper triangle, row by row. */
+export function packedIndex(n: number, i: number, j: number): number {
+  const [a, b] = i <= j ? [i, j] : [j, i];
+  return a * n - (a * (a - 1)) / 2 + (b - a);
 }

@@ -27,8 +27,8 @@
  */
 import type { ProposalRule } from '../parameters';
 import type { KpiDef, ParamDef } from '../types';
-import { cholesky, cholSolve, quadInv } from './linalg';
-import type { Experiment, Prediction } from './types';
+import { cholesky, cholSolve, forwardSolve, packedIndex, quadInv } from './linalg';
+import type { Experiment, OfflineEvidence, Prediction } from './types';
 
 const MISFIT_SD = 0.01;
 const PRIOR_STEP_EFFECT = 0.05;
@@ -67,6 +67,12 @@ export interface FitOptions {
   localitySteps: number;
   /** Fit the interaction terms d_pq. Default true; false is the additive model (the ablation, and the tests' reference). */
   interactions?: boolean;
+  /**
+   * The offline replay's pseudo-experiments with their error covariance: fitted as one correlated
+   * measurement (generalised least squares: whitened by the Cholesky factor of the covariance,
+   * plus the misfit floor on each move). Without a covariance, each counts on its own.
+   */
+  replay?: OfflineEvidence;
 }
 
 /** Parameter pairs (i < j) in the order of their interaction coefficients, after the 2P per-parameter ones. */
@@ -117,7 +123,14 @@ export function fitModel(
   const pairs = o.interactions === false ? [] : pairsOf(params.length);
   const m = 2 * params.length + pairs.length;
   const posterior: FittedModel['posterior'] = {};
-  const used = experiments.map((e) => ({
+  const block = o.replay?.covariance ? o.replay : undefined;
+  const all = o.replay && !block ? [...experiments, ...o.replay.experiments] : experiments;
+  const replayed = (block?.experiments ?? []).map((e) => ({
+    e,
+    w: weight(e, params, center, o),
+    f: features(params, center, e.base, e.deltas, pairs.length > 0),
+  }));
+  const used = all.map((e) => ({
     e,
     w: weight(e, params, center, o),
     f: features(params, center, e.base, e.deltas, pairs.length > 0),
@@ -151,6 +164,8 @@ export function fitModel(
         for (let b = 0; b < m; b++) prec[a]![b]! += (f[a]! * f[b]!) / v;
       }
     }
+    const cov = block?.covariance?.[k.name];
+    if (cov) addCorrelated(prec, rhs, replayed, cov, k.name);
     const l = cholesky(prec);
     posterior[k.name] = { mean: cholSolve(l, rhs), precisionChol: l, priorSd };
   }
@@ -158,6 +173,56 @@ export function fitModel(
   // do not end a cold start (the rule table still steers when the model has nothing it would try).
   const evidence = used.filter((u) => u.w >= 1e-6 && u.e.source !== 'replay').reduce((a, u) => a + u.w, 0);
   return { params, kpis: kpis.map((k) => k.name), center, interactions: pairs.length > 0, posterior, evidence };
+}
+
+/**
+ * Adds a block of correlated measurements (the replay's moves, all from the same slots) to the
+ * normal equations: with Σ their covariance (plus the misfit floor on each, over their weight)
+ * and L its Cholesky factor, the whitened rows L⁻¹F and L⁻¹y are independent with unit variance.
+ */
+function addCorrelated(
+  prec: number[][],
+  rhs: number[],
+  rows: ReadonlyArray<{ e: Experiment; w: number; f: number[] }>,
+  cov: readonly number[],
+  kpi: string,
+): void {
+  const n = rows.length;
+  const idx = rows
+    .map((_, i) => i)
+    .filter((i) => {
+      const y = rows[i]!.e.effects[kpi];
+      return y !== undefined && Number.isFinite(y.relDiff) && rows[i]!.w >= 1e-6;
+    });
+  if (idx.length === 0) return;
+  const sigma = idx.map((a) =>
+    idx.map((b) => {
+      const c = cov[packedIndex(n, a, b)] ?? 0;
+      const w = Math.sqrt(rows[a]!.w * rows[b]!.w);
+      return ((Number.isFinite(c) ? c : 0) + (a === b ? MISFIT_SD * MISFIT_SD : 0)) / w;
+    }),
+  );
+  let l: number[][];
+  try {
+    l = cholesky(sigma);
+  } catch {
+    return; // not a covariance: the replay is left out rather than trusted wrongly
+  }
+  const m = rhs.length;
+  const y = forwardSolve(
+    l,
+    idx.map((i) => rows[i]!.e.effects[kpi]!.relDiff),
+  );
+  const f = Array.from({ length: m }, (_, j) =>
+    forwardSolve(
+      l,
+      idx.map((i) => rows[i]!.f[j]!),
+    ),
+  );
+  for (let a = 0; a < m; a++) {
+    rhs[a]! += f[a]!.reduce((acc, x, r) => acc + x * y[r]!, 0);
+    for (let b = 0; b < m; b++) prec[a]![b]! += f[a]!.reduce((acc, x, r) => acc + x * f[b]![r]!, 0);
+  }
 }
 
 /**

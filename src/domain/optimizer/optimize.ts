@@ -186,9 +186,10 @@ export function optimize(given: OptimizerInput): OptimizerResult {
   const canaryVariance = learned && Object.keys(learned.share).length ? learned : undefined;
   const input: OptimizerInput = canaryVariance ? { ...given, canary: withLearnedVariance(given.canary, canaryVariance) } : given;
   const positions = Object.fromEntries(input.analysis.kpis.map((a) => [a.kpi, a.position]));
-  // Past canaries, and the offline replay's pseudo-experiments (a second, biased source) when there is a slot log.
-  const data = input.offline ? [...input.experiments, ...input.offline.experiments] : input.experiments;
-  const model = fitModel(input.params, input.kpis, input.current, data, {
+  // Past canaries, and the offline replay's pseudo-experiments (a second, biased source, one
+  // correlated measurement) when there is a slot log.
+  const model = fitModel(input.params, input.kpis, input.current, input.experiments, {
+    ...(input.offline ? { replay: input.offline } : {}),
     now: input.now,
     halfLifeDays: o.halfLifeDays ?? 14,
     localitySteps: o.localitySteps ?? 3,

@@ -39,9 +39,12 @@ export interface OfflineMove {
 
 /**
  * The offline replay's evidence for one cycle: the moves it replayed around the current card, and
- * the same as pseudo-experiments for the model, their standard errors widened by a bias allowance
- * that all of them share (so together they weigh like one measurement with that sd, and real
- * canaries dominate where they disagree).
+ * the same as pseudo-experiments for the model. The moves are replayed on the same logged slots,
+ * so their errors are correlated: `covariance` holds, per KPI, the covariance of the moves'
+ * relDiff estimates (the slots' shared sampling error, the slate model's coefficients, and a
+ * slope bias per parameter step shared by every move of that parameter), and the model fits the
+ * moves as one correlated measurement (generalised least squares). Each pseudo-experiment's
+ * relSe is the square root of its diagonal entry.
  */
 export interface OfflineEvidence {
   /** When the replay ran (ISO), and the log window it read. */
@@ -51,6 +54,12 @@ export interface OfflineEvidence {
   mismatched: number;
   moves: OfflineMove[];
   experiments: Experiment[];
+  /**
+   * Per KPI, the moves' error covariance, the upper triangle row by row (packedIndex in
+   * linalg.ts), in the order of `moves`; entries of a move without the KPI are 0. Absent (evidence
+   * from before it existed): each experiment counts on its own with its relSe.
+   */
+  covariance?: Record<string, number[]>;
 }
 
 /** How the coming canary will measure (to predict whether a change can pass it). */

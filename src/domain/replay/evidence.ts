@@ -5,18 +5,23 @@
  * - Moves: every tuned parameter the selection reads (`REPLAYED_CARD_PATHS`) by ± one step and
  *   ± its daily delta, inside the hard limits; with `jointMoves`, every pair of them by one step
  *   each (all four signs), so the model also sees what two changes do together.
- * - Pseudo-experiments: base = the current card, the move's deltas, the replay's relative effects
- *   with relSe² = se² + m · bias², m the number of moves replayed: the bias allowance is one
- *   error shared by all of them, so m moves together weigh like one measurement with sd `bias`
- *   (exactBiasSd for the selection KPIs, ipsBiasSd for the viewer KPI, whether by IPS or the slate
- *   model). A real canary (relative se
- *   1-2 %) then dominates where the two disagree. The viewer KPI is left out of a move whose
- *   weights' effective sample size is below minEssShare of the logged plans.
+ * - Pseudo-experiments: base = the current card, the move's deltas, the replay's relative effects.
+ *   Their errors are correlated, and `covariance` (per KPI) says how: every move is replayed on
+ *   the same logged slots (the slots' shared sampling error, and for the slate model its shared
+ *   coefficients: PreparedReplay.covariance), and the replay may be wrong about the response
+ *   itself. That bias is a slope error of sd `exactBiasSd` (selection KPIs) or `ipsBiasSd` (the
+ *   viewer KPI, by the slate model or IPS) per step of each parameter, shared by every move of
+ *   that parameter: cov += Σ_p (Δ_a,p/step_p)(Δ_b,p/step_p)·bias², so moves of opposite signs do
+ *   not cancel it and two moves of the same parameter do not halve it. The model fits the moves
+ *   as one correlated measurement (model.ts, generalised least squares); each pseudo-experiment's
+ *   relSe is its own variance's root. The viewer KPI is left out of a move whose weights'
+ *   effective sample size is below minEssShare of the logged plans.
  */
 import type { Experiment, OfflineEvidence, OfflineMove } from '../optimizer/types';
 import type { ParamDef } from '../types';
 import type { ReplayParams, SlotRecord } from './record';
-import type { PreparedReplay } from './replay';
+import { packedIndex } from '../optimizer/linalg';
+import type { PreparedReplay, ReplayResult } from './replay';
 
 /** Card paths of the tuned parameters the selection reads, and the selection parameter each sets. */
 export const REPLAYED_CARD_PATHS: Readonly<Record<string, 'temperature' | 'top_k' | 'plan_selection_bias' | 'epsilon'>> = {
@@ -38,8 +43,8 @@ export interface ReplaySettings {
 export const DEFAULT_REPLAY_SETTINGS: ReplaySettings = {
   windowHours: 24,
   maxSlots: 300,
-  exactBiasSd: 0.02,
-  ipsBiasSd: 0.04,
+  exactBiasSd: 0.01,
+  ipsBiasSd: 0.02,
   minEssShare: 0.1,
   jointMoves: true,
 };
@@ -116,9 +121,11 @@ export function offlineEvidence(input: {
   const { replay, base, params, current, settings: s } = input;
   const wanted = new Set(input.kpis);
   const moves: OfflineMove[] = [];
+  const results: ReplayResult[] = [];
   if (replay.slots >= 2)
     for (const deltas of replayMoves(params, current, s.jointMoves)) {
       const r = replay.evaluate(movedParams(base, params, current, deltas));
+      results.push(r);
       const kpis: OfflineMove['kpis'] = {};
       for (const [kpi, k] of Object.entries(r.kpis)) {
         if (!wanted.has(kpi) || !Number.isFinite(k.relDiff) || !Number.isFinite(k.relSe)) continue;
@@ -127,7 +134,33 @@ export function offlineEvidence(input: {
       }
       moves.push({ deltas, slots: r.slots, changed: r.changed, kpis });
     }
-  const m = Math.max(1, moves.length);
+  // The replay's error model, per KPI: the moves share the logged slots (sampling covariance),
+  // and a slope bias per step of each parameter, shared by every move of it (a smooth error of
+  // the replay's response is a wrong slope: symmetric moves do not cancel it).
+  const covariance: Record<string, number[]> = {};
+  for (const kpi of wanted) {
+    const packed: number[] = [];
+    let any = false;
+    for (let a = 0; a < moves.length; a++)
+      for (let b = a; b < moves.length; b++) {
+        const ra = results[a]!.kpis[kpi];
+        const rb = results[b]!.kpis[kpi];
+        if (!moves[a]!.kpis[kpi] || !moves[b]!.kpis[kpi] || !ra || !rb) {
+          packed.push(0);
+          continue;
+        }
+        const sampling = replay.covariance(ra, rb);
+        const bias = ra.method === 'exact' ? s.exactBiasSd : s.ipsBiasSd;
+        const slopes = params.reduce(
+          (acc, p) => acc + ((moves[a]!.deltas[p.name] ?? 0) / p.step) * ((moves[b]!.deltas[p.name] ?? 0) / p.step),
+          0,
+        );
+        packed.push(Number(((Number.isFinite(sampling) ? sampling : 0) + slopes * bias * bias).toPrecision(6)));
+        any = true;
+      }
+    if (any) covariance[kpi] = packed;
+  }
+  const variance = (kpi: string, i: number): number => covariance[kpi]?.[packedIndex(moves.length, i, i)] ?? NaN;
   const experiments: Experiment[] = moves.map((mv, i) => ({
     id: `replay:${input.now}:${i}`,
     at: input.now,
@@ -136,11 +169,8 @@ export function offlineEvidence(input: {
     outcome: 'promoted',
     source: 'replay',
     effects: Object.fromEntries(
-      Object.entries(mv.kpis).map(([kpi, k]) => {
-        const bias = k.method === 'exact' ? s.exactBiasSd : s.ipsBiasSd;
-        return [kpi, { relDiff: k.relDiff, relSe: Math.sqrt(k.relSe * k.relSe + m * bias * bias) }];
-      }),
+      Object.entries(mv.kpis).map(([kpi, k]) => [kpi, { relDiff: k.relDiff, relSe: Math.sqrt(variance(kpi, i)) }]),
     ),
   }));
-  return { at: input.now, slots: replay.slots, mismatched: replay.mismatched, moves, experiments };
+  return { at: input.now, slots: replay.slots, mismatched: replay.mismatched, moves, experiments, covariance };
 }

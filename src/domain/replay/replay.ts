@@ -29,6 +29,7 @@
  */
 import { kindEntropyBits, noveltyKld, positionWeights, DEFAULT_AGE_TARGET } from '../slot-metrics';
 import { inclusionProbabilities, type RankCache, type ScoredPlan } from './inclusion';
+import { cholesky, cholSolve, quadInv } from '../optimizer/linalg';
 import type { ReplayParams, SelectionEngine, SlotRecord } from './record';
 
 /** The KPIs a replay predicts from the selection alone. */
@@ -60,6 +61,14 @@ export interface KpiReplay {
   essShare?: number;
   /** dm only: the item-level IPS estimate of the same KPI, for comparison. */
   ips?: { relDiff: number; relSe: number; ess: number; essShare: number };
+  /**
+   * Each prepared slot's influence on relDiff (Σ influence² = relSe², slots where it does not
+   * apply 0; the dm's coefficient error not included): two candidates replayed on the same slots
+   * share their sampling error, and PreparedReplay.covariance says by how much.
+   */
+  influence?: number[];
+  /** dm only: the mean shift of the slate features, on which the slate model's coefficient error acts. */
+  shift?: number[];
 }
 
 export interface ReplayResult {
@@ -92,6 +101,12 @@ export interface PreparedReplay {
   mismatched: number;
   /** The replay of one candidate card on every usable slot. */
   evaluate(candidate: ReplayParams): ReplayResult;
+  /**
+   * Covariance of two candidates' relDiff estimates of the same KPI (evaluated on this replay):
+   * they share the logged slots (and, for the slate model, its coefficients), so their errors
+   * are correlated. covariance(a, a) = a.relSe².
+   */
+  covariance(a: KpiReplay, b: KpiReplay): number;
 }
 
 const plansOf = (scores: Record<string, number>): ScoredPlan[] => Object.entries(scores).map(([id, score]) => ({ id, score }));
@@ -147,6 +162,13 @@ export function prepareReplay(records: readonly SlotRecord[], engine: SelectionE
     slots: slots.length,
     mismatched,
     evaluate: (candidate) => evaluate(slots, mismatched, candidate, engine, o, model),
+    covariance: (a, b) => {
+      if (a.method !== b.method || !a.influence || !b.influence) return NaN;
+      let c = a.influence.reduce((acc, x, i) => acc + x * b.influence![i]!, 0);
+      if (a.method === 'dm' && model && a.shift && b.shift)
+        c += (model.sigma2 * dot(a.shift, cholSolve(model.chol, b.shift))) / (a.control * b.control);
+      return c;
+    },
   };
 }
 
@@ -159,8 +181,21 @@ function slateFeatures(order: readonly string[], s: Pick<PreparedSlot, 'kinds' |
   return [1, q, h, h * h];
 }
 
-/** Least squares (a tiny ridge for stability) of the observed reward KPI on the slate features; null when it cannot be fitted. */
-function fitSlateModel(slots: readonly PreparedSlot[]): number[] | null {
+/**
+ * The slate model: least squares (a tiny ridge for stability) of the observed reward KPI on the
+ * slate features, with what it knows of its own coefficients (Cholesky factor of XᵀX and the
+ * residual variance), so that a prediction far from the logged slates carries the coefficients'
+ * uncertainty; null when it cannot be fitted.
+ */
+export interface SlateModel {
+  beta: number[];
+  /** Cholesky factor of XᵀX (+ ridge). */
+  chol: number[][];
+  /** Residual variance of the fit, RSS / (n − features). */
+  sigma2: number;
+}
+
+function fitSlateModel(slots: readonly PreparedSlot[]): SlateModel | null {
   const used = slots.filter((s) => Number.isFinite(s.observed));
   const m = 4;
   if (used.length < 4 * m) return null;
@@ -173,26 +208,16 @@ function fitSlateModel(slots: readonly PreparedSlot[]): number[] | null {
     }
   }
   for (let i = 1; i < m; i++) a[i]![i]! += 1e-6 * used.length;
-  // Gaussian elimination with partial pivoting.
-  for (let c = 0; c < m; c++) {
-    let p = c;
-    for (let r = c + 1; r < m; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[p]![c]!)) p = r;
-    if (Math.abs(a[p]![c]!) < 1e-12) return null;
-    [a[c], a[p]] = [a[p]!, a[c]!];
-    [b[c], b[p]] = [b[p]!, b[c]!];
-    for (let r = c + 1; r < m; r++) {
-      const f = a[r]![c]! / a[c]![c]!;
-      for (let k = c; k < m; k++) a[r]![k]! -= f * a[c]![k]!;
-      b[r]! -= f * b[c]!;
-    }
+  let chol: number[][];
+  try {
+    chol = cholesky(a);
+  } catch {
+    return null;
   }
-  const x = new Array<number>(m).fill(0);
-  for (let r = m - 1; r >= 0; r--) {
-    let acc = b[r]!;
-    for (let k = r + 1; k < m; k++) acc -= a[r]![k]! * x[k]!;
-    x[r] = acc / a[r]![r]!;
-  }
-  return x.every(Number.isFinite) ? x : null;
+  const beta = cholSolve(chol, b);
+  if (!beta.every(Number.isFinite)) return null;
+  const rss = used.reduce((acc, s) => acc + (s.observed - dot(beta, s.features)) ** 2, 0);
+  return { beta, chol, sigma2: rss / (used.length - m) };
 }
 
 const dot = (a: readonly number[], b: readonly number[]): number => a.reduce((acc, x, i) => acc + x * b[i]!, 0);
@@ -213,22 +238,28 @@ function evaluate(
   candidate: ReplayParams,
   engine: SelectionEngine,
   o: ReplayOptions,
-  model: number[] | null,
+  model: SlateModel | null,
 ): ReplayResult {
   let changed = 0;
   const slate: Array<[number, number]> = [];
+  // Mean slate features under the logged card and the candidate (the model's uncertainty rests on their difference).
+  const shift = new Array<number>(4).fill(0);
   const paired: Record<string, Array<[number, number]>> = Object.fromEntries(REPLAYED_KPIS.map((k) => [k, []]));
-  const ips: Array<{ a: number; b: number; c: number; d: number; sumW2: number }> = [];
-  for (const s of slots) {
+  const ips: Array<{ a: number; b: number; c: number; d: number; sumW2: number; at: number }> = [];
+  for (const [at, s] of slots.entries()) {
     const run = engine.select(s.record.candidates, candidate, { seed: s.record.seed, now: s.now });
     if (run.order.length !== s.record.chosen.length || run.order.some((id, i) => id !== s.record.chosen[i])) changed += 1;
     const values = selectionKpis(run.order, s, o);
     for (const k of REPLAYED_KPIS) paired[k]!.push([s.control[k]!, values[k]!]);
-    if (model) slate.push([dot(model, s.features), dot(model, slateFeatures(run.order, s))]);
+    if (model) {
+      const f = slateFeatures(run.order, s);
+      slate.push([dot(model.beta, s.features), dot(model.beta, f)]);
+      f.forEach((x, i) => (shift[i]! += (x - s.features[i]!) / slots.length));
+    }
     const rewards = s.record.rewards;
     if (!rewards || rewards.length === 0) continue;
     const pCand = inclusionProbabilities(plansOf(run.scores), candidate, s.record.chosen, s.ranks);
-    const slot = { a: 0, b: 0, c: 0, d: 0, sumW2: 0 };
+    const slot = { a: 0, b: 0, c: 0, d: 0, sumW2: 0, at };
     s.record.chosen.forEach((_, i) => {
       const w = pCand[i]! / s.pLogged[i]!;
       slot.a += w * rewards[i]!;
@@ -242,9 +273,12 @@ function evaluate(
   const kpis: Record<string, KpiReplay> = {};
   for (const k of REPLAYED_KPIS) if (paired[k]!.length >= 2) kpis[k] = pairedRatio(k, paired[k]!);
   const kpi = o.rewardKpi ?? DEFAULT_REWARD_KPI;
-  const weighted = ips.length >= 2 ? snipsRatio(kpi, ips) : null;
+  const weighted = ips.length >= 2 ? snipsRatio(kpi, ips, slots.length) : null;
   if (model && slate.length >= 2) {
-    const dm = { ...pairedRatio(kpi, slate), method: 'dm' as const };
+    const paired = pairedRatio(kpi, slate);
+    // The coefficients' own error on the predicted shift: Δx̄ᵀ Cov(β) Δx̄, Cov(β) = σ² (XᵀX)⁻¹.
+    const modelSe = Math.sqrt(model.sigma2 * quadInv(model.chol, shift)) / Math.abs(paired.control);
+    const dm = { ...paired, relSe: Math.hypot(paired.relSe, modelSe), method: 'dm' as const, shift };
     kpis[kpi] = weighted
       ? { ...dm, ips: { relDiff: weighted.relDiff, relSe: weighted.relSe, ess: weighted.ess!, essShare: weighted.essShare! } }
       : dm;
@@ -258,13 +292,17 @@ function pairedRatio(kpi: string, pairs: Array<[number, number]>): KpiReplay {
   const cand = pairs.reduce((a, [, x]) => a + x, 0) / n;
   const ratio = control !== 0 ? cand / control : NaN;
   // Delta method on the ratio of paired means: z_s = x_s − ratio·c_s has mean 0.
-  let ss = 0;
-  for (const [c, x] of pairs) ss += (x - ratio * c) ** 2;
-  const relSe = Math.sqrt(ss / (n - 1) / n) / Math.abs(control);
-  return { kpi, method: 'exact', control, candidate: cand, relDiff: ratio - 1, relSe, slots: n };
+  const scale = Math.sqrt(n / (n - 1)) / (n * control);
+  const influence = pairs.map(([c, x]) => (x - ratio * c) * scale);
+  const relSe = Math.sqrt(influence.reduce((a, x) => a + x * x, 0));
+  return { kpi, method: 'exact', control, candidate: cand, relDiff: ratio - 1, relSe, slots: n, influence };
 }
 
-function snipsRatio(kpi: string, slots: Array<{ a: number; b: number; c: number; d: number; sumW2: number }>): KpiReplay {
+function snipsRatio(
+  kpi: string,
+  slots: Array<{ a: number; b: number; c: number; d: number; sumW2: number; at: number }>,
+  total: number,
+): KpiReplay {
   const n = slots.length;
   const A = slots.reduce((x, s) => x + s.a, 0);
   const B = slots.reduce((x, s) => x + s.b, 0);
@@ -274,12 +312,10 @@ function snipsRatio(kpi: string, slots: Array<{ a: number; b: number; c: number;
   const thetaC = B > 0 ? A / B : NaN;
   const thetaL = C / D;
   // Influence of each slot on ln θ_c − ln θ_l (ratio estimators, slots as clusters).
-  let ss = 0;
-  for (const s of slots) {
-    const psi = (s.a - thetaC * s.b) / (thetaC * B) - (s.c - thetaL * s.d) / (thetaL * D);
-    ss += psi * psi;
-  }
   const ratio = thetaC / thetaL;
+  const scale = Math.abs(ratio) * Math.sqrt(n / (n - 1));
+  const influence = new Array<number>(total).fill(0);
+  for (const s of slots) influence[s.at] = scale * ((s.a - thetaC * s.b) / (thetaC * B) - (s.c - thetaL * s.d) / (thetaL * D));
   const ess = sumW2 > 0 ? (B * B) / sumW2 : 0;
   return {
     kpi,
@@ -287,10 +323,11 @@ function snipsRatio(kpi: string, slots: Array<{ a: number; b: number; c: number;
     control: thetaL,
     candidate: thetaC,
     relDiff: ratio - 1,
-    relSe: Math.abs(ratio) * Math.sqrt((ss * n) / (n - 1)),
+    relSe: Math.sqrt(influence.reduce((a, x) => a + x * x, 0)),
     slots: n,
     items: D,
     ess,
     essShare: D > 0 ? ess / D : 0,
+    influence,
   };
 }

@@ -11,6 +11,7 @@ import { CardStore } from '../../../src/adapters/card-store';
 import { parseConfig, selectionParams } from '../../../src/config';
 import { offlineVsMeasured } from '../../../src/domain/cycle';
 import { fitModel, optimize, predict } from '../../../src/domain/optimizer';
+import { packedIndex } from '../../../src/domain/optimizer/linalg';
 import { offlineEvidence, prepareReplay, recordsOfCard, replayMoves, DEFAULT_REPLAY_SETTINGS } from '../../../src/domain/replay';
 import type { CanaryVerdict, ParameterChange } from '../../../src/domain/types';
 import { card, simulate } from '../simulator/fixtures';
@@ -60,7 +61,7 @@ describe('the optimizer with the offline replay as a second, biased source (issu
     expect(replayMoves(PARAMS, { ...CURRENT, epsilon: 0 }, false)).not.toContainEqual({ epsilon: -0.02 });
   });
 
-  it('turns replayed moves into pseudo-experiments whose shared bias allowance makes them weigh like one measurement', () => {
+  it('turns replayed moves into pseudo-experiments with their error covariance: shared slots, shared slope bias', () => {
     const ev = shared;
     expect(ev.slots).toBe(SLOTS);
     expect(ev.mismatched).toBe(0);
@@ -72,7 +73,34 @@ describe('the optimizer with the offline replay as a second, biased source (issu
     const exp = ev.experiments[ev.moves.indexOf(wider)]!;
     expect(exp).toMatchObject({ source: 'replay', base: CURRENT, deltas: { top_k: 2 }, at: NOW });
     const se = exp.effects.engagement_proxy!.relSe;
-    expect(se).toBeGreaterThanOrEqual(Math.sqrt(34) * DEFAULT_REPLAY_SETTINGS.ipsBiasSd);
+    const cov = ev.covariance!.engagement_proxy!;
+    const i = ev.moves.indexOf(wider);
+    expect(cov[packedIndex(34, i, i)]).toBeCloseTo(se * se, 8);
+    // Two steps of top_k: the slope bias of two steps, on top of the slots' sampling error.
+    expect(se).toBeGreaterThan(2 * DEFAULT_REPLAY_SETTINGS.ipsBiasSd);
+    expect(se).toBeGreaterThan(wider.kpis.engagement_proxy!.relSe);
+    // top_k +1 and +2 share the slots and the slope: strongly correlated. top_k and temperature
+    // share only the slots.
+    const corr = (a: number, b: number): number =>
+      cov[packedIndex(34, a, b)]! / Math.sqrt(cov[packedIndex(34, a, a)]! * cov[packedIndex(34, b, b)]!);
+    const one = ev.moves.findIndex((m) => m.deltas.top_k === 1 && Object.keys(m.deltas).length === 1);
+    const warmer = ev.moves.findIndex((m) => m.deltas.temperature === 0.1 && Object.keys(m.deltas).length === 1);
+    expect(corr(one, i)).toBeGreaterThan(0.8);
+    expect(Math.abs(corr(warmer, i))).toBeLessThan(corr(one, i));
+  });
+
+  it('fits the replay as one correlated measurement: 34 moves teach what their shared error allows, not 34 times that', () => {
+    const fit = (replay: typeof shared) =>
+      predict(fitModel(PARAMS, KPIS, CURRENT, [], { now: NOW, rules: [], halfLifeDays: 14, localitySteps: 3, replay }), { top_k: 1 }).sd
+        .engagement_proxy!;
+    const correlated = fit(shared);
+    const independent = fit({ ...shared, covariance: undefined }); // each move on its own with its relSe
+    const one = shared.moves.findIndex((m) => m.deltas.top_k === 1 && Object.keys(m.deltas).length === 1);
+    // As if independent, the moves would claim more than any of them measures; correlated, the
+    // top_k slope is known about as well as its own bias and the slots allow, and no better.
+    expect(independent).toBeLessThan(correlated);
+    expect(correlated).toBeGreaterThan(DEFAULT_REPLAY_SETTINGS.ipsBiasSd * 0.7);
+    expect(correlated).toBeLessThan(shared.experiments[one]!.effects.engagement_proxy!.relSe + 0.01);
   });
 
   it('the slate model sees the variety effect on engagement that item-level IPS misses', () => {
@@ -95,17 +123,28 @@ describe('the optimizer with the offline replay as a second, biased source (issu
     expect(Math.abs(dm.relDiff - truth)).toBeLessThan(3 * dm.relSe + 0.02);
   });
 
-  it('a real canary dominates the replay where they disagree', () => {
+  it('weighs a canary against the replay by their errors: a precise canary pulls the estimate halfway, a noisy one hardly', () => {
     const offline = shared;
-    const replayed = offline.moves.find((m) => m.deltas.top_k === 1 && Object.keys(m.deltas).length === 1)!;
-    const canary = experiments('top_k', 1, { selection_entropy: replayed.kpis.selection_entropy!.relDiff - 0.06 }, 1);
-    canary[0]!.effects.selection_entropy!.relSe = 0.015;
-    const entropyAfter = (data: typeof canary) =>
-      predict(fitModel(PARAMS, KPIS, CURRENT, data, { now: NOW, rules: [], halfLifeDays: 14, localitySteps: 3 }), { top_k: 1 }).mean
-        .selection_entropy!;
-    const both = entropyAfter([...canary, ...offline.experiments]);
-    const measured = canary[0]!.effects.selection_entropy!.relDiff;
-    expect(Math.abs(both - measured)).toBeLessThan(Math.abs(both - replayed.kpis.selection_entropy!.relDiff));
+    const replayed = offline.moves.find((m) => m.deltas.top_k === 1 && Object.keys(m.deltas).length === 1)!.kpis.selection_entropy!.relDiff;
+    const measured = replayed - 0.06;
+    const after = (relSe: number): number => {
+      const canary = experiments('top_k', 1, { selection_entropy: measured }, 1);
+      canary[0]!.effects.selection_entropy!.relSe = relSe;
+      return predict(
+        fitModel(PARAMS, KPIS, CURRENT, canary, { now: NOW, rules: [], halfLifeDays: 14, localitySteps: 3, replay: offline }),
+        {
+          top_k: 1,
+        },
+      ).mean.selection_entropy!;
+    };
+    // The share of the way from the replay's estimate to the canary's: the canary's variance has
+    // the model's 1 % misfit floor, and the replay's top_k slope its own bias (1 % a step) plus the
+    // slots' sampling error, so even a very precise canary weighs about as much as the replay.
+    const pulled = (relSe: number): number => (replayed - after(relSe)) / (replayed - measured);
+    expect(pulled(0.002)).toBeGreaterThan(0.4);
+    expect(pulled(0.002)).toBeGreaterThan(pulled(0.01));
+    expect(pulled(0.01)).toBeGreaterThan(pulled(0.03));
+    expect(pulled(0.03)).toBeLessThan(0.2);
   });
 
   it('uses the replay on a cold start and records the offline prediction on its proposal', () => {

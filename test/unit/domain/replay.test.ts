@@ -94,6 +94,27 @@ describe('offline replay (issue 12): exact selection KPIs on logged slots', () =
     expect(wider.kpis.selection_entropy!.relSe).toBeGreaterThan(0);
   });
 
+  it('says how two candidates replayed on the same slots share their error: covariance(a, a) = relSe², +1 and +2 correlated', () => {
+    const gumbel = records.filter((r) => r.params.method === 'gumbel_top_k');
+    const prepared = prepareReplay(gumbel, referenceSelectionEngine);
+    const [six, seven, warmer] = [
+      { ...logging, top_k: 6 },
+      { ...logging, top_k: 7 },
+      { ...logging, temperature: logging.temperature + 0.3 },
+    ].map((p) => prepared.evaluate(p).kpis);
+    for (const k of ['selection_entropy', 'engagement_proxy'] as const) {
+      const a = six![k]!;
+      const b = seven![k]!;
+      expect(prepared.covariance(a, a)).toBeCloseTo(a.relSe * a.relSe, 12);
+      const corr = prepared.covariance(a, b) / (a.relSe * b.relSe);
+      expect(corr).toBeGreaterThan(0.3);
+      expect(corr).toBeLessThanOrEqual(1 + 1e-9);
+    }
+    // Different estimators of one KPI have no covariance on record.
+    const ips = { ...warmer!.selection_entropy!, method: 'ips' as const };
+    expect(prepared.covariance(six!.selection_entropy!, ips)).toBeNaN();
+  });
+
   it('refuses a record whose chosen plan is not a candidate, naming the field', () => {
     const bad = { ...records[0]!, chosen: ['nope'] };
     expect(() => SlotRecordSchema.parse({ ...bad, rewards: [1] })).toThrow(/chosen/);
@@ -250,6 +271,7 @@ describe('importance-weighted viewer KPI', () => {
     };
     const prepared = prepareReplay(records, referenceSelectionEngine);
     const r = prepared.evaluate(target).kpis.engagement_proxy!;
+    expect(prepared.covariance(r, r)).toBeCloseTo(r.relSe * r.relSe, 12);
     const truth = mean(target) / mean(small) - 1;
     expect(Math.abs(r.relDiff - truth)).toBeLessThan(3 * r.relSe);
     expect(r.relSe).toBeGreaterThan(0);
