@@ -5,11 +5,16 @@
  * replayed objective change is compared with its precise true ΔJ (the bench's Truth).
  *
  *   npx tsx bench/lookahead.ts [--seeds=5,7,31,47] [--scenario=stable] [--truth-slots=4000]
- *     [--replay-slots=120] [--day=0]
+ *     [--replay-slots=120] [--day=0] [--near=0|1]
  *
  * Prints JSON: per seed the Spearman rank correlation over the grid, the replay's best card and
  * its true ΔJ against the true best card's, and per route (temperature-up, top_k-up) the far
  * end's replayed and true ΔJ.
+ *
+ * --near=1 instead checks the moves the cycle replays (± a step, ± the daily delta, one-step
+ * pairs) from four live cards per seed: per KPI and kind of move, the root mean square of
+ * (replayed − true relative effect) / the replay's own se, and the error beyond that se (what the
+ * replay's bias allowance must cover).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +22,8 @@ import { parseConfig } from '../src/config';
 import { selectionParams } from '../src/config/card';
 import { referenceSelectionEngine } from '../src/adapters/selection';
 import { objectiveOfLevels } from '../src/domain/optimizer';
-import { prepareReplay, recordsOfCard, type SlotRecord } from '../src/domain/replay';
+import { offlineEvidence, prepareReplay, recordsOfCard, type PreparedReplay, type SlotRecord } from '../src/domain/replay';
+import { replaySettingsOf } from '../src/config';
 import { Simulator, type HarmfulRegion } from '../src/simulator';
 import { cardOf, ROOT, Truth, type Values } from './dq/world';
 import { benchOptions } from './options';
@@ -30,6 +36,7 @@ const opts = {
   replaySlots: num('replay-slots', 120),
   slotsPerHour: num('slots-per-hour', 10),
   day: num('day', 0),
+  near: num('near', 0),
 };
 
 const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'), 'config/autopilot.yaml');
@@ -66,7 +73,8 @@ function spearman(a: number[], b: number[]): number {
   return num / Math.sqrt(da * db);
 }
 
-function runSeed(seed: number) {
+/** One simulated day at `live`, its logged slots prepared for the replay, and the scenario's truth. */
+function loggedDay(seed: number, live: Values): { replay: PreparedReplay; truth: Truth } {
   const sc = SCENARIOS[opts.scenario]!;
   const records: SlotRecord[] = [];
   const sim = new Simulator({
@@ -76,17 +84,20 @@ function runSeed(seed: number) {
     drift: sc.drift,
     harmfulRegion: sc.harmfulRegion,
     slotsPerHour: opts.slotsPerHour,
-    source: () => ({ card: cardOf(params, start), cardSha: 'live', overlay: null }),
+    source: () => ({ card: cardOf(params, live), cardSha: 'live', overlay: null }),
     sink: { insert: () => undefined },
     slotLog: { write: (rs: SlotRecord[]) => records.push(...rs) },
     slotLogShare: Math.min(1, opts.replaySlots / (opts.slotsPerHour * 24)),
   });
   const T0 = Date.parse('2026-01-01T00:00:00Z') + opts.day * 86_400_000;
   for (let h = 0; h < 24; h++) sim.runSlots(opts.slotsPerHour, new Date(T0 + h * 3_600_000));
-  const base = selectionParams(cardOf(params, start));
-  const own = recordsOfCard(records, base).slice(0, opts.replaySlots);
-  const replay = prepareReplay(own, referenceSelectionEngine);
-  const truth = new Truth({ seed, ...sc }, params, opts.truthSlots);
+  const base = selectionParams(cardOf(params, live));
+  const replay = prepareReplay(recordsOfCard(records, base).slice(0, opts.replaySlots), referenceSelectionEngine);
+  return { replay, truth: new Truth({ seed, ...sc }, params, opts.truthSlots) };
+}
+
+function runSeed(seed: number) {
+  const { replay, truth } = loggedDay(seed, start);
   const ref = truth.levels(start, opts.day);
   const grid: Values[] = [];
   for (let t = 0.3; t <= 1.5 + 1e-9; t += 0.1)
@@ -127,10 +138,70 @@ function runSeed(seed: number) {
   };
 }
 
+/** Live cards the near check replays from: the static card and three the learner passes through. */
+const LIVE: Values[] = [
+  start,
+  { ...start, temperature: 0.7, top_k: 11, epsilon: 0.08 },
+  { ...start, temperature: 0.6, top_k: 12 },
+  { ...start, temperature: 0.8, top_k: 9 },
+];
+
+/** The replayed moves against the truth: per KPI and kind of move, squared z and squared errors. */
+function nearCheck() {
+  const acc: Record<string, { z2: number; err2: number; se2: number; n: number }> = {};
+  for (const seed of opts.seeds)
+    for (const live of LIVE) {
+      const { replay, truth } = loggedDay(seed, live);
+      const base = selectionParams(cardOf(params, live));
+      const ev = offlineEvidence({
+        replay,
+        base,
+        params,
+        current: live,
+        kpis: kpis.map((k) => k.name),
+        settings: replaySettingsOf(config.optimizer),
+        now: 'bench',
+      });
+      const ref = truth.levels(live, opts.day);
+      for (const mv of ev.moves) {
+        const v = { ...live };
+        for (const [p, d] of Object.entries(mv.deltas)) v[p] = Math.round((v[p]! + d) * 1e6) / 1e6;
+        const t = truth.levels(v, opts.day);
+        const wide = Object.entries(mv.deltas).some(([p, d]) => Math.abs(d) > params.find((x) => x.name === p)!.step + 1e-9);
+        const kind = Object.keys(mv.deltas).length === 2 ? 'pair' : wide ? 'daily delta' : 'one step';
+        for (const [k, e] of Object.entries(mv.kpis)) {
+          const err = e.relDiff - (t[k]! / ref[k]! - 1);
+          const a = (acc[`${k} (${e.method}), ${kind}`] ??= { z2: 0, err2: 0, se2: 0, n: 0 });
+          a.z2 += (err / e.relSe) ** 2;
+          a.err2 += err * err;
+          a.se2 += e.relSe * e.relSe;
+          a.n += 1;
+        }
+      }
+      process.stderr.write(`seed ${seed}, live ${JSON.stringify(live)}: ${ev.moves.length} moves\n`);
+    }
+  return Object.fromEntries(
+    Object.entries(acc).map(([k, a]) => [
+      k,
+      {
+        moves: a.n,
+        rmsZ: r4(Math.sqrt(a.z2 / a.n)),
+        rmsError: r4(Math.sqrt(a.err2 / a.n)),
+        rmsSe: r4(Math.sqrt(a.se2 / a.n)),
+        errorBeyondSe: r4(Math.sqrt(Math.max(0, (a.err2 - a.se2) / a.n))),
+      },
+    ]),
+  );
+}
+
 const started = performance.now();
-const out = opts.seeds.map((s) => {
-  const r = runSeed(s);
-  process.stderr.write(`seed ${s}: spearman ${r.spearman}, regret ${r.regret}\n`);
-  return r;
-});
-console.log(JSON.stringify({ options: opts, seeds: out, seconds: Math.round((performance.now() - started) / 1000) }, null, 2));
+const out = opts.near
+  ? { near: nearCheck() }
+  : {
+      seeds: opts.seeds.map((s) => {
+        const r = runSeed(s);
+        process.stderr.write(`seed ${s}: spearman ${r.spearman}, regret ${r.regret}\n`);
+        return r;
+      }),
+    };
+console.log(JSON.stringify({ options: opts, ...out, seconds: Math.round((performance.now() - started) / 1000) }, null, 2));
