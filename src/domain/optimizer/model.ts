@@ -21,7 +21,9 @@
  * - Likelihood: each experiment's measured relDiff with its standard error, plus a 1 % misfit
  *   floor, its variance divided by a weight that halves every `halfLifeDays` (a moving
  *   optimum forgets) and falls with distance from the current card (Gaussian over
- *   `localitySteps` steps per parameter: the quadratic is only trusted locally).
+ *   `localitySteps` steps per parameter: the quadratic is only trusted locally). The offline
+ *   replay's moves come as one correlated measurement with their covariance (replay/evidence.ts)
+ *   and are fitted by generalised least squares (addCorrelated).
  * - Prediction: mean and sd of each KPI's relative effect for a candidate move (parameter
  *   uncertainty plus the misfit floor).
  */
