@@ -127,16 +127,13 @@ export function fitModel(
   const posterior: FittedModel['posterior'] = {};
   const block = o.replay?.covariance ? o.replay : undefined;
   const all = o.replay && !block ? [...experiments, ...o.replay.experiments] : experiments;
-  const replayed = (block?.experiments ?? []).map((e) => ({
+  const row = (e: Experiment) => ({
     e,
     w: weight(e, params, center, o),
     f: features(params, center, e.base, e.deltas, pairs.length > 0),
-  }));
-  const used = all.map((e) => ({
-    e,
-    w: weight(e, params, center, o),
-    f: features(params, center, e.base, e.deltas, pairs.length > 0),
-  }));
+  });
+  const replayed = (block?.experiments ?? []).map(row);
+  const used = all.map(row);
   for (const k of kpis) {
     const prec = Array.from({ length: m }, () => new Array<number>(m).fill(0));
     const rhs = new Array<number>(m).fill(0);

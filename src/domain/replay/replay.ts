@@ -181,13 +181,8 @@ function slateFeatures(order: readonly string[], s: Pick<PreparedSlot, 'kinds' |
   return [1, q, h, h * h];
 }
 
-/**
- * The slate model: least squares (a tiny ridge for stability) of the observed reward KPI on the
- * slate features, with what it knows of its own coefficients (Cholesky factor of XᵀX and the
- * residual variance), so that a prediction far from the logged slates carries the coefficients'
- * uncertainty; null when it cannot be fitted.
- */
-export interface SlateModel {
+/** The slate model's coefficients, and what it knows of them (so a far prediction carries their uncertainty). */
+interface SlateModel {
   beta: number[];
   /** Cholesky factor of XᵀX (+ ridge). */
   chol: number[][];
@@ -195,6 +190,7 @@ export interface SlateModel {
   sigma2: number;
 }
 
+/** Least squares (a tiny ridge for stability) of the observed reward KPI on the slate features; null when it cannot be fitted. */
 function fitSlateModel(slots: readonly PreparedSlot[]): SlateModel | null {
   const used = slots.filter((s) => Number.isFinite(s.observed));
   const m = 4;
@@ -245,7 +241,7 @@ function evaluate(
   // Mean slate features under the logged card and the candidate (the model's uncertainty rests on their difference).
   const shift = new Array<number>(4).fill(0);
   const paired: Record<string, Array<[number, number]>> = Object.fromEntries(REPLAYED_KPIS.map((k) => [k, []]));
-  const ips: Array<{ a: number; b: number; c: number; d: number; sumW2: number; at: number }> = [];
+  const ips: IpsSlot[] = [];
   for (const [at, s] of slots.entries()) {
     const run = engine.select(s.record.candidates, candidate, { seed: s.record.seed, now: s.now });
     if (run.order.length !== s.record.chosen.length || run.order.some((id, i) => id !== s.record.chosen[i])) changed += 1;
@@ -298,11 +294,17 @@ function pairedRatio(kpi: string, pairs: Array<[number, number]>): KpiReplay {
   return { kpi, method: 'exact', control, candidate: cand, relDiff: ratio - 1, relSe, slots: n, influence };
 }
 
-function snipsRatio(
-  kpi: string,
-  slots: Array<{ a: number; b: number; c: number; d: number; sumW2: number; at: number }>,
-  total: number,
-): KpiReplay {
+/** One slot's sums for the self-normalised IPS ratio, and its index among the prepared slots. */
+interface IpsSlot {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  sumW2: number;
+  at: number;
+}
+
+function snipsRatio(kpi: string, slots: readonly IpsSlot[], total: number): KpiReplay {
   const n = slots.length;
   const A = slots.reduce((x, s) => x + s.a, 0);
   const B = slots.reduce((x, s) => x + s.b, 0);

@@ -90,11 +90,11 @@ describe('the optimizer with the offline replay as a second, biased source (issu
   });
 
   it('fits the replay as one correlated measurement: 34 moves teach what their shared error allows, not 34 times that', () => {
-    const fit = (replay: typeof shared) =>
+    const topKStepSd = (replay: typeof shared) =>
       predict(fitModel(PARAMS, KPIS, CURRENT, [], { now: NOW, rules: [], halfLifeDays: 14, localitySteps: 3, replay }), { top_k: 1 }).sd
         .engagement_proxy!;
-    const correlated = fit(shared);
-    const independent = fit({ ...shared, covariance: undefined }); // each move on its own with its relSe
+    const correlated = topKStepSd(shared);
+    const independent = topKStepSd({ ...shared, covariance: undefined }); // each move on its own with its relSe
     const one = shared.moves.findIndex((m) => m.deltas.top_k === 1 && Object.keys(m.deltas).length === 1);
     // As if independent, the moves would claim more than any of them measures; correlated, the
     // top_k slope is known about as well as its own bias and the slots allow, and no better.
