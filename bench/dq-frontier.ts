@@ -58,6 +58,10 @@ const SETTINGS: Record<string, string[]> = {
   'replay-bias-half': ['--replay-settings={"exactBiasSd":0.005,"ipsBiasSd":0.01}'],
   // The canary's variance reduction (CUPED + paired triggered analysis, on by default): off.
   'no-vr': ['--variance-reduction=0'],
+  // Up to eight stages instead of four (a canary still unconfirmed runs longer before it is rolled back).
+  'stages-8': ['--stages=8'],
+  // The curvature prior: 5 % over two steps (looser) instead of three.
+  'curvature-2': ['--optimizer={"curvatureSteps":2}'],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47')

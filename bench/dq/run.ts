@@ -438,10 +438,17 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
   return out;
 }
 
-/** The offline evidence of one day: moves around the live card replayed on its logged slots (the cycle's loadOfflineEvidence). */
+/**
+ * The offline evidence of one day: moves around the live card replayed on the slots that played
+ * it in the last `windowHours` (the cycle's loadOfflineEvidence reads the same window of the log).
+ */
 function replayEvidence(r: ReplaySettings, s: RunSettings, values: Values, records: SlotRecord[], now: string) {
   const base = selectionParams(cardOf(s.params, values));
-  const own = recordsOfCard(records, base);
+  const from = Date.parse(now) - r.windowHours * 3_600_000;
+  const own = recordsOfCard(
+    records.filter((x) => Date.parse(x.at) >= from && Date.parse(x.at) <= Date.parse(now)),
+    base,
+  );
   const used =
     own.length <= r.maxSlots ? own : Array.from({ length: r.maxSlots }, (_, i) => own[Math.floor((i * own.length) / r.maxSlots)]!);
   if (used.length < 2) return null;

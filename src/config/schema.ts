@@ -211,6 +211,12 @@ export const AutopilotConfigSchema = z
         /** Past canaries lose weight with distance from the current card (Gaussian, in steps). */
         locality_steps: positive.default(3),
         /**
+         * The model's curvature prior: a parameter's response may bend by 5 % over this many steps
+         * (one prior sd). Fewer steps: a looser prior, so diminishing returns measured by past
+         * canaries and the replay bend the next step's prediction sooner.
+         */
+        curvature_steps: positive.default(3),
+        /**
          * The rule table (1.3): the cold-start proposer's corrections and the model's prior. Absent:
          * DEFAULT_RULES (src/config/rules.ts). Each rule must name a declared parameter and KPI.
          */
@@ -509,6 +515,7 @@ export function optimizerOptionsOf(o: AutopilotConfig['optimizer']) {
     bandPurposes: o.band_purposes,
     halfLifeDays: o.half_life_days,
     localitySteps: o.locality_steps,
+    curvatureSteps: o.curvature_steps,
     rules: o.rules ?? DEFAULT_RULES,
   };
 }

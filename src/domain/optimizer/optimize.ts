@@ -193,6 +193,7 @@ export function optimize(given: OptimizerInput): OptimizerResult {
     now: input.now,
     halfLifeDays: o.halfLifeDays ?? 14,
     localitySteps: o.localitySteps ?? 3,
+    ...(o.curvatureSteps !== undefined ? { curvatureSteps: o.curvatureSteps } : {}),
     positions,
     rules: o.rules ?? [],
   });
