@@ -62,6 +62,9 @@ const SETTINGS: Record<string, string[]> = {
   'stages-8': ['--stages=8'],
   // The curvature prior: 5 % over two steps (looser) instead of three.
   'curvature-2': ['--optimizer={"curvatureSteps":2}'],
+  // The viewer KPI's slope bias as a share of each parameter's replayed one-step effect (25 %),
+  // with a small absolute part (0.5 % a step) instead of 2 % a step for every parameter.
+  'replay-bias-relative': ['--replay-settings={"ipsBiasSd":0.005,"ipsBiasRelative":0.25}'],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47')

@@ -317,6 +317,10 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
         unx: +c.unexplored.toFixed(2),
         unc: +c.uncertainty.toFixed(2),
         why: c.why,
+        // Each KPI's predicted relative effect, mean and sd (what P(safe) and P(pass) rest on).
+        k: Object.fromEntries(
+          Object.keys(c.prediction.mean).map((k) => [k, [+c.prediction.mean[k]!.toFixed(4), +c.prediction.sd[k]!.toFixed(4)]]),
+        ),
         ...(c.moves.length === 1 && offline
           ? { off: offlineImpactOf(offlineMoveOf(offline, { [c.parameter]: c.newValue - c.oldValue }))?.[primary.name] }
           : {}),

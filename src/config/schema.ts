@@ -239,6 +239,11 @@ export const AutopilotConfigSchema = z
             exact_bias_sd: z.number().min(0).default(0.01),
             /** The same for the viewer KPI (engagement_proxy), by the slate model or importance weighting. */
             ips_bias_sd: z.number().min(0).default(0.02),
+            /**
+             * The viewer KPI's slope bias also grows with the parameter's replayed one-step effect:
+             * this share of it, per step, in quadrature with ips_bias_sd (0: absolute only).
+             */
+            ips_bias_relative: z.number().min(0).max(2).default(0),
             /** The viewer KPI is left out when the weights' effective sample size is below this share of the logged plans. */
             min_ess_share: fraction.default(0.1),
             /** Also replay moves of two parameters at once (one step each). */
@@ -528,6 +533,7 @@ export function replaySettingsOf(o: AutopilotConfig['optimizer']) {
     maxSlots: r.max_slots,
     exactBiasSd: r.exact_bias_sd,
     ipsBiasSd: r.ips_bias_sd,
+    ipsBiasRelative: r.ips_bias_relative,
     minEssShare: r.min_ess_share,
     jointMoves: r.joint_moves,
   };

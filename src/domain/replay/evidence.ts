@@ -36,6 +36,11 @@ export interface ReplaySettings {
   maxSlots: number;
   exactBiasSd: number;
   ipsBiasSd: number;
+  /**
+   * The viewer KPI's slope bias also grows with the parameter's replayed effect: this share of
+   * its one-step effect, per step (combined with ipsBiasSd in quadrature). 0: absolute only.
+   */
+  ipsBiasRelative: number;
   minEssShare: number;
   jointMoves: boolean;
 }
@@ -45,6 +50,7 @@ export const DEFAULT_REPLAY_SETTINGS: ReplaySettings = {
   maxSlots: 300,
   exactBiasSd: 0.01,
   ipsBiasSd: 0.02,
+  ipsBiasRelative: 0,
   minEssShare: 0.1,
   jointMoves: true,
 };
@@ -139,6 +145,15 @@ export function offlineEvidence(input: {
   // the replay's response is a wrong slope: symmetric moves do not cancel it).
   const covariance: Record<string, number[]> = {};
   for (const kpi of wanted) {
+    // Per parameter, the slope bias's variance for this KPI: the absolute allowance, plus (viewer
+    // KPI) a share of the parameter's replayed one-step effect: a slate model that is 25 % wrong
+    // about a 10 % effect errs by 2.5 %, about a 1 % effect by 0.25 %.
+    const biasVar = params.map((p) => {
+      const ips = moves.some((m) => m.kpis[kpi]?.method !== undefined && m.kpis[kpi]?.method !== 'exact');
+      const abs = ips ? s.ipsBiasSd : s.exactBiasSd;
+      const rel = ips ? (s.ipsBiasRelative ?? 0) : 0;
+      return abs * abs + (rel > 0 ? (rel * oneStepEffect(moves, params, p, kpi)) ** 2 : 0);
+    });
     const packed: number[] = [];
     let any = false;
     for (let a = 0; a < moves.length; a++)
@@ -150,12 +165,12 @@ export function offlineEvidence(input: {
           continue;
         }
         const sampling = replay.covariance(ra, rb);
-        const bias = ra.method === 'exact' ? s.exactBiasSd : s.ipsBiasSd;
-        const slopes = params.reduce(
-          (acc, p) => acc + ((moves[a]!.deltas[p.name] ?? 0) / p.step) * ((moves[b]!.deltas[p.name] ?? 0) / p.step),
+        const bias = params.reduce(
+          (acc, p, j) =>
+            acc + ((moves[a]!.deltas[p.name] ?? 0) / p.step) * ((moves[b]!.deltas[p.name] ?? 0) / p.step) * biasVar[j]!,
           0,
         );
-        packed.push(Number(((Number.isFinite(sampling) ? sampling : 0) + slopes * bias * bias).toPrecision(6)));
+        packed.push(Number(((Number.isFinite(sampling) ? sampling : 0) + bias).toPrecision(6)));
         any = true;
       }
     if (any) covariance[kpi] = packed;
@@ -173,4 +188,18 @@ export function offlineEvidence(input: {
     ),
   }));
   return { at: input.now, slots: replay.slots, mismatched: replay.mismatched, moves, experiments, covariance };
+}
+
+/**
+ * A parameter's replayed effect on a KPI for one step, in absolute value: the mean |relDiff| of its
+ * single one-step moves (both signs), else of its single moves per step; 0 when none was replayed.
+ */
+function oneStepEffect(moves: readonly OfflineMove[], params: readonly ParamDef[], p: ParamDef, kpi: string): number {
+  const own = moves
+    .filter((m) => Object.entries(m.deltas).every(([name, d]) => name === p.name || d === 0) && (m.deltas[p.name] ?? 0) !== 0)
+    .map((m) => ({ steps: Math.abs(m.deltas[p.name]! / p.step), effect: m.kpis[kpi]?.relDiff }))
+    .filter((x): x is { steps: number; effect: number } => x.effect !== undefined && Number.isFinite(x.effect));
+  const one = own.filter((x) => Math.abs(x.steps - 1) < 1e-6);
+  const used = one.length ? one : own;
+  return used.length ? used.reduce((a, x) => a + Math.abs(x.effect) / x.steps, 0) / used.length : 0;
 }

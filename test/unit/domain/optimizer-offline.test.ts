@@ -33,7 +33,7 @@ function logged(path = join(dir, 'slots.jsonl')) {
   return readSlotLog(path, { channel: 'main', from: '2025-03-09T00:00:00Z', to: NOW, maxRecords: 1000 }).records;
 }
 
-function evidence(records = logged()) {
+function evidence(records = logged(), settings = DEFAULT_REPLAY_SETTINGS) {
   const base = selectionParams(card(CURRENT));
   return offlineEvidence({
     replay: prepareReplay(recordsOfCard(records, base), referenceSelectionEngine),
@@ -41,16 +41,18 @@ function evidence(records = logged()) {
     params: PARAMS,
     current: CURRENT,
     kpis: KPIS.map((k) => k.name),
-    settings: DEFAULT_REPLAY_SETTINGS,
+    settings,
     now: NOW,
   });
 }
 
 describe('the optimizer with the offline replay as a second, biased source (issue 12)', () => {
   let shared: ReturnType<typeof evidence>;
+  let records: ReturnType<typeof logged>;
   beforeAll(() => {
     const own = mkdtempSync(join(tmpdir(), 'offline-'));
-    shared = evidence(logged(join(own, 'slots.jsonl')));
+    records = logged(join(own, 'slots.jsonl'));
+    shared = evidence(records);
     rmSync(own, { recursive: true, force: true });
   });
   it('replays single moves (one step and the daily delta) and one-step pairs inside the hard limits', () => {
@@ -87,6 +89,31 @@ describe('the optimizer with the offline replay as a second, biased source (issu
     const warmer = ev.moves.findIndex((m) => m.deltas.temperature === 0.1 && Object.keys(m.deltas).length === 1);
     expect(corr(one, i)).toBeGreaterThan(0.8);
     expect(Math.abs(corr(warmer, i))).toBeLessThan(corr(one, i));
+  });
+
+  it('a relative slope bias grows with what a parameter’s step does to the viewer KPI: large for top_k, small for epsilon', () => {
+    const sampling = evidence(records, { ...DEFAULT_REPLAY_SETTINGS, exactBiasSd: 0, ipsBiasSd: 0, ipsBiasRelative: 0 });
+    const relative = evidence(records, { ...DEFAULT_REPLAY_SETTINGS, ipsBiasSd: 0.005, ipsBiasRelative: 0.25 });
+    const single = (p: string, d: number) => relative.moves.findIndex((m) => m.deltas[p] === d && Object.keys(m.deltas).length === 1);
+    const variance = (ev: typeof shared, i: number) => ev.covariance!.engagement_proxy![packedIndex(34, i, i)]!;
+    const biasOf = (p: string, d: number, steps: number) => {
+      const i = single(p, d);
+      return Math.sqrt((variance(relative, i) - variance(sampling, i)) / (steps * steps));
+    };
+    // The parameter's one-step effect, as replayed: the mean |relDiff| of its ±1-step moves.
+    const oneStep = (p: string, step: number) =>
+      (Math.abs(relative.moves[single(p, step)]!.kpis.engagement_proxy!.relDiff) +
+        Math.abs(relative.moves[single(p, -step)]!.kpis.engagement_proxy!.relDiff)) /
+      2;
+    const topK = Math.hypot(0.005, 0.25 * oneStep('top_k', 1));
+    expect(biasOf('top_k', 2, 2)).toBeCloseTo(topK, 4);
+    expect(biasOf('epsilon', 0.02, 1)).toBeCloseTo(Math.hypot(0.005, 0.25 * oneStep('epsilon', 0.02)), 4);
+    expect(oneStep('top_k', 1)).toBeGreaterThan(3 * oneStep('epsilon', 0.02));
+    expect(biasOf('epsilon', 0.02, 1)).toBeLessThan(biasOf('top_k', 1, 1));
+    // The exactly re-run KPIs keep their absolute allowance.
+    const entropy = (ev: typeof shared, i: number) => ev.covariance!.selection_entropy![packedIndex(34, i, i)]!;
+    const e = single('epsilon', 0.02);
+    expect(entropy(relative, e) - entropy(sampling, e)).toBeCloseTo(DEFAULT_REPLAY_SETTINGS.exactBiasSd ** 2, 8);
   });
 
   it('fits the replay as one correlated measurement: 34 moves teach what their shared error allows, not 34 times that', () => {
