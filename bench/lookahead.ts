@@ -5,7 +5,7 @@
  * replayed objective change is compared with its precise true ΔJ (the bench's Truth).
  *
  *   npx tsx bench/lookahead.ts [--seeds=5,7,31,47] [--scenario=stable] [--truth-slots=4000]
- *     [--replay-slots=120] [--day=0] [--near=0|1]
+ *     [--replay-slots=120] [--day=0] [--near=0|1] [--by-size=0|1]
  *
  * Prints JSON: per seed the Spearman rank correlation over the grid, the replay's best card and
  * its true ΔJ against the true best card's, and per route (temperature-up, top_k-up) the far
@@ -14,7 +14,8 @@
  * --near=1 instead checks the moves the cycle replays (± a step, ± the daily delta, one-step
  * pairs) from four live cards per seed: per KPI and kind of move, the root mean square of
  * (replayed − true relative effect) / the replay's own se, and the error beyond that se (what the
- * replay's bias allowance must cover).
+ * replay's bias allowance must cover). --by-size=1 splits each row by the size of the true
+ * effect (under 2 %, 2-5 %, 5 % or more): whether that error grows with what the move does.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ const opts = {
   slotsPerHour: num('slots-per-hour', 10),
   day: num('day', 0),
   near: num('near', 0),
+  bySize: num('by-size', 0),
 };
 
 const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'), 'config/autopilot.yaml');
@@ -170,8 +172,11 @@ function nearCheck() {
         const wide = Object.entries(mv.deltas).some(([p, d]) => Math.abs(d) > params.find((x) => x.name === p)!.step + 1e-9);
         const kind = Object.keys(mv.deltas).length === 2 ? 'pair' : wide ? 'daily delta' : 'one step';
         for (const [k, e] of Object.entries(mv.kpis)) {
-          const err = e.relDiff - (t[k]! / ref[k]! - 1);
-          const a = (acc[`${k} (${e.method}), ${kind}`] ??= { z2: 0, err2: 0, se2: 0, n: 0 });
+          const effect = t[k]! / ref[k]! - 1;
+          const err = e.relDiff - effect;
+          // --by-size=1: also by the size of the true effect (does the error grow with it?).
+          const size = Math.abs(effect) < 0.02 ? 'under 2 %' : Math.abs(effect) < 0.05 ? '2-5 %' : '5 % or more';
+          const a = (acc[`${k} (${e.method}), ${kind}${opts.bySize ? `, effect ${size}` : ''}`] ??= { z2: 0, err2: 0, se2: 0, n: 0 });
           a.z2 += (err / e.relSe) ** 2;
           a.err2 += err * err;
           a.se2 += e.relSe * e.relSe;
