@@ -215,7 +215,7 @@ export const AutopilotConfigSchema = z
          * (one prior sd). Fewer steps: a looser prior, so diminishing returns measured by past
          * canaries and the replay bend the next step's prediction sooner.
          */
-        curvature_steps: positive.default(3),
+        curvature_steps: positive.default(2),
         /**
          * The rule table (1.3): the cold-start proposer's corrections and the model's prior. Absent:
          * DEFAULT_RULES (src/config/rules.ts). Each rule must name a declared parameter and KPI.

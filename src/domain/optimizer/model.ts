@@ -13,7 +13,7 @@
  *
  * - Prior: b from the config's rule table (the expected impact per step of the rules that
  *   hold now, else of every rule that moves the parameter; 0 where no rule speaks), with sd
- *   max(|b0|, 5 % per step); c ~ N(0, (5 % over `curvatureSteps` steps)², default three);
+ *   max(|b0|, 5 % per step); c ~ N(0, (5 % over `curvatureSteps` steps)², default two);
  *   d_pq ~ N(0, (5 % over three steps of each)²), i.e. sd 0.05 / (9·step_p·step_q). Only a
  *   move of two parameters at once (the replay's pairs, a compound canary) or a move of one from
  *   a card where another differs from now informs d: with neither, d stays at its prior mean 0
@@ -67,7 +67,7 @@ export interface FitOptions {
   rules: readonly ProposalRule[];
   halfLifeDays: number;
   localitySteps: number;
-  /** The curvature prior: 5 % over this many steps of the parameter (default 3). */
+  /** The curvature prior: 5 % over this many steps of the parameter (default 2; 3 until session 9's ablation). */
   curvatureSteps?: number;
   /** Fit the interaction terms d_pq. Default true; false is the additive model (the ablation, and the tests' reference). */
   interactions?: boolean;
@@ -143,7 +143,7 @@ export function fitModel(
     params.forEach((p, i) => {
       const b0 = priorSlope(p, k.name, o.positions ?? {}, o.rules);
       const sb = Math.max(Math.abs(b0), PRIOR_STEP_EFFECT / p.step);
-      const cs = o.curvatureSteps ?? 3;
+      const cs = o.curvatureSteps ?? 2;
       const sc = PRIOR_STEP_EFFECT / (cs * cs * p.step * p.step);
       prec[2 * i]![2 * i] = 1 / (sb * sb);
       rhs[2 * i] = b0 / (sb * sb);

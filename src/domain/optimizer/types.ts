@@ -139,8 +139,8 @@ export interface OptimizerOptions {
   /** Experiments lose weight with distance from the current card: Gaussian, this many steps. Default 3. */
   localitySteps?: number;
   /**
-   * The curvature prior's scale: c_p ~ N(0, (5 % over this many steps)²). Default 3; fewer steps
-   * is a looser prior (the data bend the response sooner).
+   * The curvature prior's scale: c_p ~ N(0, (5 % over this many steps)²). Default 2 (3 before
+   * issue 12's last ablation); fewer steps is a looser prior (the data bend the response sooner).
    */
   curvatureSteps?: number;
 }

@@ -166,8 +166,7 @@ export function offlineEvidence(input: {
         }
         const sampling = replay.covariance(ra, rb);
         const bias = params.reduce(
-          (acc, p, j) =>
-            acc + ((moves[a]!.deltas[p.name] ?? 0) / p.step) * ((moves[b]!.deltas[p.name] ?? 0) / p.step) * biasVar[j]!,
+          (acc, p, j) => acc + ((moves[a]!.deltas[p.name] ?? 0) / p.step) * ((moves[b]!.deltas[p.name] ?? 0) / p.step) * biasVar[j]!,
           0,
         );
         packed.push(Number(((Number.isFinite(sampling) ? sampling : 0) + bias).toPrecision(6)));

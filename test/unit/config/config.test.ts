@@ -83,7 +83,7 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
       bandPurposes: true,
       halfLifeDays: 14,
       localitySteps: 3,
-      curvatureSteps: 3,
+      curvatureSteps: 2,
       rules: DEFAULT_RULES,
     });
   });

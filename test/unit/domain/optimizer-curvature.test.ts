@@ -1,4 +1,4 @@
-/** The curvature prior's scale (optimizer.curvature_steps): how soon the data may bend the response. */
+/** The curvature prior's scale (optimizer.curvature_steps, default 2): how soon the data may bend the response. */
 import { DEFAULT_RULES } from '../../../src/config/rules';
 import { fitModel, optimize, predict, type Experiment, type FitOptions } from '../../../src/domain/optimizer';
 import { input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
@@ -20,17 +20,17 @@ const canary = (from: number, relDiff: number, hoursAgo: number): Experiment => 
 const DIMINISHING = [canary(8, 0.1, 48), canary(10, 0.04, 24)];
 
 describe('the curvature prior (curvatureSteps)', () => {
-  it('a looser prior lets diminishing returns bend the next step down; the default carries the old slope further', () => {
+  it('the default (two steps) lets diminishing returns bend the next step down; three steps carry the old slope further', () => {
     const next = (curvatureSteps?: number) =>
       predict(fitModel(PARAMS, KPIS, CENTER, DIMINISHING, { ...FIT, ...(curvatureSteps ? { curvatureSteps } : {}) }), { top_k: 2 });
     const byDefault = next();
-    expect(next(3).mean.engagement_proxy).toBeCloseTo(byDefault.mean.engagement_proxy!, 12);
-    const loose = next(2);
+    expect(next(2).mean.engagement_proxy).toBeCloseTo(byDefault.mean.engagement_proxy!, 12);
+    const tight = next(3);
     // The measured slope fell from 5 % to 2 % a step: the trend says the next two steps lose ≈ 2 %.
-    expect(byDefault.mean.engagement_proxy!).toBeGreaterThan(0);
-    expect(loose.mean.engagement_proxy!).toBeLessThan(-0.01);
-    // ... and is less sure of a move it has not seen.
-    expect(loose.sd.engagement_proxy!).toBeGreaterThan(byDefault.sd.engagement_proxy!);
+    expect(tight.mean.engagement_proxy!).toBeGreaterThan(0);
+    expect(byDefault.mean.engagement_proxy!).toBeLessThan(-0.01);
+    // ... and the looser prior is less sure of a move it has not seen.
+    expect(byDefault.sd.engagement_proxy!).toBeGreaterThan(tight.sd.engagement_proxy!);
   });
 
   it('reaches the optimizer: with the looser prior the next top_k step up is predicted smaller', () => {
