@@ -448,9 +448,10 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
  */
 function replayEvidence(r: ReplaySettings, s: RunSettings, values: Values, records: SlotRecord[], now: string) {
   const base = selectionParams(cardOf(s.params, values));
-  const from = Date.parse(now) - r.windowHours * 3_600_000;
+  const to = Date.parse(now);
+  const from = to - r.windowHours * 3_600_000;
   const own = recordsOfCard(
-    records.filter((x) => Date.parse(x.at) >= from && Date.parse(x.at) <= Date.parse(now)),
+    records.filter((x) => Date.parse(x.at) >= from && Date.parse(x.at) <= to),
     base,
   );
   const used =

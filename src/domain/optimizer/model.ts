@@ -67,7 +67,7 @@ export interface FitOptions {
   rules: readonly ProposalRule[];
   halfLifeDays: number;
   localitySteps: number;
-  /** The curvature prior: 5 % over this many steps of the parameter (default 2; 3 until session 9's ablation). */
+  /** The curvature prior: 5 % over this many steps of the parameter (default 2; 3 before issue 12's last ablation). */
   curvatureSteps?: number;
   /** Fit the interaction terms d_pq. Default true; false is the additive model (the ablation, and the tests' reference). */
   interactions?: boolean;
@@ -125,6 +125,7 @@ export function fitModel(
   o: FitOptions,
 ): FittedModel {
   const pairs = o.interactions === false ? [] : pairsOf(params.length);
+  const cs = o.curvatureSteps ?? 2;
   const m = 2 * params.length + pairs.length;
   const posterior: FittedModel['posterior'] = {};
   const block = o.replay?.covariance ? o.replay : undefined;
@@ -143,7 +144,6 @@ export function fitModel(
     params.forEach((p, i) => {
       const b0 = priorSlope(p, k.name, o.positions ?? {}, o.rules);
       const sb = Math.max(Math.abs(b0), PRIOR_STEP_EFFECT / p.step);
-      const cs = o.curvatureSteps ?? 2;
       const sc = PRIOR_STEP_EFFECT / (cs * cs * p.step * p.step);
       prec[2 * i]![2 * i] = 1 / (sb * sb);
       rhs[2 * i] = b0 / (sb * sb);

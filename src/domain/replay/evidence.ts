@@ -148,12 +148,10 @@ export function offlineEvidence(input: {
     // Per parameter, the slope bias's variance for this KPI: the absolute allowance, plus (viewer
     // KPI) a share of the parameter's replayed one-step effect: a slate model that is 25 % wrong
     // about a 10 % effect errs by 2.5 %, about a 1 % effect by 0.25 %.
-    const biasVar = params.map((p) => {
-      const ips = moves.some((m) => m.kpis[kpi]?.method !== undefined && m.kpis[kpi]?.method !== 'exact');
-      const abs = ips ? s.ipsBiasSd : s.exactBiasSd;
-      const rel = ips ? (s.ipsBiasRelative ?? 0) : 0;
-      return abs * abs + (rel > 0 ? (rel * oneStepEffect(moves, params, p, kpi)) ** 2 : 0);
-    });
+    const ips = moves.some((m) => m.kpis[kpi]?.method !== undefined && m.kpis[kpi]?.method !== 'exact');
+    const abs = ips ? s.ipsBiasSd : s.exactBiasSd;
+    const rel = ips ? s.ipsBiasRelative : 0;
+    const biasVar = params.map((p) => abs * abs + (rel > 0 ? (rel * oneStepEffect(moves, p, kpi)) ** 2 : 0));
     const packed: number[] = [];
     let any = false;
     for (let a = 0; a < moves.length; a++)
@@ -193,7 +191,7 @@ export function offlineEvidence(input: {
  * A parameter's replayed effect on a KPI for one step, in absolute value: the mean |relDiff| of its
  * single one-step moves (both signs), else of its single moves per step; 0 when none was replayed.
  */
-function oneStepEffect(moves: readonly OfflineMove[], params: readonly ParamDef[], p: ParamDef, kpi: string): number {
+function oneStepEffect(moves: readonly OfflineMove[], p: ParamDef, kpi: string): number {
   const own = moves
     .filter((m) => Object.entries(m.deltas).every(([name, d]) => name === p.name || d === 0) && (m.deltas[p.name] ?? 0) !== 0)
     .map((m) => ({ steps: Math.abs(m.deltas[p.name]! / p.step), effect: m.kpis[kpi]?.relDiff }))

@@ -92,13 +92,14 @@ describe('the optimizer with the offline replay as a second, biased source (issu
   });
 
   it('a relative slope bias grows with what a parameter’s step does to the viewer KPI: large for top_k, small for epsilon', () => {
-    const sampling = evidence(records, { ...DEFAULT_REPLAY_SETTINGS, exactBiasSd: 0, ipsBiasSd: 0, ipsBiasRelative: 0 });
     const relative = evidence(records, { ...DEFAULT_REPLAY_SETTINGS, ipsBiasSd: 0.005, ipsBiasRelative: 0.25 });
     const single = (p: string, d: number) => relative.moves.findIndex((m) => m.deltas[p] === d && Object.keys(m.deltas).length === 1);
     const variance = (ev: typeof shared, i: number) => ev.covariance!.engagement_proxy![packedIndex(34, i, i)]!;
+    // The slots' sampling variance of a single move: the default evidence's, less its flat slope bias.
+    const sampling = (i: number, steps: number) => variance(shared, i) - steps * steps * DEFAULT_REPLAY_SETTINGS.ipsBiasSd ** 2;
     const biasOf = (p: string, d: number, steps: number) => {
       const i = single(p, d);
-      return Math.sqrt((variance(relative, i) - variance(sampling, i)) / (steps * steps));
+      return Math.sqrt((variance(relative, i) - sampling(i, steps)) / (steps * steps));
     };
     // The parameter's one-step effect, as replayed: the mean |relDiff| of its ±1-step moves.
     const oneStep = (p: string, step: number) =>
@@ -113,7 +114,8 @@ describe('the optimizer with the offline replay as a second, biased source (issu
     // The exactly re-run KPIs keep their absolute allowance.
     const entropy = (ev: typeof shared, i: number) => ev.covariance!.selection_entropy![packedIndex(34, i, i)]!;
     const e = single('epsilon', 0.02);
-    expect(entropy(relative, e) - entropy(sampling, e)).toBeCloseTo(DEFAULT_REPLAY_SETTINGS.exactBiasSd ** 2, 8);
+    const entropySampling = entropy(shared, e) - DEFAULT_REPLAY_SETTINGS.exactBiasSd ** 2;
+    expect(entropy(relative, e) - entropySampling).toBeCloseTo(DEFAULT_REPLAY_SETTINGS.exactBiasSd ** 2, 8);
   });
 
   it('fits the replay as one correlated measurement: 34 moves teach what their shared error allows, not 34 times that', () => {
