@@ -59,7 +59,7 @@ import { join } from 'node:path';
 import { optimizerOptionsOf, parseConfig, replaySettingsOf } from '../src/config';
 import { boundsPolicyOf } from '../src/activities/bounds';
 import { governorSettings } from '../src/governor/settings';
-import { runPolicy, type RunResult, type RunSettings, type Scenario } from './dq/run';
+import { runPolicy, SCENARIOS, type RunResult, type RunSettings, type Scenario } from './dq/run';
 import { neighbourhood, oracleSearch, reachableOracle, ROOT, Truth } from './dq/world';
 import { benchOptions } from './options';
 
@@ -124,19 +124,6 @@ const opts = {
 };
 
 const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'), 'config/autopilot.yaml');
-const SCENARIOS: Record<string, Omit<Scenario, 'seed'>> = {
-  stable: { name: 'stable', noise: 0.05, drift: 0, outageDays: [] },
-  drift: { name: 'drift', noise: 0.05, drift: 0.0006, outageDays: [] },
-  harmful: {
-    name: 'harmful',
-    noise: 0.05,
-    drift: 0,
-    harmfulRegion: { parameter: 'temperature', above: 0.85, severity: 0.3 },
-    outageDays: [],
-  },
-  noise: { name: 'noise', noise: 0.2, drift: 0, outageDays: [] },
-  outage: { name: 'outage', noise: 0.05, drift: 0, outageDays: [3, 4, 12] },
-};
 
 function settings(): RunSettings {
   const purposes = opts.purposes < 0 ? config.optimizer.band_purposes : opts.purposes !== 0;

@@ -25,7 +25,8 @@ import { referenceSelectionEngine } from '../src/adapters/selection';
 import { objectiveOfLevels } from '../src/domain/optimizer';
 import { offlineEvidence, prepareReplay, recordsOfCard, type PreparedReplay, type SlotRecord } from '../src/domain/replay';
 import { replaySettingsOf } from '../src/config';
-import { Simulator, type HarmfulRegion } from '../src/simulator';
+import { Simulator } from '../src/simulator';
+import { SCENARIOS } from './dq/run';
 import { cardOf, ROOT, Truth, type Values } from './dq/world';
 import { benchOptions } from './options';
 
@@ -45,11 +46,6 @@ const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 
 const kpis = config.kpis!;
 const params = config.parameters;
 const start: Values = { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 };
-const SCENARIOS: Record<string, { noise: number; drift: number; harmfulRegion?: HarmfulRegion }> = {
-  stable: { noise: 0.05, drift: 0 },
-  drift: { noise: 0.05, drift: 0.0006 },
-  noise: { noise: 0.2, drift: 0 },
-};
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
@@ -77,7 +73,8 @@ function spearman(a: number[], b: number[]): number {
 
 /** One simulated day at `live`, its logged slots prepared for the replay, and the scenario's truth. */
 function loggedDay(seed: number, live: Values): { replay: PreparedReplay; truth: Truth } {
-  const sc = SCENARIOS[opts.scenario]!;
+  const sc = SCENARIOS[opts.scenario];
+  if (!sc) throw new Error(`--scenario: expected one of ${Object.keys(SCENARIOS).join(', ')}, got ${opts.scenario}`);
   const records: SlotRecord[] = [];
   const sim = new Simulator({
     channel: 'main',

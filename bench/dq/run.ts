@@ -46,6 +46,21 @@ export interface Scenario {
   outageDays: number[];
 }
 
+/** The bench's five scenarios (the seed is the run's). */
+export const SCENARIOS: Record<string, Omit<Scenario, 'seed'>> = {
+  stable: { name: 'stable', noise: 0.05, drift: 0, outageDays: [] },
+  drift: { name: 'drift', noise: 0.05, drift: 0.0006, outageDays: [] },
+  harmful: {
+    name: 'harmful',
+    noise: 0.05,
+    drift: 0,
+    harmfulRegion: { parameter: 'temperature', above: 0.85, severity: 0.3 },
+    outageDays: [],
+  },
+  noise: { name: 'noise', noise: 0.2, drift: 0, outageDays: [] },
+  outage: { name: 'outage', noise: 0.05, drift: 0, outageDays: [3, 4, 12] },
+};
+
 export interface RunSettings {
   days: number;
   slotsPerHour: number;
