@@ -130,7 +130,7 @@ const gridOf = (p: ParamDef, step: number, scope: OracleScope): number[] => {
 const PAIR_REACH = 2;
 const MAX_ROUNDS = 12;
 export function oracleSearch(
-  truth: Truth,
+  truth: Pick<Truth, 'gain'>,
   kpis: KpiDef[],
   params: ParamDef[],
   start: Values,
