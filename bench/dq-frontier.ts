@@ -86,6 +86,7 @@ interface Overall {
   meanGainRatioVsReachableOracle: number;
 }
 interface Scenario {
+  oracle: { meanGain: number };
   learning: { hardLimitViolations: number; harmfulKept: number; gainRatio: number; canaries: number; rollbacks: number };
   reachableOracle: { learningGainRatio: number; ratioToOracle: number };
 }
@@ -183,6 +184,8 @@ function rowOf(name: string, runs: Array<Awaited<ReturnType<typeof runSeed>>>) {
           n,
           {
             gainRatioVsReachableOracle: r4(x.reachableOracle.learningGainRatio),
+            // The yardstick itself: the oracle's mean daily gain over the static card.
+            oracleGain: x.oracle.meanGain,
             canaries: x.learning.canaries,
             rollbacks: x.learning.rollbacks,
             harmfulKept: x.learning.harmfulKept,

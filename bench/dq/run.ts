@@ -336,8 +336,13 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
         k: Object.fromEntries(
           Object.keys(c.prediction.mean).map((k) => [k, [+c.prediction.mean[k]!.toFixed(4), +c.prediction.sd[k]!.toFixed(4)]]),
         ),
-        ...(c.moves.length === 1 && offline
-          ? { off: offlineImpactOf(offlineMoveOf(offline, { [c.parameter]: c.newValue - c.oldValue }))?.[primary.name] }
+        // The replay's estimate of the primary for the same move (single or joint), when it was replayed.
+        ...(offline
+          ? {
+              off: offlineImpactOf(
+                offlineMoveOf(offline, Object.fromEntries(c.moves.map((m) => [m.parameter, m.newValue - m.oldValue]))),
+              )?.[primary.name],
+            }
           : {}),
       }));
       process.stderr.write(`day ${day} ${result.reason ?? ''} ${JSON.stringify(top)}\n`);
