@@ -54,13 +54,11 @@
  * measured by bench/dq-frontier.ts, what limits the learner, and what was tried and reverted).
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { optimizerOptionsOf, parseConfig, replaySettingsOf } from '../src/config';
+import { optimizerOptionsOf, replaySettingsOf } from '../src/config';
 import { boundsPolicyOf } from '../src/activities/bounds';
 import { governorSettings } from '../src/governor/settings';
 import { runPolicy, SCENARIOS, type RunResult, type RunSettings, type Scenario } from './dq/run';
-import { neighbourhood, oracleSearch, reachableOracle, ROOT, Truth } from './dq/world';
+import { benchConfig, neighbourhood, oracleSearch, reachableOracle, STATIC_VALUES, Truth } from './dq/world';
 import { benchOptions } from './options';
 
 const { text: option, num } = benchOptions('DQ_BENCH');
@@ -123,7 +121,7 @@ const opts = {
   optimizer: JSON.parse(option('optimizer', '{}')) as Record<string, unknown>,
 };
 
-const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'), 'config/autopilot.yaml');
+const config = benchConfig();
 
 function settings(): RunSettings {
   const purposes = opts.purposes < 0 ? config.optimizer.band_purposes : opts.purposes !== 0;
@@ -134,7 +132,7 @@ function settings(): RunSettings {
     canaryChecks: opts.canaryChecks,
     kpis: config.kpis!,
     params: config.parameters,
-    start: { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 },
+    start: STATIC_VALUES,
     canary: {
       trafficShare: config.canary.traffic_percentage,
       confidenceLevel: config.canary.confidence_level,

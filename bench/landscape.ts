@@ -20,12 +20,9 @@
  *              across the axes), with that pair's gain.
  * --table=1 also prints the grid as a table (gain in %) to stderr.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseConfig } from '../src/config';
 import type { ParamDef } from '../src/domain/types';
-import { SCENARIOS } from './dq/run';
-import { ROOT, Truth, type Values } from './dq/world';
+import { scenarioNamed } from './dq/run';
+import { benchConfig, STATIC_VALUES, Truth, type Values } from './dq/world';
 import { benchOptions } from './options';
 
 const { text, num } = benchOptions('LANDSCAPE_BENCH');
@@ -50,12 +47,11 @@ const opts = {
   table: num('table', 0),
 };
 
-const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'), 'config/autopilot.yaml');
+const config = benchConfig();
 const kpis = config.kpis!;
 const params = config.parameters;
-const start: Values = { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 };
-const sc = SCENARIOS[opts.scenario];
-if (!sc) throw new Error(`--scenario: expected one of ${Object.keys(SCENARIOS).join(', ')}, got ${opts.scenario}`);
+const start = STATIC_VALUES;
+const sc = scenarioNamed(opts.scenario, 'scenario');
 for (const [k, v] of Object.entries(opts.at))
   if (!params.some((p) => p.name === k) || !Number.isFinite(v)) throw new Error(`--at: ${k} is not a parameter with a number`);
 
@@ -69,6 +65,11 @@ const temps: number[] = [];
 for (let t = opts.temperature[0]; t <= opts.temperature[1] + 1e-9; t += T.step) temps.push(Math.round(t * 1e6) / 1e6);
 const ks: number[] = [];
 for (let k = Math.ceil(opts.topK[0]); k <= opts.topK[1]; k += K.step) ks.push(k);
+if (!temps.some((t) => Math.abs(t - start.temperature!) < 1e-9) || !ks.includes(start.top_k!))
+  throw new Error(
+    `--temperature, --top-k: the grid must hold the static card (temperature ${start.temperature}, ` +
+      `top_k ${start.top_k}), where the climbs start`,
+  );
 const ti = new Map(temps.map((t, i) => [t, i]));
 const ki = new Map(ks.map((k, i) => [k, i]));
 

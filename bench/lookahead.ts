@@ -17,17 +17,14 @@
  * replay's bias allowance must cover). --by-size=1 splits each row by the size of the true
  * effect (under 2 %, 2-5 %, 5 % or more): whether that error grows with what the move does.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseConfig } from '../src/config';
 import { selectionParams } from '../src/config/card';
 import { referenceSelectionEngine } from '../src/adapters/selection';
 import { objectiveOfLevels } from '../src/domain/optimizer';
 import { offlineEvidence, prepareReplay, recordsOfCard, type PreparedReplay, type SlotRecord } from '../src/domain/replay';
 import { replaySettingsOf } from '../src/config';
 import { Simulator } from '../src/simulator';
-import { SCENARIOS } from './dq/run';
-import { cardOf, ROOT, Truth, type Values } from './dq/world';
+import { scenarioNamed } from './dq/run';
+import { benchConfig, cardOf, STATIC_VALUES, Truth, type Values } from './dq/world';
 import { benchOptions } from './options';
 
 const { text: option, num } = benchOptions('LOOKAHEAD_BENCH');
@@ -42,10 +39,10 @@ const opts = {
   bySize: num('by-size', 0),
 };
 
-const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'), 'config/autopilot.yaml');
+const config = benchConfig();
 const kpis = config.kpis!;
 const params = config.parameters;
-const start: Values = { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 };
+const start = STATIC_VALUES;
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
@@ -73,8 +70,7 @@ function spearman(a: number[], b: number[]): number {
 
 /** One simulated day at `live`, its logged slots prepared for the replay, and the scenario's truth. */
 function loggedDay(seed: number, live: Values): { replay: PreparedReplay; truth: Truth } {
-  const sc = SCENARIOS[opts.scenario];
-  if (!sc) throw new Error(`--scenario: expected one of ${Object.keys(SCENARIOS).join(', ')}, got ${opts.scenario}`);
+  const sc = scenarioNamed(opts.scenario, 'scenario');
   const records: SlotRecord[] = [];
   const sim = new Simulator({
     channel: 'main',

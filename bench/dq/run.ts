@@ -61,6 +61,13 @@ export const SCENARIOS: Record<string, Omit<Scenario, 'seed'>> = {
   outage: { name: 'outage', noise: 0.05, drift: 0, outageDays: [3, 4, 12] },
 };
 
+/** The scenario a bench flag names, or an error naming the flag and the known ones. */
+export function scenarioNamed(name: string, flag: string): Omit<Scenario, 'seed'> {
+  const sc = SCENARIOS[name];
+  if (!sc) throw new Error(`--${flag}: expected one of ${Object.keys(SCENARIOS).join(', ')}, got ${name}`);
+  return sc;
+}
+
 export interface RunSettings {
   days: number;
   slotsPerHour: number;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCard } from '../../src/adapters/card-store';
+import { parseConfig } from '../../src/config';
 import { selectionParams, setPath, type Card } from '../../src/config/card';
 import type { HourAggregate } from '../../src/domain/analysis';
 import { objectiveOfLevels } from '../../src/domain/optimizer';
@@ -26,8 +27,12 @@ import { vvtvMetricType } from '../../src/domain/metric-names';
 import { Curator, DEFAULT_AGE_TARGET, World, type HarmfulRegion, type MetricRow } from '../../src/simulator';
 
 export const ROOT = join(__dirname, '..', '..');
+/** The shipped config (config/autopilot.yaml), as every decision-quality bench reads it. */
+export const benchConfig = () => parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'), 'config/autopilot.yaml');
 export const BASE_CARD: Card = parseCard(readFileSync(join(ROOT, 'config', 'business_logic.example.yaml'), 'utf8'), 'example card').card;
 export type Values = Record<string, number>;
+/** The static card's parameters: where the learner starts and what every gain is measured against. */
+export const STATIC_VALUES: Values = { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 };
 
 export function cardOf(params: ParamDef[], values: Values): Card {
   let card = BASE_CARD;
