@@ -20,6 +20,7 @@
  *              across the axes), with that pair's gain.
  * --table=1 also prints the grid as a table (gain in %) to stderr.
  */
+import { snapValue } from '../src/domain/parameters';
 import type { ParamDef } from '../src/domain/types';
 import { scenarioNamed } from './dq/run';
 import { benchConfig, STATIC_VALUES, Truth, type Values } from './dq/world';
@@ -58,11 +59,10 @@ for (const [k, v] of Object.entries(opts.at))
 const param = (name: string): ParamDef => params.find((p) => p.name === name)!;
 const T = param('temperature');
 const K = param('top_k');
-const r1 = (x: number): number => Math.round(x * 10) / 10;
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 const temps: number[] = [];
-for (let t = opts.temperature[0]; t <= opts.temperature[1] + 1e-9; t += T.step) temps.push(Math.round(t * 1e6) / 1e6);
+for (let t = opts.temperature[0]; t <= opts.temperature[1] + 1e-9; t += T.step) temps.push(snapValue(T, t));
 const ks: number[] = [];
 for (let k = Math.ceil(opts.topK[0]); k <= opts.topK[1]; k += K.step) ks.push(k);
 if (!temps.some((t) => Math.abs(t - start.temperature!) < 1e-9) || !ks.includes(start.top_k!))
@@ -77,7 +77,7 @@ const truth = new Truth({ seed: opts.seed, noise: sc.noise, drift: sc.drift, har
 const fixed = { ...start, ...opts.at };
 const grid: number[][] = temps.map((t) => ks.map((k) => truth.gain(kpis, { ...fixed, temperature: t, top_k: k }, start, opts.day)));
 const at = (t: number, k: number): number | undefined => {
-  const i = ti.get(Math.round(t * 1e6) / 1e6);
+  const i = ti.get(snapValue(T, t));
   const j = ki.get(k);
   return i === undefined || j === undefined ? undefined : grid[i]![j];
 };
@@ -98,7 +98,7 @@ function best(t: number, k: number, moves: Move[]): { to: [number, number]; gain
   let top: { to: [number, number]; gain: number } | null = null;
   for (const m of moves) {
     const v = at(t + m.dt, k + m.dk);
-    if (v !== undefined && (top === null || v - here > top.gain)) top = { to: [r1(t + m.dt), k + m.dk], gain: v - here };
+    if (v !== undefined && (top === null || v - here > top.gain)) top = { to: [snapValue(T, t + m.dt), k + m.dk], gain: v - here };
   }
   return top;
 }

@@ -10,6 +10,7 @@ import { parseConfig } from '../../src/config';
 import { selectionParams, setPath, type Card } from '../../src/config/card';
 import type { HourAggregate } from '../../src/domain/analysis';
 import { objectiveOfLevels } from '../../src/domain/optimizer';
+import { snapValue } from '../../src/domain/parameters';
 import type { Group, GroupSummary, KpiDef, ParamDef } from '../../src/domain/types';
 import {
   covariateMoments,
@@ -118,7 +119,7 @@ const limits = (p: ParamDef, scope: OracleScope): [number, number] =>
 const gridOf = (p: ParamDef, step: number, scope: OracleScope): number[] => {
   const [lo, hi] = limits(p, scope);
   const out: number[] = [];
-  for (let v = lo; v <= hi + 1e-9; v += step) out.push(p.type === 'int' ? Math.round(v) : Math.round(v * 1e6) / 1e6);
+  for (let v = lo; v <= hi + 1e-9; v += step) out.push(snapValue(p, v));
   return [...new Set(out)];
 };
 
@@ -166,7 +167,6 @@ export function oracleSearch(
     const [lo, hi] = limits(p, scope);
     return x >= lo - 1e-9 && x <= hi + 1e-9;
   };
-  const round = (p: ParamDef, x: number): number => (p.type === 'int' ? Math.round(x) : Math.round(x * 1e6) / 1e6);
   const tryValues = (v: Values): boolean => {
     const s = score(v);
     if (s > bestScore + 1e-12) {
@@ -186,8 +186,8 @@ export function oracleSearch(
         for (let a = -PAIR_REACH; a <= PAIR_REACH; a++)
           for (let b = -PAIR_REACH; b <= PAIR_REACH; b++) {
             if (a === 0 || b === 0) continue;
-            const x = round(p, best[p.name]! + a * fineStep(p));
-            const y = round(q, best[q.name]! + b * fineStep(q));
+            const x = snapValue(p, best[p.name]! + a * fineStep(p));
+            const y = snapValue(q, best[q.name]! + b * fineStep(q));
             if (inScope(p, x) && inScope(q, y) && tryValues({ ...best, [p.name]: x, [q.name]: y })) improved = true;
           }
       }
@@ -218,14 +218,13 @@ export function reachableOracle(
   let v = { ...start };
   const gains: number[] = [];
   let reachedOnDay: number | null = null;
-  const round = (p: ParamDef, x: number): number => (p.type === 'int' ? Math.round(x) : Math.round(x * 1e6) / 1e6);
   for (let d = 0; d < days; d++) {
     gains.push(truth.gain(kpis, v, start, d));
     const moves = params
       .filter((p) => Math.abs((target[p.name] ?? v[p.name]!) - v[p.name]!) > 1e-9)
       .map((p) => {
         const gap = target[p.name]! - v[p.name]!;
-        const next = round(p, v[p.name]! + Math.sign(gap) * Math.min(Math.abs(gap), p.max_daily_delta));
+        const next = snapValue(p, v[p.name]! + Math.sign(gap) * Math.min(Math.abs(gap), p.max_daily_delta));
         return { p, next, gain: truth.gain(kpis, { ...v, [p.name]: next }, start, d) };
       })
       .sort((a, b) => b.gain - a.gain)
@@ -257,7 +256,7 @@ export function neighbourhood(
   for (const p of params)
     for (const dir of [1, -1]) {
       const raw = values[p.name]! + dir * p.step;
-      const to = p.type === 'int' ? Math.round(raw) : Math.round(raw * 1e6) / 1e6;
+      const to = snapValue(p, raw);
       if (to < p.hard_min - 1e-9 || to > p.hard_max + 1e-9) continue;
       const deltaJ = truth.gain(kpis, { ...values, [p.name]: to }, start, day) - here;
       moves.push({ parameter: p.name, to, deltaJ: Math.round(deltaJ * 1e4) / 1e4 });

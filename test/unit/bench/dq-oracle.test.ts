@@ -4,13 +4,9 @@
  * temperature and top_k: moving one parameter a step falls off the ridge, so a search that moves
  * one parameter at a time stops on it (session 10 found the bench's oracle had, on every seed).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseConfig } from '../../../src/config';
-import { oracleSearch, type Values } from '../../../bench/dq/world';
+import { benchConfig, oracleSearch, type Values } from '../../../bench/dq/world';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const config = parseConfig(readFileSync(join(ROOT, 'config', 'autopilot.yaml'), 'utf8'), 'config/autopilot.yaml');
+const config = benchConfig();
 const params = config.parameters.filter((p) => p.name === 'temperature' || p.name === 'top_k');
 const start: Values = { temperature: 0.5, top_k: 8 };
 
