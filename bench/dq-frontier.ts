@@ -65,6 +65,13 @@ const SETTINGS: Record<string, string[]> = {
   // The viewer KPI's slope bias as a share of each parameter's replayed one-step effect (25 %),
   // with a small absolute part (0.5 % a step) instead of 2 % a step for every parameter.
   'replay-bias-relative': ['--replay-settings={"ipsBiasSd":0.005,"ipsBiasRelative":0.25}'],
+  // Two changes a cycle, joint moves only along a ridge (parts pulling a guardrail opposite ways),
+  // and the slate model's bias as a quarter of what it attributes to quality and to variety.
+  'ridge-pairs': [
+    '--max-changes=2',
+    '--optimizer={"jointMoves":"compensating"}',
+    '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
+  ],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47')

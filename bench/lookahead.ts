@@ -143,7 +143,7 @@ const LIVE: Values[] = [
 
 /** The replayed moves against the truth: per KPI and kind of move, squared z and squared errors. */
 function nearCheck() {
-  const acc: Record<string, { z2: number; err2: number; se2: number; n: number }> = {};
+  const acc: Record<string, { z2: number; err2: number; se2: number; n: number; xy: number; xx: number }> = {};
   for (const seed of opts.seeds)
     for (const live of LIVE) {
       const { replay, truth } = loggedDay(seed, live);
@@ -169,8 +169,17 @@ function nearCheck() {
           const err = e.relDiff - effect;
           // --by-size=1: also by the size of the true effect (does the error grow with it?).
           const size = Math.abs(effect) < 0.02 ? 'under 2 %' : Math.abs(effect) < 0.05 ? '2-5 %' : '5 % or more';
-          const a = (acc[`${k} (${e.method}), ${kind}${opts.bySize ? `, effect ${size}` : ''}`] ??= { z2: 0, err2: 0, se2: 0, n: 0 });
+          const a = (acc[`${k} (${e.method}), ${kind}${opts.bySize ? `, effect ${size}` : ''}`] ??= {
+            z2: 0,
+            err2: 0,
+            se2: 0,
+            n: 0,
+            xy: 0,
+            xx: 0,
+          });
           a.z2 += (err / e.relSe) ** 2;
+          a.xy += e.relDiff * effect;
+          a.xx += effect * effect;
           a.err2 += err * err;
           a.se2 += e.relSe * e.relSe;
           a.n += 1;
@@ -187,6 +196,8 @@ function nearCheck() {
         rmsError: r4(Math.sqrt(a.err2 / a.n)),
         rmsSe: r4(Math.sqrt(a.se2 / a.n)),
         errorBeyondSe: r4(Math.sqrt(Math.max(0, (a.err2 - a.se2) / a.n))),
+        // Least-squares slope through 0 of the replayed on the true effect (1: unbiased; < 1: attenuated).
+        slope: a.xx > 0 ? r4(a.xy / a.xx) : null,
       },
     ]),
   );

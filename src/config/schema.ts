@@ -217,6 +217,12 @@ export const AutopilotConfigSchema = z
          */
         curvature_steps: positive.default(2),
         /**
+         * With max_changes_per_cycle > 1, which joint moves are candidates: every combination
+         * ('all'), or only those whose parts pull a guardrail opposite ways ('compensating': a move
+         * along a ridge, docs/decision-quality.md).
+         */
+        joint_candidates: z.enum(['all', 'compensating']).default('all'),
+        /**
          * The rule table (1.3): the cold-start proposer's corrections and the model's prior. Absent:
          * DEFAULT_RULES (src/config/rules.ts). Each rule must name a declared parameter and KPI.
          */
@@ -244,6 +250,11 @@ export const AutopilotConfigSchema = z
              * this share of it, per step, in quadrature with ips_bias_sd (0: absolute only).
              */
             ips_bias_relative: z.number().min(0).max(2).default(0),
+            /**
+             * The slate model's error as this share of what it attributes to each slate feature
+             * that moves (on-air quality, variety), in addition to the per-step allowance (0: off).
+             */
+            ips_bias_feature: z.number().min(0).max(2).default(0),
             /** The viewer KPI is left out when the weights' effective sample size is below this share of the logged plans. */
             min_ess_share: fraction.default(0.1),
             /** Also replay moves of two parameters at once (one step each). */
@@ -521,6 +532,7 @@ export function optimizerOptionsOf(o: AutopilotConfig['optimizer']) {
     halfLifeDays: o.half_life_days,
     localitySteps: o.locality_steps,
     curvatureSteps: o.curvature_steps,
+    jointMoves: o.joint_candidates,
     rules: o.rules ?? DEFAULT_RULES,
   };
 }
@@ -534,6 +546,7 @@ export function replaySettingsOf(o: AutopilotConfig['optimizer']) {
     exactBiasSd: r.exact_bias_sd,
     ipsBiasSd: r.ips_bias_sd,
     ipsBiasRelative: r.ips_bias_relative,
+    ipsBiasFeature: r.ips_bias_feature,
     minEssShare: r.min_ess_share,
     jointMoves: r.joint_moves,
   };

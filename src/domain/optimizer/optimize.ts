@@ -33,7 +33,7 @@
 import { validateChange, directionBackoff, DEFAULT_BOUNDS_POLICY, type DirectionEvent } from '../bounds';
 import { effectiveRange, snapValue } from '../parameters';
 import { normalCdf } from '../canary';
-import type { ChangePurpose, ChangeType, ParamDef, ParameterChange } from '../types';
+import type { ChangePurpose, ChangeType, KpiDef, ParamDef, ParameterChange } from '../types';
 import { fitModel, predict, slopeUncertainty, type FittedModel } from './model';
 import { bandPurpose, forecastCanary, predictObjective, canarySe, type ObjectivePrediction } from './objective';
 import { offlineImpactOf, offlineMoveOf } from './offline';
@@ -245,10 +245,19 @@ export function optimize(given: OptimizerInput): OptimizerResult {
 
   // Joint moves: combinations of single candidates of different parameters, up to maxChanges.
   const singles = input.params.map((p) => candidates.filter((c) => c.parameter === p.name)).filter((xs) => xs.length > 0);
-  const combine = (from: number, moves: CandidateMove[]): void => {
-    if (moves.length >= 2) candidates.push({ ...evaluate(input, model, moves), score: 0, eligible: false, why: '' });
-    if (moves.length >= o.maxChanges) return;
-    for (let g = from; g < singles.length; g++) for (const c of singles[g]!) combine(g + 1, [...moves, ...c.moves]);
+  const compensatingOnly = o.jointMoves === 'compensating';
+  const combine = (from: number, parts: Candidate[]): void => {
+    if (parts.length >= 2) {
+      const joint = evaluate(
+        input,
+        model,
+        parts.flatMap((c) => c.moves),
+      );
+      if (!compensatingOnly || compensates(input.kpis, parts, joint.prediction))
+        candidates.push({ ...joint, score: 0, eligible: false, why: '' });
+    }
+    if (parts.length >= o.maxChanges) return;
+    for (let g = from; g < singles.length; g++) for (const c of singles[g]!) combine(g + 1, [...parts, c]);
   };
   if (o.maxChanges >= 2) combine(0, []);
 
@@ -306,6 +315,23 @@ export function optimize(given: OptimizerInput): OptimizerResult {
     ...(reason ? { reason } : {}),
     ...(canaryVariance ? { canaryVariance } : {}),
   };
+}
+
+/**
+ * Whether a joint move's parts pull some guardrail KPI in opposite directions, each direction
+ * known (a part's predicted mean at least its sd), and the whole moves it less than its larger
+ * part alone (predicted means): a move along a ridge of that KPI.
+ */
+export function compensates(kpis: readonly KpiDef[], parts: readonly Pick<Candidate, 'prediction'>[], joint: Prediction): boolean {
+  return kpis.some((k) => {
+    if (k.role === 'primary') return false;
+    const pulls = parts
+      .map((c) => ({ mean: c.prediction.mean[k.name] ?? 0, sd: c.prediction.sd[k.name] ?? 0 }))
+      .filter((x) => x.mean !== 0 && Math.abs(x.mean) >= x.sd)
+      .map((x) => x.mean);
+    const larger = Math.max(0, ...pulls.map(Math.abs));
+    return pulls.some((x) => x > 0) && pulls.some((x) => x < 0) && Math.abs(joint.mean[k.name] ?? 0) < larger;
+  });
 }
 
 /** The offline replay's prediction of one parameter's move, when it was replayed. */

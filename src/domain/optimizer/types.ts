@@ -143,6 +143,14 @@ export interface OptimizerOptions {
    * issue 12's last ablation); fewer steps is a looser prior (the data bend the response sooner).
    */
   curvatureSteps?: number;
+  /**
+   * Which joint moves are candidates when maxChanges > 1. 'all' (default): every combination of
+   * single candidates of different parameters. 'compensating': only those whose parts pull some
+   * guardrail KPI in opposite directions, so that the whole moves it less than its larger part
+   * does (a move along a ridge, e.g. temperature down with top_k up keeping the slate's variety);
+   * moves that push a guardrail twice the same way (the pairs canaries vetoed) are left out.
+   */
+  jointMoves?: 'all' | 'compensating';
 }
 
 export interface OptimizerInput {

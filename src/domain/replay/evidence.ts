@@ -41,6 +41,13 @@ export interface ReplaySettings {
    * its one-step effect, per step (combined with ipsBiasSd in quadrature). 0: absolute only.
    */
   ipsBiasRelative: number;
+  /**
+   * The slate model's error as a share of what it attributes to each slate feature it sees move
+   * (on-air quality, variety: KpiReplay.contributions), shared by every move: a move keeping the
+   * slate's variety carries none of the variety part's error, however many parameters it moves.
+   * Added to the per-step allowance; 0: off.
+   */
+  ipsBiasFeature: number;
   minEssShare: number;
   jointMoves: boolean;
 }
@@ -51,6 +58,7 @@ export const DEFAULT_REPLAY_SETTINGS: ReplaySettings = {
   exactBiasSd: 0.01,
   ipsBiasSd: 0.02,
   ipsBiasRelative: 0,
+  ipsBiasFeature: 0,
   minEssShare: 0.1,
   jointMoves: true,
 };
@@ -163,11 +171,15 @@ export function offlineEvidence(input: {
           continue;
         }
         const sampling = replay.covariance(ra, rb);
+        const feature =
+          s.ipsBiasFeature > 0 && ra.contributions && rb.contributions
+            ? s.ipsBiasFeature ** 2 * ra.contributions.reduce((acc, x, g) => acc + x * (rb.contributions![g] ?? 0), 0)
+            : 0;
         const bias = params.reduce(
           (acc, p, j) => acc + ((moves[a]!.deltas[p.name] ?? 0) / p.step) * ((moves[b]!.deltas[p.name] ?? 0) / p.step) * biasVar[j]!,
           0,
         );
-        packed.push(Number(((Number.isFinite(sampling) ? sampling : 0) + bias).toPrecision(6)));
+        packed.push(Number(((Number.isFinite(sampling) ? sampling : 0) + bias + feature).toPrecision(6)));
         any = true;
       }
     if (any) covariance[kpi] = packed;

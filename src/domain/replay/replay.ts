@@ -69,6 +69,13 @@ export interface KpiReplay {
   influence?: number[];
   /** dm only: the mean shift of the slate features, on which the slate model's coefficient error acts. */
   shift?: number[];
+  /**
+   * dm only: relDiff split by what the slate model sees moving, [on-air quality, variety]: the
+   * fitted coefficients times the mean shift of the quality feature and of the entropy terms, over
+   * the control (they add up to relDiff). A move that keeps the slate's variety carries no
+   * variety part, whatever parameters it changes.
+   */
+  contributions?: number[];
 }
 
 export interface ReplayResult {
@@ -274,7 +281,9 @@ function evaluate(
     const paired = pairedRatio(kpi, slate);
     // The coefficients' own error on the predicted shift: Δx̄ᵀ Cov(β) Δx̄, Cov(β) = σ² (XᵀX)⁻¹.
     const modelSe = Math.sqrt(model.sigma2 * quadInv(model.chol, shift)) / Math.abs(paired.control);
-    const dm = { ...paired, relSe: Math.hypot(paired.relSe, modelSe), method: 'dm' as const, shift };
+    const b = model.beta;
+    const contributions = [b[1]! * shift[1]!, b[2]! * shift[2]! + b[3]! * shift[3]!].map((x) => x / paired.control);
+    const dm = { ...paired, relSe: Math.hypot(paired.relSe, modelSe), method: 'dm' as const, shift, contributions };
     kpis[kpi] = weighted
       ? { ...dm, ips: { relDiff: weighted.relDiff, relSe: weighted.relSe, ess: weighted.ess!, essShare: weighted.essShare! } }
       : dm;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { parseConfig, loadConfig } from '../../../src/config/load';
 import { ValidationError } from '../../../src/config/errors';
-import { optimizerOptionsOf } from '../../../src/config/schema';
+import { optimizerOptionsOf, replaySettingsOf } from '../../../src/config/schema';
 import { DEFAULT_RULES } from '../../../src/config/rules';
 import { LiveConfig } from '../../../src/config/live';
 
@@ -84,8 +84,22 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
       halfLifeDays: 14,
       localitySteps: 3,
       curvatureSteps: 2,
+      jointMoves: 'all',
       rules: DEFAULT_RULES,
     });
+    expect(problems(withPatch((r) => (r.optimizer.joint_candidates = 'ridge')))[0]).toMatch(/^optimizer\.joint_candidates: /);
+    const ridge = parseConfig(
+      withPatch((r) => {
+        r.optimizer.joint_candidates = 'compensating';
+        r.optimizer.replay = { ...r.optimizer.replay, ips_bias_feature: 0.25 };
+      }),
+      'x',
+    );
+    expect(optimizerOptionsOf(ridge.optimizer).jointMoves).toBe('compensating');
+    expect(replaySettingsOf(ridge.optimizer).ipsBiasFeature).toBe(0.25);
+    expect(problems(withPatch((r) => (r.optimizer.replay = { ...r.optimizer.replay, ips_bias_feature: -1 })))[0]).toMatch(
+      /^optimizer\.replay\.ips_bias_feature: /,
+    );
   });
 
   it('refuses a switchback plan that could never reach the judge, and several channels sharing one metrics database unnamed', () => {

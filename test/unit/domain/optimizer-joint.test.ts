@@ -5,6 +5,7 @@
 import { validateChange } from '../../../src/domain/bounds';
 import { DEFAULT_RULES } from '../../../src/config/rules';
 import { fitModel, interaction, optimize, predict, type Experiment, type FitOptions } from '../../../src/domain/optimizer';
+import { compensates } from '../../../src/domain/optimizer/optimize';
 import { CURRENT, input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
 
 const FIT: FitOptions = { now: NOW, rules: DEFAULT_RULES, halfLifeDays: 14, localitySteps: 3 };
@@ -179,5 +180,58 @@ describe('optimizer: joint moves scored as one unit (issue 12)', () => {
       }));
     const r = optimize(input({ experiments: flat, options: { maxChanges: 2 } }));
     expect(r.changes.map((c) => c.parameter)).toEqual(['temperature']);
+  });
+});
+
+describe('optimizer: joint moves along a ridge only (jointMoves: compensating)', () => {
+  // The ridge's data, and the slate's variety: temperature and top_k both raise selection_entropy
+  // (+4 % and +3 % a step), so the ridge pair keeps it and the pair of both up pushes it twice.
+  const entropy = (d: Record<string, number>): number =>
+    (0.04 * (d.temperature ?? 0)) / step('temperature') + (0.03 * (d.top_k ?? 0)) / step('top_k');
+  const data = aroundCurrent(true).map((e) => ({
+    ...e,
+    effects: { ...e.effects, selection_entropy: { relDiff: entropy(e.deltas), relSe: 0.005 } },
+  }));
+
+  it('keeps the pairs whose parts pull a guardrail opposite ways, drops those that push it twice', () => {
+    const all = optimize(input({ experiments: data, options: { maxChanges: 2 } }));
+    const ridge = optimize(input({ experiments: data, options: { maxChanges: 2, jointMoves: 'compensating' } }));
+    const pairs = (r: typeof all, p: string) => r.candidates.filter((c) => c.parameter === p);
+    const signs = (c: (typeof all.candidates)[number]) => c.moves.map((m) => Math.sign(m.newValue - m.oldValue));
+    // Both ways: temperature and top_k up together is a candidate of 'all' and not of the ridge.
+    const bothUp = (c: (typeof all.candidates)[number]) => signs(c).every((s) => s > 0);
+    expect(pairs(all, 'temperature+top_k').some(bothUp)).toBe(true);
+    expect(pairs(ridge, 'temperature+top_k').some(bothUp)).toBe(false);
+    expect(pairs(ridge, 'temperature+top_k').length).toBeGreaterThan(0);
+    for (const c of pairs(ridge, 'temperature+top_k')) {
+      expect(signs(c)[0]).toBe(-signs(c)[1]!);
+      expect(Math.abs(c.prediction.mean.selection_entropy!)).toBeLessThan(
+        Math.max(...c.moves.map((m) => Math.abs(entropy({ [m.parameter]: m.newValue - m.oldValue })))),
+      );
+    }
+    // Singles are untouched, and the ridge pair is still what is proposed.
+    expect(ridge.candidates.filter((c) => c.moves.length === 1)).toHaveLength(all.candidates.filter((c) => c.moves.length === 1).length);
+    expect(ridge.changes.map((c) => c.parameter)).toEqual(['temperature', 'top_k']);
+  });
+
+  it('compensates(): opposite pulls on a guardrail that partly cancel; the primary does not count', () => {
+    const pred = (mean: Record<string, number>) => ({ prediction: { mean, sd: {}, evidence: 1 } });
+    const joint = (mean: Record<string, number>) => ({ mean, sd: {}, evidence: 1 });
+    const parts = [pred({ selection_entropy: 0.04, engagement_proxy: 0.01 }), pred({ selection_entropy: -0.03, engagement_proxy: -0.01 })];
+    expect(compensates(KPIS, parts, joint({ selection_entropy: 0.01 }))).toBe(true);
+    // Opposite pulls that do not cancel (the interaction swamps them) are no ridge.
+    expect(compensates(KPIS, parts, joint({ selection_entropy: 0.05 }))).toBe(false);
+    // A pull whose direction the model does not know (sd above its mean) is no pull.
+    const unsure = [
+      pred({ selection_entropy: 0.04 }),
+      { prediction: { mean: { selection_entropy: -0.01 }, sd: { selection_entropy: 0.02 }, evidence: 1 } },
+    ];
+    expect(compensates(KPIS, unsure, joint({ selection_entropy: 0.03 }))).toBe(false);
+    // Opposite only on the primary: no.
+    const primaryOnly = [
+      pred({ selection_entropy: 0.04, engagement_proxy: 0.01 }),
+      pred({ selection_entropy: 0.03, engagement_proxy: -0.01 }),
+    ];
+    expect(compensates(KPIS, primaryOnly, joint({ selection_entropy: 0.07, engagement_proxy: 0 }))).toBe(false);
   });
 });

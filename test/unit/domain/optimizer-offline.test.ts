@@ -118,6 +118,38 @@ describe('the optimizer with the offline replay as a second, biased source (issu
     expect(entropy(relative, e) - entropySampling).toBeCloseTo(DEFAULT_REPLAY_SETTINGS.exactBiasSd ** 2, 8);
   });
 
+  it('a feature-share bias is a share of what the slate model attributes to each feature that moves (quality, variety)', () => {
+    const feature = evidence(records, { ...DEFAULT_REPLAY_SETTINGS, ipsBiasSd: 0, ipsBiasFeature: 0.5 });
+    const none = evidence(records, { ...DEFAULT_REPLAY_SETTINGS, ipsBiasSd: 0 });
+    const base = selectionParams(card(CURRENT));
+    const replay = prepareReplay(recordsOfCard(records, base), referenceSelectionEngine);
+    const variance = (ev: typeof shared, i: number) => ev.covariance!.engagement_proxy![packedIndex(34, i, i)]!;
+    // A single move and the ridge pair (temperature down, top_k up).
+    const checked = feature.moves.flatMap((mv, i) =>
+      (mv.deltas.top_k === 1 && Object.keys(mv.deltas).length === 1) || (mv.deltas.temperature === -0.1 && mv.deltas.top_k === 1)
+        ? [[i, mv] as const]
+        : [],
+    );
+    expect(checked).toHaveLength(2);
+    for (const [i, mv] of checked) {
+      const r = replay.evaluate({
+        ...base,
+        ...Object.fromEntries(Object.entries(mv.deltas).map(([p, d]) => [p, CURRENT[p as keyof typeof CURRENT] + d])),
+      });
+      const k = r.kpis.engagement_proxy!;
+      expect(k.method).toBe('dm');
+      // The parts add up to the slate model's prediction; the bias is the share of each part.
+      expect(k.contributions!.reduce((a, b) => a + b, 0)).toBeCloseTo(k.relDiff, 10);
+      const parts = 0.25 * k.contributions!.reduce((a, c) => a + c * c, 0);
+      expect(variance(feature, i) - variance(none, i)).toBeCloseTo(parts, 5);
+    }
+    // Two moves whose variety parts pull opposite ways are negatively correlated through that part.
+    const cooler = feature.moves.findIndex((m) => m.deltas.temperature === -0.1 && Object.keys(m.deltas).length === 1);
+    const warmer = feature.moves.findIndex((m) => m.deltas.temperature === 0.1 && Object.keys(m.deltas).length === 1);
+    const cov = (ev: typeof shared, a: number, b: number) => ev.covariance!.engagement_proxy![packedIndex(34, a, b)]!;
+    expect(cov(feature, cooler, warmer)).toBeLessThan(cov(none, cooler, warmer));
+  });
+
   it('fits the replay as one correlated measurement: 34 moves teach what their shared error allows, not 34 times that', () => {
     const topKStepSd = (replay: typeof shared) =>
       predict(fitModel(PARAMS, KPIS, CURRENT, [], { now: NOW, rules: [], halfLifeDays: 14, localitySteps: 3, replay }), { top_k: 1 }).sd
