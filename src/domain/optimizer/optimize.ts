@@ -318,20 +318,25 @@ export function optimize(given: OptimizerInput): OptimizerResult {
 }
 
 /**
- * Whether a joint move's parts pull some guardrail KPI in opposite directions, each direction
- * known (a part's predicted mean at least its sd), and the whole moves it less than its larger
- * part alone (predicted means): a move along a ridge of that KPI.
+ * Whether a joint move runs along a ridge: its parts pull some guardrail KPI in opposite
+ * directions and the whole moves it less than its larger part alone, and no guardrail is pushed
+ * the same way by two parts. A pull counts when its direction is known (the part's predicted
+ * mean at least its sd).
  */
 export function compensates(kpis: readonly KpiDef[], parts: readonly Pick<Candidate, 'prediction'>[], joint: Prediction): boolean {
-  return kpis.some((k) => {
-    if (k.role === 'primary') return false;
+  let opposite = false;
+  for (const k of kpis) {
+    if (k.role === 'primary') continue;
     const pulls = parts
       .map((c) => ({ mean: c.prediction.mean[k.name] ?? 0, sd: c.prediction.sd[k.name] ?? 0 }))
       .filter((x) => x.mean !== 0 && Math.abs(x.mean) >= x.sd)
       .map((x) => x.mean);
-    const larger = Math.max(0, ...pulls.map(Math.abs));
-    return pulls.some((x) => x > 0) && pulls.some((x) => x < 0) && Math.abs(joint.mean[k.name] ?? 0) < larger;
-  });
+    const up = pulls.filter((x) => x > 0).length;
+    const down = pulls.filter((x) => x < 0).length;
+    if ((up >= 2 && down === 0) || (down >= 2 && up === 0)) return false;
+    if (up > 0 && down > 0 && Math.abs(joint.mean[k.name] ?? 0) < Math.max(...pulls.map(Math.abs))) opposite = true;
+  }
+  return opposite;
 }
 
 /** The offline replay's prediction of one parameter's move, when it was replayed. */
