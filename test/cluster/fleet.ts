@@ -170,7 +170,10 @@ export class Fleet {
     for (const s of this.sims) s.stop();
     for (const h of this.hosts) {
       if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGTERM');
-      await Promise.race([h.exited, new Promise((r) => setTimeout(r, 15_000))]);
+      // Wait up to 15 s for the host to exit; the timer is cleared so it holds nothing open after.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([h.exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+      clearTimeout(timer);
       if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGKILL');
     }
     for (const ch of this.channels) {
