@@ -119,8 +119,12 @@ const deltasOf = (moves: readonly CandidateMove[]): Record<string, number> =>
   Object.fromEntries(moves.map((m) => [m.parameter, m.newValue - m.oldValue]));
 
 /** Evaluates a move of one parameter, or of several at once (scored as one unit on the model's joint prediction). */
-function evaluate(input: OptimizerInput, model: FittedModel, moves: CandidateMove[]): Omit<Candidate, 'eligible' | 'why' | 'score'> {
-  const prediction = predict(model, deltasOf(moves));
+function evaluate(
+  input: OptimizerInput,
+  model: FittedModel,
+  moves: CandidateMove[],
+  prediction: Prediction = predict(model, deltasOf(moves)),
+): Omit<Candidate, 'eligible' | 'why' | 'score'> {
   const objective = predictObjective(input.kpis, input.analysis, prediction);
   const hours = hoursOf(input);
   // A Rollback moves every parameter it changes back toward the last known-good card.
@@ -248,13 +252,11 @@ export function optimize(given: OptimizerInput): OptimizerResult {
   const compensatingOnly = o.jointMoves === 'compensating';
   const combine = (from: number, parts: Candidate[]): void => {
     if (parts.length >= 2) {
-      const joint = evaluate(
-        input,
-        model,
-        parts.flatMap((c) => c.moves),
-      );
-      if (!compensatingOnly || compensates(input.kpis, parts, joint.prediction))
-        candidates.push({ ...joint, score: 0, eligible: false, why: '' });
+      // The joint prediction first: a pair left out is never forecast.
+      const moves = parts.flatMap((c) => c.moves);
+      const prediction = predict(model, deltasOf(moves));
+      if (!compensatingOnly || compensates(input.kpis, parts, prediction))
+        candidates.push({ ...evaluate(input, model, moves, prediction), score: 0, eligible: false, why: '' });
     }
     if (parts.length >= o.maxChanges) return;
     for (let g = from; g < singles.length; g++) for (const c of singles[g]!) combine(g + 1, [...parts, c]);
