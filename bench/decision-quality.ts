@@ -10,6 +10,7 @@
  *     [--purposes=0|1] [--stages=N] [--replay=0|1] [--replay-slots=120] [--replay-joint=0|1]
  *     [--replay-settings='{"ipsBiasSd":0.02}'] [--variance-reduction=0|1] [--margin=0.02]
  *     [--optimizer='{"minProceedProbability":0.9}']
+ *     [--knowledge=replay|truth] [--knowledge-slots=4000] [--knowledge-se=0.001]
  * Every flag can also be an environment variable: DQ_BENCH_DAYS=10, ...
  *
  * Policies, each on its own simulator with the same seed:
@@ -119,7 +120,17 @@ const opts = {
   margin: num('margin', 0),
   /** JSON of extra OptimizerOptions, e.g. '{"rollbackCost":0.01}'. */
   optimizer: JSON.parse(option('optimizer', '{}')) as Record<string, unknown>,
+  /**
+   * 'truth' (a diagnostic): the learner is told the true effects of the replay's moves each day
+   * instead of replaying them (RunSettings.knowledge), measured on `knowledge-slots` evaluation
+   * slots and given standard error `knowledge-se`; 'replay' (default): what the cycle does.
+   */
+  knowledge: option('knowledge', 'replay'),
+  knowledgeSlots: num('knowledge-slots', 4000),
+  knowledgeSe: num('knowledge-se', 0.001),
 };
+if (opts.knowledge !== 'replay' && opts.knowledge !== 'truth')
+  throw new Error(`--knowledge: expected replay or truth, got ${opts.knowledge}`);
 
 const config = benchConfig();
 
@@ -249,7 +260,21 @@ function runScenario(name: string) {
     threshold: opts.harmfulThreshold,
     truth: new Truth({ seed: sc.seed, noise: sc.noise, drift: sc.drift, harmfulRegion: sc.harmfulRegion }, s.params, opts.harmSlots),
   };
-  const learning = runPolicy('learning', sc, s, truth, harm);
+  const knowing: RunSettings =
+    opts.knowledge === 'truth'
+      ? {
+          ...s,
+          knowledge: {
+            truth: new Truth(
+              { seed: sc.seed, noise: sc.noise, drift: sc.drift, harmfulRegion: sc.harmfulRegion },
+              s.params,
+              opts.knowledgeSlots,
+            ),
+            relSe: opts.knowledgeSe,
+          },
+        }
+      : s;
+  const learning = runPolicy('learning', sc, knowing, truth, harm);
   const rules = runPolicy('rules', sc, s, truth, harm);
   const trajectory = learning.days.map((d) => ({
     day: d.day,

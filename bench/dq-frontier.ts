@@ -72,6 +72,11 @@ const SETTINGS: Record<string, string[]> = {
     '--optimizer={"jointMoves":"compensating"}',
     '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
   ],
+  // Diagnostics, not policies: the learner told the true effects of the replay's moves each day
+  // (decision-quality --knowledge=truth), with one change a cycle, and with ridge pairs: what the
+  // rules, the model and the canary let a learner earn that knows everything the replay asks.
+  'perfect-knowledge': ['--knowledge=truth'],
+  'perfect-knowledge-ridge-pairs': ['--knowledge=truth', '--max-changes=2', '--optimizer={"jointMoves":"compensating"}'],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47')

@@ -28,7 +28,9 @@ import type {
 import { Simulator, type HarmfulRegion, type MetricRow } from '../../src/simulator';
 import { referenceSelectionEngine } from '../../src/adapters/selection';
 import { selectionParams } from '../../src/config/card';
-import { offlineEvidence, prepareReplay, recordsOfCard, type ReplaySettings, type SlotRecord } from '../../src/domain/replay';
+import { offlineEvidence, prepareReplay, recordsOfCard, replayMoves, type ReplaySettings, type SlotRecord } from '../../src/domain/replay';
+import type { OfflineEvidence, OfflineMove } from '../../src/domain/optimizer/types';
+import { snapValue } from '../../src/domain/parameters';
 import { predictionError, reduceKpiVariance } from '../../src/activities/canary';
 import { storedMetricType } from '../../src/domain/metric-names';
 import { expireDue, mayRun } from '../../src/domain/governor';
@@ -105,6 +107,15 @@ export interface RunSettings {
    * config's defaults (both on, 7 days). Both off: the raw group summaries, as before issue 12.
    */
   varianceReduction?: { cuped: boolean; paired: boolean; prePeriodDays?: number };
+  /**
+   * Perfect knowledge (a diagnostic, not a policy): before each proposal the learner is given, in
+   * place of the replay, the TRUE relative effect on every KPI of the moves the replay would try
+   * (replayMoves: each parameter a step and a daily delta both ways, and the one-step pairs), from
+   * `truth` (a precise one) on that day, each with standard error `relSe` and no shared error. It
+   * splits the learner's shortfall into what it does not know and what its rules and its canary
+   * let it do with full knowledge (the model, its 1 % misfit floor, the gate, the judge, the pace).
+   */
+  knowledge?: { truth: Truth; relSe: number };
 }
 
 /**
@@ -301,7 +312,11 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       if (answer.correctionsOnly) out.governorDriftDays += 1;
       g = { stepScale: answer.stepScale, correctionsOnly: answer.correctionsOnly, overrides: answer.overrides };
     }
-    const offline = replay ? replayEvidence(replay, s, values, slotRecords, to) : null;
+    const offline = s.knowledge
+      ? trueEvidence(s.knowledge, s, values, day, to)
+      : replay
+        ? replayEvidence(replay, s, values, slotRecords, to)
+        : null;
     const { changes: proposed, optimizer: result } = proposeForCycle({
       now: to,
       ...(offline ? { offline } : {}),
@@ -493,6 +508,40 @@ function replayEvidence(r: ReplaySettings, s: RunSettings, values: Values, recor
     settings: r,
     now,
   });
+}
+
+/**
+ * Perfect knowledge (RunSettings.knowledge): the replay's moves around the live card with their
+ * true effects on the day, as evidence of the replay's shape (independent errors of `relSe`).
+ */
+function trueEvidence(k: NonNullable<RunSettings['knowledge']>, s: RunSettings, values: Values, day: number, now: string): OfflineEvidence {
+  const here = k.truth.levels(values, day);
+  const moves: OfflineMove[] = replayMoves(s.params, values, true).map((deltas) => {
+    const moved = { ...values };
+    for (const [name, d] of Object.entries(deltas))
+      moved[name] = snapValue(
+        s.params.find((p) => p.name === name)!,
+        values[name]! + d,
+      );
+    const there = k.truth.levels(moved, day);
+    const kpis: OfflineMove['kpis'] = {};
+    for (const kpi of s.kpis) {
+      const a = here[kpi.name];
+      const b = there[kpi.name];
+      if (a !== undefined && b !== undefined && a !== 0) kpis[kpi.name] = { relDiff: b / a - 1, relSe: k.relSe, method: 'exact' };
+    }
+    return { deltas, slots: 0, changed: 0, kpis };
+  });
+  const experiments: Experiment[] = moves.map((mv, i) => ({
+    id: `truth:${now}:${i}`,
+    at: now,
+    base: { ...values },
+    deltas: mv.deltas,
+    outcome: 'promoted',
+    source: 'replay',
+    effects: Object.fromEntries(Object.entries(mv.kpis).map(([kpi, x]) => [kpi, { relDiff: x.relDiff, relSe: x.relSe }])),
+  }));
+  return { at: now, slots: 0, mismatched: 0, moves, experiments };
 }
 
 /**
