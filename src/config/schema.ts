@@ -217,6 +217,12 @@ export const AutopilotConfigSchema = z
          */
         curvature_steps: positive.default(2),
         /**
+         * The model's interaction prior: two parameters moved together may do 5 % more (or less)
+         * than the two moves alone over this many steps of each (one prior sd). Fewer steps: the
+         * replay's pairs show a ridge across two parameters sooner.
+         */
+        interaction_steps: positive.default(3),
+        /**
          * With max_changes_per_cycle > 1, which joint moves are candidates: every combination
          * ('all'), or only those whose parts pull a guardrail opposite ways ('compensating': a move
          * along a ridge, docs/decision-quality.md).
@@ -532,6 +538,7 @@ export function optimizerOptionsOf(o: AutopilotConfig['optimizer']) {
     halfLifeDays: o.half_life_days,
     localitySteps: o.locality_steps,
     curvatureSteps: o.curvature_steps,
+    interactionSteps: o.interaction_steps,
     jointMoves: o.joint_candidates,
     rules: o.rules ?? DEFAULT_RULES,
   };

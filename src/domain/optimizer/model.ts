@@ -14,7 +14,8 @@
  * - Prior: b from the config's rule table (the expected impact per step of the rules that
  *   hold now, else of every rule that moves the parameter; 0 where no rule speaks), with sd
  *   max(|b0|, 5 % per step); c ~ N(0, (5 % over `curvatureSteps` steps)², default two);
- *   d_pq ~ N(0, (5 % over three steps of each)²), i.e. sd 0.05 / (9·step_p·step_q). Only a
+ *   d_pq ~ N(0, (5 % over `interactionSteps` steps of each, default three)²), i.e. sd
+ *   0.05 / (9·step_p·step_q) by default. Only a
  *   move of two parameters at once (the replay's pairs, a compound canary) or a move of one from
  *   a card where another differs from now informs d: with neither, d stays at its prior mean 0
  *   and a single move's prediction is what the additive model gives.
@@ -69,6 +70,8 @@ export interface FitOptions {
   localitySteps: number;
   /** The curvature prior: 5 % over this many steps of the parameter (default 2; 3 before issue 12's last ablation). */
   curvatureSteps?: number;
+  /** The interaction prior: 5 % over this many steps of each parameter (default 3). */
+  interactionSteps?: number;
   /** Fit the interaction terms d_pq. Default true; false is the additive model (the ablation, and the tests' reference). */
   interactions?: boolean;
   /**
@@ -126,6 +129,7 @@ export function fitModel(
 ): FittedModel {
   const pairs = o.interactions === false ? [] : pairsOf(params.length);
   const cs = o.curvatureSteps ?? 2;
+  const is = o.interactionSteps ?? 3;
   const m = 2 * params.length + pairs.length;
   const posterior: FittedModel['posterior'] = {};
   const block = o.replay?.covariance ? o.replay : undefined;
@@ -152,7 +156,7 @@ export function fitModel(
       priorSd[2 * i + 1] = sc;
     });
     pairs.forEach(([i, j], n) => {
-      const sd = PRIOR_STEP_EFFECT / (9 * params[i]!.step * params[j]!.step);
+      const sd = PRIOR_STEP_EFFECT / (is * is * params[i]!.step * params[j]!.step);
       prec[2 * params.length + n]![2 * params.length + n] = 1 / (sd * sd);
       priorSd[2 * params.length + n] = sd;
     });

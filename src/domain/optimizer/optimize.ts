@@ -198,6 +198,7 @@ export function optimize(given: OptimizerInput): OptimizerResult {
     halfLifeDays: o.halfLifeDays ?? 14,
     localitySteps: o.localitySteps ?? 3,
     ...(o.curvatureSteps !== undefined ? { curvatureSteps: o.curvatureSteps } : {}),
+    ...(o.interactionSteps !== undefined ? { interactionSteps: o.interactionSteps } : {}),
     positions,
     rules: o.rules ?? [],
   });
@@ -322,8 +323,11 @@ export function optimize(given: OptimizerInput): OptimizerResult {
 /**
  * Whether a joint move runs along a ridge: its parts pull some guardrail KPI in opposite
  * directions and the whole moves it less than its larger part alone, and no guardrail is pushed
- * the same way by two parts. A pull counts when its direction is known (the part's predicted
- * mean at least its sd).
+ * the way its goal calls worse by two parts (what the canary's guardrail check vetoes: temperature
+ * and top_k up together, each raising the curator's budget). Two parts improving a guardrail
+ * together do not count against the move: temperature down with top_k up both lower the novelty
+ * KLD (the age mix), and that pair is the ridge. A pull counts when its direction is known (the
+ * part's predicted mean at least its sd).
  */
 export function compensates(kpis: readonly KpiDef[], parts: readonly Pick<Candidate, 'prediction'>[], joint: Prediction): boolean {
   let opposite = false;
@@ -335,7 +339,8 @@ export function compensates(kpis: readonly KpiDef[], parts: readonly Pick<Candid
       .map((x) => x.mean);
     const up = pulls.filter((x) => x > 0).length;
     const down = pulls.filter((x) => x < 0).length;
-    if ((up >= 2 && down === 0) || (down >= 2 && up === 0)) return false;
+    const worse = k.goal === 'maximize' ? down : up;
+    if (worse >= 2 && (up === 0 || down === 0)) return false;
     if (up > 0 && down > 0 && Math.abs(joint.mean[k.name] ?? 0) < Math.max(...pulls.map(Math.abs))) opposite = true;
   }
   return opposite;

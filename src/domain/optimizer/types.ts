@@ -144,6 +144,12 @@ export interface OptimizerOptions {
    */
   curvatureSteps?: number;
   /**
+   * The interaction prior's scale: d_pq ~ N(0, (5 % over this many steps of each)²). Default 3;
+   * fewer steps let the replay's pairs and joint canaries show a ridge (a pair worth more than
+   * its two halves) sooner.
+   */
+  interactionSteps?: number;
+  /**
    * Which joint moves are candidates when maxChanges > 1. 'all' (default): every combination of
    * single candidates of different parameters. 'compensating': only those whose parts pull some
    * guardrail KPI in opposite directions, so that the whole moves it less than its larger part

@@ -84,6 +84,7 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
       halfLifeDays: 14,
       localitySteps: 3,
       curvatureSteps: 2,
+      interactionSteps: 3,
       jointMoves: 'all',
       rules: DEFAULT_RULES,
     });

@@ -221,12 +221,23 @@ describe('optimizer: joint moves along a ridge only (jointMoves: compensating)',
     expect(compensates(KPIS, parts, joint({ selection_entropy: 0.01 }))).toBe(true);
     // Opposite pulls that do not cancel (the interaction swamps them) are no ridge.
     expect(compensates(KPIS, parts, joint({ selection_entropy: 0.05 }))).toBe(false);
-    // Compensating on one guardrail while pushing another twice the same way: no ridge.
+    // Compensating on one guardrail while pushing another twice the way its goal calls worse
+    // (novelty_temporal_kld is minimized: up twice): no ridge.
     const twice = [
       pred({ selection_entropy: 0.04, novelty_temporal_kld: 0.02 }),
-      pred({ selection_entropy: 0.03, novelty_temporal_kld: -0.03 }),
+      pred({ selection_entropy: -0.03, novelty_temporal_kld: 0.03 }),
     ];
-    expect(compensates(KPIS, twice, joint({ selection_entropy: 0.07, novelty_temporal_kld: -0.01 }))).toBe(false);
+    expect(compensates(KPIS, twice, joint({ selection_entropy: 0.01, novelty_temporal_kld: 0.05 }))).toBe(false);
+    // Improving it twice (down twice) does not count against the ridge: temperature down with
+    // top_k up lowers the novelty KLD with both parts.
+    const better = [
+      pred({ selection_entropy: 0.04, novelty_temporal_kld: -0.02 }),
+      pred({ selection_entropy: -0.03, novelty_temporal_kld: -0.03 }),
+    ];
+    expect(compensates(KPIS, better, joint({ selection_entropy: 0.01, novelty_temporal_kld: -0.05 }))).toBe(true);
+    // Entropy (maximized) up twice with nothing opposite: no compensation, so no ridge either.
+    const bothUp = [pred({ selection_entropy: 0.04 }), pred({ selection_entropy: 0.03 })];
+    expect(compensates(KPIS, bothUp, joint({ selection_entropy: 0.07 }))).toBe(false);
     // A pull whose direction the model does not know (sd above its mean) is no pull.
     const unsure = [
       pred({ selection_entropy: 0.04 }),
