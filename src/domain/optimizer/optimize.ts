@@ -323,11 +323,12 @@ export function optimize(given: OptimizerInput): OptimizerResult {
 /**
  * Whether a joint move runs along a ridge: its parts pull some guardrail KPI in opposite
  * directions and the whole moves it less than its larger part alone, and no guardrail is pushed
- * the way its goal calls worse by two parts (what the canary's guardrail check vetoes: temperature
- * and top_k up together, each raising the curator's budget). Two parts improving a guardrail
- * together do not count against the move: temperature down with top_k up both lower the novelty
- * KLD (the age mix), and that pair is the ridge. A pull counts when its direction is known (the
- * part's predicted mean at least its sd).
+ * the same way by two parts toward worse (the way its goal calls worse: temperature and top_k up
+ * together, each raising the curator's budget, what the canary's guardrail check vetoes) or toward
+ * the far edge of its band (both raising selection entropy, whose band has a top). Two parts
+ * improving a guardrail that has no band edge that way do not count against the move:
+ * temperature down with top_k up both lower the novelty KLD (the age mix), and that pair is the
+ * ridge. A pull counts when its direction is known (the part's predicted mean at least its sd).
  */
 export function compensates(kpis: readonly KpiDef[], parts: readonly Pick<Candidate, 'prediction'>[], joint: Prediction): boolean {
   let opposite = false;
@@ -339,8 +340,10 @@ export function compensates(kpis: readonly KpiDef[], parts: readonly Pick<Candid
       .map((x) => x.mean);
     const up = pulls.filter((x) => x > 0).length;
     const down = pulls.filter((x) => x < 0).length;
-    const worse = k.goal === 'maximize' ? down : up;
-    if (worse >= 2 && (up === 0 || down === 0)) return false;
+    // Up is harmless only toward the goal with no band top, down likewise with no band bottom.
+    const upHarmless = k.goal === 'maximize' && k.target_max === undefined;
+    const downHarmless = k.goal === 'minimize' && k.target_min === undefined;
+    if ((up >= 2 && down === 0 && !upHarmless) || (down >= 2 && up === 0 && !downHarmless)) return false;
     if (up > 0 && down > 0 && Math.abs(joint.mean[k.name] ?? 0) < Math.max(...pulls.map(Math.abs))) opposite = true;
   }
   return opposite;

@@ -235,9 +235,13 @@ describe('optimizer: joint moves along a ridge only (jointMoves: compensating)',
       pred({ selection_entropy: -0.03, novelty_temporal_kld: -0.03 }),
     ];
     expect(compensates(KPIS, better, joint({ selection_entropy: 0.01, novelty_temporal_kld: -0.05 }))).toBe(true);
-    // Entropy (maximized) up twice with nothing opposite: no compensation, so no ridge either.
-    const bothUp = [pred({ selection_entropy: 0.04 }), pred({ selection_entropy: 0.03 })];
-    expect(compensates(KPIS, bothUp, joint({ selection_entropy: 0.07 }))).toBe(false);
+    // Entropy is maximized but has a band with a top: up twice is toward its far edge, even when
+    // the parts compensate on novelty.
+    const bandTop = [
+      pred({ selection_entropy: 0.04, novelty_temporal_kld: 0.02 }),
+      pred({ selection_entropy: 0.03, novelty_temporal_kld: -0.03 }),
+    ];
+    expect(compensates(KPIS, bandTop, joint({ selection_entropy: 0.07, novelty_temporal_kld: -0.01 }))).toBe(false);
     // A pull whose direction the model does not know (sd above its mean) is no pull.
     const unsure = [
       pred({ selection_entropy: 0.04 }),
