@@ -73,10 +73,15 @@ const SETTINGS: Record<string, string[]> = {
     '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
   ],
   // Diagnostics, not policies: the learner told the true effects of the replay's moves each day
-  // (decision-quality --knowledge=truth), with one change a cycle, and with ridge pairs: what the
-  // rules, the model and the canary let a learner earn that knows everything the replay asks.
+  // (decision-quality --knowledge=truth), with one change a cycle, and with ridge pairs whose
+  // interaction the model may follow (interaction prior 5 % over one step): what the rules, the
+  // model and the canary let a learner earn that knows everything the replay asks.
   'perfect-knowledge': ['--knowledge=truth'],
-  'perfect-knowledge-ridge-pairs': ['--knowledge=truth', '--max-changes=2', '--optimizer={"jointMoves":"compensating"}'],
+  'perfect-knowledge-ridge-pairs': [
+    '--knowledge=truth',
+    '--max-changes=2',
+    '--optimizer={"jointMoves":"compensating","interactionSteps":1}',
+  ],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47')
