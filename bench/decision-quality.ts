@@ -247,7 +247,10 @@ function runScenario(name: string) {
   const started = performance.now();
   const sc: Scenario = { ...SCENARIOS[name]!, seed: opts.seed };
   const s = settings();
-  const truth = new Truth({ seed: sc.seed, noise: sc.noise, drift: sc.drift, harmfulRegion: sc.harmfulRegion }, s.params, opts.evalSlots);
+  // The scenario's world evaluated on `slots` fixed slots (the gain trajectory, the harm judge, perfect knowledge).
+  const truthOf = (slots: number): Truth =>
+    new Truth({ seed: sc.seed, noise: sc.noise, drift: sc.drift, harmfulRegion: sc.harmfulRegion }, s.params, slots);
+  const truth = truthOf(opts.evalSlots);
   const oracleDays = sc.drift === 0 ? [0] : [0, 0.5, 1].map((f) => Math.round(f * (opts.days - 1)));
   const oracle = oracleSearch(truth, s.kpis, s.params, s.start, oracleDays, 'initial_bounds');
   const oracleGain = mean(Array.from({ length: opts.days }, (_, d) => truth.gain(s.kpis, oracle.values, s.start, d)));
@@ -258,18 +261,14 @@ function runScenario(name: string) {
   const reachGain = mean(reach.gains);
   const harm = {
     threshold: opts.harmfulThreshold,
-    truth: new Truth({ seed: sc.seed, noise: sc.noise, drift: sc.drift, harmfulRegion: sc.harmfulRegion }, s.params, opts.harmSlots),
+    truth: truthOf(opts.harmSlots),
   };
   const knowing: RunSettings =
     opts.knowledge === 'truth'
       ? {
           ...s,
           knowledge: {
-            truth: new Truth(
-              { seed: sc.seed, noise: sc.noise, drift: sc.drift, harmfulRegion: sc.harmfulRegion },
-              s.params,
-              opts.knowledgeSlots,
-            ),
+            truth: truthOf(opts.knowledgeSlots),
             relSe: opts.knowledgeSe,
           },
         }

@@ -153,8 +153,9 @@ export interface OptimizerOptions {
    * Which joint moves are candidates when maxChanges > 1. 'all' (default): every combination of
    * single candidates of different parameters. 'compensating': only those whose parts pull some
    * guardrail KPI in opposite directions, so that the whole moves it less than its larger part
-   * does, and push no guardrail twice toward worse or toward the far edge of its band (a move along a ridge, e.g. temperature down
-   * with top_k up keeping the slate's variety; optimize.ts compensates). The pairs canaries vetoed
+   * does, and push no guardrail twice toward worse or toward the far edge of its band (a move
+   * along a ridge, e.g. temperature down with top_k up keeping the slate's variety; optimize.ts
+   * compensates). The pairs canaries vetoed
    * (temperature and top_k up together: the curator's budget) are left out.
    */
   jointMoves?: 'all' | 'compensating';
