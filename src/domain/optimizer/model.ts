@@ -15,9 +15,10 @@
  *   hold now, else of every rule that moves the parameter; 0 where no rule speaks), with sd
  *   max(|b0|, 5 % per step); c ~ N(0, (5 % over `curvatureSteps` steps)², default two);
  *   d_pq ~ N(0, (5 % over `interactionSteps` steps of each, default three)²), i.e. sd
- *   0.05 / (9·step_p·step_q) by default. Only a move of two parameters at once (the replay's pairs, a compound canary) or a move of one from
- *   a card where another differs from now informs d: with neither, d stays at its prior mean 0
- *   and a single move's prediction is what the additive model gives.
+ *   0.05 / (9·step_p·step_q) by default. Only a move of two parameters at once (the replay's
+ *   pairs, a compound canary) or a move of one from a card where another differs from now
+ *   informs d: with neither, d stays at its prior mean 0 and a single move's prediction is what
+ *   the additive model gives.
  * - Likelihood: each experiment's measured relDiff with its standard error, plus a 1 % misfit
  *   floor, its variance divided by a weight that halves every `halfLifeDays` (a moving
  *   optimum forgets) and falls with distance from the current card (Gaussian over
