@@ -32,9 +32,14 @@ describe('two worker hosts on a real Temporal cluster (PostgreSQL)', () => {
     it('the other host finishes the cycle: exactly one promote or rollback, one history version', async () => {
       const channel = fleet.channels[0]!;
       fleet.startSimulators(300);
-      const handle = await startCycle(fleet.client, fleet.taskQueue, { channel, canary: SHORT_CANARY });
+      // A canary planned long enough that it is still running when the host dies, however late
+      // a loaded machine sees its first check (CI once saw a 15 s canary end before the kill).
+      const canary = { ...SHORT_CANARY, durationMs: 60_000 };
+      const handle = await startCycle(fleet.client, fleet.taskQueue, { channel, canary });
       const canaryId = canaryWorkflowId(channel, handle.workflowId);
       await waitFor('the first canary check', async () => (await canaryStatus(fleet.client, canaryId)).checksDone >= 1, 120_000);
+      const before = await fleet.client.workflow.getHandle(canaryId).describe();
+      expect(before.status.name).toBe('RUNNING'); // the premise: the host dies in the middle of the canary
       const pid = await fleet.lastWorkerPid(canaryId);
       const victim = fleet.hosts.find((h) => h.pid === pid);
       expect(victim).toBeDefined(); // one of our two processes ran it
