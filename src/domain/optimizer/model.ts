@@ -58,6 +58,8 @@ export interface FittedModel {
   /** Per KPI: posterior mean and the Cholesky factor of the posterior precision. */
   posterior: Record<string, { mean: number[]; precisionChol: number[][]; priorSd: number[] }>;
   evidence: number;
+  /** The misfit floor the fit assumed, added to every prediction's variance too. */
+  misfitSd: number;
 }
 
 export interface FitOptions {
@@ -72,6 +74,11 @@ export interface FitOptions {
   curvatureSteps?: number;
   /** The interaction prior: 5 % over this many steps of each parameter (default 3). */
   interactionSteps?: number;
+  /**
+   * The misfit floor: how far any measured move may sit from the quadratic model (one sd,
+   * relative), added to each measurement's variance and to each prediction's. Default 1 %.
+   */
+  misfitSd?: number;
   /** Fit the interaction terms d_pq. Default true; false is the additive model (the ablation, and the tests' reference). */
   interactions?: boolean;
   /**
@@ -130,6 +137,7 @@ export function fitModel(
   const pairs = o.interactions === false ? [] : pairsOf(params.length);
   const cs = o.curvatureSteps ?? 2;
   const is = o.interactionSteps ?? 3;
+  const misfit = o.misfitSd ?? MISFIT_SD;
   const m = 2 * params.length + pairs.length;
   const posterior: FittedModel['posterior'] = {};
   const block = o.replay?.covariance ? o.replay : undefined;
@@ -163,7 +171,7 @@ export function fitModel(
     for (const { e, w, f } of used) {
       const y = e.effects[k.name];
       if (!y || !Number.isFinite(y.relDiff) || !Number.isFinite(y.relSe) || w < 1e-6) continue;
-      const v = (y.relSe * y.relSe + MISFIT_SD * MISFIT_SD) / w;
+      const v = (y.relSe * y.relSe + misfit * misfit) / w;
       for (let a = 0; a < m; a++) {
         if (f[a] === 0) continue;
         rhs[a]! += (f[a]! * y.relDiff) / v;
@@ -171,14 +179,14 @@ export function fitModel(
       }
     }
     const cov = block?.covariance?.[k.name];
-    if (cov) addCorrelated(prec, rhs, replayed, cov, k.name);
+    if (cov) addCorrelated(prec, rhs, replayed, cov, k.name, misfit);
     const l = cholesky(prec);
     posterior[k.name] = { mean: cholSolve(l, rhs), precisionChol: l, priorSd };
   }
   // Evidence counts real canaries only: the offline replay's pseudo-experiments inform the fit but
   // do not end a cold start (the rule table still steers when the model has nothing it would try).
   const evidence = used.filter((u) => u.w >= 1e-6 && u.e.source !== 'replay').reduce((a, u) => a + u.w, 0);
-  return { params, kpis: kpis.map((k) => k.name), center, interactions: pairs.length > 0, posterior, evidence };
+  return { params, kpis: kpis.map((k) => k.name), center, interactions: pairs.length > 0, posterior, evidence, misfitSd: misfit };
 }
 
 /**
@@ -192,6 +200,7 @@ function addCorrelated(
   rows: ReadonlyArray<{ e: Experiment; w: number; f: number[] }>,
   cov: readonly number[],
   kpi: string,
+  misfit: number,
 ): void {
   const n = rows.length;
   const idx = rows
@@ -205,7 +214,7 @@ function addCorrelated(
     idx.map((b) => {
       const c = cov[packedIndex(n, a, b)] ?? 0;
       const w = Math.sqrt(rows[a]!.w * rows[b]!.w);
-      return ((Number.isFinite(c) ? c : 0) + (a === b ? MISFIT_SD * MISFIT_SD : 0)) / w;
+      return ((Number.isFinite(c) ? c : 0) + (a === b ? misfit * misfit : 0)) / w;
     }),
   );
   let l: number[][];
@@ -269,7 +278,7 @@ export function predict(model: FittedModel, deltas: Record<string, number>): Pre
   for (const k of model.kpis) {
     const post = model.posterior[k]!;
     mean[k] = f.reduce((a, x, i) => a + x * post.mean[i]!, 0);
-    sd[k] = Math.sqrt(quadInv(post.precisionChol, f) + MISFIT_SD * MISFIT_SD);
+    sd[k] = Math.sqrt(quadInv(post.precisionChol, f) + model.misfitSd * model.misfitSd);
   }
   return { mean, sd, evidence: model.evidence };
 }

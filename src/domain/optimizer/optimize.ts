@@ -199,6 +199,7 @@ export function optimize(given: OptimizerInput): OptimizerResult {
     localitySteps: o.localitySteps ?? 3,
     ...(o.curvatureSteps !== undefined ? { curvatureSteps: o.curvatureSteps } : {}),
     ...(o.interactionSteps !== undefined ? { interactionSteps: o.interactionSteps } : {}),
+    ...(o.misfitSd !== undefined ? { misfitSd: o.misfitSd } : {}),
     positions,
     rules: o.rules ?? [],
   });

@@ -150,6 +150,13 @@ export interface OptimizerOptions {
    */
   interactionSteps?: number;
   /**
+   * The model's misfit floor (relative sd, default 0.01): how far a measured move may sit from
+   * the quadratic model, added to every measurement and every prediction. Not in the config
+   * file: a diagnostic of what the floor costs (bench/decision-quality.ts --optimizer,
+   * docs/decision-quality.md).
+   */
+  misfitSd?: number;
+  /**
    * Which joint moves are candidates when maxChanges > 1. 'all' (default): every combination of
    * single candidates of different parameters. 'compensating': only those whose parts pull some
    * guardrail KPI in opposite directions, so that the whole moves it less than its larger part
