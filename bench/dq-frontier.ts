@@ -72,6 +72,13 @@ const SETTINGS: Record<string, string[]> = {
     '--optimizer={"jointMoves":"compensating"}',
     '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
   ],
+  // ridge-pairs with the model following the pairs (interaction prior 5 % over one step) and its
+  // misfit floor at 0.3 % instead of 1 % (optimizer misfitSd, a diagnostic option).
+  'ridge-pairs-tight': [
+    '--max-changes=2',
+    '--optimizer={"jointMoves":"compensating","interactionSteps":1,"misfitSd":0.003}',
+    '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
+  ],
   // Diagnostics, not policies: the learner told the true effects of the replay's moves each day
   // (decision-quality --knowledge=truth), with one change a cycle, and with ridge pairs whose
   // interaction the model may follow (interaction prior 5 % over one step): what the rules, the
