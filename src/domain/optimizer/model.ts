@@ -19,8 +19,8 @@
  *   pairs, a compound canary) or a move of one from a card where another differs from now
  *   informs d: with neither, d stays at its prior mean 0 and a single move's prediction is what
  *   the additive model gives.
- * - Likelihood: each experiment's measured relDiff with its standard error, plus a 1 % misfit
- *   floor, its variance divided by a weight that halves every `halfLifeDays` (a moving
+ * - Likelihood: each experiment's measured relDiff with its standard error, plus a misfit
+ *   floor (`misfitSd`, default 1 %), its variance divided by a weight that halves every `halfLifeDays` (a moving
  *   optimum forgets) and falls with distance from the current card (Gaussian over
  *   `localitySteps` steps per parameter: the quadratic is only trusted locally). The offline
  *   replay's moves come as one correlated measurement with their covariance (replay/evidence.ts)
