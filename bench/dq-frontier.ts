@@ -79,6 +79,12 @@ const SETTINGS: Record<string, string[]> = {
     '--optimizer={"jointMoves":"compensating","interactionSteps":1,"misfitSd":0.003}',
     '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
   ],
+  // The same with the interaction prior over two steps: the joint prediction kept nearer the replay's.
+  'ridge-pairs-tight-2': [
+    '--max-changes=2',
+    '--optimizer={"jointMoves":"compensating","interactionSteps":2,"misfitSd":0.003}',
+    '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
+  ],
   // Diagnostics, not policies: the learner told the true effects of the replay's moves each day
   // (decision-quality --knowledge=truth), with one change a cycle, and with ridge pairs whose
   // interaction the model may follow (interaction prior 5 % over one step): what the rules, the
