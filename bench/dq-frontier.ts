@@ -28,6 +28,14 @@ const jobs = Math.max(1, num('jobs', 2));
  * Name → extra flags of bench/decision-quality.ts, against the config's defaults (explore off,
  * gate 0.9). "explore-0.85" is the default before the frontier was measured.
  */
+/** Two changes a cycle with joint moves only along a ridge, plus optimizer options. */
+const ridgePairs = (optimizer: Record<string, number> = {}): string[] => [
+  '--max-changes=2',
+  `--optimizer=${JSON.stringify({ jointMoves: 'compensating', ...optimizer })}`,
+];
+/** The slate model's bias as a quarter of what it attributes to quality and to variety. */
+const FEATURE_BIAS = '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}';
+
 const SETTINGS: Record<string, string[]> = {
   default: [],
   'gate-0.85': ['--optimizer={"minProceedProbability":0.85}'],
@@ -67,41 +75,21 @@ const SETTINGS: Record<string, string[]> = {
   'replay-bias-relative': ['--replay-settings={"ipsBiasSd":0.005,"ipsBiasRelative":0.25}'],
   // Two changes a cycle, joint moves only along a ridge (parts pulling a guardrail opposite ways),
   // and the slate model's bias as a quarter of what it attributes to quality and to variety.
-  'ridge-pairs': [
-    '--max-changes=2',
-    '--optimizer={"jointMoves":"compensating"}',
-    '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
-  ],
+  'ridge-pairs': [...ridgePairs(), FEATURE_BIAS],
   // ridge-pairs with the model following the pairs (interaction prior 5 % over one step) and its
   // misfit floor at 0.3 % instead of 1 % (optimizer misfitSd, a diagnostic option).
-  'ridge-pairs-tight': [
-    '--max-changes=2',
-    '--optimizer={"jointMoves":"compensating","interactionSteps":1,"misfitSd":0.003}',
-    '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
-  ],
+  'ridge-pairs-tight': [...ridgePairs({ interactionSteps: 1, misfitSd: 0.003 }), FEATURE_BIAS],
   // The same with the interaction prior over two steps: the joint prediction kept nearer the replay's.
-  'ridge-pairs-tight-2': [
-    '--max-changes=2',
-    '--optimizer={"jointMoves":"compensating","interactionSteps":2,"misfitSd":0.003}',
-    '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}',
-  ],
+  'ridge-pairs-tight-2': [...ridgePairs({ interactionSteps: 2, misfitSd: 0.003 }), FEATURE_BIAS],
   // Diagnostics, not policies: the learner told the true effects of the replay's moves each day
   // (decision-quality --knowledge=truth), with one change a cycle, and with ridge pairs whose
   // interaction the model may follow (interaction prior 5 % over one step): what the rules, the
   // model and the canary let a learner earn that knows everything the replay asks.
   'perfect-knowledge': ['--knowledge=truth'],
-  'perfect-knowledge-ridge-pairs': [
-    '--knowledge=truth',
-    '--max-changes=2',
-    '--optimizer={"jointMoves":"compensating","interactionSteps":1}',
-  ],
+  'perfect-knowledge-ridge-pairs': ['--knowledge=truth', ...ridgePairs({ interactionSteps: 1 })],
   // The same with the model's misfit floor at 0.3 % instead of 1 %: a small move the learner
   // knows to 0.1 % is no longer held under the gate by the floor's doubt.
-  'perfect-knowledge-ridge-pairs-tight': [
-    '--knowledge=truth',
-    '--max-changes=2',
-    '--optimizer={"jointMoves":"compensating","interactionSteps":1,"misfitSd":0.003}',
-  ],
+  'perfect-knowledge-ridge-pairs-tight': ['--knowledge=truth', ...ridgePairs({ interactionSteps: 1, misfitSd: 0.003 })],
 };
 
 const seeds = text('seeds', '11,23,5,7,31,47')

@@ -20,11 +20,11 @@
  *   informs d: with neither, d stays at its prior mean 0 and a single move's prediction is what
  *   the additive model gives.
  * - Likelihood: each experiment's measured relDiff with its standard error, plus a misfit
- *   floor (`misfitSd`, default 1 %), its variance divided by a weight that halves every `halfLifeDays` (a moving
- *   optimum forgets) and falls with distance from the current card (Gaussian over
- *   `localitySteps` steps per parameter: the quadratic is only trusted locally). The offline
- *   replay's moves come as one correlated measurement with their covariance (replay/evidence.ts)
- *   and are fitted by generalised least squares (addCorrelated).
+ *   floor (`misfitSd`, default 1 %), its variance divided by a weight that halves every
+ *   `halfLifeDays` (a moving optimum forgets) and falls with distance from the current card
+ *   (Gaussian over `localitySteps` steps per parameter: the quadratic is only trusted locally).
+ *   The offline replay's moves come as one correlated measurement with their covariance
+ *   (replay/evidence.ts) and are fitted by generalised least squares (addCorrelated).
  * - Prediction: mean and sd of each KPI's relative effect for a candidate move (parameter
  *   uncertainty plus the misfit floor).
  */

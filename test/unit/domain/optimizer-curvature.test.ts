@@ -1,10 +1,6 @@
 /** The curvature prior's scale (optimizer.curvature_steps, default 2): how soon the data may bend the response. */
-import { DEFAULT_RULES } from '../../../src/config/rules';
-import { fitModel, optimize, predict, type Experiment, type FitOptions } from '../../../src/domain/optimizer';
-import { input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
-
-const FIT: FitOptions = { now: NOW, rules: DEFAULT_RULES, halfLifeDays: 14, localitySteps: 3 };
-const CENTER = { temperature: 0.5, top_k: 12, plan_selection_bias: 0, epsilon: 0.04 };
+import { fitModel, optimize, predict, type Experiment } from '../../../src/domain/optimizer';
+import { CENTER, FIT, input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
 
 /** A canary that moved top_k 2 up from `from`, `hoursAgo`, and measured this engagement effect. */
 const canary = (from: number, relDiff: number, hoursAgo: number): Experiment => ({

@@ -1,7 +1,7 @@
 /** Fixtures of the optimizer tests: the default KPIs and parameters, a production-size window, an input. */
 import { DEFAULT_RULES } from '../../../src/config/rules';
 import { initialBounds } from '../../../src/domain/bounds';
-import type { CanaryPlan, Experiment, OptimizerInput } from '../../../src/domain/optimizer';
+import type { CanaryPlan, Experiment, FitOptions, OptimizerInput } from '../../../src/domain/optimizer';
 import type { KpiAnalysis, KpiDef, ParamDef, ParameterChange, WindowAnalysis } from '../../../src/domain/types';
 
 export const KPIS: KpiDef[] = [
@@ -46,6 +46,10 @@ export const PARAMS: ParamDef[] = [
 ];
 export const NOW = '2025-03-10T03:00:00.000Z';
 export const CURRENT = { temperature: 0.5, top_k: 8, plan_selection_bias: 0, epsilon: 0.04 };
+/** A card mid-range in top_k, where the model tests measure moves from. */
+export const CENTER = { temperature: 0.5, top_k: 12, plan_selection_bias: 0, epsilon: 0.04 };
+/** The model's fit options as the optimizer's defaults set them (no replay). */
+export const FIT: FitOptions = { now: NOW, rules: DEFAULT_RULES, halfLifeDays: 14, localitySteps: 3 };
 export const PLAN: CanaryPlan = { durationMinutes: 60, trafficShare: 0.2, confidenceLevel: 0.95, nonInferiorityMargin: 0.02 };
 
 /** 24 h at 5 slots/s (the production rate), KPI levels as given. */

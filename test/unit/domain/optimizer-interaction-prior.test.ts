@@ -1,10 +1,6 @@
 /** The interaction prior's scale (optimizer.interaction_steps, default 3): how much a pair may differ from its two halves. */
-import { DEFAULT_RULES } from '../../../src/config/rules';
-import { fitModel, optimize, predict, type Experiment, type FitOptions } from '../../../src/domain/optimizer';
-import { input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
-
-const FIT: FitOptions = { now: NOW, rules: DEFAULT_RULES, halfLifeDays: 14, localitySteps: 3 };
-const CENTER = { temperature: 0.5, top_k: 12, plan_selection_bias: 0, epsilon: 0.04 };
+import { fitModel, optimize, predict, type Experiment } from '../../../src/domain/optimizer';
+import { CENTER, FIT, input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
 
 /** A precisely measured move from the center (the replay's shape: one KPI, se 0.1 %). */
 const move = (deltas: Record<string, number>, relDiff: number, i: number): Experiment => ({

@@ -3,12 +3,10 @@
  * known true functions, so the tests can say what the model should recover.
  */
 import { validateChange } from '../../../src/domain/bounds';
-import { DEFAULT_RULES } from '../../../src/config/rules';
-import { fitModel, interaction, optimize, predict, type Experiment, type FitOptions } from '../../../src/domain/optimizer';
+import { fitModel, interaction, optimize, predict, type Experiment } from '../../../src/domain/optimizer';
 import { compensates } from '../../../src/domain/optimizer/optimize';
-import { CURRENT, input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
+import { CURRENT, FIT, input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
 
-const FIT: FitOptions = { now: NOW, rules: DEFAULT_RULES, halfLifeDays: 14, localitySteps: 3 };
 const step = (name: string): number => PARAMS.find((p) => p.name === name)!.step;
 
 /**

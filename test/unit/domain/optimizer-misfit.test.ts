@@ -1,10 +1,6 @@
 /** The model's misfit floor (OptimizerOptions.misfitSd, default 1 %): what it costs a precisely measured small move. */
-import { DEFAULT_RULES } from '../../../src/config/rules';
-import { fitModel, optimize, predict, type Experiment, type FitOptions } from '../../../src/domain/optimizer';
-import { input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
-
-const FIT: FitOptions = { now: NOW, rules: DEFAULT_RULES, halfLifeDays: 14, localitySteps: 3 };
-const CENTER = { temperature: 0.5, top_k: 12, plan_selection_bias: 0, epsilon: 0.04 };
+import { fitModel, optimize, predict, type Experiment } from '../../../src/domain/optimizer';
+import { CENTER, FIT, input, KPIS, NOW, PARAMS } from './optimizer-fixtures';
 
 /** epsilon down a step measured at +0.4 % engagement, se 0.1 %, every other KPI unmoved (the replay's shape). */
 const measured = (i: number): Experiment => ({
