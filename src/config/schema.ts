@@ -223,6 +223,12 @@ export const AutopilotConfigSchema = z
          */
         interaction_steps: positive.default(3),
         /**
+         * The model's misfit floor: how far (relative sd) a measured move may sit from the quadratic
+         * model, added to every measurement and every prediction. Lower: a small move the replay
+         * and past canaries agree on is forecast to pass more often (docs/decision-quality.md).
+         */
+        misfit_sd: z.number().positive().max(0.2).default(0.01),
+        /**
          * With max_changes_per_cycle > 1, which joint moves are candidates: every combination
          * ('all'), or only those whose parts pull a guardrail opposite ways ('compensating': a move
          * along a ridge, docs/decision-quality.md).
@@ -539,6 +545,7 @@ export function optimizerOptionsOf(o: AutopilotConfig['optimizer']) {
     localitySteps: o.locality_steps,
     curvatureSteps: o.curvature_steps,
     interactionSteps: o.interaction_steps,
+    misfitSd: o.misfit_sd,
     jointMoves: o.joint_candidates,
     rules: o.rules ?? DEFAULT_RULES,
   };

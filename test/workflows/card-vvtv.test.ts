@@ -4,6 +4,7 @@ import { Harness } from '../support/harness';
 import { canaryStatus, startCycle } from '../../src/client';
 import { canaryDecisionSignal, canaryWorkflowId } from '../../src/workflows/messages';
 import type { CurrentCard } from '../../src/domain/records';
+import { expectOutcome } from '../support/outcome';
 
 const FAST = { durationMs: 12_000, checkIntervalMs: 3_000, inconclusiveWindowMs: 0 };
 const WAIT_FOR_OPERATOR = { durationMs: 60_000, checkIntervalMs: 3_000, inconclusiveWindowMs: 60_000 };
@@ -45,7 +46,7 @@ describe("a card in VVTV's schema on a real Temporal server (10.1, 10.5)", () =>
       .getHandle(canaryId)
       .signal(canaryDecisionSignal, { decision: 'proceed', by: 'test', reason: 'card bytes test' });
     const r = await handle.result();
-    expect({ outcome: r.outcome, message: r.message }).toMatchObject({ outcome: 'promoted' });
+    expectOutcome(r, 'promoted');
 
     const after = readFileSync(h.cards.path, 'utf8');
     const a = before.split('\n');

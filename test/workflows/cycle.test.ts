@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Harness } from '../support/harness';
 import { startCycle } from '../../src/client';
 import type { CycleResult } from '../../src/workflows/messages';
+import { expectOutcome } from '../support/outcome';
 
 const FAST = { durationMs: 12_000, checkIntervalMs: 3_000, inconclusiveWindowMs: 0 };
 
@@ -19,12 +20,7 @@ describe('daily cycle on a real Temporal server', () => {
       const handle = await startCycle(h.client, h.taskQueue, { channel: h.channel, canary: FAST });
       const r: CycleResult = await handle.result();
 
-      // The verdict's rule and numbers are in the failure message when this does not hold.
-      expect({
-        outcome: r.outcome,
-        rule: r.verdict?.rule,
-        kpis: r.verdict?.kpis.map((k) => `${k.kpi} ${k.relDiff} n=${k.canary.n}/${k.control.n}`),
-      }).toMatchObject({ outcome: 'promoted' });
+      expectOutcome(r, 'promoted'); // names the verdict's rule and numbers when it fails
       expect(r.changes).toHaveLength(1);
       expect(r.changes[0]).toMatchObject({ parameter: 'temperature', oldValue: 0.5, newValue: 0.6, rule: 'entropy_below_target' });
       const after = h.cards.load();

@@ -5,6 +5,7 @@ import { Harness } from '../support/harness';
 import { startCycle } from '../../src/client';
 import { storePath } from '../../src/config/load';
 import { VVTV_TIMESTAMP } from '../../src/adapters/metrics-store';
+import { expectOutcome } from '../support/outcome';
 
 const VVTV_STYLE = readFileSync(join(__dirname, '../fixtures/cards/vvtv-style.yaml'), 'utf8');
 
@@ -72,7 +73,7 @@ describe.each(['overlay', 'switchback'] as const)("a cycle on VVTV's metrics for
         reason: 'test',
       })
     ).result();
-    expect({ outcome: r.outcome, message: r.message }).toMatchObject({ outcome: 'promoted' });
+    expectOutcome(r, 'promoted');
     expect(h.cards.load().card.selection.temperature).toBe(0.6);
     const cycle = h.rt.deps.cycleLog.get(r.cycleId)!;
     const analysed = cycle.report.analysis!.kpis.find((k) => k.kpi === 'entropy')!;
@@ -116,7 +117,7 @@ describe.each(['overlay', 'switchback'] as const)("a cycle on VVTV's metrics for
         reason: 'test',
       })
     ).result();
-    expect({ outcome: r.outcome, message: r.message }).toMatchObject({ outcome: 'rolled_back' });
+    expectOutcome(r, 'rolled_back');
     const entropy = r.verdict!.kpis.find((k) => k.kpi === 'entropy')!;
     expect(entropy.relDiff).toBeLessThan(0);
     expect(entropy.classification).not.toBe('Improved');

@@ -151,9 +151,8 @@ export interface OptimizerOptions {
   interactionSteps?: number;
   /**
    * The model's misfit floor (relative sd, default 0.01): how far a measured move may sit from
-   * the quadratic model, added to every measurement and every prediction. Not in the config
-   * file: a diagnostic of what the floor costs (bench/decision-quality.ts --optimizer,
-   * docs/decision-quality.md).
+   * the quadratic model, added to every measurement and every prediction (the config's
+   * optimizer.misfit_sd; docs/decision-quality.md measures what it costs).
    */
   misfitSd?: number;
   /**

@@ -85,6 +85,7 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
       localitySteps: 3,
       curvatureSteps: 2,
       interactionSteps: 3,
+      misfitSd: 0.01,
       jointMoves: 'all',
       rules: DEFAULT_RULES,
     });
@@ -97,6 +98,15 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
       'x',
     );
     expect(optimizerOptionsOf(ridge.optimizer).jointMoves).toBe('compensating');
+    expect(
+      optimizerOptionsOf(
+        parseConfig(
+          withPatch((r) => (r.optimizer.misfit_sd = 0.003)),
+          'x',
+        ).optimizer,
+      ).misfitSd,
+    ).toBe(0.003);
+    expect(problems(withPatch((r) => (r.optimizer.misfit_sd = 0)))[0]).toMatch(/^optimizer\.misfit_sd: /);
     expect(replaySettingsOf(ridge.optimizer).ipsBiasFeature).toBe(0.25);
     expect(problems(withPatch((r) => (r.optimizer.replay = { ...r.optimizer.replay, ips_bias_feature: -1 })))[0]).toMatch(
       /^optimizer\.replay\.ips_bias_feature: /,
