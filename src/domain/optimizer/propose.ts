@@ -47,6 +47,7 @@ export function proposeForCycle(raw: OptimizerInput): CycleProposal {
     now: input.now,
     maxChanges: o.maxChanges,
     rules: o.rules ?? [],
+    ...(o.jointMoves ? { jointMoves: o.jointMoves } : {}),
   });
   if (o.correctionsOnly) rules = rules.filter((c) => c.changeType === 'Correction'); // drift mode (4.2)
   // The offline replay's prediction of a rule's move, when it was replayed (the canary report shows it next to the measurement).

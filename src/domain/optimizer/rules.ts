@@ -1,11 +1,17 @@
 import { effectiveRange, snapValue, type OverrideRange, type ProposalRule } from '../parameters';
 import type { KpiAnalysis, KpiDef, ParamDef, ParameterBounds, ParameterChange, WindowAnalysis } from '../types';
+import { compensates } from './optimize';
 
 /**
  * Rule-based proposals from the 24 h analysis (1.3). Each rule of the config's table
  * (`optimizer.rules`, src/config/rules.ts) reacts to one KPI outside its target band and moves
  * one parameter one step in the direction that brings it back; the rules are ordered by how far
- * their KPI is out of band, and at most `maxChanges` are returned.
+ * their KPI is out of band, and at most `maxChanges` are returned. With `jointMoves`
+ * 'compensating' (the optimizer's joint policy) a further rule's change joins only when the set
+ * compensates by the rules' expected impacts (optimize.ts compensates(): opposite pulls on some
+ * guardrail, none pushed twice toward worse): two corrections of one band (temperature and top_k
+ * both up for low entropy) would push it, and the curator's budget, twice, so the rules then
+ * propose one change, as the optimizer would.
  *
  * The expected impacts are coarse priors (relative KPI change per step), written so that the
  * measured canary effect can be compared with them (autopilot_pred_vs_real_error, 8.1).
@@ -20,6 +26,8 @@ export interface ProposalContext {
   maxChanges: number;
   /** The rule table, in order (at equal severity the earlier rule wins). */
   rules: readonly ProposalRule[];
+  /** Which sets of changes may go together (the optimizer's joint_candidates); 'all' when absent. */
+  jointMoves?: 'all' | 'compensating';
   /** Operator overrides: while active at `now` they replace the sliding range (9.3-9.5). */
   overrides?: readonly OverrideRange[];
   /** Decision time; the analysis window's end when absent. */
@@ -73,7 +81,20 @@ export function proposeChanges(ctx: ProposalContext): ParameterChange[] {
   for (const c of candidates) {
     if (chosen.length >= ctx.maxChanges) break;
     if (chosen.some((x) => x.parameter === c.change.parameter)) continue;
+    if (chosen.length > 0 && ctx.jointMoves === 'compensating' && !compensatesByImpact(ctx.kpis, [...chosen, c.change])) continue;
     chosen.push(c.change);
   }
   return chosen;
+}
+
+/** compensates() on the rules' expected impacts (known directions: sd 0; the whole is their sum). */
+function compensatesByImpact(kpis: readonly KpiDef[], changes: readonly ParameterChange[]): boolean {
+  const prediction = (mean: Record<string, number>) => ({ mean, sd: {}, evidence: 0 });
+  const sum: Record<string, number> = {};
+  for (const c of changes) for (const [k, v] of Object.entries(c.expectedImpact)) sum[k] = (sum[k] ?? 0) + v;
+  return compensates(
+    kpis,
+    changes.map((c) => ({ prediction: prediction(c.expectedImpact) })),
+    prediction(sum),
+  );
 }

@@ -89,4 +89,38 @@ describe('the rule table in the config (1.3)', () => {
       expect.objectContaining({ parameter: 'epsilon', oldValue: 0.04, newValue: 0.06, rule: 'entropy_low_epsilon' }),
     ]);
   });
+  describe('two changes a cycle: which rules go together', () => {
+    // Entropy below its band (severity 0.25) and the curator's budget above its own (0.5).
+    const ctx = (jointMoves?: 'all' | 'compensating') => ({
+      analysis: analysis({ selection_entropy: 1.5, curator_apply_budget_used_pct: 90 }),
+      kpis: KPIS,
+      params: PARAMS,
+      current: CURRENT,
+      bounds: PARAMS.map((p) => initialBounds(p, '2025-01-01T00:00:00.000Z')),
+      maxChanges: 2,
+      rules: DEFAULT_RULES,
+      ...(jointMoves ? { jointMoves } : {}),
+    });
+    const moves = (changes: ReturnType<typeof proposeChanges>) =>
+      changes.map((c) => `${c.parameter} ${c.oldValue}→${c.newValue} ${c.rule}`);
+
+    it("'all': the two most severe rules, both lowering entropy further below its band", () => {
+      expect(moves(proposeChanges(ctx()))).toEqual(['temperature 0.5→0.4 curator_budget_high', 'top_k 8→7 curator_budget_high_top_k']);
+    });
+
+    it("'compensating': the curator's correction with the entropy one pulling the other way (the ridge)", () => {
+      // top_k down (and epsilon down) would push entropy down twice; top_k up pulls entropy and
+      // the budget back against temperature down, each less than temperature's own pull.
+      expect(moves(proposeChanges(ctx('compensating')))).toEqual([
+        'temperature 0.5→0.4 curator_budget_high',
+        'top_k 8→9 entropy_below_target_top_k',
+      ]);
+    });
+
+    it("'compensating' with only one band out: one change, since the band's corrections all push the same way", () => {
+      const low = { ...ctx('compensating'), analysis: analysis({ selection_entropy: 1.5 }) };
+      expect(moves(proposeChanges(low))).toEqual(['temperature 0.5→0.6 entropy_below_target']);
+      expect(proposeChanges({ ...low, jointMoves: 'all' })).toHaveLength(2);
+    });
+  });
 });
