@@ -99,7 +99,7 @@ export const AutopilotConfigSchema = z
       analysis_window_hours: positive.default(24),
       /** 8.3: any operation but the canary wait times out after this and alerts. */
       operation_timeout_minutes: positive.default(10),
-      max_changes_per_cycle: z.number().int().min(1).max(10).default(1),
+      max_changes_per_cycle: z.number().int().min(1).max(10).default(2),
       min_samples_for_analysis: z.number().int().min(3).default(30),
     }),
     canary: z.strictObject({
@@ -221,19 +221,19 @@ export const AutopilotConfigSchema = z
          * than the two moves alone over this many steps of each (one prior sd). Fewer steps: the
          * replay's pairs show a ridge across two parameters sooner.
          */
-        interaction_steps: positive.default(3),
+        interaction_steps: positive.default(1),
         /**
          * The model's misfit floor: how far (relative sd) a measured move may sit from the quadratic
          * model, added to every measurement and every prediction. Lower: a small move the replay
          * and past canaries agree on is forecast to pass more often (docs/decision-quality.md).
          */
-        misfit_sd: z.number().positive().max(0.2).default(0.01),
+        misfit_sd: z.number().positive().max(0.2).default(0.003),
         /**
          * With max_changes_per_cycle > 1, which joint moves are candidates: every combination
          * ('all'), or only those whose parts pull a guardrail opposite ways ('compensating': a move
          * along a ridge, docs/decision-quality.md).
          */
-        joint_candidates: z.enum(['all', 'compensating']).default('all'),
+        joint_candidates: z.enum(['all', 'compensating']).default('compensating'),
         /**
          * The rule table (1.3): the cold-start proposer's corrections and the model's prior. Absent:
          * DEFAULT_RULES (src/config/rules.ts). Each rule must name a declared parameter and KPI.
@@ -256,7 +256,7 @@ export const AutopilotConfigSchema = z
              */
             exact_bias_sd: z.number().min(0).default(0.01),
             /** The same for the viewer KPI (engagement_proxy), by the slate model or importance weighting. */
-            ips_bias_sd: z.number().min(0).default(0.02),
+            ips_bias_sd: z.number().min(0).default(0.005),
             /**
              * The viewer KPI's slope bias also grows with the parameter's replayed one-step effect:
              * this share of it, per step, in quadrature with ips_bias_sd (0: absolute only).
@@ -266,7 +266,7 @@ export const AutopilotConfigSchema = z
              * The slate model's error as this share of what it attributes to each slate feature
              * that moves (on-air quality, variety), in addition to the per-step allowance (0: off).
              */
-            ips_bias_feature: z.number().min(0).max(2).default(0),
+            ips_bias_feature: z.number().min(0).max(2).default(0.25),
             /** The viewer KPI is left out when the weights' effective sample size is below this share of the logged plans. */
             min_ess_share: fraction.default(0.1),
             /** Also replay moves of two parameters at once (one step each). */

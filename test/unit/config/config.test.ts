@@ -84,9 +84,9 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
       halfLifeDays: 14,
       localitySteps: 3,
       curvatureSteps: 2,
-      interactionSteps: 3,
-      misfitSd: 0.01,
-      jointMoves: 'all',
+      interactionSteps: 1,
+      misfitSd: 0.003,
+      jointMoves: 'compensating',
       rules: DEFAULT_RULES,
     });
     expect(problems(withPatch((r) => (r.optimizer.joint_candidates = 'ridge')))[0]).toMatch(/^optimizer\.joint_candidates: /);

@@ -112,6 +112,11 @@ describe('slot log (the optional extension of the overlay contract)', () => {
     expect(parseConfig(base, 'test').stores.slot_log).toBeUndefined();
     expect(parseConfig(withLog('slots/{channel}.jsonl'), 'test').stores.slot_log).toBe('slots/{channel}.jsonl');
     expect(() => parseConfig(withLog('../out.jsonl'), 'test')).toThrow(/stores\.slot_log/);
-    expect(parseConfig(base, 'test').optimizer.replay).toMatchObject({ window_hours: 24, max_slots: 300, ips_bias_sd: 0.02 });
+    expect(parseConfig(base, 'test').optimizer.replay).toMatchObject({
+      window_hours: 24,
+      max_slots: 300,
+      ips_bias_sd: 0.005,
+      ips_bias_feature: 0.25,
+    });
   });
 });
