@@ -7,7 +7,7 @@
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
  *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--harm-slots=16000]
  *     [--landscape=0|1] [--max-changes=N] [--governor=0|1]
- *     [--purposes=0|1] [--stages=N] [--replay=0|1] [--replay-slots=120] [--replay-joint=0|1]
+ *     [--purposes=0|1] [--stages=N] [--replay=0|1] [--replay-slots=0] [--replay-joint=0|1]
  *     [--replay-settings='{"ipsBiasSd":0.02}'] [--variance-reduction=0|1] [--margin=0.02]
  *     [--optimizer='{"minProceedProbability":0.9}']
  *     [--knowledge=replay|truth] [--knowledge-slots=4000] [--knowledge-se=0.001]
@@ -104,8 +104,12 @@ const opts = {
    * them before proposing (issue 12, the config's optimizer.replay with a slot log); 0: no replay.
    */
   replay: num('replay', 1),
-  /** Logged slots replayed a day (the config's optimizer.replay.max_slots when 0). */
-  replaySlots: num('replay-slots', 120),
+  /**
+   * Logged slots replayed a day; 0 (default): the config's optimizer.replay.max_slots (300), so
+   * every slot of the bench's day (240 at 10 slots an hour). Until session 14 the bench replayed
+   * 120, fewer than the product does, for speed: its replay estimates had sd √2 wider.
+   */
+  replaySlots: num('replay-slots', 0),
   /** 1: also replay one-step pairs (the config's joint_moves); 0: single moves only. */
   replayJoint: num('replay-joint', 1),
   /** JSON of extra replay settings, e.g. '{"ipsBiasSd":0.02}'. */

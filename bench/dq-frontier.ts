@@ -27,7 +27,8 @@ const jobs = Math.max(1, num('jobs', 2));
 /**
  * The defaults every setting below `default` was measured against (sessions 3-13): one change a
  * cycle, every joint combination, the interaction prior over three steps, the misfit floor at 1 %,
- * the viewer KPI's replay bias 2 % a step and no feature part. Since session 14 the config's
+ * the viewer KPI's replay bias 2 % a step and no feature part, and the bench replaying 120 logged
+ * slots a day (fewer than the config's max_slots). Since session 14 the config's
  * defaults are `ridge-pairs-tight`; legacy() puts the old ones back under a setting's own flags
  * (the setting's own values win), so each name still measures what docs/decision-quality.md says.
  */
@@ -41,6 +42,7 @@ function legacy(flags: string[]): string[] {
   const rest = flags.filter((f) => !f.startsWith('--optimizer=') && !f.startsWith('--replay-settings='));
   return [
     ...(rest.some((f) => f.startsWith('--max-changes=')) ? [] : ['--max-changes=1']),
+    ...(rest.some((f) => f.startsWith('--replay-slots=')) ? [] : ['--replay-slots=120']),
     ...rest,
     `--optimizer=${JSON.stringify({ ...LEGACY_OPTIMIZER, ...json('optimizer') })}`,
     `--replay-settings=${JSON.stringify({ ...LEGACY_REPLAY, ...json('replay-settings') })}`,
@@ -63,6 +65,8 @@ const FEATURE_BIAS = '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25
 const LEGACY_SETTINGS: Record<string, string[]> = {
   // The one-change defaults of sessions 10-13.
   'session-13-default': [],
+  // The same with the replay over the config's max_slots, as `default` replays.
+  'session-13-default-full-replay': ['--replay-slots=0'],
   'gate-0.85': ['--optimizer={"minProceedProbability":0.85}'],
   // Issue 12's last step: the defaults before it (gate 0.9, margin 2 %), the gate alone, and the
   // forecast on the raw variance.
