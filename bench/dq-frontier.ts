@@ -49,11 +49,6 @@ function legacy(flags: string[]): string[] {
   ];
 }
 
-/**
- * Name → extra flags of bench/decision-quality.ts. `default` is the config as it ships; every
- * other setting runs against the session-13 defaults (legacy() above), as it was measured.
- * "explore-0.85" is the default before the frontier was measured.
- */
 /** Two changes a cycle with joint moves only along a ridge, plus optimizer options. */
 const ridgePairs = (optimizer: Record<string, number> = {}): string[] => [
   '--max-changes=2',
@@ -62,6 +57,11 @@ const ridgePairs = (optimizer: Record<string, number> = {}): string[] => [
 /** The slate model's bias as a quarter of what it attributes to quality and to variety. */
 const FEATURE_BIAS = '--replay-settings={"ipsBiasSd":0.005,"ipsBiasFeature":0.25}';
 
+/**
+ * Name → extra flags of bench/decision-quality.ts. `default` is the config as it ships; every
+ * other setting runs against the session-13 defaults (legacy() above), as it was measured.
+ * "explore-0.85" is the default before the frontier was measured.
+ */
 const LEGACY_SETTINGS: Record<string, string[]> = {
   // The one-change defaults of sessions 10-13.
   'session-13-default': [],

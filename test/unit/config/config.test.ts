@@ -90,24 +90,19 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
       rules: DEFAULT_RULES,
     });
     expect(problems(withPatch((r) => (r.optimizer.joint_candidates = 'ridge')))[0]).toMatch(/^optimizer\.joint_candidates: /);
-    const ridge = parseConfig(
+    // Values other than the shipped ones (compensating, 0.003, 0.25), so each must come through the config.
+    const patched = parseConfig(
       withPatch((r) => {
-        r.optimizer.joint_candidates = 'compensating';
-        r.optimizer.replay = { ...r.optimizer.replay, ips_bias_feature: 0.25 };
+        r.optimizer.joint_candidates = 'all';
+        r.optimizer.misfit_sd = 0.01;
+        r.optimizer.replay = { ...r.optimizer.replay, ips_bias_feature: 0.5 };
       }),
       'x',
     );
-    expect(optimizerOptionsOf(ridge.optimizer).jointMoves).toBe('compensating');
-    expect(
-      optimizerOptionsOf(
-        parseConfig(
-          withPatch((r) => (r.optimizer.misfit_sd = 0.003)),
-          'x',
-        ).optimizer,
-      ).misfitSd,
-    ).toBe(0.003);
+    expect(optimizerOptionsOf(patched.optimizer).jointMoves).toBe('all');
+    expect(optimizerOptionsOf(patched.optimizer).misfitSd).toBe(0.01);
     expect(problems(withPatch((r) => (r.optimizer.misfit_sd = 0)))[0]).toMatch(/^optimizer\.misfit_sd: /);
-    expect(replaySettingsOf(ridge.optimizer).ipsBiasFeature).toBe(0.25);
+    expect(replaySettingsOf(patched.optimizer).ipsBiasFeature).toBe(0.5);
     expect(problems(withPatch((r) => (r.optimizer.replay = { ...r.optimizer.replay, ips_bias_feature: -1 })))[0]).toMatch(
       /^optimizer\.replay\.ips_bias_feature: /,
     );
