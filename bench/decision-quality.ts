@@ -6,7 +6,7 @@
  *   npx tsx bench/decision-quality.ts [--days=30] [--slots-per-hour=10] [--canary-slots=6000]
  *     [--canary-checks=20] [--eval-slots=400] [--seed=11] [--parallel=2]
  *     [--scenarios=stable,drift,harmful,noise,outage] [--harmful-threshold=0.01] [--harm-slots=16000]
- *     [--landscape=0|1] [--max-changes=N] [--governor=0|1]
+ *     [--landscape=0|1] [--max-changes=N] [--governor=0|1] [--governor-settings='{"recoveryRamp":[1]}']
  *     [--purposes=0|1] [--stages=N] [--replay=0|1] [--replay-slots=0] [--replay-joint=0|1]
  *     [--replay-settings='{"ipsBiasSd":0.02}'] [--variance-reduction=0|1] [--margin=0.02]
  *     [--optimizer='{"minProceedProbability":0.9}']
@@ -58,6 +58,7 @@ import { fork } from 'node:child_process';
 import { optimizerOptionsOf, replaySettingsOf } from '../src/config';
 import { boundsPolicyOf } from '../src/activities/bounds';
 import { governorSettings } from '../src/governor/settings';
+import type { GovernorSettings } from '../src/domain/governor';
 import { runPolicy, SCENARIOS, type RunResult, type RunSettings, type Scenario } from './dq/run';
 import { benchConfig, neighbourhood, oracleSearch, reachableOracle, STATIC_VALUES, Truth } from './dq/world';
 import { benchOptions } from './options';
@@ -91,6 +92,8 @@ const opts = {
    * (pauses, drift mode, recovery ramp); 0: no governor.
    */
   governor: num('governor', 1),
+  /** JSON of governor settings replacing the config's (GovernorSettings fields), e.g. '{"recoveryRamp":[1]}'. */
+  governorSettings: JSON.parse(option('governor-settings', '{}')) as Partial<GovernorSettings>,
   /**
    * 1: a Correction is judged on the band it brings back (issue 12); 0: every canary on the
    * primary, Corrections included; absent: the config's optimizer.band_purposes.
@@ -168,7 +171,7 @@ function settings(): RunSettings {
           prePeriodDays: config.canary.variance_reduction.pre_period_days,
         }
       : { cuped: false, paired: false },
-    ...(opts.governor ? { governor: governorSettings(config) } : {}),
+    ...(opts.governor ? { governor: governorSettings(config, opts.governorSettings) } : {}),
     ...(opts.replay
       ? {
           replay: {

@@ -96,8 +96,18 @@ export function reportOutcome(
   };
 
   // Gradual recovery after a safety pause: successes step the scale up, a setback restarts it.
+  // A quiet cycle (no_change: nothing at this scale was worth a canary) moves the scale up too,
+  // or a ramp whose small steps no canary can confirm (a noisy channel) would hold the
+  // autopilot at them for good; it never completes the recovery, whose end (and the backoff
+  // level's reset) still needs a promoted canary.
   if (s.recovery) {
-    if (r.outcome === 'promoted') {
+    if (r.outcome === 'no_change') {
+      const last = Math.max(0, st.recoveryRamp.length - 1);
+      if (s.recovery.step < last) {
+        s.recovery.step += 1;
+        actions.push(`recovery: step scale ${stepScale(s, st)} (a quiet cycle: nothing at the smaller scale was worth a canary)`);
+      }
+    } else if (r.outcome === 'promoted') {
       s.recovery.step += 1;
       if (recoveryComplete(s.recovery.step, st.recoveryRamp)) {
         note(s, nowMs, 'recovery_complete', 'governor', `full step size again; backoff level ${s.backoffLevel} → 0`);

@@ -57,6 +57,25 @@ describe('governor state: pauses, backoff and recovery (4.4, 4.5)', () => {
     expect(s.backoffLevel).toBe(0);
   });
 
+  it('moves the ramp on after quiet cycles, but ends the recovery and resets the backoff only on a promotion', () => {
+    const s = initialGovernorState('main');
+    for (let i = 0; i < 3; i++) report(s, 'failed', T0 + i);
+    const end = Date.parse(s.pause!.until!);
+    expireDue(s, end, st);
+    const quiet = [1, 2, 3].map((i) => report(s, 'no_change', end + i * HOUR).answer);
+    expect(quiet.map((a) => a.stepScale)).toEqual([0.5, 1, 1]);
+    expect(quiet[0].actions).toContain('recovery: step scale 0.5 (a quiet cycle: nothing at the smaller scale was worth a canary)');
+    expect(quiet[2].actions).toEqual([]);
+    expect(s.recovery).toMatchObject({ step: 2 });
+    expect(s.backoffLevel).toBe(1);
+    expect(mayRun(s, { cycleId: 'next', at: at(end) }, end + 4 * HOUR, st).answer.reason).toContain('step scale 1');
+
+    const done = report(s, 'promoted', end + 5 * HOUR);
+    expect(done.answer).toMatchObject({ stepScale: 1, backoffLevel: 0 });
+    expect(done.answer.actions).toContain('recovery complete: step scale 1, backoff level 1 → 0');
+    expect(s.recovery).toBeNull();
+  });
+
   it('counts a reported cycle once, even when the report is repeated', () => {
     const s = initialGovernorState('main');
     reportOutcome(s, { cycleId: 'x', outcome: 'promoted', at: at(T0) }, T0, st);
