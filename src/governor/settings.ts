@@ -13,8 +13,12 @@ const MINUTE = 60_000;
 export function governorSettings(config: AutopilotConfig, overrides: Partial<GovernorSettings> = {}): GovernorSettings {
   const d = config.drift_monitoring;
   const k = d.time_scale;
+  // A cycle is stale once its longest canary (every stage, issue 12), the inconclusive window and
+  // its activities' timeouts are all past: before that a second cycle is refused.
   const staleMinutes =
-    config.canary.duration_minutes + config.canary.inconclusive_decision_window_minutes + 3 * config.autopilot.operation_timeout_minutes;
+    config.canary.duration_minutes * config.canary.max_stages +
+    config.canary.inconclusive_decision_window_minutes +
+    3 * config.autopilot.operation_timeout_minutes;
   return {
     dayMs: DAY * k,
     windowDays: d.window_days,
