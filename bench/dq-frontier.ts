@@ -124,6 +124,9 @@ const LEGACY_SETTINGS: Record<string, string[]> = {
 const SETTINGS: Record<string, string[]> = {
   // The config as it ships (since session 14 the same as ridge-pairs-tight).
   default: [],
+  // The config as it ships with up to eight canary stages instead of four (session 15: in the
+  // noise scenario a good move's canary may stay unconfirmed after four).
+  'default-stages-8': ['--stages=8'],
   ...Object.fromEntries(Object.entries(LEGACY_SETTINGS).map(([name, flags]) => [name, legacy(flags)])),
 };
 

@@ -149,7 +149,7 @@ export const AutopilotConfigSchema = z
        * its planned duration continues for up to this many stages of that duration in all; the
        * error is spent across every stage up front (canary/judge.ts). 1 = a single fixed horizon.
        */
-      max_stages: z.number().int().min(1).max(8).default(4),
+      max_stages: z.number().int().min(1).max(8).default(8),
       /**
        * Variance reduction of the overlay canary's measurement (issue 12; docs/decision-quality.md).
        * `cuped`: regression adjustment on covariates fixed before the canary (the KPI's level in

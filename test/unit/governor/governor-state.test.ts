@@ -178,10 +178,10 @@ describe('governor state: manual control (9.1-9.5)', () => {
       allowed: false,
       reason: expect.stringMatching(/cycle a is still running/),
     });
-    // A canary may run every stage (4 of 60 min with the shipped config): still running at 4 h,
+    // A canary may run every stage (8 of 60 min with the shipped config): still running at 8 h,
     // stale after its stages, the 30 min inconclusive window and three 10 min activity timeouts.
-    expect(st.staleCycleMs).toBe((4 * 60 + 30 + 30) * 60_000);
-    expect(mayRun(s, { cycleId: 'b', at: at(T0) }, T0 + 4 * HOUR, st).answer.allowed).toBe(false);
+    expect(st.staleCycleMs).toBe((8 * 60 + 30 + 30) * 60_000);
+    expect(mayRun(s, { cycleId: 'b', at: at(T0) }, T0 + 8 * HOUR, st).answer.allowed).toBe(false);
     expect(mayRun(s, { cycleId: 'b', at: at(T0) }, T0 + st.staleCycleMs, st).answer.allowed).toBe(true);
   });
 
