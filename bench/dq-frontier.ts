@@ -27,8 +27,8 @@ const jobs = Math.max(1, num('jobs', 2));
 /**
  * The defaults every setting below `default` was measured against (sessions 3-13): one change a
  * cycle, every joint combination, the interaction prior over three steps, the misfit floor at 1 %,
- * the viewer KPI's replay bias 2 % a step and no feature part, and the bench replaying 120 logged
- * slots a day (fewer than the config's max_slots). Since session 14 the config's
+ * the viewer KPI's replay bias 2 % a step and no feature part, the bench replaying 120 logged
+ * slots a day (fewer than the config's max_slots), and up to four canary stages (eight since session 15). Since session 14 the config's
  * defaults are `ridge-pairs-tight`; legacy() puts the old ones back under a setting's own flags
  * (the setting's own values win), so each name still measures what docs/decision-quality.md says.
  */
@@ -43,6 +43,7 @@ function legacy(flags: string[]): string[] {
   return [
     ...(rest.some((f) => f.startsWith('--max-changes=')) ? [] : ['--max-changes=1']),
     ...(rest.some((f) => f.startsWith('--replay-slots=')) ? [] : ['--replay-slots=120']),
+    ...(rest.some((f) => f.startsWith('--stages=')) ? [] : ['--stages=4']),
     ...rest,
     `--optimizer=${JSON.stringify({ ...LEGACY_OPTIMIZER, ...json('optimizer') })}`,
     `--replay-settings=${JSON.stringify({ ...LEGACY_REPLAY, ...json('replay-settings') })}`,
@@ -124,9 +125,9 @@ const LEGACY_SETTINGS: Record<string, string[]> = {
 const SETTINGS: Record<string, string[]> = {
   // The config as it ships (since session 14 the same as ridge-pairs-tight).
   default: [],
-  // The config as it ships with up to eight canary stages instead of four (session 15: in the
-  // noise scenario a good move's canary may stay unconfirmed after four).
+  // Session 15's ablation: the config with eight canary stages (what it ships since) and with four.
   'default-stages-8': ['--stages=8'],
+  'default-stages-4': ['--stages=4'],
   ...Object.fromEntries(Object.entries(LEGACY_SETTINGS).map(([name, flags]) => [name, legacy(flags)])),
 };
 
@@ -170,9 +171,13 @@ async function runSeed(name: string, seed: number) {
   });
   const r = JSON.parse(stdout) as { overall: Overall; scenarios: Record<string, Scenario> };
   const sc = Object.values(r.scenarios);
+  // Per scenario too, so that a run stopped before its end still leaves each seed's table.
+  const perScenario = Object.entries(r.scenarios)
+    .map(([n, s]) => `${n} ${r4(s.reachableOracle.learningGainRatio)} ${s.learning.rollbacks}/${s.learning.canaries}`)
+    .join(', ');
   process.stderr.write(
     `  ${name} seed ${seed}: ${r.overall.meanGainRatioVsReachableOracle} of the reachable oracle, ` +
-      `rollbacks ${r.overall.rollbacks}/${r.overall.canaries} (${Math.round((performance.now() - t0) / 1000)} s)\n`,
+      `rollbacks ${r.overall.rollbacks}/${r.overall.canaries} (${Math.round((performance.now() - t0) / 1000)} s); ${perScenario}\n`,
   );
   return {
     seed,
