@@ -28,9 +28,10 @@ const jobs = Math.max(1, num('jobs', 2));
  * The defaults every setting below `default` was measured against (sessions 3-13): one change a
  * cycle, every joint combination, the interaction prior over three steps, the misfit floor at 1 %,
  * the viewer KPI's replay bias 2 % a step and no feature part, the bench replaying 120 logged
- * slots a day (fewer than the config's max_slots), and up to four canary stages (eight since session 15). Since session 14 the config's
- * defaults are `ridge-pairs-tight`; legacy() puts the old ones back under a setting's own flags
- * (the setting's own values win), so each name still measures what docs/decision-quality.md says.
+ * slots a day (fewer than the config's max_slots), and up to four canary stages (eight since
+ * session 15). Since session 14 the config's defaults are `ridge-pairs-tight`; legacy() puts the
+ * old ones back under a setting's own flags (the setting's own values win), so each name still
+ * measures what docs/decision-quality.md says.
  */
 const LEGACY_OPTIMIZER = { jointMoves: 'all', interactionSteps: 3, misfitSd: 0.01 };
 const LEGACY_REPLAY = { ipsBiasSd: 0.02, ipsBiasFeature: 0 };

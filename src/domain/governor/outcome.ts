@@ -102,8 +102,7 @@ export function reportOutcome(
   // level's reset) still needs a promoted canary.
   if (s.recovery) {
     if (r.outcome === 'no_change') {
-      const last = Math.max(0, st.recoveryRamp.length - 1);
-      if (s.recovery.step < last) {
+      if (!recoveryComplete(s.recovery.step, st.recoveryRamp)) {
         s.recovery.step += 1;
         actions.push(`recovery: step scale ${stepScale(s, st)} (a quiet cycle: nothing at the smaller scale was worth a canary)`);
       }
