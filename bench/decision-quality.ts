@@ -247,6 +247,30 @@ function summary(r: RunResult, oracleGain: number, days: number) {
     governorDriftDays: r.governorDriftDays,
     finalValues: r.days[r.days.length - 1]?.values,
     ...(r.days.some((d) => d.canary?.varianceReduction) ? { canaryVarianceReduction: varianceReductionSummary(r) } : {}),
+    ...(r.days.some((d) => d.canary?.forecastPass !== undefined) ? { passCalibration: passCalibration(r) } : {}),
+  };
+}
+
+/**
+ * The optimizer's forecast P(canary passes) against what its canaries did: the gate's
+ * calibration (a forecast that passes far more often than it says is a gate set too high).
+ */
+function passCalibration(r: RunResult) {
+  const forecast = r.days.flatMap((d) =>
+    d.canary?.forecastPass !== undefined ? [{ p: d.canary.forecastPass, passed: d.canary.outcome === 'promoted' }] : [],
+  );
+  const bins = [0, 0.6, 0.7, 0.8, 0.9, 1.0001];
+  return {
+    canaries: forecast.length,
+    meanForecast: r4(mean(forecast.map((f) => f.p))),
+    passRate: r4(forecast.filter((f) => f.passed).length / forecast.length),
+    // [from, to): canaries, passed.
+    bins: Object.fromEntries(
+      bins.slice(0, -1).flatMap((lo, i) => {
+        const inBin = forecast.filter((f) => f.p >= lo && f.p < bins[i + 1]!);
+        return inBin.length ? [[`${lo}-${Math.min(1, bins[i + 1]!)}`, [inBin.length, inBin.filter((f) => f.passed).length]]] : [];
+      }),
+    ),
   };
 }
 

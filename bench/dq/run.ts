@@ -143,6 +143,8 @@ export interface DayLog {
     preciseGain: number;
     /** The final verdict's variance reduction per KPI, as the product's verdict carries it. */
     varianceReduction?: Record<string, KpiVarianceReduction>;
+    /** The optimizer's forecast P(this canary passes), when the optimizer chose the change (not the rule table). */
+    forecastPass?: number;
   };
   analysisUsable: boolean;
   /** The governor's mode when the cycle asked (running, paused, drift), when one is simulated. */
@@ -412,6 +414,8 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       const measured = verdict.kpis.find((k) => k.kpi === primary.name)?.relDiff ?? NaN;
       const trueGain = truth.gain(s.kpis, candidate, s.start, day) - truth.gain(s.kpis, values, s.start, day);
       // Precise ΔJ (many slots) only where it decides something: a kept change.
+      // The chosen candidate is the best eligible one (candidates come best first).
+      const forecastPass = result.changes.length > 0 ? result.candidates.find((c) => c.eligible)?.pProceed : undefined;
       const preciseGain = promoted ? harm.truth.gain(s.kpis, candidate, s.start, day) - harm.truth.gain(s.kpis, values, s.start, day) : NaN;
       log.canary = {
         decision: verdict.decision,
@@ -421,6 +425,7 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
         trueGain,
         preciseGain,
         ...(verdict.varianceReduction ? { varianceReduction: verdict.varianceReduction } : {}),
+        ...(forecastPass !== undefined ? { forecastPass } : {}),
       };
       if (process.env.DQ_DEBUG && verdict.varianceReduction) {
         const vr = Object.entries(verdict.varianceReduction).map(

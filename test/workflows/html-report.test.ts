@@ -149,6 +149,10 @@ describe('vvtvctl autopilot report --html: the operator report, rendered in head
     const c2 = chart(dom, `canary-${canaryOf(rolledBack.cycleId)}`);
     expect(c2).toMatch(/class="est Degraded"/);
     expect(count(chart(dom, 'predicted-vs-measured'), /class="est /g)).toBeGreaterThanOrEqual(2);
+    // the gate's record: the rule table's and the operator's changes carry no forecast
+    expect(dom).toMatch(
+      /data-field="gate">the gate \(a move needs a forecast P\(its canary passes\) ≥ 80%\): no finished canary the optimizer chose/,
+    );
 
     // the time line: the rollback, the governor's pause until alice's resume, the manual override, the promotion
     const tl = chart(dom, 'timeline');

@@ -105,6 +105,7 @@ function canaryBlock(c: CanaryRow): string {
   const by = c.decidedBy ? `, decided by ${esc(c.decidedBy)}` : '';
   const level = c.confidenceLevel === null ? '' : ` · ${pct(c.confidenceLevel, 0)} intervals`;
   const error = c.predictionError === null ? '-' : pct(c.predictionError);
+  const forecast = c.forecastPass === null ? '' : ` · forecast P(pass) ${pct(c.forecastPass, 0)}`;
   const rows = c.kpis.map((k) => ({
     label: `${k.kpi} (${k.role})`,
     est: k.relDiff,
@@ -126,13 +127,24 @@ function canaryBlock(c: CanaryRow): string {
   ]);
   return [
     `<div class="canary"><h3>${when(c.startedAt)} · ${esc(c.status)} · ${verdict}${by}</h3>`,
-    `<p class="sub">${esc(c.canaryId)} · changes: ${esc(c.changes || '-')} · prediction error ${error}${level}</p>`,
+    `<p class="sub">${esc(c.canaryId)} · changes: ${esc(c.changes || '-')} · prediction error ${error}${forecast}${level}</p>`,
     details('the judge’s reason', c.reason),
     c.varianceReduction ? `<p class="sub">variance reduction: ${esc(c.varianceReduction)}</p>` : '',
     rows.length ? forestChart(`canary-${c.canaryId}`, `verdict of canary ${c.canaryId} per KPI`, rows) : '',
     table(['KPI', 'role', 'control', 'canary', 'Δ [CI]', 'predicted Δ', 'p', 'adj p', 'class'], numbers),
     '</div>',
   ].join('\n');
+}
+
+/** The gate's forecasts against its canaries' outcomes over the period (optimizer.min_proceed_probability). */
+function gateLine(g: HtmlReportData['gate']): string {
+  const text =
+    g.canaries === 0
+      ? `the gate (a move needs a forecast P(its canary passes) ≥ ${pct(g.minProceedProbability, 0)}): no finished canary the optimizer chose in the period`
+      : `the gate (a move needs a forecast P(its canary passes) ≥ ${pct(g.minProceedProbability, 0)}): ` +
+        `${g.passed} of the ${g.canaries} finished canaries the optimizer chose passed, ` +
+        `where its forecasts expected ${(g.canaries * g.meanForecast!).toFixed(1)} (mean P(pass) ${pct(g.meanForecast, 0)})`;
+  return `<p class="sub" data-field="gate">${esc(text)}</p>`;
 }
 
 export function canarySection(d: HtmlReportData): string {
@@ -152,7 +164,7 @@ export function canarySection(d: HtmlReportData): string {
     'canaries',
     'Canaries',
     legend('relative Δ canary vs control per KPI with its interval; ◆ the Δ the change predicted.', ...classes),
-    d.canaries.length ? '' : '<p class="none">(no canary in the period)</p>',
+    d.canaries.length ? gateLine(d.gate) : '<p class="none">(no canary in the period)</p>',
     points.length
       ? figure(
           'predicted against measured effect (every KPI of every canary)',
