@@ -138,10 +138,11 @@ function canaryBlock(c: CanaryRow): string {
 
 /** The gate's forecasts against its canaries' outcomes over the period (optimizer.min_proceed_probability). */
 function gateLine(g: HtmlReportData['gate']): string {
+  const gate = `the gate (a move needs a forecast P(its canary passes) ≥ ${pct(g.minProceedProbability, 0)}): `;
   const text =
     g.canaries === 0
-      ? `the gate (a move needs a forecast P(its canary passes) ≥ ${pct(g.minProceedProbability, 0)}): no finished canary the optimizer chose in the period`
-      : `the gate (a move needs a forecast P(its canary passes) ≥ ${pct(g.minProceedProbability, 0)}): ` +
+      ? `${gate}no finished canary the optimizer chose in the period`
+      : gate +
         `${g.passed} of the ${g.canaries} finished canaries the optimizer chose passed, ` +
         `where its forecasts expected ${(g.canaries * g.meanForecast!).toFixed(1)} (mean P(pass) ${pct(g.meanForecast, 0)})`;
   return `<p class="sub" data-field="gate">${esc(text)}</p>`;
