@@ -28,12 +28,13 @@ const jobs = Math.max(1, num('jobs', 2));
  * The defaults every setting below `default` was measured against (sessions 3-13): one change a
  * cycle, every joint combination, the interaction prior over three steps, the misfit floor at 1 %,
  * the viewer KPI's replay bias 2 % a step and no feature part, the bench replaying 120 logged
- * slots a day (fewer than the config's max_slots), and up to four canary stages (eight since
- * session 15). Since session 14 the config's defaults are `ridge-pairs-tight`; legacy() puts the
- * old ones back under a setting's own flags (the setting's own values win), so each name still
- * measures what docs/decision-quality.md says.
+ * slots a day (fewer than the config's max_slots), up to four canary stages (eight since
+ * session 15) and the gate at P(pass) ≥ 0.8 (0.7 since session 16). Since session 14 the
+ * config's defaults are `ridge-pairs-tight`; legacy() puts the old ones back under a setting's
+ * own flags (the setting's own values win), so each name still measures what
+ * docs/decision-quality.md says.
  */
-const LEGACY_OPTIMIZER = { jointMoves: 'all', interactionSteps: 3, misfitSd: 0.01 };
+const LEGACY_OPTIMIZER = { jointMoves: 'all', interactionSteps: 3, misfitSd: 0.01, minProceedProbability: 0.8 };
 const LEGACY_REPLAY = { ipsBiasSd: 0.02, ipsBiasFeature: 0 };
 function legacy(flags: string[]): string[] {
   const json = (name: string) => {
@@ -126,9 +127,13 @@ const LEGACY_SETTINGS: Record<string, string[]> = {
 const SETTINGS: Record<string, string[]> = {
   // The config as it ships (since session 14 the same as ridge-pairs-tight).
   default: [],
-  // Session 15's ablation: the config with eight canary stages (what it ships since) and with four.
-  'default-stages-8': ['--stages=8'],
-  'default-stages-4': ['--stages=4'],
+  // Session 15's ablation: the config with eight canary stages (what it shipped since) and with
+  // four, both with session 15's gate (P(pass) ≥ 0.8).
+  'default-stages-8': ['--stages=8', '--optimizer={"minProceedProbability":0.8}'],
+  'default-stages-4': ['--stages=4', '--optimizer={"minProceedProbability":0.8}'],
+  // Session 16's gate: P(canary passes) ≥ 0.7 (what it ships since), and lower.
+  'default-gate-0.7': ['--optimizer={"minProceedProbability":0.7}'],
+  'default-gate-0.6': ['--optimizer={"minProceedProbability":0.6}'],
   ...Object.fromEntries(Object.entries(LEGACY_SETTINGS).map(([name, flags]) => [name, legacy(flags)])),
 };
 
@@ -152,7 +157,14 @@ interface Overall {
 }
 interface Scenario {
   oracle: { meanGain: number };
-  learning: { hardLimitViolations: number; harmfulKept: number; gainRatio: number; canaries: number; rollbacks: number };
+  learning: {
+    hardLimitViolations: number;
+    harmfulKept: number;
+    gainRatio: number;
+    canaries: number;
+    rollbacks: number;
+    passCalibration?: { canaries: number; meanForecast: number; bins: Record<string, [number, number]> };
+  };
   reachableOracle: { learningGainRatio: number; ratioToOracle: number };
 }
 
@@ -203,6 +215,26 @@ async function runSeeds(name: string) {
   return results;
 }
 
+/** The gate's calibration over every run: forecast P(canary passes) against the canaries' outcomes. */
+function passCalibrationOf(scenarios: Scenario[]) {
+  const cs = scenarios.flatMap((s) => (s.learning.passCalibration ? [s.learning.passCalibration] : []));
+  const canaries = cs.reduce((a, c) => a + c.canaries, 0);
+  const bins: Record<string, [number, number]> = {};
+  for (const c of cs)
+    for (const [bin, [n, passed]] of Object.entries(c.bins)) {
+      const b = (bins[bin] ??= [0, 0]);
+      b[0] += n;
+      b[1] += passed;
+    }
+  const passed = Object.values(bins).reduce((a, [, p]) => a + p, 0);
+  return {
+    canaries,
+    meanForecast: canaries ? r4(cs.reduce((a, c) => a + c.meanForecast * c.canaries, 0) / canaries) : null,
+    passRate: canaries ? r4(passed / canaries) : null,
+    bins: Object.fromEntries(Object.entries(bins).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
 /** One setting's figures over its seeds. */
 function rowOf(name: string, runs: Array<Awaited<ReturnType<typeof runSeed>>>) {
   const canaries = runs.reduce((a, r) => a + r.canaries, 0);
@@ -240,6 +272,7 @@ function rowOf(name: string, runs: Array<Awaited<ReturnType<typeof runSeed>>>) {
     rollbackRate: canaries ? r4(rollbacks / canaries) : 0,
     hardLimitViolations: runs.reduce((a, r) => a + r.hardLimitViolations, 0),
     harmfulKept: runs.reduce((a, r) => a + r.harmfulKept, 0),
+    passCalibration: passCalibrationOf(runs.flatMap((r) => Object.values(r.scenarios))),
     perSeed: runs.map((r) => ({
       seed: r.seed,
       gainRatio: r.meanGainRatio,

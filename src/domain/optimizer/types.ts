@@ -89,7 +89,7 @@ export interface CanaryPlan {
 /**
  * The "Default" of each option is what optimize() uses when a caller passes none (unit tests).
  * The product passes the config's optimizer section (src/config/schema.ts), whose defaults differ
- * where measurement said so: explore false, minProceedProbability 0.8 (docs/decision-quality.md).
+ * where measurement said so: explore false, minProceedProbability 0.7 (docs/decision-quality.md).
  */
 export interface OptimizerOptions {
   /** At most this many changes (the config's max_changes_per_cycle). */

@@ -73,7 +73,7 @@ describe('autopilot config (1.1, 1.5, 10.1)', () => {
     );
     expect(optimizerOptionsOf(old.optimizer)).toEqual({
       explore: false,
-      minProceedProbability: 0.8,
+      minProceedProbability: 0.7,
       minGain: 0.005,
       minSafeProbability: 0.7,
       rollbackCost: 0.01,
