@@ -11,6 +11,7 @@ import {
   controlText,
   cycleView,
   driftView,
+  gateText,
   pct,
   rate,
   table,
@@ -209,6 +210,7 @@ export async function report(c: CliContext, o: ChannelOpt & { days: string }): P
       `prediction error p50 ${pct(x.predictionErrorP50)} over ${x.predictionErrorDays} measured day(s) ` +
         `of the last ${g.errorP50.windowDays} ` +
         `(target < ${pct(x.targets.predictionErrorP50Below, 0)}, 4.1)`,
+      gateText(x.gate),
     ].join('\n'),
   );
 }

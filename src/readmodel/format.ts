@@ -3,6 +3,7 @@ import type { RollbackRate } from '../domain/governor';
 import type { CanaryVerdict } from '../domain/types';
 import type { TrajectoryPoint, VerdictRow } from './cycle';
 import type { ControlView, PauseView } from './governor';
+import type { GateRecord } from './status';
 
 /** A minimal fixed-width table. */
 export function table(rows: Array<Record<string, unknown>>, columns?: string[]): string {
@@ -21,6 +22,17 @@ export function table(rows: Array<Record<string, unknown>>, columns?: string[]):
 /** 0.1234 → `12.3%`; null, NaN and ±∞ → `-`. */
 export function pct(x: number | null | undefined, digits = 1): string {
   return typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : '-';
+}
+
+/** The gate's record in one sentence (vvtvctl autopilot report, the HTML report). */
+export function gateText(g: GateRecord): string {
+  const gate = `the gate (a move needs a forecast P(its canary passes) ≥ ${pct(g.minProceedProbability, 0)}): `;
+  if (g.canaries === 0 || g.meanForecast === null) return `${gate}no finished canary the optimizer chose in the period`;
+  return (
+    gate +
+    `${g.passed} of the ${g.canaries} finished canaries the optimizer chose passed, ` +
+    `where its forecasts expected ${(g.canaries * g.meanForecast).toFixed(1)} (mean P(pass) ${pct(g.meanForecast, 0)})`
+  );
 }
 
 /** A p-value: three significant digits, small ones as `6.34e-5`. */

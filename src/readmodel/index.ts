@@ -29,6 +29,7 @@ export { cycleView, trajectory, verdictRows, type CycleView, type TrajectoryPoin
 export {
   controlText,
   deltaWithCI,
+  gateText,
   pauseText,
   pct,
   pValue,

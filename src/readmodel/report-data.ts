@@ -12,7 +12,7 @@ import type { CanaryDecision, KpiDef } from '../domain/types';
 import { predictedImpacts } from '../domain/cycle';
 import { verdictRows, type VerdictRow } from './cycle';
 import { varianceReductionText } from './format';
-import { channelReport, type ChannelReport } from './status';
+import { channelReport, forecastPassOf, type ChannelReport } from './status';
 import { controlView, type ControlView, type GovernorReading } from './governor';
 
 type ReportDeps = Pick<Deps, 'config' | 'cycleLog' | 'canaryLog' | 'auditLog' | 'boundsStore' | 'cards' | 'history'>;
@@ -77,20 +77,6 @@ export interface CanaryRow {
   forecastPass: number | null;
 }
 
-/**
- * The gate's record over the period: the optimizer's forecast P(canary passes) for the canaries
- * it chose, against what they did. A record passing far more often than forecast says the gate
- * (optimizer.min_proceed_probability) holds back moves that would pass; far less, that it is loose.
- */
-export interface GateRecord {
-  minProceedProbability: number;
-  /** Finished canaries the optimizer chose (a forecast on record). */
-  canaries: number;
-  /** Their mean forecast, i.e. the passes expected per canary; null without one. */
-  meanForecast: number | null;
-  passed: number;
-}
-
 export type EventCategory = 'rollback' | 'pause' | 'manual' | 'promotion';
 
 export interface TimelineEvent {
@@ -126,7 +112,6 @@ export interface HtmlReportData {
   parameters: ParameterSeries[];
   kpis: KpiSeries[];
   canaries: CanaryRow[];
-  gate: GateRecord;
   events: TimelineEvent[];
   cycles: CycleRow[];
 }
@@ -152,7 +137,6 @@ export function htmlReportData(
   const canaries = deps.canaryLog.list(channel, LIST_LIMIT).filter((k) => inPeriod(k.started_at, fromMs, nowMs));
   const decisions = deps.auditLog.between(channel, from, new Date(nowMs + 1).toISOString());
   const values = Object.fromEntries(config.parameters.map((p) => [p.name, getPath(live.card, p.card_path)]));
-  const rows = canaries.map((k) => canaryRow(k, cycles.find((c) => c.cycle_id === k.cycle_id) ?? deps.cycleLog.get(k.cycle_id))).reverse();
   return {
     channel,
     days,
@@ -163,8 +147,7 @@ export function htmlReportData(
     summary: channelReport(deps, reading, channel, days, nowMs),
     parameters: parameterSeries(deps, channel, cycles, values, fromMs, nowMs),
     kpis: kpiSeries(config.kpis, cycles),
-    canaries: rows,
-    gate: gateRecord(rows, config.optimizer.min_proceed_probability),
+    canaries: canaries.map((k) => canaryRow(k, cycles.find((c) => c.cycle_id === k.cycle_id) ?? deps.cycleLog.get(k.cycle_id))).reverse(),
     events: timeline(deps, channel, cycles, decisions, canaries, fromMs, nowMs),
     cycles: cycles.map(cycleRow),
   };
@@ -243,17 +226,6 @@ function kpiSeries(configured: KpiDef[] | undefined, cycles: CycleRecord[]): Kpi
   }));
 }
 
-/** The gate's forecasts against the outcomes of the finished canaries among `rows`. */
-export function gateRecord(rows: Array<Pick<CanaryRow, 'status' | 'forecastPass'>>, minProceedProbability: number): GateRecord {
-  const judged = rows.filter((r) => r.forecastPass !== null && (r.status === 'promoted' || r.status === 'rolled_back'));
-  return {
-    minProceedProbability,
-    canaries: judged.length,
-    meanForecast: judged.length ? judged.reduce((a, r) => a + r.forecastPass!, 0) / judged.length : null,
-    passed: judged.filter((r) => r.status === 'promoted').length,
-  };
-}
-
 function canaryRow(k: CanaryRecord, cycle: CycleRecord | null): CanaryRow {
   const verdict = k.verdict ?? k.checks.at(-1) ?? null;
   const changes = cycle ? shippedChanges(cycle.report) : [];
@@ -274,8 +246,7 @@ function canaryRow(k: CanaryRecord, cycle: CycleRecord | null): CanaryRow {
     kpis: verdict ? verdictRows(verdict).map((r) => ({ ...r, predicted: predicted[r.kpi] ?? null })) : [],
     predictionError: typeof cycle?.report.predictionError === 'number' ? cycle.report.predictionError : null,
     varianceReduction: varianceReductionText(verdict),
-    // A joint move's changes carry the same forecast (the move's).
-    forecastPass: changes.find((c) => c.prediction)?.prediction?.pProceed ?? null,
+    forecastPass: cycle ? forecastPassOf(cycle.report) : null,
   };
 }
 

@@ -1,6 +1,6 @@
 /** What `status`, `report` and `drift-check` show: one computation for every reader (8.2, 4.x, 9.1). */
 import type { Deps } from '../activities/deps';
-import type { CanaryRecord, CycleRecord } from '../domain/records';
+import { shippedChanges, type CanaryRecord, type CycleRecord, type CycleReport } from '../domain/records';
 import { getPath } from '../config/card';
 import { rollbackRate, type RollbackRate } from '../domain/governor';
 import type { BoundsOverride } from '../domain/governor';
@@ -9,6 +9,8 @@ import { controlView, governorNumbers, storedOutcomes, type ControlView, type Go
 
 type ReadDeps = Pick<Deps, 'config' | 'cycleLog' | 'canaryLog' | 'boundsStore' | 'auditLog' | 'cards'>;
 const DAY = 86_400_000;
+/** More canaries than a report's period holds (one a day). */
+const CANARY_LIMIT = 2000;
 
 export interface ChannelStatus extends ControlView {
   channel: string;
@@ -51,7 +53,40 @@ export interface ChannelReport {
   /** Days with a measured prediction error in that window. */
   predictionErrorDays: number;
   governor: GovernorNumbers;
+  /** The optimizer's forecasts against its canaries' outcomes over the period. */
+  gate: GateRecord;
   targets: { deploymentSuccessAbove: number; rollbackRateBelow: number; predictionErrorP50Below: number };
+}
+
+/**
+ * The gate's record over a period: the optimizer's forecast P(canary passes) for the canaries it
+ * chose, against what they did. Passing far more often than forecast says the gate
+ * (optimizer.min_proceed_probability) holds back moves that would pass; far less, that it is loose.
+ */
+export interface GateRecord {
+  minProceedProbability: number;
+  /** Finished canaries the optimizer chose (a forecast on record). */
+  canaries: number;
+  /** Their mean forecast, i.e. the passes expected per canary; null without one. */
+  meanForecast: number | null;
+  passed: number;
+}
+
+/** The optimizer's forecast P(the canary passes) for a cycle's shipped changes; null when the rule table or an operator chose them. */
+export function forecastPassOf(report: CycleReport): number | null {
+  // A joint move's changes carry the same forecast (the move's).
+  return shippedChanges(report).find((c) => c.prediction)?.prediction?.pProceed ?? null;
+}
+
+/** The gate's forecasts against the outcomes of the finished canaries among `rows`. */
+export function gateRecord(rows: Array<{ status: string; forecastPass: number | null }>, minProceedProbability: number): GateRecord {
+  const judged = rows.filter((r) => r.forecastPass !== null && (r.status === 'promoted' || r.status === 'rolled_back'));
+  return {
+    minProceedProbability,
+    canaries: judged.length,
+    meanForecast: judged.length ? judged.reduce((a, r) => a + r.forecastPass!, 0) / judged.length : null,
+    passed: judged.filter((r) => r.status === 'promoted').length,
+  };
 }
 
 export interface PeriodFigures {
@@ -85,6 +120,14 @@ export function periodFigures(
 export function channelReport(deps: ReadDeps, reading: GovernorReading, channel: string, days: number, nowMs = Date.now()): ChannelReport {
   const numbers = governorNumbers(reading, deps, channel, nowMs);
   const config = deps.config().drift_monitoring;
+  const fromMs = nowMs - days * DAY;
+  const canaries = deps.canaryLog
+    .list(channel, CANARY_LIMIT)
+    .filter((k) => Date.parse(k.started_at) >= fromMs && Date.parse(k.started_at) <= nowMs)
+    .map((k) => {
+      const cycle = deps.cycleLog.get(k.cycle_id);
+      return { status: k.status, forecastPass: cycle ? forecastPassOf(cycle.report) : null };
+    });
   return {
     channel,
     days,
@@ -92,6 +135,7 @@ export function channelReport(deps: ReadDeps, reading: GovernorReading, channel:
     predictionErrorP50: numbers.errorP50.p50,
     predictionErrorDays: numbers.errorP50.days,
     governor: numbers,
+    gate: gateRecord(canaries, deps.config().optimizer.min_proceed_probability),
     targets: {
       deploymentSuccessAbove: 0.9,
       rollbackRateBelow: config.rollback_rate_target,

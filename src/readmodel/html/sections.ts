@@ -1,5 +1,5 @@
 /** The report's sections: parameters, KPI trends, canaries, the time line and the cycles, each a chart and its numbers. */
-import { deltaWithCI, pct, pValue } from '../format';
+import { deltaWithCI, gateText, pct, pValue } from '../format';
 import type { CanaryRow, HtmlReportData, ParameterSeries, TimelineEvent } from '../report-data';
 import { el, esc, forestChart, scatterChart, timeChart, timelineChart, type LaneSpan } from './svg';
 
@@ -136,18 +136,6 @@ function canaryBlock(c: CanaryRow): string {
   ].join('\n');
 }
 
-/** The gate's forecasts against its canaries' outcomes over the period (optimizer.min_proceed_probability). */
-function gateLine(g: HtmlReportData['gate']): string {
-  const gate = `the gate (a move needs a forecast P(its canary passes) ≥ ${pct(g.minProceedProbability, 0)}): `;
-  const text =
-    g.canaries === 0
-      ? `${gate}no finished canary the optimizer chose in the period`
-      : gate +
-        `${g.passed} of the ${g.canaries} finished canaries the optimizer chose passed, ` +
-        `where its forecasts expected ${(g.canaries * g.meanForecast!).toFixed(1)} (mean P(pass) ${pct(g.meanForecast, 0)})`;
-  return `<p class="sub" data-field="gate">${esc(text)}</p>`;
-}
-
 export function canarySection(d: HtmlReportData): string {
   const points = d.canaries.flatMap((c) =>
     c.kpis
@@ -165,7 +153,9 @@ export function canarySection(d: HtmlReportData): string {
     'canaries',
     'Canaries',
     legend('relative Δ canary vs control per KPI with its interval; ◆ the Δ the change predicted.', ...classes),
-    d.canaries.length ? gateLine(d.gate) : '<p class="none">(no canary in the period)</p>',
+    d.canaries.length
+      ? `<p class="sub" data-field="gate">${esc(gateText(d.summary.gate))}</p>`
+      : '<p class="none">(no canary in the period)</p>',
     points.length
       ? figure(
           'predicted against measured effect (every KPI of every canary)',

@@ -125,8 +125,42 @@ describe('vvtvctl autopilot (9.1, 9.4)', () => {
         payload: { value, per_kpi: {} },
       }),
     );
+    // The gate's record: c0 and c3 ran canaries of changes the optimizer chose (forecasts 0.72 and
+    // 0.9), c1's came from the rule table (no forecast), c2's is still running.
+    const change = (pProceed?: number) => ({
+      parameter: 'top_k',
+      cardPath: 'selection.top_k',
+      oldValue: 12,
+      newValue: 14,
+      changeType: 'Optimization',
+      rule: pProceed === undefined ? 'entropy_below_target' : 'model_optimization',
+      rationale: 'test',
+      expectedImpact: {},
+      confidence: 0.8,
+      ...(pProceed === undefined ? {} : { prediction: { objectiveGain: 0.01, objectiveSd: 0.01, pProceed, evidence: 1 } }),
+    });
+    (
+      [
+        ['c0', 0.72, 'promoted'],
+        ['c1', undefined, 'promoted'],
+        ['c2', 0.95, null],
+        ['c3', 0.9, 'rolled_back'],
+      ] as const
+    ).forEach(([cycleId, pProceed, end], i) => {
+      const at = new Date(now - (i + 1) * 3_600_000).toISOString();
+      const cycle = rt.deps.cycleLog.get(cycleId)!;
+      rt.deps.cycleLog.save({ ...cycle, report: { ...cycle.report, proposals: [change(pProceed)] } as never });
+      rt.deps.canaryLog.open({ canary_id: `k${i}`, channel: 'main', cycle_id: cycleId, started_at: at, traffic_percentage: 20 });
+      if (end) rt.deps.canaryLog.close(`k${i}`, { status: end, at, verdict: null, decidedBy: 'test' });
+    });
     rt.close();
     const r = JSON.parse((await run(['--config', configPath, '--json', 'autopilot', 'report', '--days', '30'])).out);
+    expect(r.gate).toEqual({ minProceedProbability: 0.7, canaries: 2, passed: 1, meanForecast: expect.closeTo(0.81, 10) });
+    const text = await run(['--config', configPath, 'autopilot', 'report', '--days', '30']);
+    expect(text.out).toContain(
+      'the gate (a move needs a forecast P(its canary passes) ≥ 70%): 1 of the 2 finished canaries the optimizer chose passed, ' +
+        'where its forecasts expected 1.6 (mean P(pass) 81%)',
+    );
     expect(r).toMatchObject({
       cycles: 5,
       byOutcome: { promoted: 3, rolled_back: 1, no_change: 1 },

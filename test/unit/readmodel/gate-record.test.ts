@@ -1,7 +1,8 @@
-import { gateRecord, type CanaryRow, type HtmlReportData } from '../../../src/readmodel/report-data';
+import type { CanaryRow, HtmlReportData } from '../../../src/readmodel/report-data';
+import { gateRecord } from '../../../src/readmodel/status';
 import { canarySection } from '../../../src/readmodel/html/sections';
 
-const row = (status: string, forecastPass: number | null): Pick<CanaryRow, 'status' | 'forecastPass'> => ({ status, forecastPass });
+const row = (status: string, forecastPass: number | null) => ({ status, forecastPass });
 
 describe("the gate's record: the optimizer's forecast P(canary passes) against the outcomes", () => {
   it('counts finished canaries the optimizer chose, and only those', () => {
@@ -40,7 +41,7 @@ describe("the gate's record: the optimizer's forecast P(canary passes) against t
       forecastPass,
     });
     const canaries = [canary('k1', 'promoted', 0.74), canary('k2', 'promoted', 0.86), canary('k3', 'promoted', null)];
-    const html = canarySection({ canaries, gate: gateRecord(canaries, 0.7) } as unknown as HtmlReportData);
+    const html = canarySection({ canaries, summary: { gate: gateRecord(canaries, 0.7) } } as unknown as HtmlReportData);
     expect(html).toContain(
       'data-field="gate">the gate (a move needs a forecast P(its canary passes) ≥ 70%): ' +
         '2 of the 2 finished canaries the optimizer chose passed, where its forecasts expected 1.6 (mean P(pass) 80%)<',
