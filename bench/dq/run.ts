@@ -11,7 +11,7 @@
 import { analyzeWindow, type HourAggregate } from '../../src/domain/analysis';
 import { DEFAULT_BOUNDS_POLICY, initialBounds, updateBounds, validateChange, type BoundsPolicy } from '../../src/domain/bounds';
 import { canaryPurpose, judgeCanary, stageOfCheck } from '../../src/domain/canary';
-import { gateChanges } from '../../src/domain/cycle';
+import { forecastPass, gateChanges } from '../../src/domain/cycle';
 import { experimentOf, proposeForCycle, type CanaryPlan, type Experiment } from '../../src/domain/optimizer';
 import { offlineImpactOf, offlineMoveOf } from '../../src/domain/optimizer/offline';
 import { proposeChanges } from '../../src/domain/optimizer/rules';
@@ -413,9 +413,8 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
       outcome = result2;
       const measured = verdict.kpis.find((k) => k.kpi === primary.name)?.relDiff ?? NaN;
       const trueGain = truth.gain(s.kpis, candidate, s.start, day) - truth.gain(s.kpis, values, s.start, day);
+      const forecast = forecastPass(approved);
       // Precise ΔJ (many slots) only where it decides something: a kept change.
-      // The chosen candidate is the best eligible one (candidates come best first).
-      const forecastPass = result.changes.length > 0 ? result.candidates.find((c) => c.eligible)?.pProceed : undefined;
       const preciseGain = promoted ? harm.truth.gain(s.kpis, candidate, s.start, day) - harm.truth.gain(s.kpis, values, s.start, day) : NaN;
       log.canary = {
         decision: verdict.decision,
@@ -425,7 +424,7 @@ export function runPolicy(policy: 'learning' | 'rules' | 'static', sc: Scenario,
         trueGain,
         preciseGain,
         ...(verdict.varianceReduction ? { varianceReduction: verdict.varianceReduction } : {}),
-        ...(forecastPass !== undefined ? { forecastPass } : {}),
+        ...(forecast !== null ? { forecastPass: forecast } : {}),
       };
       if (process.env.DQ_DEBUG && verdict.varianceReduction) {
         const vr = Object.entries(verdict.varianceReduction).map(

@@ -9,10 +9,10 @@ import { getPath } from '../config/card';
 import { completeBounds } from '../domain/bounds';
 import { shippedChanges, type CanaryRecord, type CycleRecord, type DecisionRecord } from '../domain/records';
 import type { CanaryDecision, KpiDef } from '../domain/types';
-import { predictedImpacts } from '../domain/cycle';
+import { forecastPass, predictedImpacts } from '../domain/cycle';
 import { verdictRows, type VerdictRow } from './cycle';
 import { varianceReductionText } from './format';
-import { channelReport, forecastPassOf, type ChannelReport } from './status';
+import { channelReport, type ChannelReport } from './status';
 import { controlView, type ControlView, type GovernorReading } from './governor';
 
 type ReportDeps = Pick<Deps, 'config' | 'cycleLog' | 'canaryLog' | 'auditLog' | 'boundsStore' | 'cards' | 'history'>;
@@ -246,7 +246,7 @@ function canaryRow(k: CanaryRecord, cycle: CycleRecord | null): CanaryRow {
     kpis: verdict ? verdictRows(verdict).map((r) => ({ ...r, predicted: predicted[r.kpi] ?? null })) : [],
     predictionError: typeof cycle?.report.predictionError === 'number' ? cycle.report.predictionError : null,
     varianceReduction: varianceReductionText(verdict),
-    forecastPass: cycle ? forecastPassOf(cycle.report) : null,
+    forecastPass: forecastPass(changes),
   };
 }
 

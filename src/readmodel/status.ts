@@ -1,6 +1,7 @@
 /** What `status`, `report` and `drift-check` show: one computation for every reader (8.2, 4.x, 9.1). */
 import type { Deps } from '../activities/deps';
-import { shippedChanges, type CanaryRecord, type CycleRecord, type CycleReport } from '../domain/records';
+import { shippedChanges, type CanaryRecord, type CycleRecord } from '../domain/records';
+import { forecastPass } from '../domain/cycle';
 import { getPath } from '../config/card';
 import { rollbackRate, type RollbackRate } from '../domain/governor';
 import type { BoundsOverride } from '../domain/governor';
@@ -72,12 +73,6 @@ export interface GateRecord {
   passed: number;
 }
 
-/** The optimizer's forecast P(the canary passes) for a cycle's shipped changes; null when the rule table or an operator chose them. */
-export function forecastPassOf(report: CycleReport): number | null {
-  // A joint move's changes carry the same forecast (the move's).
-  return shippedChanges(report).find((c) => c.prediction)?.prediction?.pProceed ?? null;
-}
-
 /** The gate's forecasts against the outcomes of the finished canaries among `rows`. */
 export function gateRecord(rows: Array<{ status: string; forecastPass: number | null }>, minProceedProbability: number): GateRecord {
   const judged = rows.filter((r) => r.forecastPass !== null && (r.status === 'promoted' || r.status === 'rolled_back'));
@@ -119,14 +114,14 @@ export function periodFigures(
 /** Performance over `days`: outcomes and deployment success; the governor's rollback and prediction-error figures. */
 export function channelReport(deps: ReadDeps, reading: GovernorReading, channel: string, days: number, nowMs = Date.now()): ChannelReport {
   const numbers = governorNumbers(reading, deps, channel, nowMs);
-  const config = deps.config().drift_monitoring;
+  const { drift_monitoring: config, optimizer } = deps.config();
   const fromMs = nowMs - days * DAY;
   const canaries = deps.canaryLog
     .list(channel, CANARY_LIMIT)
     .filter((k) => Date.parse(k.started_at) >= fromMs && Date.parse(k.started_at) <= nowMs)
     .map((k) => {
       const cycle = deps.cycleLog.get(k.cycle_id);
-      return { status: k.status, forecastPass: cycle ? forecastPassOf(cycle.report) : null };
+      return { status: k.status, forecastPass: cycle ? forecastPass(shippedChanges(cycle.report)) : null };
     });
   return {
     channel,
@@ -135,7 +130,7 @@ export function channelReport(deps: ReadDeps, reading: GovernorReading, channel:
     predictionErrorP50: numbers.errorP50.p50,
     predictionErrorDays: numbers.errorP50.days,
     governor: numbers,
-    gate: gateRecord(canaries, deps.config().optimizer.min_proceed_probability),
+    gate: gateRecord(canaries, optimizer.min_proceed_probability),
     targets: {
       deploymentSuccessAbove: 0.9,
       rollbackRateBelow: config.rollback_rate_target,

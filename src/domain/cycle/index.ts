@@ -6,6 +6,7 @@ export {
   noChangeMessage,
   goldenSummary,
   predictedImpacts,
+  forecastPass,
   offlineVsMeasured,
   type RequestedValue,
 } from './steps';

@@ -109,6 +109,14 @@ export function predictedImpacts(changes: readonly ParameterChange[]): Record<st
 }
 
 /**
+ * The optimizer's forecast P(the canary passes) for a change set; null when the rule table or an
+ * operator chose it (no prediction). A joint move's changes carry the same forecast (the move's).
+ */
+export function forecastPass(changes: readonly ParameterChange[]): number | null {
+  return changes.find((c) => c.prediction)?.prediction?.pProceed ?? null;
+}
+
+/**
  * The offline replay's prediction next to what the canary measured, per KPI (issue 12): the
  * changes' offline effects summed (their se in quadrature), for the KPIs every change has one for.
  * Empty when no change was replayed (no slot log).
